@@ -1,0 +1,33 @@
+package dev.slipway.runtime;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Where replicas of a revision run (child processes, containers, ...). The controller only talks to this
+ * seam; an adapter never leaks its library's types through it.
+ */
+public interface Runtime extends AutoCloseable {
+
+    /** Launches one replica and returns at once; it is not ready yet. */
+    Replica start(ReplicaRequest request);
+
+    /** Blocks until the replica answers its readiness probe, fails it past its start period, or the deadline. */
+    ReplicaState awaitReady(Replica replica, Duration deadline);
+
+    /** The latest probed state of a replica; never blocks on the network. */
+    ReplicaState state(Replica replica);
+
+    /**
+     * Stops a replica: SIGTERM (or the runtime's equivalent), then a hard kill after {@code grace}.
+     * The caller drains traffic first.
+     */
+    void stop(Replica replica, Duration grace);
+
+    /** Every replica this runtime knows about for a service, including ones adopted after a restart. */
+    List<Replica> list(String service);
+
+    /** Stops every replica this runtime started. */
+    @Override
+    void close();
+}
