@@ -1,0 +1,137 @@
+package dev.slipway.cli;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.postgresql.ds.PGSimpleDataSource;
+
+import javax.sql.DataSource;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The PostgreSQL server Slipway works with: the embedded one (data kept under {@code .slipway/postgres} and
+ * reused across runs) or any server named by a {@code jdbc:postgresql://} URL.
+ */
+public final class Database implements AutoCloseable {
+    private final EmbeddedPostgres embedded;
+    private final String serverUrl;
+    private final String user;
+    private final String password;
+    private final String databaseName;
+
+    private Database(EmbeddedPostgres embedded, String serverUrl, String user, String password, String databaseName) {
+        this.embedded = embedded;
+        this.serverUrl = serverUrl;
+        this.user = user;
+        this.password = password;
+        this.databaseName = databaseName;
+    }
+
+    /** {@code embedded} (or null) starts the embedded server; anything else must be a jdbc:postgresql:// URL. */
+    public static Database open(String url, Path stateDirectory) {
+        if (url == null || url.equals("embedded")) {
+            return embedded(stateDirectory.resolve("postgres"));
+        }
+        if (!url.startsWith("jdbc:postgresql://")) {
+            throw new IllegalArgumentException("--db: '" + url + "' is neither 'embedded' nor a jdbc:postgresql:// URL");
+        }
+        URI uri = URI.create(url.substring("jdbc:".length()));
+        Map<String, String> query = new LinkedHashMap<>();
+        if (uri.getRawQuery() != null) {
+            for (String pair : uri.getRawQuery().split("&")) {
+                int equals = pair.indexOf('=');
+                if (equals > 0) {
+                    query.put(pair.substring(0, equals), java.net.URLDecoder.decode(pair.substring(equals + 1),
+                            java.nio.charset.StandardCharsets.UTF_8));
+                }
+            }
+        }
+        String path = uri.getPath() == null || uri.getPath().length() <= 1 ? "postgres" : uri.getPath().substring(1);
+        String server = "jdbc:postgresql://" + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "");
+        String user = query.getOrDefault("user", System.getenv().getOrDefault("PGUSER", "postgres"));
+        String password = query.getOrDefault("password", System.getenv().getOrDefault("PGPASSWORD", ""));
+        return new Database(null, server, user, password, path);
+    }
+
+    private static Database embedded(Path dataDirectory) {
+        try {
+            Files.createDirectories(dataDirectory);
+            EmbeddedPostgres postgres = EmbeddedPostgres.builder()
+                    .setDataDirectory(dataDirectory)
+                    .setCleanDataDirectory(false)
+                    .setPGStartupWait(Duration.ofSeconds(30))
+                    .setOutputRedirector(ProcessBuilder.Redirect.appendTo(
+                            dataDirectory.resolveSibling("postgres.log").toFile()))
+                    .setErrorRedirector(ProcessBuilder.Redirect.appendTo(
+                            dataDirectory.resolveSibling("postgres.log").toFile()))
+                    .start();
+            return new Database(postgres, "jdbc:postgresql://127.0.0.1:" + postgres.getPort(), "postgres", "",
+                    "postgres");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the embedded PostgreSQL in " + dataDirectory + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    public boolean isEmbedded() {
+        return embedded != null;
+    }
+
+    /** The JDBC URL of a database on this server, without credentials. */
+    public String jdbcUrl(String database) {
+        return serverUrl + "/" + database;
+    }
+
+    /** The database named in the URL (or {@code postgres}). */
+    public String databaseName() {
+        return databaseName;
+    }
+
+    public String user() {
+        return user;
+    }
+
+    public String password() {
+        return password;
+    }
+
+    public DataSource dataSource(String database) {
+        PGSimpleDataSource dataSource = new PGSimpleDataSource();
+        dataSource.setUrl(jdbcUrl(database));
+        dataSource.setUser(user);
+        dataSource.setPassword(password);
+        dataSource.setApplicationName("slipway");
+        return dataSource;
+    }
+
+    /** Drops and creates a database; for the demo, which always starts from nothing. */
+    public void recreateDatabase(String database) {
+        try (Connection connection = dataSource(databaseName).getConnection();
+             Statement statement = connection.createStatement()) {
+            statement.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+            statement.execute("CREATE DATABASE " + database);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot create database " + database + " on " + serverUrl + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (embedded != null) {
+            try {
+                embedded.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package dev.slipway.controller;
+
+import dev.slipway.controller.guard.CompatibilityGuard;
+import dev.slipway.controller.guard.GuardDecision;
+import dev.slipway.controller.guard.GuardRefusedException;
+import dev.slipway.controller.guard.RevisionRef;
+import dev.slipway.controller.store.AuditEntry;
+import dev.slipway.controller.store.Store;
+import dev.slipway.schema.BackfillListener;
+import dev.slipway.schema.Migration;
+import dev.slipway.schema.SchemaEngine;
+import dev.slipway.schema.SchemaStatus;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * The schema side of a service under the guard: start, complete and rollback of migrations, each checked
+ * against the binaries that must keep reading the schema before it runs, and recorded in the audit history.
+ */
+public final class SchemaCoordinator {
+    private final String service;
+    private final SchemaEngine engine;
+    private final Store store;
+    private final Clock clock;
+    private final CompatibilityGuard guard = new CompatibilityGuard();
+    private volatile Supplier<List<RevisionRef>> mustKeepWorking = List::of;
+    private volatile Consumer<String> timeline = event -> { };
+
+    public SchemaCoordinator(String service, SchemaEngine engine, Store store, Clock clock) {
+        this.service = service;
+        this.engine = engine;
+        this.store = store;
+        this.clock = clock;
+    }
+
+    /** Tells the coordinator whose binaries it must protect, and where to report what it did. */
+    public void watch(Supplier<List<RevisionRef>> revisions, Consumer<String> timelineRecorder) {
+        this.mustKeepWorking = revisions;
+        this.timeline = timelineRecorder;
+    }
+
+    /** The versions readable right now. */
+    public SortedSet<Integer> state() {
+        return new TreeSet<>(engine.status().state());
+    }
+
+    /** The PostgreSQL schema that exposes version {@code version}, e.g. {@code public_v2}. */
+    public String versionSchema(int version) {
+        return engine.versionSchema(version);
+    }
+
+    /** Expands to {@code migration}'s version; an opaque migration replaces the state instead of adding to it. */
+    public void start(Migration migration, String actor, BackfillListener listener) {
+        SortedSet<Integer> after = state();
+        if (migration.opaque()) {
+            after.clear();
+        }
+        after.add(migration.version());
+        String action = "schema start of version " + migration.version() + " (" + migration.name() + ")";
+        require(action, after, actor, List.of(
+                migration.opaque() ? "This migration is opaque (no expand phase): roll out a binary that reads "
+                        + migration.version() + " everywhere first, then migrate." : "Finish the rollout first."));
+        engine.start(migration, listener);
+        audit(actor, action, "done");
+        timeline.accept("schema " + migration.version() + " started (" + migration.description() + ")");
+    }
+
+    /** Contracts the migration in flight: only its version stays readable. */
+    public void complete(String actor) {
+        SchemaStatus status = engine.status();
+        int version = status.inFlight().orElseThrow(() -> new IllegalStateException(
+                "no migration is in flight in schema " + status.schema())).version();
+        String action = "schema complete of version " + version;
+        require(action, new TreeSet<>(List.of(version)), actor, List.of(
+                "Finish the rollout first: wait until no revision reading only older versions runs.",
+                "Or roll back the migration instead (slipway schema rollback)."));
+        engine.complete();
+        audit(actor, action, "done");
+        timeline.accept("schema " + version + " completed (contract)");
+    }
+
+    /** Undoes the migration in flight: its version stops being readable. */
+    public void rollback(String actor) {
+        SchemaStatus status = engine.status();
+        int version = status.inFlight().orElseThrow(() -> new IllegalStateException(
+                "no migration is in flight in schema " + status.schema())).version();
+        SortedSet<Integer> after = state();
+        after.remove(version);
+        String action = "schema rollback of version " + version;
+        require(action, after, actor, List.of(
+                "Abort or undo the rollout of the binary that needs version " + version + " first."));
+        engine.rollback();
+        audit(actor, action, "done");
+        timeline.accept("schema " + version + " rolled back");
+    }
+
+    private void require(String action, SortedSet<Integer> after, String actor, List<String> waysForward) {
+        GuardDecision decision = guard.check(action, after, mustKeepWorking.get(), waysForward);
+        if (!decision.allowed()) {
+            audit(actor, action, "refused: " + decision.message());
+            throw new GuardRefusedException(decision);
+        }
+    }
+
+    private void audit(String actor, String action, String outcome) {
+        store.audit(new AuditEntry(clock.instant(), service, actor, action, outcome.startsWith("refused") ? "refused" : outcome,
+                outcome.startsWith("refused") ? outcome : ""));
+    }
+}

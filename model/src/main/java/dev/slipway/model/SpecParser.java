@@ -1,0 +1,242 @@
+package dev.slipway.model;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Reads {@code slipway.yaml} into a {@link ServiceSpec}. Every field is checked; the first problem is thrown
+ * as a {@link SpecException} located at {@code file:line:column}.
+ */
+public final class SpecParser {
+    private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,62}");
+    private static final Pattern SCHEMA_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,40}");
+    private static final Pattern HOST_PORT = Pattern.compile("([0-9.]+|localhost|\\[::1]):(\\d{1,5})");
+
+    private SpecParser() {
+    }
+
+    public static ServiceSpec parse(Path file) {
+        try {
+            return parse(file.toString(), Files.readString(file, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static ServiceSpec parse(String file, String text) {
+        SpecNode root = SpecNode.parse(file, text)
+                .allowOnly("service", "database", "runtime", "router", "release");
+        SpecNode serviceNode = root.require("service");
+        String service = serviceNode.nonBlankString();
+        if (!NAME.matcher(service).matches()) {
+            throw serviceNode.error("'" + service + "' is not a service name (lowercase letters, digits, '-')");
+        }
+        String databaseUrl = "embedded";
+        String schemaName = "public";
+        Optional<SpecNode> database = root.optional("database");
+        if (database.isPresent()) {
+            SpecNode node = database.get().allowOnly("url", "schema");
+            if (node.optional("url").isPresent()) {
+                SpecNode urlNode = node.require("url");
+                databaseUrl = urlNode.nonBlankString();
+                if (!databaseUrl.equals("embedded") && !databaseUrl.startsWith("jdbc:postgresql://")) {
+                    throw urlNode.error("'" + databaseUrl + "' is neither 'embedded' nor a jdbc:postgresql:// URL");
+                }
+            }
+            if (node.optional("schema").isPresent()) {
+                SpecNode schemaNode = node.require("schema");
+                schemaName = schemaNode.nonBlankString();
+                if (!SCHEMA_NAME.matcher(schemaName).matches()) {
+                    throw schemaNode.error("'" + schemaName + "' is not a plain PostgreSQL schema name");
+                }
+            }
+        }
+        String runtime = "local";
+        Optional<SpecNode> runtimeNode = root.optional("runtime");
+        if (runtimeNode.isPresent()) {
+            runtime = runtimeNode.get().nonBlankString();
+            if (!runtime.equals("local")) {
+                throw runtimeNode.get().error("runtime '" + runtime + "' is not available yet (available: local)");
+            }
+        }
+        String listen = "127.0.0.1:8080";
+        Optional<SpecNode> router = root.optional("router");
+        if (router.isPresent()) {
+            SpecNode listenNode = router.get().allowOnly("listen").require("listen");
+            listen = listenNode.nonBlankString();
+            var matcher = HOST_PORT.matcher(listen);
+            if (!matcher.matches() || Integer.parseInt(matcher.group(2)) > 65535) {
+                throw listenNode.error("'" + listen + "' is not host:port (e.g. 127.0.0.1:8080)");
+            }
+            String host = matcher.group(1);
+            if (!host.startsWith("127.") && !host.equals("localhost") && !host.equals("[::1]")) {
+                throw listenNode.error("the router listens on loopback only (127.0.0.0/8, localhost, [::1]), not " + host);
+            }
+        }
+        ReleaseSpec release = release(root.require("release"));
+        return new ServiceSpec(service, databaseUrl, schemaName, runtime, listen, release);
+    }
+
+    static ReleaseSpec release(SpecNode node) {
+        node.allowOnly("version", "run", "schema", "replicas", "health", "strategy");
+        String version = node.require("version").nonBlankString();
+        RunSpec run = run(node.require("run"));
+        SchemaRange schema = schemaRange(node.require("schema"));
+        int replicas = node.optional("replicas").map(r -> r.integer(1, 100)).orElse(1);
+        HealthSpec health = node.optional("health").map(SpecParser::health).orElse(HealthSpec.defaults());
+        StrategySpec strategy = strategy(node.require("strategy"));
+        return new ReleaseSpec(version, run, schema, replicas, health, strategy);
+    }
+
+    private static RunSpec run(SpecNode node) {
+        node.allowOnly("command", "env");
+        SpecNode commandNode = node.require("command");
+        List<String> command = new ArrayList<>();
+        for (SpecNode part : commandNode.items()) {
+            command.add(part.nonBlankString());
+        }
+        if (command.isEmpty()) {
+            throw commandNode.error("the command is empty");
+        }
+        Map<String, String> env = new LinkedHashMap<>();
+        Optional<SpecNode> envNode = node.optional("env");
+        if (envNode.isPresent()) {
+            for (Map.Entry<String, SpecNode> entry : envNode.get().fields().entrySet()) {
+                if (!entry.getKey().matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                    throw entry.getValue().error("'" + entry.getKey() + "' is not an environment variable name");
+                }
+                env.put(entry.getKey(), entry.getValue().string());
+            }
+        }
+        return new RunSpec(command, env);
+    }
+
+    private static SchemaRange schemaRange(SpecNode node) {
+        if (node.isScalar()) {
+            return SchemaRange.only(node.integer(0, Integer.MAX_VALUE));
+        }
+        List<SpecNode> bounds = node.items();
+        if (bounds.size() != 2) {
+            throw node.error("expected [min, max] schema versions, e.g. [1, 2]");
+        }
+        int min = bounds.get(0).integer(0, Integer.MAX_VALUE);
+        int max = bounds.get(1).integer(0, Integer.MAX_VALUE);
+        if (max < min) {
+            throw node.error("[" + min + ", " + max + "] is empty: the first version must not exceed the second");
+        }
+        return new SchemaRange(min, max);
+    }
+
+    private static HealthSpec health(SpecNode node) {
+        node.allowOnly("readiness", "liveness");
+        ProbeSpec readiness = node.optional("readiness").map(n -> probe(n, ProbeSpec.readinessDefault()))
+                .orElse(ProbeSpec.readinessDefault());
+        ProbeSpec liveness = node.optional("liveness").map(n -> probe(n, ProbeSpec.livenessDefault()))
+                .orElse(ProbeSpec.livenessDefault());
+        return new HealthSpec(readiness, liveness);
+    }
+
+    private static ProbeSpec probe(SpecNode node, ProbeSpec defaults) {
+        node.allowOnly("path", "period", "timeout", "failureThreshold", "startPeriod");
+        String path = defaults.path();
+        Optional<SpecNode> pathNode = node.optional("path");
+        if (pathNode.isPresent()) {
+            path = pathNode.get().nonBlankString();
+            if (!path.startsWith("/")) {
+                throw pathNode.get().error("'" + path + "' must start with '/'");
+            }
+        }
+        Duration period = positive(node, "period", defaults.period());
+        Duration timeout = positive(node, "timeout", defaults.timeout());
+        int threshold = node.optional("failureThreshold").map(n -> n.integer(1, 1000)).orElse(defaults.failureThreshold());
+        Duration startPeriod = node.optional("startPeriod").map(SpecNode::duration).orElse(defaults.startPeriod());
+        return new ProbeSpec(path, period, timeout, threshold, startPeriod);
+    }
+
+    private static Duration positive(SpecNode parent, String key, Duration fallback) {
+        Optional<SpecNode> node = parent.optional(key);
+        if (node.isEmpty()) {
+            return fallback;
+        }
+        Duration value = node.get().duration();
+        if (value.isZero()) {
+            throw node.get().error("must be longer than 0");
+        }
+        return value;
+    }
+
+    private static StrategySpec strategy(SpecNode node) {
+        Map<String, SpecNode> fields = node.fields();
+        if (fields.size() != 1) {
+            throw node.error("expected exactly one strategy (canary)");
+        }
+        node.allowOnly("canary");
+        SpecNode canary = node.require("canary").allowOnly("steps");
+        List<CanaryStep> steps = new ArrayList<>();
+        for (SpecNode stepNode : canary.require("steps").items()) {
+            steps.add(step(stepNode));
+        }
+        return new StrategySpec.Canary(steps);
+    }
+
+    private static CanaryStep step(SpecNode node) {
+        Map<String, SpecNode> fields = node.fields();
+        if (fields.size() != 1) {
+            throw node.error("a step has exactly one of setWeight, pause, analysis, setHeaderRoute");
+        }
+        node.allowOnly("setWeight", "pause", "analysis", "setHeaderRoute");
+        Map.Entry<String, SpecNode> entry = fields.entrySet().iterator().next();
+        SpecNode value = entry.getValue();
+        return switch (entry.getKey()) {
+            case "setWeight" -> {
+                String text = value.string().trim();
+                try {
+                    int percent = Integer.parseInt(text);
+                    if (percent < 0 || percent > 100) {
+                        throw value.error(percent + " is not a percentage (0..100)");
+                    }
+                    yield new CanaryStep.SetWeight(percent);
+                } catch (NumberFormatException e) {
+                    throw value.error("'" + text + "' is not a percentage (0..100)");
+                }
+            }
+            case "pause" -> {
+                if (value.isNull()) {
+                    yield new CanaryStep.Pause(Optional.empty());
+                }
+                if (value.isMapping()) {
+                    value.allowOnly("duration");
+                    yield new CanaryStep.Pause(value.optional("duration").map(SpecNode::duration));
+                }
+                yield new CanaryStep.Pause(Optional.of(value.duration()));
+            }
+            case "analysis" -> new CanaryStep.Analysis(analysis(value));
+            default -> {
+                value.allowOnly("header", "value");
+                yield new CanaryStep.SetHeaderRoute(value.require("header").nonBlankString(),
+                        value.require("value").nonBlankString());
+            }
+        };
+    }
+
+    private static AnalysisSpec analysis(SpecNode node) {
+        node.allowOnly("errorRate", "latencyP99", "minRequests", "window");
+        double errorRateMax = node.optional("errorRate")
+                .map(n -> n.allowOnly("max").require("max").number(0, 1)).orElse(0.01);
+        Optional<Duration> latency = node.optional("latencyP99")
+                .map(n -> n.allowOnly("max").require("max").duration());
+        long minRequests = node.optional("minRequests").map(n -> (long) n.integer(1, Integer.MAX_VALUE)).orElse(50L);
+        Duration window = node.optional("window").map(SpecNode::duration).orElse(Duration.ofSeconds(60));
+        return new AnalysisSpec(errorRateMax, latency, minRequests, window);
+    }
+}
