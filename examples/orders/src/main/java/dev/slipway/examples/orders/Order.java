@@ -1,0 +1,5 @@
+package dev.slipway.examples.orders;
+
+/** An order as the API shows it. */
+public record Order(long id, long customerId, long amountCents) {
+}
