@@ -1,0 +1,198 @@
+package dev.slipway.router;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Slipway's own HTTP/1.1 reverse proxy (Netty): splits a service's traffic between revisions by weight,
+ * header route or sticky key, drains removed endpoints, retries what is safe to retry, and counts
+ * everything per revision. One boss thread and two worker threads serve clients, upstreams and the admin
+ * port; an upstream connection lives on the worker thread of the client connection it serves.
+ *
+ * <pre>{@code
+ * try (BuiltInRouter router = BuiltInRouter.start(RouterConfig.of("127.0.0.1", 8080, 9090))) {
+ *     router.route(RouteTable.single(new Backend("1.0.0", 100, List.of(new Endpoint("127.0.0.1", 8081)))));
+ * }
+ * }</pre>
+ */
+public final class BuiltInRouter implements TrafficRouter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BuiltInRouter.class);
+    private static final Duration CLOSE_GRACE = Duration.ofSeconds(2);
+
+    private final RouterConfig config;
+    private final EventLoopGroup bossGroup;
+    private final EventLoopGroup workerGroup;
+    private final ChannelGroup allConnections = new DefaultChannelGroup("slipway-router", GlobalEventExecutor.INSTANCE);
+    private final CountersByRevision counters = new CountersByRevision();
+    private final UpstreamPool pool;
+    private volatile BackendSelector selector;
+    private Channel serverChannel;
+    private AdminServer admin;
+    private boolean closed;
+
+    private BuiltInRouter(RouterConfig config) {
+        this.config = config;
+        this.bossGroup = new NioEventLoopGroup(1, new DefaultThreadFactory("slipway-router-accept"));
+        this.workerGroup = new NioEventLoopGroup(2, new DefaultThreadFactory("slipway-router-io"));
+        this.pool = new UpstreamPool(config, allConnections);
+        this.selector = BackendSelector.build(new RouteTable(List.of(), List.of()), pool, counters);
+    }
+
+    /** Binds the service and admin ports and starts with an empty table (every request gets a 503). */
+    public static BuiltInRouter start(RouterConfig config) {
+        BuiltInRouter router = new BuiltInRouter(config);
+        try {
+            router.bind();
+        } catch (RuntimeException e) {
+            router.close();
+            throw e;
+        }
+        LOG.info("router listening on {}, admin on {}", router.address(), router.adminAddress());
+        return router;
+    }
+
+    private void bind() {
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(bossGroup, workerGroup)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel channel) {
+                        allConnections.add(channel);
+                        channel.pipeline()
+                                .addLast("http", new HttpServerCodec(4096, 16384, 16384))
+                                .addLast("continue", new HttpServerExpectContinueHandler())
+                                .addLast("proxy", new ProxyFrontendHandler(BuiltInRouter.this));
+                    }
+                });
+        serverChannel = bootstrap.bind(config.listenHost(), config.listenPort()).syncUninterruptibly().channel();
+        admin = AdminServer.start(this, config, bossGroup, workerGroup, allConnections);
+    }
+
+    @Override
+    public synchronized void route(RouteTable table) {
+        Set<Endpoint> routed = new HashSet<>();
+        table.backends().forEach(backend -> routed.addAll(backend.endpoints()));
+        BackendSelector next = BackendSelector.build(table, pool, counters);
+        // Endpoints come back into rotation before the swap and leave it after, so no table in force
+        // ever lists an endpoint marked as removed.
+        pool.markRouted(routed);
+        selector = next;
+        pool.markRemovedExcept(routed);
+    }
+
+    @Override
+    public RouteTable routes() {
+        return selector.table();
+    }
+
+    @Override
+    public boolean awaitDrained(Endpoint endpoint, Duration timeout) {
+        UpstreamEndpoint upstream = pool.find(endpoint);
+        if (upstream == null) {
+            return true; // never routed to
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        upstream.closeIdleConnections();
+        while (upstream.inFlight() > 0) {
+            if (System.nanoTime() - deadline >= 0) {
+                return false;
+            }
+            sleep(5);
+        }
+        // Connections that were busy a moment ago are closed on completion when removed; catch the rest.
+        upstream.closeIdleConnections();
+        return true;
+    }
+
+    @Override
+    public RevisionMetrics metrics(String revision) {
+        RevisionCounters revisionCounters = counters.find(revision);
+        return revisionCounters == null ? RevisionMetrics.empty(revision) : revisionCounters.snapshot();
+    }
+
+    @Override
+    public InetSocketAddress address() {
+        return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    @Override
+    public InetSocketAddress adminAddress() {
+        return admin.address();
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        if (serverChannel != null) {
+            serverChannel.close().syncUninterruptibly();
+        }
+        long deadline = System.nanoTime() + CLOSE_GRACE.toNanos();
+        while (counters.totalInFlight() > 0 && System.nanoTime() - deadline < 0) {
+            sleep(10);
+        }
+        if (admin != null) {
+            admin.close();
+        }
+        allConnections.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+        bossGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        workerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        bossGroup.terminationFuture().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        workerGroup.terminationFuture().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        LOG.info("router closed");
+    }
+
+    BackendSelector selector() {
+        return selector;
+    }
+
+    UpstreamPool pool() {
+        return pool;
+    }
+
+    RouterConfig config() {
+        return config;
+    }
+
+    CountersByRevision counters() {
+        return counters;
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for in-flight requests", e);
+        }
+    }
+}

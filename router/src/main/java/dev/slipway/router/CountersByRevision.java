@@ -1,0 +1,37 @@
+package dev.slipway.router;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** Every revision the router has routed to since it started, with its counters; never forgets one. */
+final class CountersByRevision {
+
+    /** Where requests are counted when no revision could take them. */
+    static final String NO_REVISION = "none";
+
+    private final ConcurrentHashMap<String, RevisionCounters> counters = new ConcurrentHashMap<>();
+
+    RevisionCounters forRevision(String revision) {
+        return counters.computeIfAbsent(revision, RevisionCounters::new);
+    }
+
+    RevisionCounters find(String revision) {
+        return counters.get(revision);
+    }
+
+    List<RevisionCounters> sortedByRevision() {
+        List<RevisionCounters> all = new ArrayList<>(counters.values());
+        all.sort(Comparator.comparing(RevisionCounters::revision));
+        return all;
+    }
+
+    long totalInFlight() {
+        long total = 0;
+        for (RevisionCounters revision : counters.values()) {
+            total += revision.inFlight();
+        }
+        return total;
+    }
+}

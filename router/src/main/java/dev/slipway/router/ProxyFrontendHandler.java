@@ -1,0 +1,636 @@
+package dev.slipway.router;
+
+import dev.slipway.router.BackendSelector.Choice;
+import dev.slipway.router.BackendSelector.RoutableBackend;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The client side of the proxy, one instance per client connection. Handles one exchange (request and
+ * response) at a time; pipelined requests wait in a queue. Bodies flow chunk by chunk in both directions
+ * and reading stops on one side whenever the other side cannot take more (autoRead follows writability).
+ *
+ * <p>Everything here, including the upstream connection's callbacks, runs on this connection's event loop,
+ * so the state needs no synchronisation.
+ */
+final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProxyFrontendHandler.class);
+
+    /** Bodies of idempotent requests up to this size are kept so the request can be sent again. */
+    static final int MAX_REPLAY_BYTES = 64 * 1024;
+
+    private final BuiltInRouter router;
+    private final ArrayDeque<Object> pipelined = new ArrayDeque<>(2);
+    private ChannelHandlerContext ctx;
+    private String clientAddress = "unknown";
+    private Exchange exchange;
+
+    ProxyFrontendHandler(BuiltInRouter router) {
+        this.router = router;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext context) {
+        this.ctx = context;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext context) {
+        SocketAddress remote = context.channel().remoteAddress();
+        if (remote instanceof InetSocketAddress inet && inet.getAddress() != null) {
+            clientAddress = inet.getAddress().getHostAddress();
+        }
+        context.fireChannelActive();
+    }
+
+    // ---- client side -------------------------------------------------------------------------------
+
+    @Override
+    public void channelRead(ChannelHandlerContext context, Object message) {
+        if (!pipelined.isEmpty() || (exchange != null && exchange.requestComplete)) {
+            pipelined.addLast(message); // the next request waits until this response is complete
+            return;
+        }
+        dispatch(message);
+    }
+
+    private void dispatch(Object message) {
+        if (message instanceof HttpRequest request) {
+            startExchange(request);
+            if (message instanceof HttpContent content && exchange != null) {
+                onClientContent(content);
+            } else {
+                ReferenceCountUtil.release(message);
+            }
+        } else if (message instanceof HttpContent content && exchange != null) {
+            onClientContent(content);
+        } else {
+            ReferenceCountUtil.release(message);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext context) {
+        Exchange current = exchange;
+        if (current != null && current.upstream != null) {
+            current.upstream.flush();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext context) {
+        Exchange current = exchange;
+        if (current != null && current.upstream != null) {
+            // Read the upstream response only as fast as the client takes it.
+            current.upstream.config().setAutoRead(context.channel().isWritable());
+        }
+        context.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext context) {
+        Exchange current = exchange;
+        exchange = null;
+        if (current != null) {
+            abandon(current);
+        }
+        Object queued;
+        while ((queued = pipelined.pollFirst()) != null) {
+            ReferenceCountUtil.release(queued);
+        }
+        context.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
+        LOG.debug("client connection {} failed", context.channel(), cause);
+        context.close();
+    }
+
+    private void startExchange(HttpRequest request) {
+        if (request.decoderResult().isFailure()) {
+            FullHttpResponse response = jsonResponse(HttpResponseStatus.BAD_REQUEST, "malformed request",
+                    CountersByRevision.NO_REVISION, true, HttpVersion.HTTP_1_1);
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        Exchange current = new Exchange(request, System.nanoTime());
+        exchange = current;
+        BackendSelector selector = router.selector();
+        current.selector = selector;
+        RoutableBackend backend = selector.select(request.headers());
+        // After selection: header routes and sticky keys are read from the original headers.
+        current.upstreamRequest = ProxyHeaders.upstreamRequest(request, clientAddress);
+        if (backend == null) {
+            current.counters = router.counters().forRevision(CountersByRevision.NO_REVISION);
+            current.counters.requestStarted();
+            respondWithError(current, HttpResponseStatus.SERVICE_UNAVAILABLE, "no ready revision", false);
+            return;
+        }
+        current.backend = backend;
+        current.counters = backend.counters();
+        current.counters.requestStarted();
+        UpstreamEndpoint endpoint = backend.nextEndpoint();
+        Choice choice = endpoint != null ? new Choice(backend, endpoint) : selector.retryTarget(backend, List.of());
+        connectTo(current, choice, false);
+        updateClientReading();
+    }
+
+    private void onClientContent(HttpContent content) {
+        Exchange current = exchange;
+        if (content.decoderResult().isFailure()) {
+            content.release();
+            ctx.close(); // a broken body framing cannot be resynchronised
+            return;
+        }
+        if (content instanceof LastHttpContent) {
+            current.requestComplete = true;
+        }
+        if (current.responseComplete) {
+            // Answered already (error, or an upstream that replied early): the rest of the body goes nowhere.
+            content.release();
+            finishIfDone(current);
+            updateClientReading();
+            return;
+        }
+        if (current.replayable) {
+            keepForReplay(current, content);
+        }
+        if (current.upstream != null) {
+            writeUpstream(current, content);
+        } else {
+            current.unsent.addLast(content);
+        }
+        updateClientReading();
+    }
+
+    private void keepForReplay(Exchange current, HttpContent content) {
+        int size = content.content().readableBytes();
+        if (current.replayBytes + size > MAX_REPLAY_BYTES) {
+            current.replayable = false;
+            releaseAll(current.replay);
+            return;
+        }
+        current.replayBytes += size;
+        boolean emptyEnd = size == 0 && content instanceof LastHttpContent last && last.trailingHeaders().isEmpty();
+        // A copy, so that a kept chunk does not pin the decoder's much larger read buffer.
+        current.replay.add(emptyEnd ? LastHttpContent.EMPTY_LAST_CONTENT : content.copy());
+    }
+
+    /**
+     * Reads from the client only while its bytes can go somewhere: an idle connection, a body flowing to a
+     * writable upstream, or a body being discarded. Pipelined requests wait until the response is complete.
+     */
+    private void updateClientReading() {
+        Exchange current = exchange;
+        boolean read;
+        if (current == null) {
+            read = true;
+        } else if (current.requestComplete) {
+            read = false;
+        } else if (current.responseComplete) {
+            read = true;
+        } else {
+            read = current.upstream != null && current.upstream.isWritable();
+        }
+        ctx.channel().config().setAutoRead(read);
+    }
+
+    // ---- choosing and connecting an upstream ---------------------------------------------------------
+
+    private void connectTo(Exchange current, Choice choice, boolean newConnection) {
+        while (choice != null) {
+            choice.endpoint().attemptStarted();
+            if (!choice.endpoint().isRemoved()) {
+                break;
+            }
+            // Removed between selection and now: awaitDrained may already have seen zero, so go elsewhere.
+            choice.endpoint().attemptEnded();
+            current.tried().add(choice.endpoint());
+            choice = router.selector().retryTarget(choice.backend(), current.tried());
+        }
+        if (choice == null) {
+            respondWithError(current, HttpResponseStatus.SERVICE_UNAVAILABLE, "no ready revision", false);
+            return;
+        }
+        if (choice.backend() != current.backend) {
+            // Retried on another revision: that one answers, so it counts the request.
+            current.counters.requestAbandoned();
+            current.backend = choice.backend();
+            current.counters = choice.backend().counters();
+            current.counters.requestStarted();
+        }
+        current.endpoint = choice.endpoint();
+        current.attemptActive = true;
+        current.attempts++;
+        Channel idle = newConnection ? null : router.pool().pollIdle(current.endpoint, ctx.channel().eventLoop());
+        if (idle != null) {
+            attachUpstream(current, idle, true);
+            return;
+        }
+        current.connecting = true;
+        router.pool().connect(current.endpoint, ctx.channel().eventLoop())
+                .addListener((ChannelFutureListener) future -> onConnectDone(current, future));
+    }
+
+    private void onConnectDone(Exchange current, ChannelFuture future) {
+        current.connecting = false;
+        if (exchange != current || current.responseComplete) {
+            // The client left, or the exchange was answered meanwhile (timeout): the attempt already ended.
+            if (future.isSuccess()) {
+                future.channel().close();
+            }
+            return;
+        }
+        if (!future.isSuccess()) {
+            endAttempt(current);
+            current.tried().add(current.endpoint);
+            retryOrFail(current, false, false);
+            return;
+        }
+        attachUpstream(current, future.channel(), false);
+    }
+
+    private void attachUpstream(Exchange current, Channel upstream, boolean reused) {
+        ProxyBackendHandler handler = upstream.pipeline().get(ProxyBackendHandler.class);
+        handler.attach(this);
+        current.upstream = upstream;
+        current.upstreamHandler = handler;
+        current.reusedConnection = reused;
+        upstream.config().setAutoRead(ctx.channel().isWritable());
+        upstream.write(current.upstreamRequest, upstream.voidPromise());
+        HttpContent chunk;
+        while (current.upstream == upstream && (chunk = current.unsent.pollFirst()) != null) {
+            writeUpstream(current, chunk);
+        }
+        upstream.flush();
+        updateClientReading();
+    }
+
+    private void writeUpstream(Exchange current, HttpContent content) {
+        boolean last = content instanceof LastHttpContent;
+        // Write failures surface as exceptionCaught, then channelInactive, on the upstream connection.
+        current.upstream.write(content, current.upstream.voidPromise());
+        if (last) {
+            current.requestFullyWritten = true;
+            current.upstream.flush();
+            scheduleResponseTimeout(current);
+        }
+    }
+
+    private void scheduleResponseTimeout(Exchange current) {
+        if (current.responseStarted) {
+            return;
+        }
+        long millis = router.config().upstreamResponseTimeout().toMillis();
+        current.responseTimeout = ctx.executor().schedule(() -> onResponseTimeout(current), millis,
+                TimeUnit.MILLISECONDS);
+    }
+
+    private void onResponseTimeout(Exchange current) {
+        if (exchange == current && !current.responseStarted && current.upstream != null) {
+            respondWithError(current, HttpResponseStatus.GATEWAY_TIMEOUT, "upstream timed out", true);
+        }
+    }
+
+    /**
+     * An attempt failed before any response byte reached the client. Tries again if the request can be sent
+     * again: always when nothing was sent, otherwise only idempotent requests whose body was kept.
+     */
+    private void retryOrFail(Exchange current, boolean requestWasSent, boolean sameEndpoint) {
+        boolean mayRetry = current.attempts <= router.config().maxRetries()
+                && (!requestWasSent || current.replayable);
+        if (mayRetry) {
+            Choice next = sameEndpoint && !current.endpoint.isRemoved()
+                    ? new Choice(current.backend, current.endpoint)
+                    : current.selector.retryTarget(current.backend, current.tried());
+            if (next != null) {
+                if (requestWasSent) {
+                    releaseAll(current.unsent);
+                    for (HttpContent kept : current.replay) {
+                        current.unsent.addLast(kept.retainedDuplicate());
+                    }
+                    current.requestFullyWritten = false;
+                }
+                connectTo(current, next, sameEndpoint);
+                return;
+            }
+        }
+        respondWithError(current, HttpResponseStatus.BAD_GATEWAY, "upstream unavailable", true);
+    }
+
+    private void endAttempt(Exchange current) {
+        if (current.attemptActive) {
+            current.attemptActive = false;
+            current.endpoint.attemptEnded();
+        }
+    }
+
+    // ---- upstream side ------------------------------------------------------------------------------
+
+    void onUpstreamMessage(ProxyBackendHandler handler, Object message) {
+        Exchange current = exchange;
+        if (current == null || current.upstreamHandler != handler) {
+            ReferenceCountUtil.release(message);
+            return;
+        }
+        if (message instanceof HttpResponse response) {
+            if (response.decoderResult().isFailure()) {
+                ReferenceCountUtil.release(message);
+                current.upstream.close(); // reported through onUpstreamClosed like any broken connection
+                return;
+            }
+            onUpstreamResponse(current, response);
+        }
+        if (message instanceof HttpContent content) {
+            onUpstreamContent(current, content);
+        }
+    }
+
+    private void onUpstreamResponse(Exchange current, HttpResponse response) {
+        int code = response.status().code();
+        if (code < 200) {
+            // Interim responses (100, 103) are dropped: the router already answered Expect itself.
+            current.skipInterimContent = true;
+            return;
+        }
+        cancelResponseTimeout(current);
+        current.responseStarted = true;
+        current.status = code;
+        current.upstreamKeepAlive = HttpUtil.isKeepAlive(response);
+        ProxyHeaders.ClientResponse answer = ProxyHeaders.clientResponse(response, current.method,
+                current.clientVersion, current.clientKeepAlive, current.backend.revision());
+        current.closeClientAfter = answer.closeAfter();
+        ctx.write(answer.response(), ctx.voidPromise());
+    }
+
+    private void onUpstreamContent(Exchange current, HttpContent content) {
+        if (current.skipInterimContent || !current.responseStarted) {
+            if (content instanceof LastHttpContent) {
+                current.skipInterimContent = false;
+            }
+            content.release();
+            return;
+        }
+        if (content instanceof LastHttpContent) {
+            completeResponse(current, content);
+            return;
+        }
+        ctx.write(content, ctx.voidPromise());
+        if (!ctx.channel().isWritable()) {
+            current.upstream.config().setAutoRead(false);
+        }
+    }
+
+    private void completeResponse(Exchange current, HttpContent last) {
+        current.responseComplete = true;
+        Channel upstream = current.upstream;
+        detachUpstream(current);
+        endAttempt(current);
+        if (current.upstreamKeepAlive && current.requestFullyWritten) {
+            router.pool().release(current.endpoint, upstream);
+        } else {
+            upstream.close();
+        }
+        ChannelFuture written = ctx.writeAndFlush(last);
+        written.addListener(future -> recordOutcome(current));
+        if (current.closeClientAfter) {
+            written.addListener(ChannelFutureListener.CLOSE);
+        }
+        finishIfDone(current);
+        updateClientReading();
+    }
+
+    void onUpstreamReadComplete() {
+        ctx.flush();
+    }
+
+    void onUpstreamWritabilityChanged() {
+        updateClientReading();
+    }
+
+    void onUpstreamClosed(ProxyBackendHandler handler) {
+        Exchange current = exchange;
+        if (current == null || current.upstreamHandler != handler) {
+            return;
+        }
+        detachUpstream(current);
+        cancelResponseTimeout(current);
+        endAttempt(current);
+        if (!current.responseStarted) {
+            // A reused connection that breaks was most likely closed by the upstream while idle: the endpoint
+            // itself may be fine, so try it again on a fresh connection.
+            boolean sameEndpoint = current.reusedConnection;
+            if (!sameEndpoint) {
+                current.tried().add(current.endpoint);
+            }
+            retryOrFail(current, true, sameEndpoint);
+            return;
+        }
+        // Cut off mid-response: the status line is gone, so the client can only learn it from the close.
+        current.upstreamError = true;
+        current.responseComplete = true;
+        recordOutcome(current);
+        ctx.flush();
+        ctx.close();
+    }
+
+    private void detachUpstream(Exchange current) {
+        if (current.upstreamHandler != null) {
+            current.upstreamHandler.detach();
+        }
+        current.upstream = null;
+        current.upstreamHandler = null;
+    }
+
+    // ---- ending an exchange -------------------------------------------------------------------------
+
+    private void respondWithError(Exchange current, HttpResponseStatus status, String message, boolean upstreamError) {
+        cancelResponseTimeout(current);
+        if (current.upstream != null) {
+            Channel upstream = current.upstream;
+            detachUpstream(current);
+            upstream.close();
+        }
+        endAttempt(current);
+        current.replayable = false;
+        releaseBuffers(current);
+        current.responseStarted = true;
+        current.responseComplete = true;
+        current.status = status.code();
+        current.upstreamError = upstreamError;
+        // An unread body would be taken for the next request; closing is cheaper than reading it all.
+        boolean closeAfter = !current.clientKeepAlive || (!current.requestComplete && current.requestHasBody);
+        current.closeClientAfter = closeAfter;
+        FullHttpResponse response = jsonResponse(status, message, current.counters.revision(), closeAfter,
+                current.clientVersion);
+        ChannelFuture written = ctx.writeAndFlush(response);
+        written.addListener(future -> recordOutcome(current));
+        if (closeAfter) {
+            written.addListener(ChannelFutureListener.CLOSE);
+        }
+        finishIfDone(current);
+        updateClientReading();
+    }
+
+    private static FullHttpResponse jsonResponse(HttpResponseStatus status, String message, String revision,
+                                                 boolean close, HttpVersion clientVersion) {
+        byte[] body = ("{\"error\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8);
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                Unpooled.wrappedBuffer(body));
+        response.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
+                .set(ProxyHeaders.REVISION_HEADER, revision);
+        if (close) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (clientVersion.equals(HttpVersion.HTTP_1_0)) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        return response;
+    }
+
+    private void recordOutcome(Exchange current) {
+        if (!current.outcomeRecorded) {
+            current.outcomeRecorded = true;
+            current.counters.requestFinished(current.status, System.nanoTime() - current.startNanos,
+                    current.upstreamError);
+        }
+    }
+
+    private void finishIfDone(Exchange current) {
+        if (exchange != current || !current.requestComplete || !current.responseComplete) {
+            return;
+        }
+        exchange = null;
+        releaseBuffers(current);
+        if (current.closeClientAfter) {
+            return; // the connection closes once the response is written
+        }
+        Object queued;
+        while (exchange == null && (queued = pipelined.pollFirst()) != null) {
+            dispatch(queued);
+        }
+        while (exchange != null && !exchange.requestComplete && (queued = pipelined.pollFirst()) != null) {
+            dispatch(queued);
+        }
+    }
+
+    /** The client went away: stop the upstream side, forget the request without counting an answer. */
+    private void abandon(Exchange current) {
+        cancelResponseTimeout(current);
+        if (current.upstream != null) {
+            Channel upstream = current.upstream;
+            detachUpstream(current);
+            upstream.close();
+        }
+        endAttempt(current);
+        releaseBuffers(current);
+        // Once the response is complete, the listener on its final write counts the request.
+        if (!current.outcomeRecorded && !current.responseComplete) {
+            current.outcomeRecorded = true;
+            current.counters.requestAbandoned();
+        }
+    }
+
+    private static void cancelResponseTimeout(Exchange current) {
+        if (current.responseTimeout != null) {
+            current.responseTimeout.cancel(false);
+            current.responseTimeout = null;
+        }
+    }
+
+    private static void releaseBuffers(Exchange current) {
+        releaseAll(current.unsent);
+        releaseAll(current.replay);
+    }
+
+    private static void releaseAll(Collection<HttpContent> contents) {
+        for (HttpContent content : contents) {
+            content.release();
+        }
+        contents.clear();
+    }
+
+    /** One request and its response, possibly over several upstream attempts. */
+    private static final class Exchange {
+        final long startNanos;
+        final HttpMethod method;
+        final HttpVersion clientVersion;
+        final boolean clientKeepAlive;
+        final boolean requestHasBody;
+        final ArrayDeque<HttpContent> unsent = new ArrayDeque<>(4);
+        final List<HttpContent> replay = new ArrayList<>(2);
+        HttpRequest upstreamRequest;
+        BackendSelector selector;
+        RoutableBackend backend;
+        RevisionCounters counters;
+        UpstreamEndpoint endpoint;
+        private List<UpstreamEndpoint> tried;
+        int attempts;
+        boolean attemptActive;
+        boolean connecting;
+        Channel upstream;
+        ProxyBackendHandler upstreamHandler;
+        boolean reusedConnection;
+        boolean requestComplete;
+        boolean requestFullyWritten;
+        boolean replayable;
+        long replayBytes;
+        boolean responseStarted;
+        boolean responseComplete;
+        boolean skipInterimContent;
+        boolean upstreamKeepAlive;
+        boolean closeClientAfter;
+        boolean upstreamError;
+        boolean outcomeRecorded;
+        int status;
+        ScheduledFuture<?> responseTimeout;
+
+        Exchange(HttpRequest request, long startNanos) {
+            this.startNanos = startNanos;
+            this.method = request.method();
+            this.clientVersion = request.protocolVersion();
+            this.clientKeepAlive = HttpUtil.isKeepAlive(request);
+            this.requestHasBody = ProxyHeaders.hasBody(request);
+            this.replayable = ProxyHeaders.isIdempotent(request.method());
+        }
+
+        List<UpstreamEndpoint> tried() {
+            if (tried == null) {
+                tried = new ArrayList<>(2);
+            }
+            return tried;
+        }
+    }
+}
