@@ -1,0 +1,225 @@
+package dev.slipway.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.slipway.schema.AppliedMigration;
+import dev.slipway.schema.BackfillProgress;
+import dev.slipway.schema.Migration;
+import dev.slipway.schema.MigrationFile;
+import dev.slipway.schema.SchemaEngine;
+import dev.slipway.schema.SchemaOptions;
+import dev.slipway.schema.SchemaStatus;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+
+/** {@code slipway schema ...}: expand/contract migrations of one PostgreSQL schema. */
+@Command(name = "schema", mixinStandardHelpOptions = true,
+        description = "Expand/contract migrations: start (expand), complete (contract), rollback, status.",
+        subcommands = {SchemaCommand.Init.class, SchemaCommand.Plan.class, SchemaCommand.Start.class,
+                SchemaCommand.Resume.class, SchemaCommand.Complete.class, SchemaCommand.Rollback.class,
+                SchemaCommand.Status.class, SchemaCommand.Url.class})
+final class SchemaCommand {
+
+    /** The options every schema command shares. */
+    static final class Target {
+        @Option(names = "--db", defaultValue = "embedded", paramLabel = "JDBC_URL",
+                description = "PostgreSQL: 'embedded' (default; data under .slipway/postgres) or jdbc:postgresql://host:port/db")
+        String database;
+
+        @Option(names = "--schema", defaultValue = "public", paramLabel = "NAME",
+                description = "The schema holding the service's tables (default: ${DEFAULT-VALUE}).")
+        String schema;
+
+        @Option(names = "--state-dir", defaultValue = ".slipway", paramLabel = "DIR",
+                description = "Where the embedded database lives (default: ${DEFAULT-VALUE}).")
+        Path stateDirectory;
+
+        <T> T withEngine(EngineAction<T> action) throws Exception {
+            try (Database server = Database.open(database, stateDirectory)) {
+                SchemaEngine engine = new SchemaEngine(server.dataSource(server.databaseName()), schema,
+                        SchemaOptions.defaults());
+                engine.init();
+                return action.run(engine, server);
+            }
+        }
+    }
+
+    interface EngineAction<T> {
+        T run(SchemaEngine engine, Database server) throws Exception;
+    }
+
+    static void progress(BackfillProgress progress) {
+        System.out.printf(Locale.ROOT, "  backfill %s: %d/%d rows, %.0f rows/s, ETA %s%n", progress.table(),
+                progress.done(), progress.total(), progress.rowsPerSecond(), progress.eta());
+    }
+
+    @Command(name = "init", mixinStandardHelpOptions = true, description = "Creates Slipway's history tables (idempotent).")
+    static final class Init implements Callable<Integer> {
+        @Mixin Target target;
+
+        @Override
+        public Integer call() throws Exception {
+            return target.withEngine((engine, server) -> {
+                System.out.println("schema history ready in " + server.jdbcUrl(server.databaseName()));
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "plan", mixinStandardHelpOptions = true, description = "Prints the SQL that start would run; runs nothing.")
+    static final class Plan implements Callable<Integer> {
+        @Mixin Target target;
+        @Parameters(paramLabel = "FILE", description = "The migration file (YAML or JSON).") Path file;
+
+        @Override
+        public Integer call() throws Exception {
+            Migration migration = MigrationFile.parse(file);
+            return target.withEngine((engine, server) -> {
+                engine.plan(migration).forEach(statement -> System.out.println(statement.strip() + ";"));
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "start", mixinStandardHelpOptions = true,
+            description = "Expands to the file's version: new columns and tables, sync triggers, backfill, view schema <schema>_v<N>.")
+    static final class Start implements Callable<Integer> {
+        @Mixin Target target;
+        @Parameters(paramLabel = "FILE", description = "The migration file (YAML or JSON).") Path file;
+
+        @Override
+        public Integer call() throws Exception {
+            Migration migration = MigrationFile.parse(file);
+            return target.withEngine((engine, server) -> {
+                engine.start(migration, SchemaCommand::progress);
+                System.out.println("started version " + migration.version() + "; state " + state(engine.status()));
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "resume", mixinStandardHelpOptions = true, description = "Finishes an interrupted start (resumes the backfill).")
+    static final class Resume implements Callable<Integer> {
+        @Mixin Target target;
+
+        @Override
+        public Integer call() throws Exception {
+            return target.withEngine((engine, server) -> {
+                engine.resume(SchemaCommand::progress);
+                System.out.println("resumed; state " + state(engine.status()));
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "complete", mixinStandardHelpOptions = true, description = "Contracts the migration in flight.")
+    static final class Complete implements Callable<Integer> {
+        @Mixin Target target;
+
+        @Override
+        public Integer call() throws Exception {
+            return target.withEngine((engine, server) -> {
+                engine.complete();
+                System.out.println("completed; state " + state(engine.status()));
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "rollback", mixinStandardHelpOptions = true, description = "Undoes the start of the migration in flight.")
+    static final class Rollback implements Callable<Integer> {
+        @Mixin Target target;
+
+        @Override
+        public Integer call() throws Exception {
+            return target.withEngine((engine, server) -> {
+                engine.rollback();
+                System.out.println("rolled back; state " + state(engine.status()));
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true, description = "Shows the schema state, the migration in flight and the history.")
+    static final class Status implements Callable<Integer> {
+        @Mixin Target target;
+        @Option(names = "--json", description = "Print JSON.") boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            return target.withEngine((engine, server) -> {
+                SchemaStatus status = engine.status();
+                if (json) {
+                    System.out.println(toJson(status));
+                } else {
+                    System.out.println("schema " + status.schema() + ": state " + state(status));
+                    status.inFlight().ifPresent(inFlight -> System.out.println("in flight: " + inFlight));
+                    status.history().forEach(applied -> System.out.println("  " + applied));
+                }
+                return 0;
+            });
+        }
+    }
+
+    // No standard --version flag here: --version names the schema version, as users of `schema url` expect.
+    @Command(name = "url", description = "Prints the JDBC URL a binary for schema version N uses.")
+    static final class Url implements Callable<Integer> {
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+        boolean help;
+        @Mixin Target target;
+        @Option(names = "--version", required = true, paramLabel = "N", description = "The schema version.") int version;
+
+        @Override
+        public Integer call() throws Exception {
+            return target.withEngine((engine, server) -> {
+                if (!engine.status().state().contains(version)) {
+                    throw new IllegalArgumentException("schema version " + version + " is not readable now (state "
+                            + state(engine.status()) + ")");
+                }
+                System.out.println(server.jdbcUrl(server.databaseName()) + "?currentSchema=" + engine.versionSchema(version));
+                return 0;
+            });
+        }
+    }
+
+    static String toJson(SchemaStatus status) throws Exception {
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode root = mapper.createObjectNode();
+        root.put("schema", status.schema());
+        ArrayNode state = root.putArray("state");
+        status.state().forEach(state::add);
+        status.inFlight().ifPresentOrElse(inFlight -> {
+            ObjectNode node = root.putObject("inFlight");
+            node.put("version", inFlight.version());
+            node.put("name", inFlight.name());
+            node.put("phase", inFlight.phase());
+        }, () -> root.putNull("inFlight"));
+        ArrayNode history = root.putArray("history");
+        for (AppliedMigration applied : status.history()) {
+            ObjectNode node = history.addObject();
+            node.put("version", applied.version());
+            node.put("name", applied.name());
+            node.put("description", applied.description());
+            node.put("checksum", applied.checksum());
+            node.put("state", applied.state());
+            node.put("startedAt", applied.startedAt().toString());
+            node.put("completedAt", applied.completedAt().map(Object::toString).orElse(null));
+            node.put("durationMillis", applied.durationMillis().orElse(null));
+            node.put("appliedBy", applied.appliedBy());
+            node.put("error", applied.error().orElse(null));
+        }
+        return mapper.writerWithDefaultPrettyPrinter().writeValueAsString(root);
+    }
+
+    static String state(SchemaStatus status) {
+        return status.state().stream().map(String::valueOf).collect(Collectors.joining(", ", "{", "}"));
+    }
+}
