@@ -85,7 +85,14 @@ public final class RolloutController implements AutoCloseable {
     private volatile List<HeaderRoute> headerRoutes = List.of();
     private volatile String stopReason;
     private volatile boolean promoteRequested;
+    private volatile boolean fullPromotionRequested;
     private volatile RouteTable lastTable = new RouteTable(List.of(), List.of());
+    private volatile String desiredVersion;
+    private final java.util.concurrent.ExecutorService worker = Executors.newSingleThreadExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "slipway-rollout-worker");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     public RolloutController(String service, Runtime runtime, TrafficRouter router, MetricProvider metrics, Judge judge,
                              Store store, SchemaCoordinator schema, DatabaseTarget database, Clock clock,
@@ -123,6 +130,7 @@ public final class RolloutController implements AutoCloseable {
             throw new IllegalStateException("deploy of " + release.version() + " failed: " + failure.get());
         }
         stable = revision;
+        desiredVersion = release.version();
         canaryWeight = 0;
         refreshRoutes();
         audit(actor, "deploy " + release.version(), "done", "");
@@ -149,11 +157,13 @@ public final class RolloutController implements AutoCloseable {
                             + " finds a version it reads, or build " + release.version() + " for the current schema."),
                     actor);
             knownReleases.put(release.version(), release);
+            desiredVersion = release.version();
             canary = new Revision(release);
             canaryWeight = 0;
             headerRoutes = List.of();
             stopReason = null;
             promoteRequested = false;
+            fullPromotionRequested = false;
         }
         Revision incoming = canary;
         Instant now = clock.instant();
@@ -177,14 +187,26 @@ public final class RolloutController implements AutoCloseable {
         return finishAborted(ended, ended.message(), actor);
     }
 
-    /** Ends an indefinite pause (or an inconclusive analysis) so the rollout goes on. */
-    public void promote(String actor) {
+    /**
+     * Ends the current pause (timed, indefinite, or after an inconclusive analysis) so the rollout goes on;
+     * with {@code full}, skips every remaining step and promotes the canary now.
+     */
+    public void promote(String actor, boolean full) {
+        if (canary == null) {
+            throw new IllegalStateException("no rollout is in progress for " + service);
+        }
+        if (full) {
+            fullPromotionRequested = true;
+        }
         promoteRequested = true;
-        audit(actor, "promote", "requested", "");
+        audit(actor, full ? "promote --full" : "promote", "requested", "");
     }
 
     /** Asks the running rollout to stop: all traffic goes back to stable and the canary is removed. */
     public void abort(String actor, String why) {
+        if (canary == null) {
+            throw new IllegalStateException("no rollout is in progress for " + service);
+        }
         stopReason = "aborted by " + actor + (why.isBlank() ? "" : ": " + why);
         audit(actor, "abort", "requested", why);
     }
@@ -194,6 +216,11 @@ public final class RolloutController implements AutoCloseable {
      * versions. The undo itself is a rollout that switches all traffic at once.
      */
     public RolloutRecord undo(String toVersion, String actor) {
+        if (toVersion == null) {
+            toVersion = store.latestRollout(service).filter(r -> r.phase() == RolloutPhase.PROMOTED && r.fromVersion() != null)
+                    .map(RolloutRecord::fromVersion).orElseThrow(() -> new IllegalStateException(
+                            "nothing to undo: " + service + " has no promoted rollout to go back from"));
+        }
         ReleaseSpec target = knownReleases.get(toVersion);
         if (target == null) {
             throw new IllegalArgumentException("no release " + toVersion + " of " + service + " is known; known: "
@@ -208,6 +235,80 @@ public final class RolloutController implements AutoCloseable {
         ReleaseSpec immediate = new ReleaseSpec(target.version(), target.run(), target.schema(), target.replicas(),
                 target.health(), new StrategySpec.Canary(List.of(new CanaryStep.SetWeight(100))));
         return rollout(immediate, actor);
+    }
+
+    /** What runs now, what the schema reads, and the rollout in progress (or the last one). */
+    public ServiceStatus status() {
+        Revision currentStable = stable;
+        Revision currentCanary = canary;
+        List<TimelineEntry> events = timeline;
+        return new ServiceStatus(service, Optional.ofNullable(currentStable).map(this::revisionStatus),
+                Optional.ofNullable(currentCanary).map(this::revisionStatus), currentCanary == null ? 0 : canaryWeight,
+                schema.state(), Optional.ofNullable(desiredVersion), store.latestRollout(service),
+                List.copyOf(events.subList(Math.max(0, events.size() - 20), events.size())));
+    }
+
+    private ServiceStatus.RevisionStatus revisionStatus(Revision revision) {
+        int ready = (int) revision.replicas().stream().filter(r -> runtime.state(r) == ReplicaState.READY).count();
+        return new ServiceStatus.RevisionStatus(revision.version(), revision.release().schema(),
+                revision.replicas().size(), ready);
+    }
+
+    /** The audit history of the service, newest first. */
+    public List<AuditEntry> history(int limit) {
+        return store.history(service, limit);
+    }
+
+    /**
+     * Makes {@code release} the desired one and returns at once: the controller's worker deploys it (first
+     * release) or rolls it out from stable. Refused at once by the guard when it could not read the schema.
+     */
+    public void apply(ReleaseSpec release, String actor) {
+        synchronized (this) {
+            if (canary != null) {
+                throw new IllegalStateException("a rollout of " + canary.version() + " is in progress: "
+                        + "promote or abort it first");
+            }
+            if (stable != null && stable.version().equals(release.version())) {
+                throw new IllegalStateException(service + " " + release.version() + " is already stable");
+            }
+            List<RevisionRef> after = new ArrayList<>(mustKeepWorking());
+            after.add(new RevisionRef(service, release.version(), release.schema(),
+                    stable == null ? RevisionRef.Role.STABLE : RevisionRef.Role.CANARY));
+            requireAllowed("apply of " + service + " " + release.version(), schema.state(), after,
+                    List.of("Roll the schema forward first so that " + release.version() + " finds a version it reads."),
+                    actor);
+            desiredVersion = release.version();
+            knownReleases.put(release.version(), release);
+        }
+        worker.submit(() -> {
+            try {
+                if (stable == null) {
+                    deploy(release, actor);
+                } else {
+                    rollout(release, actor);
+                }
+            } catch (RuntimeException e) {
+                log.warn("apply of {} failed: {}", release.version(), e.getMessage());
+                record("apply of " + release.version() + " failed: " + e.getMessage());
+            }
+        });
+    }
+
+    /** Runs the last aborted rollout again from its first step. */
+    public void retry(String actor) {
+        RolloutRecord last = store.latestRollout(service).orElseThrow(() ->
+                new IllegalStateException("nothing to retry: " + service + " has had no rollout"));
+        if (last.phase() != RolloutPhase.ABORTED) {
+            throw new IllegalStateException("nothing to retry: the last rollout (" + last.toVersion() + ") is "
+                    + last.phase());
+        }
+        ReleaseSpec release = knownReleases.get(last.toVersion());
+        if (release == null) {
+            throw new IllegalStateException("the release " + last.toVersion() + " is no longer known: apply it again");
+        }
+        audit(actor, "retry " + last.toVersion(), "requested", "");
+        apply(release, actor);
     }
 
     /** The binaries that must keep reading the schema: stable and canary. */
@@ -404,6 +505,7 @@ public final class RolloutController implements AutoCloseable {
     @Override
     public void close() {
         monitor.shutdownNow();
+        worker.shutdownNow();
         Revision currentCanary = canary;
         if (currentCanary != null) {
             stopRevision(currentCanary);
@@ -468,6 +570,11 @@ public final class RolloutController implements AutoCloseable {
             RolloutRecord saved = store.save(next);
             record(canary.version() + ": " + event);
             return saved;
+        }
+
+        @Override
+        public boolean fullPromotionRequested() {
+            return fullPromotionRequested;
         }
 
         @Override

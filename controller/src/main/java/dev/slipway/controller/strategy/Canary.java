@@ -33,6 +33,10 @@ public final class Canary {
             if (stop.isPresent()) {
                 return abort(current, stop.get());
             }
+            if (actions.fullPromotionRequested()) {
+                return current.withProgress(RolloutPhase.PROMOTED, steps.size(), 100, "promoted in full on request",
+                        clock.instant());
+            }
             CanaryStep step = steps.get(index);
             int next = index + 1;
             if (step instanceof CanaryStep.SetWeight setWeight) {

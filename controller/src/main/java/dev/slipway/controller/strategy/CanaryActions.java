@@ -28,6 +28,9 @@ public interface CanaryActions {
     /** Persists the rollout's new position (one transaction) and records it on the timeline. */
     RolloutRecord transition(RolloutRecord next, String event);
 
+    /** True once {@code promote --full} was asked: the remaining steps are skipped. */
+    boolean fullPromotionRequested();
+
     /** Why the rollout must stop now (abort requested, canary replica failed), or empty. */
     Optional<String> stopReason();
 }

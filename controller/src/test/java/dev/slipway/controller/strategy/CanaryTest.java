@@ -51,6 +51,7 @@ class CanaryTest {
         }
         @Override public RolloutRecord transition(RolloutRecord next, String event) { saved.add(next); return next; }
         @Override public Optional<String> stopReason() { return Optional.ofNullable(stopped); }
+        @Override public boolean fullPromotionRequested() { return false; }
     }
 
     private static RolloutRecord fresh() {
