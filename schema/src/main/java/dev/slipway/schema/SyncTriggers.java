@@ -1,0 +1,72 @@
+package dev.slipway.schema;
+
+import dev.slipway.schema.op.ColumnSnapshot;
+import dev.slipway.schema.op.Sql;
+import dev.slipway.schema.op.SyncRule;
+
+import java.util.List;
+
+/**
+ * The trigger that keeps the old and new layouts of one table in sync while a migration is in flight.
+ * <p>
+ * It is a BEFORE INSERT OR UPDATE row trigger, so the columns it fills are in place before NOT NULL and CHECK
+ * constraints are tested. It tells the writer's version by the first element of {@code search_path}: binary N
+ * connects with {@code currentSchema=<schema>_vN}. A writer on the new version schema gets the old columns
+ * computed from {@code down}; anyone else (the old binary, the backfill, an unversioned client) gets the new
+ * columns computed from {@code up}. Expressions see the row's columns by name because the function declares one
+ * variable per column, assigned from NEW ({@code #variable_conflict use_variable} makes the variables win over
+ * any same-named column of a table an expression may query).
+ */
+final class SyncTriggers {
+    private SyncTriggers() {
+    }
+
+    static String functionName(String schema, int version, String table) {
+        return Sql.qualified("slipway", Sql.generatedName("sync", schema, "v" + version, table));
+    }
+
+    static String triggerName(int version) {
+        return Sql.ident("slipway_sync_v" + version);
+    }
+
+    static List<String> create(String schema, String versionSchema, int version, String table,
+                               List<ColumnSnapshot> physicalColumns, List<SyncRule> rules) {
+        StringBuilder body = new StringBuilder();
+        body.append("CREATE FUNCTION ").append(functionName(schema, version, table))
+                .append("() RETURNS trigger LANGUAGE plpgsql AS $slipway$\n")
+                .append("#variable_conflict use_variable\n")
+                .append("DECLARE\n");
+        for (ColumnSnapshot column : physicalColumns) {
+            body.append("  ").append(Sql.ident(column.physicalName())).append(' ').append(column.type())
+                    .append(" := NEW.").append(Sql.ident(column.physicalName())).append(";\n");
+        }
+        body.append("BEGIN\n")
+                .append("  IF btrim(split_part(current_setting('search_path'), ',', 1), ' \"') = ")
+                .append(Sql.literal(versionSchema)).append(" THEN\n");
+        appendAssignments(body, rules, SyncRule.Direction.DOWN);
+        body.append("  ELSE\n");
+        appendAssignments(body, rules, SyncRule.Direction.UP);
+        body.append("  END IF;\n  RETURN NEW;\nEND\n$slipway$");
+        String trigger = "CREATE TRIGGER " + triggerName(version) + " BEFORE INSERT OR UPDATE ON "
+                + Sql.qualified(schema, table) + " FOR EACH ROW EXECUTE FUNCTION " + functionName(schema, version, table) + "()";
+        return List.of(body.toString(), trigger);
+    }
+
+    private static void appendAssignments(StringBuilder body, List<SyncRule> rules, SyncRule.Direction direction) {
+        boolean any = false;
+        for (SyncRule rule : rules) {
+            if (rule.direction() == direction) {
+                body.append("    NEW.").append(Sql.ident(rule.column())).append(" := (").append(rule.expression()).append(");\n");
+                any = true;
+            }
+        }
+        if (!any) {
+            body.append("    NULL;\n");
+        }
+    }
+
+    /** Dropping the function drops its trigger with it. */
+    static String drop(String schema, int version, String table) {
+        return "DROP FUNCTION IF EXISTS " + functionName(schema, version, table) + "() CASCADE";
+    }
+}

@@ -1,0 +1,45 @@
+package dev.slipway.schema;
+
+import dev.slipway.schema.op.ColumnSnapshot;
+import dev.slipway.schema.op.SchemaSnapshot;
+import dev.slipway.schema.op.Sql;
+import dev.slipway.schema.op.TableSnapshot;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The versioned schema {@code <schema>_v<N>}: one view per table, selecting that version's columns under that
+ * version's names. Each view reads one table and only plain columns, so PostgreSQL makes it automatically
+ * updatable (inserts, updates and deletes go to the table, and omitted columns take the table's defaults).
+ * Views reference columns by number, not name: renaming a table or column later keeps every view working.
+ */
+final class VersionViews {
+    private VersionViews() {
+    }
+
+    static List<String> create(String baseSchema, String versionSchema, SchemaSnapshot layout) {
+        List<String> statements = new ArrayList<>();
+        statements.add("CREATE SCHEMA " + Sql.ident(versionSchema));
+        for (TableSnapshot table : layout.tables()) {
+            String columns = table.columns().stream()
+                    .map(VersionViews::selectItem)
+                    .collect(Collectors.joining(", "));
+            statements.add("CREATE VIEW " + Sql.qualified(versionSchema, table.name()) + " AS SELECT " + columns
+                    + " FROM " + Sql.qualified(baseSchema, table.physicalName()));
+        }
+        return statements;
+    }
+
+    private static String selectItem(ColumnSnapshot column) {
+        return column.physicalName().equals(column.name())
+                ? Sql.ident(column.name())
+                : Sql.ident(column.physicalName()) + " AS " + Sql.ident(column.name());
+    }
+
+    /** CASCADE drops the views the schema holds; nothing else may depend on a versioned schema. */
+    static String drop(String versionSchema) {
+        return "DROP SCHEMA IF EXISTS " + Sql.ident(versionSchema) + " CASCADE";
+    }
+}

@@ -1,0 +1,127 @@
+package dev.slipway.schema.op;
+
+import dev.slipway.model.SpecNode;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Adds a column under its final name; the old version's views simply leave it out. Existing rows and rows the
+ * old binary writes are filled from {@code up} (by the sync trigger and the backfill). A NOT NULL column filled
+ * by {@code up} is guarded by a {@code CHECK (... IS NOT NULL) NOT VALID} constraint, validated after the
+ * backfill without blocking writes, and turned into a real NOT NULL on complete (PostgreSQL 12+ skips the scan
+ * when a valid check proves it).
+ */
+public record AddColumn(String table, ColumnSpec column, String up) implements Operation {
+
+    public static AddColumn parse(SpecNode node) {
+        node.allowOnly("table", "column", "up", "comment");
+        return new AddColumn(node.require("table").nonBlankString(), ColumnSpec.parse(node.require("column")),
+                node.optional("up").map(SpecNode::nonBlankString).orElse(null));
+    }
+
+    @Override public String kind() { return "add_column"; }
+
+    @Override public String describe() { return "add_column " + table + "." + column.name(); }
+
+    @Override
+    public void validate(SchemaSnapshot schema) {
+        TableSnapshot target = schema.requireTable(table);
+        target.requireNoColumn(column.name());
+        if (column.primaryKey()) {
+            throw new InvalidOperationException("cannot add a primary key column to an existing table");
+        }
+        if (!column.nullable() && column.defaultValue() == null && up == null) {
+            throw new InvalidOperationException("a NOT NULL column needs a default or an 'up' expression,"
+                    + " or existing rows and the old version's inserts would violate it");
+        }
+        column.validateReference(schema);
+    }
+
+    @Override
+    public void reshape(SchemaSnapshot schema) {
+        schema.requireTable(table).addColumn(column.snapshot());
+    }
+
+    String notNullConstraint() {
+        return Sql.generatedName(table, column.name(), "not_null");
+    }
+
+    String foreignKeyConstraint() {
+        return Sql.generatedName(table, column.name(), "fkey");
+    }
+
+    String uniqueIndex() {
+        return Sql.generatedName(table, column.name(), "key");
+    }
+
+    /** NOT NULL is enforced through a check first when rows must be backfilled before it can hold. */
+    private boolean notNullByCheck() {
+        return !column.nullable() && up != null;
+    }
+
+    @Override
+    public void start(MigrationContext context) {
+        String tableName = context.table(table);
+        // A constant default is stored in the catalog (PostgreSQL 11+), so adding it does not rewrite the table.
+        List<String> statements = new ArrayList<>();
+        statements.add("ALTER TABLE " + tableName + " ADD COLUMN " + column.definition(!notNullByCheck()));
+        if (notNullByCheck()) {
+            statements.add("ALTER TABLE " + tableName + " ADD CONSTRAINT " + Sql.ident(notNullConstraint())
+                    + " CHECK (" + Sql.ident(column.name()) + " IS NOT NULL) NOT VALID");
+        }
+        if (column.check() != null) {
+            statements.add("ALTER TABLE " + tableName + " ADD CONSTRAINT "
+                    + Sql.ident(Sql.generatedName(table, column.name(), "check")) + " CHECK (" + column.check() + ") NOT VALID");
+        }
+        if (column.references().isPresent()) {
+            statements.add("ALTER TABLE " + tableName + " ADD CONSTRAINT " + Sql.ident(foreignKeyConstraint())
+                    + " FOREIGN KEY (" + Sql.ident(column.name()) + ") " + column.referencesClause(context.schema())
+                    + " NOT VALID");
+        }
+        context.execute(statements.toArray(String[]::new));
+        if (column.unique()) {
+            context.executeConcurrently("CREATE UNIQUE INDEX CONCURRENTLY " + Sql.ident(uniqueIndex()) + " ON "
+                    + tableName + " (" + Sql.ident(column.name()) + ")",
+                    "DROP INDEX CONCURRENTLY IF EXISTS " + Sql.qualified(context.schema(), uniqueIndex()));
+        }
+    }
+
+    @Override
+    public void afterBackfill(MigrationContext context) {
+        // VALIDATE takes SHARE UPDATE EXCLUSIVE: it scans the table while reads and writes go on.
+        String tableName = context.table(table);
+        if (notNullByCheck()) {
+            context.execute("ALTER TABLE " + tableName + " VALIDATE CONSTRAINT " + Sql.ident(notNullConstraint()));
+        }
+        if (column.check() != null) {
+            context.execute("ALTER TABLE " + tableName + " VALIDATE CONSTRAINT "
+                    + Sql.ident(Sql.generatedName(table, column.name(), "check")));
+        }
+        if (column.references().isPresent()) {
+            context.execute("ALTER TABLE " + tableName + " VALIDATE CONSTRAINT " + Sql.ident(foreignKeyConstraint()));
+        }
+    }
+
+    @Override
+    public void complete(MigrationContext context) {
+        if (notNullByCheck()) {
+            String tableName = context.table(table);
+            context.execute(
+                    "ALTER TABLE " + tableName + " ALTER COLUMN " + Sql.ident(column.name()) + " SET NOT NULL",
+                    "ALTER TABLE " + tableName + " DROP CONSTRAINT IF EXISTS " + Sql.ident(notNullConstraint()));
+        }
+    }
+
+    @Override
+    public void rollback(MigrationContext context) {
+        // Dropping the column drops its constraints and index with it.
+        context.execute(Sql.ifColumnExists(context.schema(), table, column.name(),
+                "ALTER TABLE " + context.table(table) + " DROP COLUMN " + Sql.ident(column.name())));
+    }
+
+    @Override
+    public List<SyncRule> syncRules() {
+        return up == null ? List.of() : List.of(new SyncRule(table, column.name(), up, SyncRule.Direction.UP));
+    }
+}

@@ -1,0 +1,85 @@
+package dev.slipway.schema;
+
+import dev.slipway.schema.op.AddColumn;
+import dev.slipway.schema.op.CreateTable;
+import dev.slipway.schema.op.DropColumn;
+import org.junit.jupiter.api.Test;
+
+import static dev.slipway.schema.PostgresTestBase.migration;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Reading migration files: the demo's syntax, and errors that point at file:line:column. */
+class MigrationFileTest {
+
+    @Test
+    void readsTheDemoMigrations() {
+        Migration initial = DemoMigrationsTest.initial();
+        assertThat(initial.version()).isEqualTo(1);
+        assertThat(initial.name()).isEqualTo("001_initial");
+        assertThat(initial.checksum()).hasSize(64);
+        CreateTable customers = (CreateTable) initial.operations().get(0);
+        assertThat(customers.columns().get(0).primaryKey()).isTrue();
+        assertThat(customers.columns().get(0).nullable()).isFalse();
+        assertThat(customers.columns().get(2).nullable()).isTrue();
+        assertThat(customers.columns().get(3).defaultValue()).isEqualTo("now()");
+        CreateTable orders = (CreateTable) initial.operations().get(1);
+        assertThat(orders.columns().get(1).references()).isPresent();
+
+        Migration split = DemoMigrationsTest.splitName();
+        assertThat(split.version()).isEqualTo(2);
+        assertThat(split.description()).isEqualTo("split customer name");
+        assertThat(split.operations()).hasExactlyElementsOfTypes(AddColumn.class, AddColumn.class, DropColumn.class);
+        assertThat(((DropColumn) split.operations().get(2)).down()).isEqualTo("first_name || ' ' || last_name");
+        assertThat(split.opaque()).isFalse();
+    }
+
+    @Test
+    void jsonIsAcceptedToo() {
+        Migration migration = migration("003_phone.json",
+                "{\"operations\": [{\"add_column\": {\"table\": \"customers\", \"column\": {\"name\": \"phone\", \"type\": \"text\"}}}]}");
+        assertThat(migration.version()).isEqualTo(3);
+    }
+
+    @Test
+    void malformedYamlIsLocated() {
+        assertThatThrownBy(() -> migration("002_x.yaml", "operations:\n  - add_column: {table: customers\n"))
+                .isInstanceOf(MigrationException.class)
+                .hasMessageStartingWith("002_x.yaml:3:1: invalid YAML");
+    }
+
+    @Test
+    void anUnknownOperationIsLocatedWithASuggestion() {
+        assertThatThrownBy(() -> migration("002_x.yaml", """
+                operations:
+                  - add_column: {table: customers, column: {name: a, type: text}}
+                  - add_colum: {table: customers, column: {name: b, type: text}}
+                """))
+                .hasMessageStartingWith("002_x.yaml:3:5: operations[1].add_colum: unknown field 'add_colum' (did you mean 'add_column'?)");
+    }
+
+    @Test
+    void aMissingFieldIsLocated() {
+        assertThatThrownBy(() -> migration("002_x.yaml", """
+                operations:
+                  - drop_column:
+                      column: full_name
+                """))
+                .hasMessage("002_x.yaml:3:7: operations[0].drop_column: missing required field 'table'");
+    }
+
+    @Test
+    void aVersionThatContradictsTheFileNameIsRefused() {
+        assertThatThrownBy(() -> migration("002_x.yaml", "version: 3\noperations: [{drop_table: {name: t}}]"))
+                .hasMessage("002_x.yaml:1:10: version: version 3 does not match the file name's 2");
+    }
+
+    @Test
+    void aPrimaryKeyCannotBeNullable() {
+        assertThatThrownBy(() -> migration("001_x.yaml", """
+                operations:
+                  - create_table: {name: t, columns: [{name: id, type: int, pk: true, nullable: true}]}
+                """))
+                .hasMessageContaining("001_x.yaml:2:81: operations[0].create_table.columns[0].nullable: a primary key column cannot be nullable");
+    }
+}
