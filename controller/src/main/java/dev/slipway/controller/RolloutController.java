@@ -12,14 +12,15 @@ import dev.slipway.controller.store.AuditEntry;
 import dev.slipway.controller.store.RolloutPhase;
 import dev.slipway.controller.store.RolloutRecord;
 import dev.slipway.controller.store.Store;
-import dev.slipway.controller.strategy.Canary;
-import dev.slipway.controller.strategy.CanaryActions;
+import dev.slipway.controller.strategy.RolloutActions;
+import dev.slipway.controller.strategy.Strategy;
 import dev.slipway.model.AnalysisSpec;
 import dev.slipway.model.CanaryStep;
 import dev.slipway.model.ReleaseSpec;
 import dev.slipway.model.RunSpec;
+import dev.slipway.model.SpecParser;
+import dev.slipway.model.SpecWriter;
 import dev.slipway.model.StrategySpec;
-import dev.slipway.router.Backend;
 import dev.slipway.router.Endpoint;
 import dev.slipway.router.HeaderRoute;
 import dev.slipway.router.RouteTable;
@@ -40,19 +41,23 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * Moves one service's binary: deploys the first stable release, runs rollouts with their strategy, promotes,
- * aborts and undoes them. Every action is checked by the {@link CompatibilityGuard} against the schema state
- * first; every transition is persisted in the {@link Store} before the next one starts.
+ * Moves one service's binary: deploys the first release, runs rollouts with their strategy, promotes, aborts
+ * and undoes them, and resumes a rollout after a crash. Every action is checked by the
+ * {@link CompatibilityGuard} against the schema state first; every transition is persisted in the
+ * {@link Store} before the next one starts, so a restarted controller continues where the store says.
  */
 public final class RolloutController implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RolloutController.class);
@@ -73,26 +78,23 @@ public final class RolloutController implements AutoCloseable {
     private final CompatibilityGuard guard = new CompatibilityGuard();
     private final List<TimelineEntry> timeline = new CopyOnWriteArrayList<>();
     private final Map<String, ReleaseSpec> knownReleases = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService monitor = Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "slipway-readiness-monitor");
-        thread.setDaemon(true);
-        return thread;
-    });
+    /** Replicas taken out of the routes before they stop; they get no new requests. */
+    private final Set<String> draining = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService monitor = Executors.newSingleThreadScheduledExecutor(daemon("slipway-monitor"));
+    private final ExecutorService worker = Executors.newSingleThreadExecutor(daemon("slipway-rollout-worker"));
 
     private volatile Revision stable;
     private volatile Revision canary;
+    /** Blue-green: the release just replaced, kept running (without traffic) for its scale-down delay. */
+    private volatile Revision previous;
+    private volatile ScheduledFuture<?> previousScaleDown;
     private volatile int canaryWeight;
     private volatile List<HeaderRoute> headerRoutes = List.of();
     private volatile String stopReason;
     private volatile boolean promoteRequested;
     private volatile boolean fullPromotionRequested;
-    private volatile RouteTable lastTable = new RouteTable(List.of(), List.of());
     private volatile String desiredVersion;
-    private final java.util.concurrent.ExecutorService worker = Executors.newSingleThreadExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "slipway-rollout-worker");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private volatile RouteTable lastTable = new RouteTable(List.of(), List.of());
 
     public RolloutController(String service, Runtime runtime, TrafficRouter router, MetricProvider metrics, Judge judge,
                              Store store, SchemaCoordinator schema, DatabaseTarget database, Clock clock,
@@ -112,29 +114,49 @@ public final class RolloutController implements AutoCloseable {
         monitor.scheduleWithFixedDelay(this::refreshRoutesQuietly, 250, 250, TimeUnit.MILLISECONDS);
     }
 
+    // ------------------------------------------------------------------ actions
+
     /** Runs the first release of the service at full size and sends it all traffic. */
-    public synchronized void deploy(ReleaseSpec release, String actor) {
-        if (stable != null) {
-            throw new IllegalStateException(service + " already runs " + stable.version() + ": use a rollout");
+    public void deploy(ReleaseSpec release, String actor) {
+        Revision revision;
+        synchronized (this) {
+            if (stable != null) {
+                throw new IllegalStateException(service + " already runs " + stable.version() + ": use a rollout");
+            }
+            RevisionRef incoming = new RevisionRef(service, release.version(), release.schema(), RevisionRef.Role.STABLE);
+            requireAllowed("deploy of " + service + " " + release.version(), schema.state(), List.of(incoming),
+                    List.of("Migrate the schema to a version " + release.version() + " reads first."), actor);
+            remember(release);
+            desiredVersion = release.version();
+            revision = new Revision(release);
+            canary = revision;
         }
-        RevisionRef incoming = new RevisionRef(service, release.version(), release.schema(), RevisionRef.Role.STABLE);
-        requireAllowed("deploy of " + service + " " + release.version(), schema.state(), List.of(incoming),
-                List.of("Migrate the schema to a version " + release.version() + " reads first."), actor);
-        Revision revision = new Revision(release);
-        knownReleases.put(release.version(), release);
-        startReplicas(revision, release.replicas());
-        Optional<String> failure = awaitReady(revision);
+        Instant now = clock.instant();
+        RolloutRecord rollout = store.save(new RolloutRecord(0, service, null, release.version(),
+                RolloutPhase.PROGRESSING, 0, 100, "first deploy", now, now));
+        finishDeploy(rollout, revision, actor);
+    }
+
+    private void finishDeploy(RolloutRecord rollout, Revision revision, String actor) {
+        Optional<String> failure = ensureReplicas(revision, revision.release().replicas());
         if (failure.isPresent()) {
+            synchronized (this) {
+                canary = null;
+            }
             stopRevision(revision);
-            audit(actor, "deploy " + release.version(), "failed", failure.get());
-            throw new IllegalStateException("deploy of " + release.version() + " failed: " + failure.get());
+            store.save(rollout.withProgress(RolloutPhase.ABORTED, 0, 0, failure.get(), clock.instant()));
+            audit(actor, "deploy " + revision.version(), "failed", failure.get());
+            throw new IllegalStateException("deploy of " + revision.version() + " failed: " + failure.get());
         }
-        stable = revision;
-        desiredVersion = release.version();
-        canaryWeight = 0;
+        synchronized (this) {
+            stable = revision;
+            canary = null;
+            canaryWeight = 0;
+        }
         refreshRoutes();
-        audit(actor, "deploy " + release.version(), "done", "");
-        record("deployed " + release.version() + " (" + release.replicas() + " replicas)");
+        store.save(rollout.withProgress(RolloutPhase.PROMOTED, 0, 100, "deployed", clock.instant()));
+        audit(actor, "deploy " + revision.version(), "done", "");
+        record("deployed " + revision.version() + " (" + revision.release().replicas() + " replicas)");
     }
 
     /**
@@ -142,6 +164,7 @@ public final class RolloutController implements AutoCloseable {
      * rollout is promoted or aborted, and returns how it ended.
      */
     public RolloutRecord rollout(ReleaseSpec release, String actor) {
+        RolloutRecord rollout;
         synchronized (this) {
             if (stable == null) {
                 throw new IllegalStateException(service + " runs nothing yet: deploy a first release");
@@ -156,107 +179,28 @@ public final class RolloutController implements AutoCloseable {
                     List.of("Roll the schema forward first (slipway schema start) so that " + release.version()
                             + " finds a version it reads, or build " + release.version() + " for the current schema."),
                     actor);
-            knownReleases.put(release.version(), release);
+            remember(release);
             desiredVersion = release.version();
             canary = new Revision(release);
-            canaryWeight = 0;
-            headerRoutes = List.of();
-            stopReason = null;
-            promoteRequested = false;
-            fullPromotionRequested = false;
+            resetRolloutFlags();
+            Instant now = clock.instant();
+            rollout = store.save(new RolloutRecord(0, service, stable.version(), release.version(),
+                    RolloutPhase.PROGRESSING, 0, 0, "starting", now, now));
         }
-        Revision incoming = canary;
-        Instant now = clock.instant();
-        RolloutRecord rollout = store.save(new RolloutRecord(0, service, stable.version(), release.version(),
-                RolloutPhase.PROGRESSING, 0, 0, "starting canary replicas", now, now));
-        audit(actor, "rollout " + stable.version() + " -> " + release.version(), "started", "");
-        record("rollout " + release.version() + ": starting " + release.replicas() + " canary replicas");
-        startReplicas(incoming, release.replicas());
-        Optional<String> failure = awaitReady(incoming);
-        if (failure.isPresent()) {
-            return finishAborted(rollout, "canary never became ready: " + failure.get(), actor);
-        }
-        record("canary " + release.version() + " ready");
-        if (!(release.strategy() instanceof StrategySpec.Canary canarySpec)) {
-            throw new IllegalStateException("only the canary strategy exists so far");
-        }
-        RolloutRecord ended = new Canary(canarySpec, clock).run(rollout, new Actions());
+        audit(actor, "rollout " + rollout.fromVersion() + " -> " + release.version(), "started",
+                strategyName(release.strategy()));
+        record("rollout " + release.version() + " (" + strategyName(release.strategy()) + ")");
+        return drive(rollout, actor);
+    }
+
+    /** Runs the strategy from where the record stands, then promotes or aborts. */
+    private RolloutRecord drive(RolloutRecord rollout, String actor) {
+        ReleaseSpec release = canary.release();
+        RolloutRecord ended = Strategy.of(release.strategy(), release.replicas(), clock).run(rollout, new Actions());
         if (ended.phase() == RolloutPhase.PROMOTED) {
             return finishPromoted(ended, actor);
         }
         return finishAborted(ended, ended.message(), actor);
-    }
-
-    /**
-     * Ends the current pause (timed, indefinite, or after an inconclusive analysis) so the rollout goes on;
-     * with {@code full}, skips every remaining step and promotes the canary now.
-     */
-    public void promote(String actor, boolean full) {
-        if (canary == null) {
-            throw new IllegalStateException("no rollout is in progress for " + service);
-        }
-        if (full) {
-            fullPromotionRequested = true;
-        }
-        promoteRequested = true;
-        audit(actor, full ? "promote --full" : "promote", "requested", "");
-    }
-
-    /** Asks the running rollout to stop: all traffic goes back to stable and the canary is removed. */
-    public void abort(String actor, String why) {
-        if (canary == null) {
-            throw new IllegalStateException("no rollout is in progress for " + service);
-        }
-        stopReason = "aborted by " + actor + (why.isBlank() ? "" : ": " + why);
-        audit(actor, "abort", "requested", why);
-    }
-
-    /**
-     * Goes back to an earlier release, which must still read the schema state; refused otherwise, naming the
-     * versions. The undo itself is a rollout that switches all traffic at once.
-     */
-    public RolloutRecord undo(String toVersion, String actor) {
-        if (toVersion == null) {
-            toVersion = store.latestRollout(service).filter(r -> r.phase() == RolloutPhase.PROMOTED && r.fromVersion() != null)
-                    .map(RolloutRecord::fromVersion).orElseThrow(() -> new IllegalStateException(
-                            "nothing to undo: " + service + " has no promoted rollout to go back from"));
-        }
-        ReleaseSpec target = knownReleases.get(toVersion);
-        if (target == null) {
-            throw new IllegalArgumentException("no release " + toVersion + " of " + service + " is known; known: "
-                    + new TreeSet<>(knownReleases.keySet()));
-        }
-        List<RevisionRef> after = new ArrayList<>();
-        after.add(new RevisionRef(service, toVersion, target.schema(), RevisionRef.Role.STABLE));
-        requireAllowed("undo to " + service + " " + toVersion, schema.state(), after, List.of(
-                "Roll forward instead: ship a release that reads schema " + CompatibilityGuard.formatState(schema.state()) + ".",
-                "Or write a reverse migration back to a version " + toVersion + " reads (" + target.schema() + ") and start it first."),
-                actor);
-        ReleaseSpec immediate = new ReleaseSpec(target.version(), target.run(), target.schema(), target.replicas(),
-                target.health(), new StrategySpec.Canary(List.of(new CanaryStep.SetWeight(100))));
-        return rollout(immediate, actor);
-    }
-
-    /** What runs now, what the schema reads, and the rollout in progress (or the last one). */
-    public ServiceStatus status() {
-        Revision currentStable = stable;
-        Revision currentCanary = canary;
-        List<TimelineEntry> events = timeline;
-        return new ServiceStatus(service, Optional.ofNullable(currentStable).map(this::revisionStatus),
-                Optional.ofNullable(currentCanary).map(this::revisionStatus), currentCanary == null ? 0 : canaryWeight,
-                schema.state(), Optional.ofNullable(desiredVersion), store.latestRollout(service),
-                List.copyOf(events.subList(Math.max(0, events.size() - 20), events.size())));
-    }
-
-    private ServiceStatus.RevisionStatus revisionStatus(Revision revision) {
-        int ready = (int) revision.replicas().stream().filter(r -> runtime.state(r) == ReplicaState.READY).count();
-        return new ServiceStatus.RevisionStatus(revision.version(), revision.release().schema(),
-                revision.replicas().size(), ready);
-    }
-
-    /** The audit history of the service, newest first. */
-    public List<AuditEntry> history(int limit) {
-        return store.history(service, limit);
     }
 
     /**
@@ -279,7 +223,7 @@ public final class RolloutController implements AutoCloseable {
                     List.of("Roll the schema forward first so that " + release.version() + " finds a version it reads."),
                     actor);
             desiredVersion = release.version();
-            knownReleases.put(release.version(), release);
+            remember(release);
         }
         worker.submit(() -> {
             try {
@@ -303,19 +247,182 @@ public final class RolloutController implements AutoCloseable {
             throw new IllegalStateException("nothing to retry: the last rollout (" + last.toVersion() + ") is "
                     + last.phase());
         }
-        ReleaseSpec release = knownReleases.get(last.toVersion());
-        if (release == null) {
-            throw new IllegalStateException("the release " + last.toVersion() + " is no longer known: apply it again");
-        }
+        ReleaseSpec release = releaseSpec(last.toVersion()).orElseThrow(() ->
+                new IllegalStateException("the release " + last.toVersion() + " is no longer known: apply it again"));
         audit(actor, "retry " + last.toVersion(), "requested", "");
         apply(release, actor);
     }
 
-    /** The binaries that must keep reading the schema: stable and canary. */
+    /**
+     * Ends the current pause (timed, indefinite, or after an inconclusive analysis) so the rollout goes on;
+     * with {@code full}, skips every remaining step and promotes now.
+     */
+    public void promote(String actor, boolean full) {
+        if (canary == null) {
+            throw new IllegalStateException("no rollout is in progress for " + service);
+        }
+        if (full) {
+            fullPromotionRequested = true;
+        }
+        promoteRequested = true;
+        audit(actor, full ? "promote --full" : "promote", "requested", "");
+    }
+
+    /** Asks the running rollout to stop: all traffic goes back to stable and the new release is removed. */
+    public void abort(String actor, String why) {
+        if (canary == null) {
+            throw new IllegalStateException("no rollout is in progress for " + service);
+        }
+        stopReason = "aborted by " + actor + (why == null || why.isBlank() ? "" : ": " + why);
+        audit(actor, "abort", "requested", why == null ? "" : why);
+    }
+
+    /**
+     * Goes back to an earlier release (by default the one the last rollout replaced), which must still read
+     * the schema state; refused otherwise, naming the versions. Instant when that release still runs
+     * (blue-green scale-down delay); otherwise a rollout that switches all traffic at once.
+     */
+    public RolloutRecord undo(String toVersion, String actor) {
+        String target = toVersion;
+        if (target == null) {
+            target = store.latestRollout(service).filter(r -> r.phase() == RolloutPhase.PROMOTED && r.fromVersion() != null)
+                    .map(RolloutRecord::fromVersion).orElseThrow(() -> new IllegalStateException(
+                            "nothing to undo: " + service + " has no promoted rollout to go back from"));
+        }
+        String version = target;
+        ReleaseSpec release = releaseSpec(version).orElseThrow(() -> new IllegalArgumentException(
+                "no release " + version + " of " + service + " is known; known: " + new TreeSet<>(knownReleases.keySet())));
+        List<RevisionRef> after = new ArrayList<>();
+        after.add(new RevisionRef(service, version, release.schema(), RevisionRef.Role.STABLE));
+        requireAllowed("undo to " + service + " " + version, schema.state(), after, List.of(
+                "Roll forward instead: ship a release that reads schema " + CompatibilityGuard.formatState(schema.state()) + ".",
+                "Or write a reverse migration back to a version " + version + " reads (" + release.schema()
+                        + ") and start it first."), actor);
+        Revision kept = previous;
+        if (kept != null && kept.version().equals(version) && canary == null) {
+            return switchBack(kept, actor);
+        }
+        ReleaseSpec immediate = new ReleaseSpec(release.version(), release.run(), release.schema(), release.replicas(),
+                release.health(), new StrategySpec.Canary(List.of(new CanaryStep.SetWeight(100))));
+        return rollout(immediate, actor);
+    }
+
+    /** Blue-green undo inside the scale-down delay: the old release still runs, so traffic just switches back. */
+    private RolloutRecord switchBack(Revision kept, String actor) {
+        Revision outgoing;
+        synchronized (this) {
+            cancelScaleDown();
+            outgoing = stable;
+            stable = kept;
+            previous = null;
+            desiredVersion = kept.version();
+        }
+        refreshRoutes();
+        Instant now = clock.instant();
+        RolloutRecord undone = store.save(new RolloutRecord(0, service, outgoing.version(), kept.version(),
+                RolloutPhase.PROMOTED, 0, 100, "undo: instant switch back", now, now));
+        audit(actor, "undo to " + kept.version(), "done", "instant switch back");
+        record("undo: all traffic back on " + kept.version() + "; draining " + outgoing.version());
+        stopRevision(outgoing);
+        return undone;
+    }
+
+    /**
+     * After a restart: adopts the replicas the runtime still knows, sends traffic as the store says, removes
+     * what belongs to no revision, and continues a rollout that was in progress from its recorded step.
+     * Returns false when the store knows no rollout of this service.
+     */
+    public boolean resume(String actor) {
+        Optional<RolloutRecord> latest = store.latestRollout(service);
+        if (latest.isEmpty()) {
+            return false;
+        }
+        RolloutRecord rollout = latest.get();
+        boolean inProgress = !rollout.phase().finished();
+        boolean firstDeploy = rollout.fromVersion() == null;
+        String stableVersion = rollout.phase() == RolloutPhase.PROMOTED || firstDeploy ? rollout.toVersion()
+                : rollout.fromVersion();
+        String canaryVersion = inProgress && !firstDeploy ? rollout.toVersion() : null;
+        Map<String, List<Replica>> adopted = new LinkedHashMap<>();
+        for (Replica replica : runtime.list(service)) {
+            adopted.computeIfAbsent(replica.revision(), version -> new ArrayList<>()).add(replica);
+        }
+        Revision stableRevision = adopt(stableVersion, adopted);
+        Revision canaryRevision = canaryVersion == null ? null : adopt(canaryVersion, adopted);
+        synchronized (this) {
+            stable = firstDeploy && inProgress ? null : stableRevision;
+            canary = firstDeploy && inProgress ? stableRevision : canaryRevision;
+            canaryWeight = canaryRevision == null ? 0 : rollout.canaryWeight();
+            desiredVersion = rollout.toVersion();
+            resetRolloutFlags();
+        }
+        refreshRoutes();
+        for (List<Replica> orphans : adopted.values()) {
+            for (Replica orphan : orphans) {
+                log.info("stopping {}: it belongs to no current revision", orphan.id());
+                stopReplica(orphan);
+            }
+        }
+        audit(actor, "resume", "done", "rollout " + rollout.toVersion() + " " + rollout.phase());
+        record("resumed: stable " + stableVersion + (canaryVersion == null ? "" : ", rollout of " + canaryVersion
+                + " " + rollout.phase() + " at step " + rollout.stepIndex()));
+        if (firstDeploy && inProgress) {
+            worker.submit(() -> finishDeploy(rollout, stableRevision, actor));
+        } else if (canaryRevision != null) {
+            worker.submit(() -> drive(rollout, actor));
+        } else if (stableRevision != null) {
+            worker.submit(() -> ensureReplicas(stableRevision, stableRevision.release().replicas()));
+        }
+        return true;
+    }
+
+    private Revision adopt(String version, Map<String, List<Replica>> adopted) {
+        ReleaseSpec release = releaseSpec(version).orElseThrow(() -> new IllegalStateException(
+                "the store has no release " + version + " of " + service + " to resume"));
+        Revision revision = new Revision(release);
+        for (Replica replica : adopted.getOrDefault(version, List.of())) {
+            ReplicaState state = runtime.awaitReady(replica, release.health().readiness().startPeriod().plusSeconds(5));
+            if (state == ReplicaState.READY) {
+                revision.replicas().add(replica);
+            } else {
+                log.warn("adopted replica {} is {}: replacing it", replica.id(), state);
+                runtime.stop(replica, STOP_GRACE);
+            }
+        }
+        adopted.remove(version);
+        return revision;
+    }
+
+    // ------------------------------------------------------------------ reading
+
+    /** What runs now, what the schema reads, and the rollout in progress (or the last one). */
+    public ServiceStatus status() {
+        Revision currentStable = stable;
+        Revision currentCanary = canary;
+        List<TimelineEntry> events = timeline;
+        return new ServiceStatus(service, Optional.ofNullable(currentStable).map(this::revisionStatus),
+                Optional.ofNullable(currentCanary).map(this::revisionStatus), currentCanary == null ? 0 : canaryWeight,
+                schema.state(), Optional.ofNullable(desiredVersion), store.latestRollout(service),
+                List.copyOf(events.subList(Math.max(0, events.size() - 20), events.size())));
+    }
+
+    private ServiceStatus.RevisionStatus revisionStatus(Revision revision) {
+        int ready = (int) revision.replicas().stream().filter(r -> runtime.state(r) == ReplicaState.READY).count();
+        return new ServiceStatus.RevisionStatus(revision.version(), revision.release().schema(),
+                revision.replicas().size(), ready);
+    }
+
+    /** The audit history of the service, newest first. */
+    public List<AuditEntry> history(int limit) {
+        return store.history(service, limit);
+    }
+
+    /** The binaries that must keep reading the schema: stable, canary, and a blue-green release kept for undo. */
     public List<RevisionRef> mustKeepWorking() {
         List<RevisionRef> revisions = new ArrayList<>();
         Revision currentStable = stable;
         Revision currentCanary = canary;
+        Revision kept = previous;
         if (currentStable != null) {
             revisions.add(new RevisionRef(service, currentStable.version(), currentStable.release().schema(),
                     RevisionRef.Role.STABLE));
@@ -323,6 +430,10 @@ public final class RolloutController implements AutoCloseable {
         if (currentCanary != null) {
             revisions.add(new RevisionRef(service, currentCanary.version(), currentCanary.release().schema(),
                     RevisionRef.Role.CANARY));
+        }
+        if (kept != null) {
+            revisions.add(new RevisionRef(service, kept.version(), kept.release().schema(),
+                    RevisionRef.Role.ROLLBACK_TARGET));
         }
         return revisions;
     }
@@ -332,6 +443,7 @@ public final class RolloutController implements AutoCloseable {
         List<String> versions = new ArrayList<>();
         if (stable != null) versions.add(stable.version());
         if (canary != null) versions.add(canary.version());
+        if (previous != null) versions.add(previous.version());
         return versions;
     }
 
@@ -346,20 +458,25 @@ public final class RolloutController implements AutoCloseable {
     /** Adds a line to the timeline with the current weights, schema state and running versions. */
     public void record(String event) {
         Map<String, Integer> weights = new LinkedHashMap<>();
-        Revision currentStable = stable;
-        Revision currentCanary = canary;
-        if (currentStable != null) weights.put(currentStable.version(), 100 - (currentCanary == null ? 0 : canaryWeight));
-        if (currentCanary != null) weights.put(currentCanary.version(), canaryWeight);
+        RouteTable table = lastTable;
+        table.backends().forEach(backend -> weights.put(backend.revision(), backend.weight()));
         SortedSet<Integer> state = new TreeSet<>(schema.state());
         TimelineEntry entry = new TimelineEntry(clock.instant(), event, weights, state, runningVersions());
         timeline.add(entry);
         timelineListener.accept(entry);
     }
 
+    // ------------------------------------------------------------------ endings
+
     private RolloutRecord finishPromoted(RolloutRecord rollout, String actor) {
-        Revision outgoing = stable;
         Revision incoming = canary;
+        Optional<String> failure = ensureReplicas(incoming, incoming.release().replicas());
+        if (failure.isPresent()) {
+            return finishAborted(rollout, "could not bring " + incoming.version() + " to full size: " + failure.get(), actor);
+        }
+        Revision outgoing;
         synchronized (this) {
+            outgoing = stable;
             stable = incoming;
             canary = null;
             canaryWeight = 0;
@@ -368,29 +485,233 @@ public final class RolloutController implements AutoCloseable {
         refreshRoutes();
         RolloutRecord promoted = store.save(rollout.withProgress(RolloutPhase.PROMOTED, rollout.stepIndex(), 100,
                 rollout.message(), clock.instant()));
+        audit(actor, "rollout " + outgoing.version() + " -> " + incoming.version(), "promoted", rollout.message());
+        if (incoming.release().strategy() instanceof StrategySpec.BlueGreen blueGreen
+                && !blueGreen.scaleDownDelay().isZero() && !outgoing.replicas().isEmpty()) {
+            keepForUndo(outgoing, blueGreen.scaleDownDelay());
+            record("promoted " + incoming.version() + "; " + outgoing.version() + " kept for undo for "
+                    + blueGreen.scaleDownDelay().toSeconds() + " s");
+            return promoted;
+        }
         record("promoted " + incoming.version() + " to stable; draining " + outgoing.version());
         stopRevision(outgoing);
-        audit(actor, "rollout " + outgoing.version() + " -> " + incoming.version(), "promoted", rollout.message());
         record("stopped " + outgoing.version());
         return promoted;
     }
 
+    private void keepForUndo(Revision outgoing, Duration delay) {
+        synchronized (this) {
+            cancelScaleDown();
+            previous = outgoing;
+            previousScaleDown = monitor.schedule(() -> {
+                Revision kept;
+                synchronized (this) {
+                    kept = previous;
+                    previous = null;
+                }
+                if (kept != null) {
+                    stopRevision(kept);
+                    record("scaled down " + kept.version() + " (scale-down delay over)");
+                }
+            }, delay.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void cancelScaleDown() {
+        ScheduledFuture<?> scheduled = previousScaleDown;
+        if (scheduled != null) {
+            scheduled.cancel(false);
+        }
+        previousScaleDown = null;
+    }
+
     private RolloutRecord finishAborted(RolloutRecord rollout, String why, String actor) {
         Revision failed = canary;
+        Revision currentStable = stable;
+        // Traffic goes back to stable at once: rolling updates may have scaled it down, so it grows back first
+        // while the new release still serves its share.
+        if (currentStable != null && currentStable.replicas().size() < currentStable.release().replicas()) {
+            Optional<String> problem = ensureReplicas(currentStable, currentStable.release().replicas());
+            problem.ifPresent(p -> log.warn("could not bring {} back to full size: {}", currentStable.version(), p));
+        }
         synchronized (this) {
             canaryWeight = 0;
             headerRoutes = List.of();
             canary = null;
+            desiredVersion = currentStable == null ? null : currentStable.version();
         }
-        // Traffic goes back to stable at once; then the canary drains and stops.
         refreshRoutes();
         RolloutRecord aborted = store.save(rollout.withProgress(RolloutPhase.ABORTED, rollout.stepIndex(), 0, why,
                 clock.instant()));
         record("aborted " + failed.version() + ": " + why);
         stopRevision(failed);
         audit(actor, "rollout " + rollout.fromVersion() + " -> " + failed.version(), "aborted", why);
-        record("removed canary " + failed.version());
+        record("removed " + failed.version());
         return aborted;
+    }
+
+    // ------------------------------------------------------------------ replicas and traffic
+
+    /**
+     * Brings a revision to {@code count} ready replicas: starts the missing ones and waits for readiness, or
+     * drains and stops the extra ones (newest first). Returns why a replica failed, or empty.
+     */
+    private Optional<String> ensureReplicas(Revision revision, int count) {
+        List<Replica> started = new ArrayList<>();
+        int ordinal = revision.replicas().stream().mapToInt(r -> ordinalOf(r.id())).max().orElse(-1) + 1;
+        while (revision.replicas().size() + started.size() < count) {
+            started.add(startReplica(revision.release(), ordinal++));
+        }
+        Duration deadline = revision.release().health().readiness().startPeriod().plusSeconds(5);
+        for (Replica replica : started) {
+            ReplicaState state = runtime.awaitReady(replica, deadline);
+            if (state != ReplicaState.READY) {
+                started.forEach(this::stopReplica);
+                return Optional.of("replica " + replica.id() + " is " + state + " after " + deadline.toSeconds() + " s");
+            }
+        }
+        revision.replicas().addAll(started);
+        refreshRoutes();
+        while (revision.replicas().size() > count) {
+            Replica extra = revision.replicas().get(revision.replicas().size() - 1);
+            draining.add(extra.id());
+            refreshRoutes();
+            stopReplica(extra);
+            revision.replicas().remove(extra);
+            draining.remove(extra.id());
+        }
+        return Optional.empty();
+    }
+
+    private static int ordinalOf(String replicaId) {
+        // ids look like <service>-<revision>-<ordinal>-<random>; the ordinal only keeps log names apart
+        String[] parts = replicaId.split("-");
+        try {
+            return parts.length >= 2 ? Integer.parseInt(parts[parts.length - 2]) : 0;
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private Replica startReplica(ReleaseSpec release, int ordinal) {
+        int version = release.schema().newestReadable(schema.state());
+        Map<String, String> environment = new LinkedHashMap<>();
+        environment.put("DATABASE_URL", database.jdbcUrl());
+        environment.put("DATABASE_USER", database.user());
+        environment.put("DATABASE_PASSWORD", database.password());
+        environment.put("DATABASE_SCHEMA", schema.versionSchema(version));
+        environment.put("SLIPWAY_REVISION", release.version());
+        RunSpec run = new RunSpec(resolveCommand(release.run().command()), release.run().env());
+        return runtime.start(new ReplicaRequest(service, release.version(), ordinal, run, environment, release.health()));
+    }
+
+    /** {@code java} means the JVM Slipway runs on, so nothing needs to be on PATH. */
+    private static List<String> resolveCommand(List<String> command) {
+        if (command.isEmpty() || !command.get(0).equals("java")) {
+            return command;
+        }
+        List<String> resolved = new ArrayList<>(command);
+        resolved.set(0, Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        return resolved;
+    }
+
+    /** Drains a revision's replicas in the router, then stops their processes. */
+    private void stopRevision(Revision revision) {
+        revision.replicas().forEach(replica -> draining.add(replica.id()));
+        refreshRoutes();
+        for (Replica replica : revision.replicas()) {
+            stopReplica(replica);
+        }
+    }
+
+    private void stopReplica(Replica replica) {
+        draining.add(replica.id());
+        refreshRoutes();
+        boolean drained = router.awaitDrained(new Endpoint(replica.host(), replica.port()), DRAIN_TIMEOUT);
+        if (!drained) {
+            log.warn("replica {} still had requests in flight after {} s; stopping it anyway",
+                    replica.id(), DRAIN_TIMEOUT.toSeconds());
+        }
+        runtime.stop(replica, STOP_GRACE);
+        draining.remove(replica.id());
+    }
+
+    private void refreshRoutesQuietly() {
+        try {
+            refreshRoutes();
+            Revision currentCanary = canary;
+            if (currentCanary != null && stopReason == null) {
+                for (Replica replica : currentCanary.replicas()) {
+                    if (runtime.state(replica) == ReplicaState.FAILED && !draining.contains(replica.id())) {
+                        stopReason = "replica " + replica.id() + " of " + currentCanary.version() + " failed";
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("could not refresh routes: {}", e.getMessage());
+        }
+    }
+
+    /** Builds the route table from who is ready now and the canary weight; swaps it only if it changed. */
+    private synchronized void refreshRoutes() {
+        Revision currentStable = stable;
+        Revision currentCanary = canary;
+        RouteTable table = RouteTables.build(
+                currentStable == null ? null : currentStable.version(), readyEndpoints(currentStable),
+                currentCanary == null ? null : currentCanary.version(), readyEndpoints(currentCanary),
+                canaryWeight, headerRoutes);
+        if (!table.equals(lastTable)) {
+            router.route(table);
+            lastTable = table;
+        }
+    }
+
+    private List<Endpoint> readyEndpoints(Revision revision) {
+        List<Endpoint> endpoints = new ArrayList<>();
+        if (revision == null) {
+            return endpoints;
+        }
+        for (Replica replica : revision.replicas()) {
+            if (!draining.contains(replica.id()) && runtime.state(replica) == ReplicaState.READY) {
+                endpoints.add(new Endpoint(replica.host(), replica.port()));
+            }
+        }
+        return endpoints;
+    }
+
+    private int readyCount(Revision revision) {
+        return readyEndpoints(revision).size();
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private void remember(ReleaseSpec release) {
+        knownReleases.put(release.version(), release);
+        store.saveRelease(service, release.version(), SpecWriter.release(release));
+    }
+
+    private Optional<ReleaseSpec> releaseSpec(String version) {
+        ReleaseSpec known = knownReleases.get(version);
+        if (known != null) {
+            return Optional.of(known);
+        }
+        Optional<ReleaseSpec> stored = store.release(service, version)
+                .map(yaml -> SpecParser.parseRelease("stored release " + version, yaml));
+        stored.ifPresent(release -> knownReleases.put(version, release));
+        return stored;
+    }
+
+    private void resetRolloutFlags() {
+        headerRoutes = List.of();
+        stopReason = null;
+        promoteRequested = false;
+        fullPromotionRequested = false;
+    }
+
+    private static String strategyName(StrategySpec strategy) {
+        if (strategy instanceof StrategySpec.Rolling) return "rolling";
+        if (strategy instanceof StrategySpec.BlueGreen) return "blue-green";
+        return "canary";
     }
 
     private void requireAllowed(String action, SortedSet<Integer> state, List<RevisionRef> revisions,
@@ -402,122 +723,47 @@ public final class RolloutController implements AutoCloseable {
         }
     }
 
-    private void startReplicas(Revision revision, int count) {
-        ReleaseSpec release = revision.release();
-        int version = release.schema().newestReadable(schema.state());
-        Map<String, String> environment = new LinkedHashMap<>();
-        environment.put("DATABASE_URL", database.jdbcUrl());
-        environment.put("DATABASE_USER", database.user());
-        environment.put("DATABASE_PASSWORD", database.password());
-        environment.put("DATABASE_SCHEMA", schema.versionSchema(version));
-        environment.put("SLIPWAY_REVISION", release.version());
-        RunSpec run = new RunSpec(resolveCommand(release.run().command()), release.run().env());
-        for (int ordinal = 0; ordinal < count; ordinal++) {
-            revision.replicas().add(runtime.start(new ReplicaRequest(service, release.version(), ordinal, run,
-                    environment, release.health())));
-        }
-    }
-
-    /** {@code java} means the JVM Slipway runs on, so the demo needs nothing on PATH. */
-    private static List<String> resolveCommand(List<String> command) {
-        if (command.isEmpty() || !command.get(0).equals("java")) {
-            return command;
-        }
-        List<String> resolved = new ArrayList<>(command);
-        resolved.set(0, Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        return resolved;
-    }
-
-    private Optional<String> awaitReady(Revision revision) {
-        Duration deadline = revision.release().health().readiness().startPeriod().plusSeconds(5);
-        for (Replica replica : revision.replicas()) {
-            ReplicaState state = runtime.awaitReady(replica, deadline);
-            if (state != ReplicaState.READY) {
-                return Optional.of("replica " + replica.id() + " is " + state + " after " + deadline.toSeconds() + " s");
-            }
-        }
-        return Optional.empty();
-    }
-
-    /** Drains a revision's replicas in the router, then stops their processes. */
-    private void stopRevision(Revision revision) {
-        for (Replica replica : revision.replicas()) {
-            boolean drained = router.awaitDrained(new Endpoint(replica.host(), replica.port()), DRAIN_TIMEOUT);
-            if (!drained) {
-                log.warn("replica {} still had requests in flight after {} s; stopping it anyway",
-                        replica.id(), DRAIN_TIMEOUT.toSeconds());
-            }
-            runtime.stop(replica, STOP_GRACE);
-        }
-    }
-
-    private void refreshRoutesQuietly() {
-        try {
-            refreshRoutes();
-            Revision currentCanary = canary;
-            if (currentCanary != null && stopReason == null) {
-                for (Replica replica : currentCanary.replicas()) {
-                    if (runtime.state(replica) == ReplicaState.FAILED) {
-                        stopReason = "canary replica " + replica.id() + " failed";
-                    }
-                }
-            }
-        } catch (RuntimeException e) {
-            log.warn("could not refresh routes: {}", e.getMessage());
-        }
-    }
-
-    /** Builds the route table from who is ready now and the canary weight; swaps it only if it changed. */
-    private synchronized void refreshRoutes() {
-        List<Backend> backends = new ArrayList<>();
-        Revision currentStable = stable;
-        Revision currentCanary = canary;
-        List<Endpoint> canaryEndpoints = currentCanary == null ? List.of() : readyEndpoints(currentCanary);
-        int weight = canaryEndpoints.isEmpty() ? 0 : canaryWeight;
-        if (currentStable != null) {
-            backends.add(new Backend(currentStable.version(), 100 - weight, readyEndpoints(currentStable)));
-        }
-        if (currentCanary != null) {
-            backends.add(new Backend(currentCanary.version(), weight, canaryEndpoints));
-        }
-        RouteTable table = new RouteTable(backends, headerRoutes);
-        if (!table.equals(lastTable)) {
-            router.route(table);
-            lastTable = table;
-        }
-    }
-
-    private List<Endpoint> readyEndpoints(Revision revision) {
-        List<Endpoint> endpoints = new ArrayList<>();
-        for (Replica replica : revision.replicas()) {
-            if (runtime.state(replica) == ReplicaState.READY) {
-                endpoints.add(new Endpoint(replica.host(), replica.port()));
-            }
-        }
-        return endpoints;
-    }
-
     private void audit(String actor, String action, String outcome, String detail) {
         store.audit(new AuditEntry(clock.instant(), service, actor, action, outcome, detail));
     }
 
-    /** Stops every replica and the monitor; the router and runtime belong to the caller. */
+    /** Stops every replica and the background threads; the router and runtime belong to the caller. */
     @Override
     public void close() {
         monitor.shutdownNow();
         worker.shutdownNow();
-        Revision currentCanary = canary;
-        if (currentCanary != null) {
-            stopRevision(currentCanary);
-        }
-        Revision currentStable = stable;
-        if (currentStable != null) {
-            stopRevision(currentStable);
+        for (Revision revision : new Revision[] {canary, previous, stable}) {
+            if (revision != null) {
+                stopRevision(revision);
+            }
         }
     }
 
-    /** The controller's side of the canary strategy. */
-    private final class Actions implements CanaryActions {
+    /** Stops the background threads but leaves every replica running, as a crash would (for tests). */
+    public void detach() {
+        monitor.shutdownNow();
+        worker.shutdownNow();
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return runnable -> {
+            Thread thread = new Thread(runnable, name);
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /** The controller's side of the strategies. */
+    private final class Actions implements RolloutActions {
         private MetricSample windowStart = MetricSample.empty("");
 
         @Override
@@ -528,16 +774,44 @@ public final class RolloutController implements AutoCloseable {
         }
 
         @Override
+        public void balanceByReplicas() {
+            int fresh = readyCount(canary);
+            int old = readyCount(stable);
+            canaryWeight = fresh + old == 0 ? 0 : Math.round(100f * fresh / (fresh + old));
+            refreshRoutes();
+        }
+
+        @Override
         public void setHeaderRoute(String header, String value) {
             List<HeaderRoute> routes = new ArrayList<>(headerRoutes);
+            routes.removeIf(route -> route.name().equalsIgnoreCase(header) && route.value().equals(value));
             routes.add(new HeaderRoute(header, value, canary.version()));
             headerRoutes = List.copyOf(routes);
             refreshRoutes();
         }
 
         @Override
+        public Optional<String> scaleNew(int replicas) {
+            return ensureReplicas(canary, replicas);
+        }
+
+        @Override
+        public Optional<String> scaleOld(int replicas) {
+            return ensureReplicas(stable, replicas);
+        }
+
+        @Override
+        public int readyNew() {
+            return readyCount(canary);
+        }
+
+        @Override
+        public int readyOld() {
+            return readyCount(stable);
+        }
+
+        @Override
         public boolean pause(Optional<Duration> duration) {
-            promoteRequested = false;
             Instant end = duration.map(d -> clock.instant().plus(d)).orElse(Instant.MAX);
             while (clock.instant().isBefore(end)) {
                 if (stopReason != null) {
@@ -580,15 +854,6 @@ public final class RolloutController implements AutoCloseable {
         @Override
         public Optional<String> stopReason() {
             return Optional.ofNullable(stopReason);
-        }
-    }
-
-    private static void sleep(Duration duration) {
-        try {
-            Thread.sleep(duration.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
         }
     }
 }

@@ -17,4 +17,10 @@ public sealed interface CanaryStep {
 
     /** Routes requests whose header {@code name} equals {@code value} to the canary, whatever the weights. */
     record SetHeaderRoute(String name, String value) implements CanaryStep {}
+
+    /**
+     * Runs the canary with its own replica count, independent of its weight: {@code replicas}, or a
+     * {@code percent} of the release's replicas, or (both empty) as many as its weight needs.
+     */
+    record SetCanaryScale(Optional<Integer> replicas, Optional<Integer> percent) implements CanaryStep {}
 }

@@ -87,6 +87,11 @@ public final class SpecParser {
         return new ServiceSpec(service, databaseUrl, schemaName, runtime, listen, release);
     }
 
+    /** Reads a document that holds only a release (as {@link SpecWriter#release} writes it). */
+    public static ReleaseSpec parseRelease(String file, String text) {
+        return release(SpecNode.parse(file, text));
+    }
+
     static ReleaseSpec release(SpecNode node) {
         node.allowOnly("version", "run", "schema", "replicas", "health", "strategy");
         String version = node.require("version").nonBlankString();
@@ -178,9 +183,37 @@ public final class SpecParser {
     private static StrategySpec strategy(SpecNode node) {
         Map<String, SpecNode> fields = node.fields();
         if (fields.size() != 1) {
-            throw node.error("expected exactly one strategy (canary)");
+            throw node.error("expected exactly one strategy: canary, rolling or blueGreen");
         }
-        node.allowOnly("canary");
+        node.allowOnly("canary", "rolling", "blueGreen");
+        if (fields.containsKey("rolling")) {
+            SpecNode rolling = node.require("rolling");
+            if (rolling.isNull() || !rolling.isMapping()) {
+                return new StrategySpec.Rolling(new StrategySpec.Quantity(1, false), new StrategySpec.Quantity(0, false));
+            }
+            rolling.allowOnly("maxSurge", "maxUnavailable");
+            StrategySpec.Quantity surge = rolling.optional("maxSurge").map(SpecParser::quantity)
+                    .orElse(new StrategySpec.Quantity(1, false));
+            StrategySpec.Quantity unavailable = rolling.optional("maxUnavailable").map(SpecParser::quantity)
+                    .orElse(new StrategySpec.Quantity(0, false));
+            if (surge.value() == 0 && unavailable.value() == 0) {
+                throw rolling.error("maxSurge and maxUnavailable cannot both be 0: nothing could ever move");
+            }
+            return new StrategySpec.Rolling(surge, unavailable);
+        }
+        if (fields.containsKey("blueGreen")) {
+            SpecNode blueGreen = node.require("blueGreen");
+            if (blueGreen.isNull() || !blueGreen.isMapping()) {
+                return new StrategySpec.BlueGreen(Optional.empty(), Optional.empty(), Duration.ofSeconds(30),
+                        "X-Slipway-Preview");
+            }
+            blueGreen.allowOnly("autoPromoteAfter", "prePromotionAnalysis", "scaleDownDelay", "previewHeader");
+            return new StrategySpec.BlueGreen(
+                    blueGreen.optional("autoPromoteAfter").map(SpecNode::duration),
+                    blueGreen.optional("prePromotionAnalysis").map(SpecParser::analysis),
+                    blueGreen.optional("scaleDownDelay").map(SpecNode::duration).orElse(Duration.ofSeconds(30)),
+                    blueGreen.optional("previewHeader").map(SpecNode::nonBlankString).orElse("X-Slipway-Preview"));
+        }
         SpecNode canary = node.require("canary").allowOnly("steps");
         List<CanaryStep> steps = new ArrayList<>();
         for (SpecNode stepNode : canary.require("steps").items()) {
@@ -189,12 +222,28 @@ public final class SpecParser {
         return new StrategySpec.Canary(steps);
     }
 
+    private static StrategySpec.Quantity quantity(SpecNode node) {
+        String text = node.string().trim();
+        boolean percent = text.endsWith("%");
+        String digits = percent ? text.substring(0, text.length() - 1).trim() : text;
+        int value;
+        try {
+            value = Integer.parseInt(digits);
+        } catch (NumberFormatException e) {
+            throw node.error("'" + text + "' is neither a replica count nor a percentage (e.g. 1 or 25%)");
+        }
+        if (value < 0 || (percent && value > 100)) {
+            throw node.error("'" + text + "' is out of range (a count >= 0 or 0%..100%)");
+        }
+        return new StrategySpec.Quantity(value, percent);
+    }
+
     private static CanaryStep step(SpecNode node) {
         Map<String, SpecNode> fields = node.fields();
         if (fields.size() != 1) {
-            throw node.error("a step has exactly one of setWeight, pause, analysis, setHeaderRoute");
+            throw node.error("a step has exactly one of setWeight, pause, analysis, setHeaderRoute, setCanaryScale");
         }
-        node.allowOnly("setWeight", "pause", "analysis", "setHeaderRoute");
+        node.allowOnly("setWeight", "pause", "analysis", "setHeaderRoute", "setCanaryScale");
         Map.Entry<String, SpecNode> entry = fields.entrySet().iterator().next();
         SpecNode value = entry.getValue();
         return switch (entry.getKey()) {
@@ -221,6 +270,15 @@ public final class SpecParser {
                 yield new CanaryStep.Pause(Optional.of(value.duration()));
             }
             case "analysis" -> new CanaryStep.Analysis(analysis(value));
+            case "setCanaryScale" -> {
+                value.allowOnly("replicas", "weight", "matchTrafficWeight");
+                Optional<Integer> replicas = value.optional("replicas").map(n -> n.integer(0, 100));
+                Optional<Integer> percent = value.optional("weight").map(n -> n.integer(0, 100));
+                if (replicas.isPresent() && percent.isPresent()) {
+                    throw value.error("give replicas or weight, not both");
+                }
+                yield new CanaryStep.SetCanaryScale(replicas, percent);
+            }
             default -> {
                 value.allowOnly("header", "value");
                 yield new CanaryStep.SetHeaderRoute(value.require("header").nonBlankString(),

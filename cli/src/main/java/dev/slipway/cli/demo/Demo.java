@@ -151,6 +151,7 @@ public final class Demo implements AutoCloseable {
                 controller.record("undo to 1.0.0 was allowed: the guard failed");
             } catch (GuardRefusedException refused) {
                 refusal = refused.getMessage();
+                controller.record("undo to 1.0.0 refused by the guard (1.0.0 reads [1, 1])");
                 view.message("undo to 1.0.0 refused by the guard:\n          "
                         + refusal.replace("\n", "\n          "));
             }

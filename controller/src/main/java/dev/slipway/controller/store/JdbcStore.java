@@ -35,6 +35,12 @@ public final class JdbcStore implements Store {
                     started_at timestamptz NOT NULL,
                     updated_at timestamptz NOT NULL);
                 CREATE INDEX IF NOT EXISTS rollouts_service ON slipway.rollouts (service, id);
+                CREATE TABLE IF NOT EXISTS slipway.releases (
+                    service text NOT NULL,
+                    version text NOT NULL,
+                    release_yaml text NOT NULL,
+                    saved_at timestamptz NOT NULL DEFAULT now(),
+                    PRIMARY KEY (service, version));
                 CREATE TABLE IF NOT EXISTS slipway.audit (
                     id bigserial PRIMARY KEY,
                     at timestamptz NOT NULL,
@@ -107,6 +113,36 @@ public final class JdbcStore implements Store {
             }
         } catch (SQLException e) {
             throw new StoreException("cannot read rollouts of " + service + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void saveRelease(String service, String version, String releaseYaml) {
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement upsert = connection.prepareStatement("""
+                     INSERT INTO slipway.releases (service, version, release_yaml) VALUES (?, ?, ?)
+                     ON CONFLICT (service, version) DO UPDATE SET release_yaml = excluded.release_yaml, saved_at = now()""")) {
+            upsert.setString(1, service);
+            upsert.setString(2, version);
+            upsert.setString(3, releaseYaml);
+            upsert.executeUpdate();
+        } catch (SQLException e) {
+            throw new StoreException("cannot save release " + version + " of " + service + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Optional<String> release(String service, String version) {
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement query = connection.prepareStatement(
+                     "SELECT release_yaml FROM slipway.releases WHERE service = ? AND version = ?")) {
+            query.setString(1, service);
+            query.setString(2, version);
+            try (ResultSet row = query.executeQuery()) {
+                return row.next() ? Optional.of(row.getString(1)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot read release " + version + " of " + service + ": " + e.getMessage(), e);
         }
     }
 

@@ -18,6 +18,12 @@ public interface Store {
     /** The newest rollout of a service, finished or not. */
     Optional<RolloutRecord> latestRollout(String service);
 
+    /** Keeps how to run a release (YAML as {@code SpecWriter} writes it), so a restarted controller can adopt it. */
+    void saveRelease(String service, String version, String releaseYaml);
+
+    /** The release stored under that version, if any. */
+    Optional<String> release(String service, String version);
+
     /** Appends to the audit history. */
     void audit(AuditEntry entry);
 

@@ -13,21 +13,28 @@ import java.util.Optional;
 
 /**
  * The canary strategy: runs the steps in order from where the rollout stands, persisting each completed
- * step, and ends PROMOTED when every step passed or ABORTED at the first failure. Promotion and abort
- * themselves (moving replicas and traffic) are the controller's.
+ * step, and ends PROMOTED when every step passed or ABORTED at the first failure. The canary runs at the
+ * release's full size unless a {@code setCanaryScale} step says otherwise.
  */
-public final class Canary {
+public final class Canary implements Strategy {
     private final List<CanaryStep> steps;
+    private final int replicas;
     private final Clock clock;
 
-    public Canary(StrategySpec.Canary spec, Clock clock) {
+    public Canary(StrategySpec.Canary spec, int replicas, Clock clock) {
         this.steps = spec.steps();
+        this.replicas = replicas;
         this.clock = clock;
     }
 
-    /** Runs the remaining steps; returns the rollout positioned at PROMOTED (all passed) or ABORTED. */
-    public RolloutRecord run(RolloutRecord rollout, CanaryActions actions) {
+    @Override
+    public RolloutRecord run(RolloutRecord rollout, RolloutActions actions) {
         RolloutRecord current = rollout;
+        // Replaying the scale steps already taken gives the size to restore after a crash.
+        Optional<String> scaled = actions.scaleNew(scaleBefore(rollout.stepIndex(), rollout.canaryWeight()));
+        if (scaled.isPresent()) {
+            return abort(current, "canary never became ready: " + scaled.get());
+        }
         for (int index = rollout.stepIndex(); index < steps.size(); index++) {
             Optional<String> stop = actions.stopReason();
             if (stop.isPresent()) {
@@ -40,17 +47,30 @@ public final class Canary {
             CanaryStep step = steps.get(index);
             int next = index + 1;
             if (step instanceof CanaryStep.SetWeight setWeight) {
+                if (matchesTrafficWeight(index)) {
+                    Optional<String> failed = actions.scaleNew(matchingScale(setWeight.percent()));
+                    if (failed.isPresent()) {
+                        return abort(current, failed.get());
+                    }
+                }
                 actions.setWeight(setWeight.percent());
                 current = actions.transition(current.withProgress(RolloutPhase.PROGRESSING, next,
                         setWeight.percent(), "", clock.instant()), "setWeight " + setWeight.percent() + "%");
+            } else if (step instanceof CanaryStep.SetCanaryScale scale) {
+                Optional<String> failed = actions.scaleNew(scaleOf(scale, current.canaryWeight()));
+                if (failed.isPresent()) {
+                    return abort(current, failed.get());
+                }
+                current = actions.transition(current.withProgress(RolloutPhase.PROGRESSING, next,
+                        current.canaryWeight(), "", clock.instant()),
+                        "setCanaryScale " + scaleOf(scale, current.canaryWeight()) + " replicas");
             } else if (step instanceof CanaryStep.SetHeaderRoute route) {
                 actions.setHeaderRoute(route.name(), route.value());
                 current = actions.transition(current.withProgress(RolloutPhase.PROGRESSING, next,
                         current.canaryWeight(), "", clock.instant()),
                         "setHeaderRoute " + route.name() + "=" + route.value());
             } else if (step instanceof CanaryStep.Pause pause) {
-                String what = pause.duration().map(d -> "pause " + Durations.format(d))
-                        .orElse("pause until promoted");
+                String what = pause.duration().map(d -> "pause " + Durations.format(d)).orElse("pause until promoted");
                 current = actions.transition(current.withProgress(RolloutPhase.PAUSED, index,
                         current.canaryWeight(), what, clock.instant()), what);
                 if (!actions.pause(pause.duration())) {
@@ -78,6 +98,41 @@ public final class Canary {
             }
         }
         return current.withProgress(RolloutPhase.PROMOTED, steps.size(), 100, "all steps passed", clock.instant());
+    }
+
+    /** The canary's size before step {@code index}: full unless a setCanaryScale step came earlier (or first). */
+    int scaleBefore(int index, int weight) {
+        Integer size = null;
+        for (int i = 0; i < Math.min(index, steps.size()); i++) {
+            if (steps.get(i) instanceof CanaryStep.SetCanaryScale scale) {
+                size = scaleOf(scale, weight);
+            }
+        }
+        if (size != null) {
+            return size;
+        }
+        if (index < steps.size() && steps.get(index) instanceof CanaryStep.SetCanaryScale scale) {
+            return scaleOf(scale, weight);
+        }
+        return matchesTrafficWeight(index) ? matchingScale(weight) : replicas;
+    }
+
+    private boolean matchesTrafficWeight(int index) {
+        for (int i = Math.min(index, steps.size() - 1); i >= 0; i--) {
+            if (steps.get(i) instanceof CanaryStep.SetCanaryScale scale) {
+                return scale.replicas().isEmpty() && scale.percent().isEmpty();
+            }
+        }
+        return false;
+    }
+
+    private int scaleOf(CanaryStep.SetCanaryScale scale, int weight) {
+        return scale.replicas().orElseGet(() -> scale.percent().map(this::matchingScale).orElse(matchingScale(weight)));
+    }
+
+    /** At least one replica, else the share of the release's replicas that the weight asks for. */
+    private int matchingScale(int percent) {
+        return Math.max(1, (int) Math.ceil(replicas * percent / 100.0));
     }
 
     private RolloutRecord abort(RolloutRecord current, String why) {

@@ -7,22 +7,42 @@ import dev.slipway.model.AnalysisSpec;
 import java.time.Duration;
 import java.util.Optional;
 
-/** What a canary strategy asks of the controller; each call changes the world or reports on it. */
-public interface CanaryActions {
+/**
+ * What a strategy asks of the controller; each call changes the world or reports on it. Every call is
+ * idempotent for the same arguments, so a strategy resumed after a crash may safely repeat the step it was in.
+ */
+public interface RolloutActions {
 
-    /** Sends {@code percent} of traffic to the canary; blocks until the router has the new table. */
+    /** Sends {@code percent} of traffic to the new release; takes effect before it returns. */
     void setWeight(int percent);
 
-    /** Routes requests carrying {@code header: value} to the canary. */
+    /** Sends traffic between the releases in proportion to their ready replicas (rolling updates). */
+    void balanceByReplicas();
+
+    /** Routes requests carrying {@code header: value} to the new release. */
     void setHeaderRoute(String header, String value);
 
     /**
+     * Brings the new release to {@code replicas} ready replicas (starting or draining and stopping some).
+     * Returns why it could not (a replica failed readiness), or empty.
+     */
+    Optional<String> scaleNew(int replicas);
+
+    /** Brings the old release down (drain first, then stop) or back up to {@code replicas}. */
+    Optional<String> scaleOld(int replicas);
+
+    /** Ready replicas of the new and the old release right now. */
+    int readyNew();
+
+    int readyOld();
+
+    /**
      * Waits {@code duration}, or until promoted when empty. Returns false when an abort was requested
-     * or the canary failed meanwhile.
+     * or the new release failed meanwhile.
      */
     boolean pause(Optional<Duration> duration);
 
-    /** Judges the canary over the traffic it got since its weight last changed, waiting for enough requests. */
+    /** Judges the new release over the traffic it got since its weight last changed, waiting for enough requests. */
     Verdict analyze(AnalysisSpec spec);
 
     /** Persists the rollout's new position (one transaction) and records it on the timeline. */
@@ -31,6 +51,6 @@ public interface CanaryActions {
     /** True once {@code promote --full} was asked: the remaining steps are skipped. */
     boolean fullPromotionRequested();
 
-    /** Why the rollout must stop now (abort requested, canary replica failed), or empty. */
+    /** Why the rollout must stop now (abort requested, a replica failed), or empty. */
     Optional<String> stopReason();
 }

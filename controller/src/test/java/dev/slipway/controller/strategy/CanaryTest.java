@@ -30,7 +30,7 @@ class CanaryTest {
             new CanaryStep.SetWeight(100)));
 
     /** Records what the strategy asked for; verdicts and pause answers are scripted. */
-    private static final class ScriptedActions implements CanaryActions {
+    private static final class ScriptedActions implements RolloutActions {
         final List<String> calls = new ArrayList<>();
         final List<RolloutRecord> saved = new ArrayList<>();
         final Deque<Verdict.Outcome> verdicts = new ArrayDeque<>();
@@ -39,6 +39,11 @@ class CanaryTest {
 
         @Override public void setWeight(int percent) { calls.add("weight " + percent); }
         @Override public void setHeaderRoute(String header, String value) { calls.add("header " + header); }
+        @Override public void balanceByReplicas() { calls.add("balance"); }
+        @Override public Optional<String> scaleNew(int replicas) { calls.add("scale new " + replicas); return Optional.empty(); }
+        @Override public Optional<String> scaleOld(int replicas) { calls.add("scale old " + replicas); return Optional.empty(); }
+        @Override public int readyNew() { return 0; }
+        @Override public int readyOld() { return 2; }
         @Override public boolean pause(Optional<Duration> duration) {
             calls.add("pause " + duration.map(Duration::toSeconds).orElse(-1L));
             stopped = stopAfterPause;
@@ -59,14 +64,14 @@ class CanaryTest {
         return new RolloutRecord(1, "orders", "1.0.0", "2.0.0", RolloutPhase.PROGRESSING, 0, 0, "", now, now);
     }
 
-    private final Canary canary = new Canary(STRATEGY, Clock.systemUTC());
+    private final Canary canary = new Canary(STRATEGY, 2, Clock.systemUTC());
 
     @Test
     void passingStepsRunInOrderAndEndPromoted() {
         ScriptedActions actions = new ScriptedActions();
         RolloutRecord ended = canary.run(fresh(), actions);
 
-        assertThat(actions.calls).containsExactly("weight 10", "pause 1", "analysis PASS", "weight 50",
+        assertThat(actions.calls).containsExactly("scale new 2", "weight 10", "pause 1", "analysis PASS", "weight 50",
                 "analysis PASS", "weight 100");
         assertThat(ended.phase()).isEqualTo(RolloutPhase.PROMOTED);
         assertThat(actions.saved).extracting(RolloutRecord::stepIndex).isSorted();
@@ -103,7 +108,7 @@ class CanaryTest {
 
         assertThat(ended.phase()).isEqualTo(RolloutPhase.ABORTED);
         assertThat(ended.message()).isEqualTo("aborted by alice");
-        assertThat(actions.calls).containsExactly("weight 10", "pause 1");
+        assertThat(actions.calls).containsExactly("scale new 2", "weight 10", "pause 1");
     }
 
     @Test
@@ -112,6 +117,6 @@ class CanaryTest {
         RolloutRecord resumed = fresh().withProgress(RolloutPhase.PROGRESSING, 3, 10, "", Instant.now());
         canary.run(resumed, actions);
 
-        assertThat(actions.calls).containsExactly("weight 50", "analysis PASS", "weight 100");
+        assertThat(actions.calls).containsExactly("scale new 2", "weight 50", "analysis PASS", "weight 100");
     }
 }

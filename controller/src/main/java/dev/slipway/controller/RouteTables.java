@@ -1,0 +1,50 @@
+package dev.slipway.controller;
+
+import dev.slipway.router.Backend;
+import dev.slipway.router.Endpoint;
+import dev.slipway.router.HeaderRoute;
+import dev.slipway.router.RouteTable;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns who is ready and the wanted canary weight into a route table. Pure, so the rule that matters is
+ * checked exhaustively: traffic never goes to no ready revision while a ready one exists.
+ */
+public final class RouteTables {
+    private RouteTables() {
+    }
+
+    /**
+     * @param stableVersion null when nothing is stable yet
+     * @param canaryVersion null when no rollout runs
+     * @param canaryWeight  the weight the strategy asks for (0..100); moved to whichever side has ready
+     *                      endpoints when the other has none
+     */
+    public static RouteTable build(String stableVersion, List<Endpoint> stableReady, String canaryVersion,
+                                   List<Endpoint> canaryReady, int canaryWeight, List<HeaderRoute> headerRoutes) {
+        int weight = Math.max(0, Math.min(100, canaryWeight));
+        boolean stableServes = stableVersion != null && !stableReady.isEmpty();
+        boolean canaryServes = canaryVersion != null && !canaryReady.isEmpty();
+        if (!canaryServes) {
+            weight = 0;
+        } else if (!stableServes) {
+            weight = 100;
+        }
+        List<Backend> backends = new ArrayList<>();
+        if (stableVersion != null) {
+            backends.add(new Backend(stableVersion, 100 - weight, stableReady));
+        }
+        if (canaryVersion != null) {
+            backends.add(new Backend(canaryVersion, weight, canaryReady));
+        }
+        List<HeaderRoute> routes = canaryServes ? headerRoutes : List.of();
+        return new RouteTable(backends, routes);
+    }
+
+    /** True when a request without special headers can reach a ready endpoint under this table. */
+    public static boolean routable(RouteTable table) {
+        return table.backends().stream().anyMatch(b -> b.weight() > 0 && !b.endpoints().isEmpty());
+    }
+}
