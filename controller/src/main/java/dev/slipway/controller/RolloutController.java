@@ -95,6 +95,8 @@ public final class RolloutController implements AutoCloseable {
     private volatile boolean fullPromotionRequested;
     private volatile String desiredVersion;
     private volatile RouteTable lastTable = new RouteTable(List.of(), List.of());
+    /** Set by {@link #detach}: this controller is dead and must not touch the router or the store again. */
+    private volatile boolean detached;
 
     public RolloutController(String service, Runtime runtime, TrafficRouter router, MetricProvider metrics, Judge judge,
                              Store store, SchemaCoordinator schema, DatabaseTarget database, Clock clock,
@@ -654,6 +656,9 @@ public final class RolloutController implements AutoCloseable {
 
     /** Builds the route table from who is ready now and the canary weight; swaps it only if it changed. */
     private synchronized void refreshRoutes() {
+        if (detached) {
+            throw new IllegalStateException("this controller was detached");
+        }
         Revision currentStable = stable;
         Revision currentCanary = canary;
         RouteTable table = RouteTables.build(
@@ -732,6 +737,9 @@ public final class RolloutController implements AutoCloseable {
     public void close() {
         monitor.shutdownNow();
         worker.shutdownNow();
+        if (detached) {
+            return; // a dead controller's replicas belong to whoever adopted them
+        }
         for (Revision revision : new Revision[] {canary, previous, stable}) {
             if (revision != null) {
                 stopRevision(revision);
@@ -741,6 +749,7 @@ public final class RolloutController implements AutoCloseable {
 
     /** Stops the background threads but leaves every replica running, as a crash would (for tests). */
     public void detach() {
+        detached = true;
         monitor.shutdownNow();
         worker.shutdownNow();
     }
@@ -841,6 +850,9 @@ public final class RolloutController implements AutoCloseable {
 
         @Override
         public RolloutRecord transition(RolloutRecord next, String event) {
+            if (detached) {
+                throw new IllegalStateException("this controller was detached");
+            }
             RolloutRecord saved = store.save(next);
             record(canary.version() + ": " + event);
             return saved;
