@@ -5,6 +5,7 @@ import dev.slipway.analysis.MetricProvider;
 import dev.slipway.analysis.MetricSample;
 import dev.slipway.analysis.Verdict;
 import dev.slipway.controller.guard.CompatibilityGuard;
+import dev.slipway.controller.guard.ForceOverride;
 import dev.slipway.controller.guard.GuardDecision;
 import dev.slipway.controller.guard.GuardRefusedException;
 import dev.slipway.controller.guard.RevisionRef;
@@ -114,6 +115,13 @@ public final class RolloutController implements AutoCloseable {
         schema.watch(this::mustKeepWorking, this::record);
         // Readiness gates traffic: a replica that stops being ready leaves the table, and comes back.
         monitor.scheduleWithFixedDelay(this::refreshRoutesQuietly, 250, 250, TimeUnit.MILLISECONDS);
+        monitor.scheduleWithFixedDelay(() -> {
+            try {
+                contractWhenDue();
+            } catch (RuntimeException e) {
+                log.warn("automatic contract failed: {}", e.getMessage());
+            }
+        }, 1, 1, TimeUnit.SECONDS);
     }
 
     // ------------------------------------------------------------------ actions
@@ -166,6 +174,11 @@ public final class RolloutController implements AutoCloseable {
      * rollout is promoted or aborted, and returns how it ended.
      */
     public RolloutRecord rollout(ReleaseSpec release, String actor) {
+        return rollout(release, actor, Optional.empty());
+    }
+
+    /** As {@link #rollout(ReleaseSpec, String)}, running over a guard refusal when {@code force} is given. */
+    public RolloutRecord rollout(ReleaseSpec release, String actor, Optional<ForceOverride> force) {
         RolloutRecord rollout;
         synchronized (this) {
             if (stable == null) {
@@ -180,7 +193,7 @@ public final class RolloutController implements AutoCloseable {
             requireAllowed("rollout of " + service + " " + release.version(), schema.state(), after,
                     List.of("Roll the schema forward first (slipway schema start) so that " + release.version()
                             + " finds a version it reads, or build " + release.version() + " for the current schema."),
-                    actor);
+                    actor, force);
             remember(release);
             desiredVersion = release.version();
             canary = new Revision(release);
@@ -285,6 +298,11 @@ public final class RolloutController implements AutoCloseable {
      * (blue-green scale-down delay); otherwise a rollout that switches all traffic at once.
      */
     public RolloutRecord undo(String toVersion, String actor) {
+        return undo(toVersion, actor, Optional.empty());
+    }
+
+    /** As {@link #undo(String, String)}, running over a guard refusal when {@code force} is given. */
+    public RolloutRecord undo(String toVersion, String actor, Optional<ForceOverride> force) {
         String target = toVersion;
         if (target == null) {
             target = store.latestRollout(service).filter(r -> r.phase() == RolloutPhase.PROMOTED && r.fromVersion() != null)
@@ -299,14 +317,13 @@ public final class RolloutController implements AutoCloseable {
         requireAllowed("undo to " + service + " " + version, schema.state(), after, List.of(
                 "Roll forward instead: ship a release that reads schema " + CompatibilityGuard.formatState(schema.state()) + ".",
                 "Or write a reverse migration back to a version " + version + " reads (" + release.schema()
-                        + ") and start it first."), actor);
+                        + ") and start it first."), actor, force);
         Revision kept = previous;
         if (kept != null && kept.version().equals(version) && canary == null) {
             return switchBack(kept, actor);
         }
-        ReleaseSpec immediate = new ReleaseSpec(release.version(), release.run(), release.schema(), release.replicas(),
-                release.health(), new StrategySpec.Canary(List.of(new CanaryStep.SetWeight(100))));
-        return rollout(immediate, actor);
+        ReleaseSpec immediate = release.withStrategy(new StrategySpec.Canary(List.of(new CanaryStep.SetWeight(100))));
+        return rollout(immediate, actor, force);
     }
 
     /** Blue-green undo inside the scale-down delay: the old release still runs, so traffic just switches back. */
@@ -397,15 +414,97 @@ public final class RolloutController implements AutoCloseable {
 
     // ------------------------------------------------------------------ reading
 
-    /** What runs now, what the schema reads, and the rollout in progress (or the last one). */
+    /** What runs now, what the schema reads, the rollout in progress (or the last one), and what is allowed. */
     public ServiceStatus status() {
         Revision currentStable = stable;
         Revision currentCanary = canary;
         List<TimelineEntry> events = timeline;
+        Optional<ServiceStatus.MigrationStatus> migration = schema.inFlight()
+                .map(f -> new ServiceStatus.MigrationStatus(f.version(), f.name(), f.phase()));
+        boolean pending = migration.filter(m -> m.phase().equals(dev.slipway.schema.InFlight.EXPANDED)).isPresent();
         return new ServiceStatus(service, Optional.ofNullable(currentStable).map(this::revisionStatus),
                 Optional.ofNullable(currentCanary).map(this::revisionStatus), currentCanary == null ? 0 : canaryWeight,
-                schema.state(), Optional.ofNullable(desiredVersion), store.latestRollout(service),
+                schema.state(), migration, pending, pending ? contractAt() : Optional.empty(),
+                Optional.ofNullable(desiredVersion), store.latestRollout(service), actionChecks(),
                 List.copyOf(events.subList(Math.max(0, events.size() - 20), events.size())));
+    }
+
+    /** Each action a user may try now, with the guard's (or the rollout state's) answer. */
+    private List<ServiceStatus.ActionCheck> actionChecks() {
+        List<ServiceStatus.ActionCheck> checks = new ArrayList<>();
+        boolean rolling = canary != null;
+        checks.add(new ServiceStatus.ActionCheck("rollout promote", rolling,
+                rolling ? "a rollout of " + canary.version() + " is in progress" : "no rollout is in progress"));
+        checks.add(new ServiceStatus.ActionCheck("rollout abort", rolling,
+                rolling ? "traffic would go back to " + stableVersion().orElse("nothing") : "no rollout is in progress"));
+        Optional<RolloutRecord> last = store.latestRollout(service);
+        Optional<String> undoTarget = last.filter(r -> r.phase() == RolloutPhase.PROMOTED && r.fromVersion() != null)
+                .map(RolloutRecord::fromVersion);
+        if (rolling) {
+            checks.add(new ServiceStatus.ActionCheck("rollout undo", false, "finish or abort the rollout first"));
+        } else if (undoTarget.isEmpty()) {
+            checks.add(new ServiceStatus.ActionCheck("rollout undo", false, "no promoted rollout to go back from"));
+        } else {
+            Optional<ReleaseSpec> target = releaseSpec(undoTarget.get());
+            GuardDecision decision = target.map(t -> guard.check("undo to " + service + " " + t.version(), schema.state(),
+                    List.of(new RevisionRef(service, t.version(), t.schema(), RevisionRef.Role.STABLE)),
+                    List.of("Roll forward instead."))).orElse(null);
+            checks.add(decision == null
+                    ? new ServiceStatus.ActionCheck("rollout undo", false, "release " + undoTarget.get() + " is unknown")
+                    : new ServiceStatus.ActionCheck("rollout undo --to " + undoTarget.get(), decision.allowed(),
+                    decision.allowed() ? "schema " + CompatibilityGuard.formatState(schema.state()) + " is readable by "
+                            + undoTarget.get() : decision.message()));
+        }
+        if (schema.inFlight().isPresent()) {
+            GuardDecision complete = schema.checkComplete();
+            checks.add(new ServiceStatus.ActionCheck("schema complete", complete.allowed(),
+                    complete.allowed() ? "every running binary reads the new version" : complete.message()));
+            GuardDecision rollback = schema.checkRollback();
+            checks.add(new ServiceStatus.ActionCheck("schema rollback", rollback.allowed(),
+                    rollback.allowed() ? "every running binary reads the old version" : rollback.message()));
+        } else {
+            checks.add(new ServiceStatus.ActionCheck("schema complete", false, "no migration is in flight"));
+            checks.add(new ServiceStatus.ActionCheck("schema rollback", false, "no migration is in flight"));
+        }
+        return checks;
+    }
+
+    /**
+     * When the stable release's {@code contractAfter} completes the pending migration: its promotion time plus
+     * the delay. Empty without contractAfter or while another revision runs.
+     */
+    private Optional<Instant> contractAt() {
+        Revision currentStable = stable;
+        if (currentStable == null || currentStable.release().contractAfter().isEmpty()) {
+            return Optional.empty();
+        }
+        Instant since = store.latestRollout(service).filter(r -> r.phase() == RolloutPhase.PROMOTED
+                && currentStable.version().equals(r.toVersion())).map(RolloutRecord::updatedAt).orElse(null);
+        return since == null ? Optional.empty() : Optional.of(since.plus(currentStable.release().contractAfter().get()));
+    }
+
+    /**
+     * contractAfter: completes the expanded migration once the stable release has been at 100 %, healthy and
+     * alone for its delay. The guard still decides; a refusal just waits.
+     */
+    private void contractWhenDue() {
+        Revision currentStable = stable;
+        if (currentStable == null || canary != null || previous != null) {
+            return;
+        }
+        Optional<Instant> due = contractAt();
+        if (due.isEmpty() || clock.instant().isBefore(due.get())) {
+            return;
+        }
+        Optional<dev.slipway.schema.InFlight> inFlight = schema.inFlight();
+        if (inFlight.isEmpty() || !inFlight.get().phase().equals(dev.slipway.schema.InFlight.EXPANDED)) {
+            return;
+        }
+        int ready = readyCount(currentStable);
+        if (ready < currentStable.release().replicas() || !schema.checkComplete().allowed()) {
+            return;
+        }
+        schema.complete("contractAfter of " + currentStable.version());
     }
 
     private ServiceStatus.RevisionStatus revisionStatus(Revision revision) {
@@ -721,11 +820,23 @@ public final class RolloutController implements AutoCloseable {
 
     private void requireAllowed(String action, SortedSet<Integer> state, List<RevisionRef> revisions,
                                 List<String> waysForward, String actor) {
+        requireAllowed(action, state, revisions, waysForward, actor, Optional.empty());
+    }
+
+    /** Refuses with the guard's message, unless a forced override with a backup is given: then it is audited. */
+    private void requireAllowed(String action, SortedSet<Integer> state, List<RevisionRef> revisions,
+                                List<String> waysForward, String actor, Optional<ForceOverride> force) {
         GuardDecision decision = guard.check(action, state, revisions, waysForward);
-        if (!decision.allowed()) {
-            audit(actor, action, "refused", decision.message());
-            throw new GuardRefusedException(decision);
+        if (decision.allowed()) {
+            return;
         }
+        if (force.isPresent()) {
+            audit(actor, action, "forced", decision.message() + "\n  overridden with " + force.get().describe());
+            record("FORCED " + action + " over the guard (" + force.get().describe() + ")");
+            return;
+        }
+        audit(actor, action, "refused", decision.message());
+        throw new GuardRefusedException(decision);
     }
 
     private void audit(String actor, String action, String outcome, String detail) {

@@ -1,6 +1,7 @@
 package dev.slipway.controller;
 
 import dev.slipway.controller.guard.CompatibilityGuard;
+import dev.slipway.controller.guard.ForceOverride;
 import dev.slipway.controller.guard.GuardDecision;
 import dev.slipway.controller.guard.GuardRefusedException;
 import dev.slipway.controller.guard.RevisionRef;
@@ -13,6 +14,7 @@ import dev.slipway.schema.SchemaStatus;
 
 import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.function.Consumer;
@@ -54,8 +56,39 @@ public final class SchemaCoordinator {
         return engine.versionSchema(version);
     }
 
-    /** Expands to {@code migration}'s version; an opaque migration replaces the state instead of adding to it. */
+    /** The migration in flight, if any. */
+    public Optional<dev.slipway.schema.InFlight> inFlight() {
+        return engine.status().inFlight();
+    }
+
     public void start(Migration migration, String actor, BackfillListener listener) {
+        start(migration, actor, listener, Optional.empty());
+    }
+
+    public void complete(String actor) {
+        complete(actor, Optional.empty());
+    }
+
+    public void rollback(String actor) {
+        rollback(actor, Optional.empty());
+    }
+
+    /** The decision the guard would give a schema complete now (for status). */
+    public GuardDecision checkComplete() {
+        int version = inFlight().map(dev.slipway.schema.InFlight::version).orElse(-1);
+        return guard.check("schema complete of version " + version, new TreeSet<>(List.of(version)),
+                mustKeepWorking.get(), List.of("Finish the rollout first."));
+    }
+
+    /** The decision the guard would give a schema rollback now (for status). */
+    public GuardDecision checkRollback() {
+        SortedSet<Integer> after = state();
+        inFlight().ifPresent(inFlight -> after.remove(inFlight.version()));
+        return guard.check("schema rollback", after, mustKeepWorking.get(), List.of("Abort the rollout first."));
+    }
+
+    /** Expands to {@code migration}'s version; an opaque migration replaces the state instead of adding to it. */
+    public void start(Migration migration, String actor, BackfillListener listener, Optional<ForceOverride> force) {
         SortedSet<Integer> after = state();
         if (migration.opaque()) {
             after.clear();
@@ -64,28 +97,28 @@ public final class SchemaCoordinator {
         String action = "schema start of version " + migration.version() + " (" + migration.name() + ")";
         require(action, after, actor, List.of(
                 migration.opaque() ? "This migration is opaque (no expand phase): roll out a binary that reads "
-                        + migration.version() + " everywhere first, then migrate." : "Finish the rollout first."));
+                        + migration.version() + " everywhere first, then migrate." : "Finish the rollout first."), force);
         engine.start(migration, listener);
         audit(actor, action, "done");
         timeline.accept("schema " + migration.version() + " started (" + migration.description() + ")");
     }
 
     /** Contracts the migration in flight: only its version stays readable. */
-    public void complete(String actor) {
+    public void complete(String actor, Optional<ForceOverride> force) {
         SchemaStatus status = engine.status();
         int version = status.inFlight().orElseThrow(() -> new IllegalStateException(
                 "no migration is in flight in schema " + status.schema())).version();
         String action = "schema complete of version " + version;
         require(action, new TreeSet<>(List.of(version)), actor, List.of(
                 "Finish the rollout first: wait until no revision reading only older versions runs.",
-                "Or roll back the migration instead (slipway schema rollback)."));
+                "Or roll back the migration instead (slipway schema rollback)."), force);
         engine.complete();
         audit(actor, action, "done");
         timeline.accept("schema " + version + " completed (contract)");
     }
 
     /** Undoes the migration in flight: its version stops being readable. */
-    public void rollback(String actor) {
+    public void rollback(String actor, Optional<ForceOverride> force) {
         SchemaStatus status = engine.status();
         int version = status.inFlight().orElseThrow(() -> new IllegalStateException(
                 "no migration is in flight in schema " + status.schema())).version();
@@ -93,18 +126,26 @@ public final class SchemaCoordinator {
         after.remove(version);
         String action = "schema rollback of version " + version;
         require(action, after, actor, List.of(
-                "Abort or undo the rollout of the binary that needs version " + version + " first."));
+                "Abort or undo the rollout of the binary that needs version " + version + " first."), force);
         engine.rollback();
         audit(actor, action, "done");
         timeline.accept("schema " + version + " rolled back");
     }
 
-    private void require(String action, SortedSet<Integer> after, String actor, List<String> waysForward) {
+    private void require(String action, SortedSet<Integer> after, String actor, List<String> waysForward,
+                         Optional<ForceOverride> force) {
         GuardDecision decision = guard.check(action, after, mustKeepWorking.get(), waysForward);
-        if (!decision.allowed()) {
-            audit(actor, action, "refused: " + decision.message());
-            throw new GuardRefusedException(decision);
+        if (decision.allowed()) {
+            return;
         }
+        if (force.isPresent()) {
+            store.audit(new AuditEntry(clock.instant(), service, actor, action, "forced",
+                    decision.message() + "\n  overridden with " + force.get().describe()));
+            timeline.accept("FORCED " + action + " over the guard (" + force.get().describe() + ")");
+            return;
+        }
+        audit(actor, action, "refused: " + decision.message());
+        throw new GuardRefusedException(decision);
     }
 
     private void audit(String actor, String action, String outcome) {

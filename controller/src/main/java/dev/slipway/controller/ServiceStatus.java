@@ -3,22 +3,35 @@ package dev.slipway.controller;
 import dev.slipway.controller.store.RolloutRecord;
 import dev.slipway.model.SchemaRange;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.SortedSet;
 
 /**
  * Everything {@code slipway status} and {@code slipway rollout status} show for one service: the binaries
- * running with the schema versions they read, the schema state, and the rollout in progress (or the last one).
+ * running with the schema versions they read, the schema state and any migration in flight, the rollout in
+ * progress (or the last one), and which actions the guard allows right now.
  *
- * @param desiredVersion the release last applied; differs from the stable one while a rollout runs or after
- *                       an abort
+ * @param desiredVersion       the release last applied; differs from stable while a rollout runs or after an abort
+ * @param schemaUpdatePending  a migration is expanded and waits for its contract (automatic with contractAfter)
+ * @param contractAt           when the automatic contract will run, if the stable release has contractAfter
  */
 public record ServiceStatus(String service, Optional<RevisionStatus> stable, Optional<RevisionStatus> canary,
-                            int canaryWeight, SortedSet<Integer> schemaState, Optional<String> desiredVersion,
-                            Optional<RolloutRecord> rollout, List<TimelineEntry> recentEvents) {
+                            int canaryWeight, SortedSet<Integer> schemaState, Optional<MigrationStatus> migration,
+                            boolean schemaUpdatePending, Optional<Instant> contractAt, Optional<String> desiredVersion,
+                            Optional<RolloutRecord> rollout, List<ActionCheck> actions,
+                            List<TimelineEntry> recentEvents) {
 
     /** One revision as seen now. */
     public record RevisionStatus(String version, SchemaRange schema, int replicas, int readyReplicas) {
+    }
+
+    /** The migration in flight: its version and phase (expanding, backfilling, expanded). */
+    public record MigrationStatus(int version, String name, String phase) {
+    }
+
+    /** Whether an action would be allowed now, and if not, the guard's or the state's reason. */
+    public record ActionCheck(String action, boolean allowed, String reason) {
     }
 }

@@ -93,14 +93,15 @@ public final class SpecParser {
     }
 
     static ReleaseSpec release(SpecNode node) {
-        node.allowOnly("version", "run", "schema", "replicas", "health", "strategy");
+        node.allowOnly("version", "run", "schema", "replicas", "health", "strategy", "contractAfter");
         String version = node.require("version").nonBlankString();
         RunSpec run = run(node.require("run"));
         SchemaRange schema = schemaRange(node.require("schema"));
         int replicas = node.optional("replicas").map(r -> r.integer(1, 100)).orElse(1);
         HealthSpec health = node.optional("health").map(SpecParser::health).orElse(HealthSpec.defaults());
         StrategySpec strategy = strategy(node.require("strategy"));
-        return new ReleaseSpec(version, run, schema, replicas, health, strategy);
+        Optional<Duration> contractAfter = node.optional("contractAfter").map(SpecNode::duration);
+        return new ReleaseSpec(version, run, schema, replicas, health, strategy, contractAfter);
     }
 
     private static RunSpec run(SpecNode node) {

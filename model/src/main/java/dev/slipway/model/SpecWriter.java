@@ -22,6 +22,7 @@ public final class SpecWriter {
                 .map(e -> e.getKey() + ": " + quote(e.getValue())).collect(Collectors.joining(", ")) + "}");
         lines.add("schema: [" + release.schema().min() + ", " + release.schema().max() + "]");
         lines.add("replicas: " + release.replicas());
+        release.contractAfter().ifPresent(d -> lines.add("contractAfter: " + Durations.format(d)));
         lines.add("health:");
         lines.add("  readiness: " + probe(release.health().readiness()));
         lines.add("  liveness: " + probe(release.health().liveness()));

@@ -48,7 +48,7 @@ class StrategySpecTest {
     @Test
     void everyStrategyRoundTripsThroughTheWriter() {
         for (String strategy : new String[] {
-                "    rolling: {maxSurge: 1, maxUnavailable: 25%}\n",
+                "    rolling: {maxSurge: 1, maxUnavailable: 25%}\n  contractAfter: 24h\n",
                 "    blueGreen: {prePromotionAnalysis: {errorRate: {max: 0.05}, minRequests: 10}, scaleDownDelay: 1m}\n",
                 "    canary:\n      steps:\n        - setCanaryScale: {replicas: 1}\n        - setWeight: 10\n"
                         + "        - pause: 1h30m\n        - analysis: {errorRate: {max: 0.01}, latencyP99: {max: 250ms}}\n"
