@@ -42,6 +42,7 @@ public final class BuiltInRouter implements TrafficRouter {
     private static final Duration CLOSE_GRACE = Duration.ofSeconds(2);
 
     private final RouterConfig config;
+    private final AdminAccess adminAccess;
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup workerGroup;
     private final ChannelGroup allConnections = new DefaultChannelGroup("slipway-router", GlobalEventExecutor.INSTANCE);
@@ -52,24 +53,41 @@ public final class BuiltInRouter implements TrafficRouter {
     private AdminServer admin;
     private boolean closed;
 
-    private BuiltInRouter(RouterConfig config) {
+    private BuiltInRouter(RouterConfig config, AdminAccess adminAccess) {
         this.config = config;
+        this.adminAccess = adminAccess;
         this.bossGroup = new NioEventLoopGroup(1, new DefaultThreadFactory("slipway-router-accept"));
         this.workerGroup = new NioEventLoopGroup(2, new DefaultThreadFactory("slipway-router-io"));
         this.pool = new UpstreamPool(config, allConnections);
         this.selector = BackendSelector.build(new RouteTable(List.of(), List.of()), pool, counters);
     }
 
-    /** Binds the service and admin ports and starts with an empty table (every request gets a 503). */
+    /**
+     * Binds the service and admin ports and starts with an empty table (every request gets a 503). The admin
+     * port is read-only: the caller drives this router in-process.
+     */
     public static BuiltInRouter start(RouterConfig config) {
-        BuiltInRouter router = new BuiltInRouter(config);
+        return start(config, AdminAccess.readOnly());
+    }
+
+    /**
+     * Like {@link #start(RouterConfig)}, but the admin port also accepts {@code PUT /routes} and
+     * {@code POST /drain} from callers presenting {@code Authorization: Bearer <adminToken>}, so a
+     * {@link RemoteRouter} in another process can drive it.
+     */
+    public static BuiltInRouter start(RouterConfig config, String adminToken) {
+        return start(config, AdminAccess.bearer(adminToken));
+    }
+
+    static BuiltInRouter start(RouterConfig config, AdminAccess adminAccess) {
+        BuiltInRouter router = new BuiltInRouter(config, adminAccess);
         try {
             router.bind();
         } catch (RuntimeException e) {
             router.close();
             throw e;
         }
-        LOG.info("router listening on {}, admin on {}", router.address(), router.adminAddress());
+        LOG.info("router listening on {}, admin on {} ({})", router.address(), router.adminAddress(), adminAccess);
         return router;
     }
 
@@ -89,8 +107,21 @@ public final class BuiltInRouter implements TrafficRouter {
                                 .addLast("proxy", new ProxyFrontendHandler(BuiltInRouter.this));
                     }
                 });
-        serverChannel = bootstrap.bind(config.listenHost(), config.listenPort()).syncUninterruptibly().channel();
-        admin = AdminServer.start(this, config, bossGroup, workerGroup, allConnections);
+        serverChannel = bindOrExplain(bootstrap, config.listenHost(), config.listenPort(), "clients");
+        admin = AdminServer.start(this, config, adminAccess, bossGroup, workerGroup, allConnections);
+    }
+
+    /**
+     * Binds, turning Netty's undeclared {@code BindException} into an error that names the address; left
+     * uncaught, it would skip {@link #close()} and leave the event loop threads keeping the JVM alive.
+     */
+    static Channel bindOrExplain(ServerBootstrap bootstrap, String host, int port, String purpose) {
+        try {
+            return bootstrap.bind(host, port).syncUninterruptibly().channel();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot listen for " + purpose + " on " + host + ":" + port + ": "
+                    + e.getMessage(), e);
+        }
     }
 
     @Override

@@ -1,7 +1,20 @@
 package dev.slipway.router;
 
-/** The routing table as JSON for {@code GET /routes}; written by hand to keep this module free of Jackson. */
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The routing table as JSON: written for {@code GET /routes}, read for {@code PUT /routes}. By hand, to keep
+ * this module free of Jackson. Endpoints are written as {@code "host:port"}; the reader also accepts
+ * {@code {"host": ..., "port": ...}} objects.
+ */
 final class RouteTableJson {
+
+    private static final Set<String> TABLE_FIELDS = Set.of("backends", "headerRoutes");
+    private static final Set<String> BACKEND_FIELDS = Set.of("revision", "weight", "endpoints");
+    private static final Set<String> ENDPOINT_FIELDS = Set.of("host", "port");
+    private static final Set<String> HEADER_ROUTE_FIELDS = Set.of("name", "value", "revision");
 
     private RouteTableJson() {
     }
@@ -25,6 +38,92 @@ final class RouteTableJson {
                     .append(",\"revision\":").append(quote(route.revision())).append('}');
         }
         return json.append("]}").toString();
+    }
+
+    /**
+     * Reads a table in the shape {@link #render} writes. Strict: unknown fields, missing fields and wrong types
+     * are errors naming the field, e.g. {@code backends[0].weight: expected an integer, got "ten"}.
+     */
+    static RouteTable parse(String json) {
+        JsonObject table = JsonObject.parse(json).allowOnly(TABLE_FIELDS);
+        List<Backend> backends = new ArrayList<>();
+        List<Object> backendValues = table.arrayOrEmpty("backends");
+        for (int i = 0; i < backendValues.size(); i++) {
+            backends.add(backend(JsonObject.of("backends[" + i + "]", backendValues.get(i))));
+        }
+        List<HeaderRoute> headerRoutes = new ArrayList<>();
+        List<Object> routeValues = table.arrayOrEmpty("headerRoutes");
+        for (int i = 0; i < routeValues.size(); i++) {
+            JsonObject route = JsonObject.of("headerRoutes[" + i + "]", routeValues.get(i)).allowOnly(HEADER_ROUTE_FIELDS);
+            headerRoutes.add(new HeaderRoute(route.string("name"), route.string("value"), route.string("revision")));
+        }
+        return new RouteTable(backends, headerRoutes);
+    }
+
+    private static Backend backend(JsonObject backend) {
+        backend.allowOnly(BACKEND_FIELDS);
+        String revision = backend.string("revision");
+        int weight = backend.intValue("weight");
+        if (weight < 0) {
+            throw new IllegalArgumentException(backend.child("weight") + ": " + weight + " is negative");
+        }
+        List<Endpoint> endpoints = new ArrayList<>();
+        List<Object> endpointValues = backend.arrayOrEmpty("endpoints");
+        for (int i = 0; i < endpointValues.size(); i++) {
+            endpoints.add(endpoint(backend.child("endpoints") + "[" + i + "]", endpointValues.get(i)));
+        }
+        return new Backend(revision, weight, endpoints);
+    }
+
+    private static Endpoint endpoint(String path, Object value) {
+        if (value instanceof String hostAndPort) {
+            try {
+                return parseEndpoint(hostAndPort);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(path + ": " + e.getMessage(), e);
+            }
+        }
+        JsonObject endpoint = JsonObject.of(path, value).allowOnly(ENDPOINT_FIELDS);
+        int port = endpoint.intValue("port");
+        checkPort(endpoint.child("port"), port);
+        return new Endpoint(endpoint.string("host"), port);
+    }
+
+    /** {@code host:port}, {@code [v6]:port} or {@code v6:port} (the last colon separates the port). */
+    static Endpoint parseEndpoint(String hostAndPort) {
+        return parseEndpoint(hostAndPort, 1);
+    }
+
+    /** As {@link #parseEndpoint(String)}, but port 0 ("any free port") is allowed: for addresses to listen on. */
+    static Endpoint parseEndpointAllowingPortZero(String hostAndPort) {
+        return parseEndpoint(hostAndPort, 0);
+    }
+
+    private static Endpoint parseEndpoint(String hostAndPort, int lowestPort) {
+        int colon = hostAndPort.lastIndexOf(':');
+        if (colon <= 0 || colon == hostAndPort.length() - 1) {
+            throw new IllegalArgumentException(quote(hostAndPort) + " is not host:port");
+        }
+        String host = hostAndPort.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(hostAndPort.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(quote(hostAndPort) + " is not host:port (port is not a number)");
+        }
+        if (port < lowestPort || port > 65535) {
+            throw new IllegalArgumentException(quote(hostAndPort) + ": port " + port + " is not in " + lowestPort + "..65535");
+        }
+        return new Endpoint(host, port);
+    }
+
+    private static void checkPort(String what, int port) {
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException(what + ": port " + port + " is not in 1..65535");
+        }
     }
 
     static String quote(String value) {
