@@ -43,7 +43,7 @@ class CommandLineTest {
         CommandLine line = new CommandLine(new SlipwayCommand());
         line.setErr(new PrintWriter(err));
         assertThat(line.execute("deploy")).isNotZero();
-        assertThat(err.toString()).contains("Unmatched argument").contains("Did you mean: slipway demo?");
+        assertThat(err.toString()).contains("Unmatched argument").contains("Did you mean: slipway demo");
     }
 
     private static void collect(CommandLine line, List<String> prefix, List<List<String>> into) {

@@ -62,8 +62,12 @@ final class Catalog {
             }
         }
         Map<String, Set<String>> constraints = new LinkedHashMap<>();
+        Map<String, Map<String, Character>> constraintTypes = new LinkedHashMap<>();
+        Map<String, Map<String, List<String>>> dependents = new LinkedHashMap<>();
         try (PreparedStatement statement = connection.prepareStatement("""
-                SELECT c.relname, con.conname
+                SELECT c.relname, con.conname, con.contype::text,
+                       ARRAY(SELECT a.attname FROM pg_attribute a
+                              WHERE a.attrelid = c.oid AND a.attnum = ANY (con.conkey) ORDER BY a.attnum)
                   FROM pg_constraint con
                   JOIN pg_class c ON c.oid = con.conrelid
                   JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -71,7 +75,52 @@ final class Catalog {
             statement.setString(1, schema);
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
-                    constraints.computeIfAbsent(rows.getString(1), table -> new TreeSet<>()).add(rows.getString(2));
+                    String table = rows.getString(1);
+                    String name = rows.getString(2);
+                    constraints.computeIfAbsent(table, key -> new TreeSet<>()).add(name);
+                    constraintTypes.computeIfAbsent(table, key -> new LinkedHashMap<>()).put(name, rows.getString(3).charAt(0));
+                    for (String column : (String[]) rows.getArray(4).getArray()) {
+                        dependents.computeIfAbsent(table, key -> new LinkedHashMap<>())
+                                .computeIfAbsent(column, key -> new ArrayList<>()).add(name);
+                    }
+                }
+            }
+        }
+        // Foreign keys of other tables pointing at a column: dropping the column would need CASCADE.
+        try (PreparedStatement statement = connection.prepareStatement("""
+                SELECT c.relname, con.conname || ' (on ' || src.relname || ')', a.attname
+                  FROM pg_constraint con
+                  JOIN pg_class c ON c.oid = con.confrelid
+                  JOIN pg_class src ON src.oid = con.conrelid
+                  JOIN pg_namespace n ON n.oid = c.relnamespace
+                  JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = ANY (con.confkey)
+                 WHERE n.nspname = ? AND con.contype = 'f' AND con.conrelid <> con.confrelid""")) {
+            statement.setString(1, schema);
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    dependents.computeIfAbsent(rows.getString(1), key -> new LinkedHashMap<>())
+                            .computeIfAbsent(rows.getString(3), key -> new ArrayList<>()).add(rows.getString(2));
+                }
+            }
+        }
+        // Indexes not backing a constraint, on the columns they cover (expression and predicate columns too).
+        try (PreparedStatement statement = connection.prepareStatement("""
+                SELECT t.relname, i.relname, a.attname
+                  FROM pg_index x
+                  JOIN pg_class i ON i.oid = x.indexrelid
+                  JOIN pg_class t ON t.oid = x.indrelid
+                  JOIN pg_namespace n ON n.oid = t.relnamespace
+                  JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = i.oid
+                                  AND d.refclassid = 'pg_class'::regclass AND d.refobjid = t.oid AND d.refobjsubid > 0
+                  JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
+                 WHERE n.nspname = ?
+                   AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.oid AND con.conrelid = t.oid)
+                 ORDER BY 1, 2""")) {
+            statement.setString(1, schema);
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    dependents.computeIfAbsent(rows.getString(1), key -> new LinkedHashMap<>())
+                            .computeIfAbsent(rows.getString(3), key -> new ArrayList<>()).add(rows.getString(2));
                 }
             }
         }
@@ -87,7 +136,8 @@ final class Catalog {
         }
         List<TableSnapshot> tables = new ArrayList<>();
         columns.forEach((table, tableColumns) -> tables.add(new TableSnapshot(table, table, tableColumns,
-                primaryKeys.getOrDefault(table, List.of()), constraints.getOrDefault(table, Set.of()))));
+                primaryKeys.getOrDefault(table, List.of()), constraints.getOrDefault(table, Set.of()),
+                dependents.getOrDefault(table, Map.of()), constraintTypes.getOrDefault(table, Map.of()))));
         return new SchemaSnapshot(tables, indexes);
     }
 }

@@ -6,6 +6,7 @@ import dev.slipway.schema.op.AddColumn;
 import dev.slipway.schema.op.AlterColumn;
 import dev.slipway.schema.op.CreateConstraint;
 import dev.slipway.schema.op.CreateIndex;
+import dev.slipway.schema.op.DropConstraint;
 import dev.slipway.schema.op.DropIndex;
 import dev.slipway.schema.op.DropTable;
 import dev.slipway.schema.op.RawSql;
@@ -53,6 +54,7 @@ public final class MigrationFile {
         OPERATIONS.put("create_index", CreateIndex::parse);
         OPERATIONS.put("drop_index", DropIndex::parse);
         OPERATIONS.put("create_constraint", CreateConstraint::parse);
+        OPERATIONS.put("drop_constraint", DropConstraint::parse);
         OPERATIONS.put("drop_table", DropTable::parse);
         OPERATIONS.put("rename_table", RenameTable::parse);
         OPERATIONS.put("raw_sql", RawSql::parse);

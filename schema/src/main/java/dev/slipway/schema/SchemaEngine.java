@@ -4,6 +4,8 @@ import dev.slipway.schema.op.ColumnSnapshot;
 import dev.slipway.schema.op.InvalidOperationException;
 import dev.slipway.schema.op.MigrationContext;
 import dev.slipway.schema.op.Operation;
+import dev.slipway.schema.op.RenameColumn;
+import dev.slipway.schema.op.RenameTable;
 import dev.slipway.schema.op.SchemaSnapshot;
 import dev.slipway.schema.op.Sql;
 import dev.slipway.schema.op.SyncRule;
@@ -13,6 +15,7 @@ import org.slf4j.LoggerFactory;
 
 import javax.sql.DataSource;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -58,6 +61,11 @@ public final class SchemaEngine {
     }
 
     /** {@code public_v2}: the schema binary 2 puts first on its search_path ({@code currentSchema=public_v2}). */
+    /** Where a version's views wait while its backfill runs; renamed to {@link #versionSchema} when expanded. */
+    private String pendingSchema(int version) {
+        return versionSchema(version) + "_pending";
+    }
+
     public String versionSchema(int version) {
         return schema + "_v" + version;
     }
@@ -104,6 +112,10 @@ public final class SchemaEngine {
                             finished boolean NOT NULL DEFAULT false,
                             updated_at timestamptz NOT NULL DEFAULT now(),
                             PRIMARY KEY (migration_id, table_name))""");
+                statement.execute("CREATE TABLE IF NOT EXISTS slipway.repairs ("
+                        + " id bigserial PRIMARY KEY, schema_name text NOT NULL, version integer NOT NULL,"
+                        + " previous_checksum text, checksum text, removed_failed integer NOT NULL,"
+                        + " repaired_by text NOT NULL, reason text NOT NULL, repaired_at timestamptz NOT NULL DEFAULT now())");
             }
             connection.commit();
         } catch (SQLException e) {
@@ -194,20 +206,27 @@ public final class SchemaEngine {
             checkStartAllowed(connection, migration);
             SchemaSnapshot before = Catalog.read(connection, schema);
             SchemaSnapshot after = validate(migration, before);
+            checkExpressions(connection, migration, before, after);
             List<String> statements = new ArrayList<>();
-            MigrationContext context = new MigrationContext(schema, migration.version(), new MigrationContext.StatementRunner() {
+            MigrationContext.StatementRunner recorder = new MigrationContext.StatementRunner() {
                 @Override public void inTransaction(List<String> sql) { statements.addAll(sql); }
                 @Override public void concurrently(String sql, String cleanup) { statements.add(sql); }
-            });
-            migration.operations().forEach(operation -> operation.start(context));
+            };
+            List<SchemaSnapshot> layouts = layoutsBeforeEachOperation(migration, before);
+            for (int i = 0; i < migration.operations().size(); i++) {
+                migration.operations().get(i).start(new MigrationContext(schema, migration.version(), recorder, layouts.get(i)));
+            }
+            MigrationContext context = new MigrationContext(schema, migration.version(), recorder);
             if (migration.opaque()) {
                 statements.add("-- then " + versionSchema(migration.version()) + " gets one view per table as the SQL left them");
                 return List.copyOf(statements);
             }
             Map<String, List<SyncRule>> rules = syncRulesByTable(migration);
+            Map<String, List<ColumnSnapshot>> oldNames = oldNames(before, migration);
             for (Map.Entry<String, List<SyncRule>> entry : rules.entrySet()) {
                 statements.addAll(SyncTriggers.create(schema, versionSchema(migration.version()), migration.version(),
-                        entry.getKey(), physicalColumnsAfterStart(before, after, entry.getKey()), entry.getValue()));
+                        entry.getKey(), physicalColumnsAfterStart(before, after, entry.getKey()), entry.getValue(),
+                        oldNames.getOrDefault(entry.getKey(), List.of()), newNames(after, entry.getKey())));
             }
             statements.addAll(VersionViews.create(schema, versionSchema(migration.version()), after));
             for (Map.Entry<String, List<String>> entry : backfillColumns(migration).entrySet()) {
@@ -244,13 +263,14 @@ public final class SchemaEngine {
             OptionalInt previous = latestCompleted(connection);
             SchemaSnapshot before = Catalog.read(connection, schema);
             SchemaSnapshot after = validate(migration, before);
+            checkExpressions(connection, migration, before, after);
+            List<SchemaSnapshot> layouts = layoutsBeforeEachOperation(migration, before);
             long id = recordStarted(connection, migration);
             try {
-                MigrationContext context = context(connection, migration.version());
-                for (Operation operation : migration.operations()) {
-                    operation.start(context);
+                for (int i = 0; i < migration.operations().size(); i++) {
+                    migration.operations().get(i).start(context(connection, migration.version(), layouts.get(i)));
                 }
-                installTriggersAndViews(connection, id, migration, after, previous);
+                installTriggersAndViews(connection, id, migration, before, after, previous);
             } catch (RuntimeException | SQLException e) {
                 throw failAndUndo(connection, id, migration, previous, "start", e);
             }
@@ -296,11 +316,230 @@ public final class SchemaEngine {
                     + schema + " (phase " + row.phase() + "); complete or roll it back before starting migration "
                     + migration.version() + " (" + migration.name() + ")");
         }
+        Optional<AppliedRow> applied = applied(connection, migration.version());
+        if (applied.isPresent() && !applied.get().baseline() && !applied.get().checksum().equals(migration.checksum())) {
+            throw new MigrationException("refused: " + changedMessage(migration.file(), applied.get(), migration.checksum()));
+        }
         OptionalInt latest = latestCompleted(connection);
         if (latest.isPresent() && migration.version() <= latest.getAsInt()) {
             throw new MigrationException("refused: migration " + migration.file() + " has version " + migration.version()
                     + ", but schema " + schema + " is already at version " + latest.getAsInt()
                     + "; versions only move forward (write a new migration to change it again)");
+        }
+    }
+
+    /** A completed (or in-flight) migration as history records it. */
+    private record AppliedRow(long id, int version, String name, String file, String checksum, String state,
+                              Timestamp startedAt) {
+        boolean baseline() {
+            return BASELINE_CHECKSUM.equals(checksum);
+        }
+    }
+
+    private Optional<AppliedRow> applied(Connection connection, int version) throws SQLException {
+        return appliedRows(connection).stream().filter(row -> row.version() == version).findFirst();
+    }
+
+    private List<AppliedRow> appliedRows(Connection connection) throws SQLException {
+        List<AppliedRow> rows = new ArrayList<>();
+        try (PreparedStatement statement = connection.prepareStatement(
+                "SELECT id, version, name, file_name, checksum, state, started_at FROM slipway.migrations"
+                        + " WHERE schema_name = ? AND state IN ('started', 'completed') ORDER BY version")) {
+            statement.setString(1, schema);
+            try (ResultSet result = statement.executeQuery()) {
+                while (result.next()) {
+                    rows.add(new AppliedRow(result.getLong(1), result.getInt(2), result.getString(3), result.getString(4),
+                            result.getString(5), result.getString(6), result.getTimestamp(7)));
+                }
+            }
+        }
+        return rows;
+    }
+
+    private static String changedMessage(String file, AppliedRow applied, String checksum) {
+        return "migration " + file + " was changed after version " + applied.version() + " was "
+                + (applied.state().equals(AppliedMigration.STARTED) ? "started" : "applied") + " on "
+                + applied.startedAt().toInstant() + " (recorded checksum " + applied.checksum().substring(0, 12)
+                + ", file now " + checksum.substring(0, 12) + "); put the applied content back, or record the new"
+                + " content with repair if the change is intended";
+    }
+
+    // ---------------------------------------------------------------- validate / baseline / repair
+
+    /** The checksum recorded for a baseline: there is no file behind it. */
+    static final String BASELINE_CHECKSUM = "baseline";
+
+    /**
+     * Checks a migrations directory against the history without changing anything: files that do not parse, two
+     * files with one version, applied migrations whose file changed since (checksum) or is gone, pending files
+     * below the applied version (they would never run), and whether the next pending migration fits the live
+     * schema (operations and their {@code up}/{@code down} expressions). Empty when all is well.
+     */
+    public List<ValidationProblem> validate(Path migrationsDirectory) {
+        init();
+        List<ValidationProblem> problems = new ArrayList<>();
+        MigrationDirectory directory = MigrationDirectory.read(migrationsDirectory);
+        problems.addAll(directory.problems());
+        try (Connection connection = dataSource.getConnection()) {
+            List<AppliedRow> appliedRows = appliedRows(connection);
+            Map<Integer, Migration> files = directory.byVersion();
+            int baseline = appliedRows.stream().filter(AppliedRow::baseline).mapToInt(AppliedRow::version).max().orElse(0);
+            for (AppliedRow applied : appliedRows) {
+                if (applied.baseline()) continue;
+                Migration file = files.get(applied.version());
+                if (file == null) {
+                    problems.add(new ValidationProblem(applied.file(), applied.version(), ValidationProblem.Kind.MISSING_FILE,
+                            "migration " + applied.version() + " (" + applied.name() + ") is " + applied.state()
+                                    + " but has no file in " + migrationsDirectory));
+                } else if (!file.checksum().equals(applied.checksum())) {
+                    problems.add(new ValidationProblem(file.file(), file.version(), ValidationProblem.Kind.CHANGED,
+                            changedMessage(file.file(), applied, file.checksum())));
+                }
+            }
+            OptionalInt latest = latestCompleted(connection);
+            List<Migration> pending = new ArrayList<>();
+            for (Migration file : files.values()) {
+                boolean isApplied = appliedRows.stream().anyMatch(row -> row.version() == file.version());
+                if (isApplied || file.version() <= baseline) continue;
+                if (latest.isPresent() && file.version() < latest.getAsInt()) {
+                    problems.add(new ValidationProblem(file.file(), file.version(), ValidationProblem.Kind.IGNORED,
+                            "migration " + file.file() + " has version " + file.version() + ", below the applied version "
+                                    + latest.getAsInt() + ": it will never run; give it a higher version"));
+                } else {
+                    pending.add(file);
+                }
+            }
+            if (!pending.isEmpty() && findInFlight(connection).isEmpty()) {
+                Migration next = pending.get(0);
+                try {
+                    SchemaSnapshot before = Catalog.read(connection, schema);
+                    SchemaSnapshot after = validate(next, before);
+                    checkExpressions(connection, next, before, after);
+                } catch (MigrationException e) {
+                    problems.add(new ValidationProblem(next.file(), next.version(), ValidationProblem.Kind.INVALID, e.getMessage()));
+                }
+            }
+        } catch (SQLException e) {
+            throw new MigrationException("cannot validate " + migrationsDirectory + " against schema " + schema + ": "
+                    + e.getMessage(), e);
+        }
+        return List.copyOf(problems);
+    }
+
+    /**
+     * Adopts a database Slipway has never migrated: records {@code version} as completed (checksum
+     * {@code baseline}, no file) and creates {@code <schema>_v<version>} with one view per live table, so binaries
+     * of that version can connect and the next migration starts from there.
+     */
+    public SchemaStatus baseline(int version, String description) {
+        if (version < 1) throw new IllegalArgumentException("a baseline version is at least 1");
+        init();
+        try (Connection connection = dataSource.getConnection(); EngineLock lock = EngineLock.acquire(connection, schema)) {
+            List<AppliedRow> history = appliedRows(connection);
+            if (!history.isEmpty()) {
+                throw new MigrationException("refused: schema " + schema + " already has migration history (version "
+                        + history.get(history.size() - 1).version() + "); baseline only adopts a database Slipway has"
+                        + " never migrated");
+            }
+            String versionSchema = versionSchema(version);
+            try (PreparedStatement statement = connection.prepareStatement("SELECT 1 FROM pg_namespace WHERE nspname = ?")) {
+                statement.setString(1, versionSchema);
+                try (ResultSet rows = statement.executeQuery()) {
+                    if (rows.next()) {
+                        throw new MigrationException("refused: schema " + versionSchema + " already exists; drop it or"
+                                + " choose another baseline version");
+                    }
+                }
+            }
+            SchemaSnapshot live = Catalog.read(connection, schema);
+            withLockRetry("creating " + versionSchema, () -> inTransaction(connection, statement -> {
+                for (String sql : VersionViews.create(schema, versionSchema, live)) {
+                    statement.execute(sql);
+                }
+                try (PreparedStatement insert = connection.prepareStatement(
+                        "INSERT INTO slipway.migrations (schema_name, version, name, file_name, description, checksum,"
+                                + " content, state, completed_at, duration_ms, applied_by)"
+                                + " VALUES (?, ?, 'baseline', '', ?, ?, '', 'completed', now(), 0, ?)")) {
+                    insert.setString(1, schema);
+                    insert.setInt(2, version);
+                    insert.setString(3, description == null ? "" : description);
+                    insert.setString(4, BASELINE_CHECKSUM);
+                    insert.setString(5, options.actor());
+                    insert.executeUpdate();
+                }
+            }));
+            log.info("schema {} baselined at version {} ({} tables)", schema, version, live.tables().size());
+            return status(connection);
+        } catch (SQLException e) {
+            throw new MigrationException("baseline failed on schema " + schema + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Records an applied migration's current file as what was applied (its checksum and content) and removes the
+     * {@code failed} attempts of that version from the history. Written to {@code slipway.repairs} with who and
+     * {@code reason}. Nothing in the schema changes: use it when the edit did not change what the migration does
+     * (a comment, formatting) or when the database was fixed by hand to match.
+     */
+    public RepairResult repair(Migration migration, String reason) {
+        if (reason == null || reason.isBlank()) {
+            throw new MigrationException("refused: repair needs a reason; it is recorded in the history");
+        }
+        init();
+        try (Connection connection = dataSource.getConnection(); EngineLock lock = EngineLock.acquire(connection, schema)) {
+            Optional<AppliedRow> applied = applied(connection, migration.version());
+            if (applied.isPresent() && applied.get().state().equals(AppliedMigration.STARTED)) {
+                throw new MigrationException("refused: migration " + migration.version() + " is in flight; complete or"
+                        + " roll it back instead of repairing it");
+            }
+            if (applied.isPresent() && applied.get().baseline()) {
+                throw new MigrationException("refused: version " + migration.version() + " is the baseline; it has no file");
+            }
+            RepairResult[] result = new RepairResult[1];
+            inTransaction(connection, statement -> {
+                int removed;
+                try (PreparedStatement delete = connection.prepareStatement(
+                        "DELETE FROM slipway.migrations WHERE schema_name = ? AND version = ? AND state = 'failed'")) {
+                    delete.setString(1, schema);
+                    delete.setInt(2, migration.version());
+                    removed = delete.executeUpdate();
+                }
+                if (applied.isPresent()) {
+                    try (PreparedStatement update = connection.prepareStatement(
+                            "UPDATE slipway.migrations SET checksum = ?, content = ?, file_name = ?, name = ?, description = ?"
+                                    + " WHERE id = ?")) {
+                        update.setString(1, migration.checksum());
+                        update.setString(2, migration.content());
+                        update.setString(3, migration.file());
+                        update.setString(4, migration.name());
+                        update.setString(5, migration.description());
+                        update.setLong(6, applied.get().id());
+                        update.executeUpdate();
+                    }
+                } else if (removed == 0) {
+                    throw new MigrationException("nothing to repair: version " + migration.version()
+                            + " was never applied on schema " + schema + " and has no failed attempts");
+                }
+                Optional<String> previous = applied.map(AppliedRow::checksum);
+                try (PreparedStatement audit = connection.prepareStatement(
+                        "INSERT INTO slipway.repairs (schema_name, version, previous_checksum, checksum, removed_failed,"
+                                + " repaired_by, reason) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+                    audit.setString(1, schema);
+                    audit.setInt(2, migration.version());
+                    audit.setString(3, previous.orElse(null));
+                    audit.setString(4, applied.isPresent() ? migration.checksum() : null);
+                    audit.setInt(5, removed);
+                    audit.setString(6, options.actor());
+                    audit.setString(7, reason);
+                    audit.executeUpdate();
+                }
+                result[0] = new RepairResult(migration.version(), previous,
+                        applied.isPresent() ? Optional.of(migration.checksum()) : Optional.empty(), removed);
+            });
+            log.info("repaired migration {} on schema {}: {}", migration.version(), schema, reason);
+            return result[0];
+        } catch (SQLException e) {
+            throw new MigrationException("repair failed on schema " + schema + ": " + e.getMessage(), e);
         }
     }
 
@@ -323,6 +562,98 @@ public final class SchemaEngine {
             }
         }
         return layout;
+    }
+
+    /** The layout each operation sees at start: the live one, reshaped by the operations before it. */
+    private static List<SchemaSnapshot> layoutsBeforeEachOperation(Migration migration, SchemaSnapshot before) {
+        List<SchemaSnapshot> layouts = new ArrayList<>();
+        SchemaSnapshot layout = before.copy();
+        for (Operation operation : migration.operations()) {
+            layouts.add(layout.copy());
+            operation.reshape(layout);
+        }
+        return layouts;
+    }
+
+    /**
+     * Per table (by its name after start), the old version's names of the columns this migration renames at
+     * start, bound to their physical names: {@code up} expressions keep reading the row as the old version does.
+     */
+    static Map<String, List<ColumnSnapshot>> oldNames(SchemaSnapshot before, Migration migration) {
+        Map<String, Map<String, ColumnSnapshot>> tracked = new LinkedHashMap<>();
+        for (TableSnapshot table : before.tables()) {
+            Map<String, ColumnSnapshot> columns = new LinkedHashMap<>();
+            table.columns().forEach(column -> columns.put(column.physicalName(), column));
+            tracked.put(table.name(), columns);
+        }
+        for (Operation operation : migration.operations()) {
+            if (operation instanceof RenameTable rename && tracked.containsKey(rename.from())) {
+                tracked.put(rename.to(), tracked.remove(rename.from()));
+            } else if (operation instanceof RenameColumn rename && tracked.containsKey(rename.table())) {
+                Map<String, ColumnSnapshot> columns = tracked.get(rename.table());
+                ColumnSnapshot original = columns.remove(rename.from());
+                if (original != null) columns.put(rename.to(), original);
+            }
+        }
+        Map<String, List<ColumnSnapshot>> aliases = new LinkedHashMap<>();
+        tracked.forEach((table, columns) -> columns.forEach((physical, original) -> {
+            // A column that now physically carries the old name (added again) wins over the alias.
+            if (!physical.equals(original.name()) && !columns.containsKey(original.name())) {
+                aliases.computeIfAbsent(table, key -> new ArrayList<>()).add(
+                        new ColumnSnapshot(original.name(), physical, original.type(), original.nullable(), original.defaultValue()));
+            }
+        }));
+        return aliases;
+    }
+
+    /** The new version's names of columns backed by another physical column (alter_column's duplicates). */
+    static List<ColumnSnapshot> newNames(SchemaSnapshot after, String table) {
+        return after.table(table).map(snapshot -> snapshot.columns().stream()
+                .filter(column -> !column.name().equals(column.physicalName())).toList()).orElse(List.of());
+    }
+
+    /**
+     * Compiles every {@code up}/{@code down} expression before anything changes: {@code PREPARE} parses and
+     * type-checks {@code CAST((expression) AS column type)} over a row with the columns the sync trigger gives the
+     * expression (the old version's names for {@code up}, the new version's for {@code down}), without planning or
+     * running it. A missing column, an unknown function or an impossible cast is reported with its operation.
+     */
+    private void checkExpressions(Connection connection, Migration migration, SchemaSnapshot before, SchemaSnapshot after)
+            throws SQLException {
+        if (migration.opaque()) return;
+        Map<String, List<ColumnSnapshot>> oldNames = oldNames(before, migration);
+        for (Operation operation : migration.operations()) {
+            for (SyncRule rule : operation.syncRules()) {
+                Map<String, String> scope = new LinkedHashMap<>();
+                List<ColumnSnapshot> physical = physicalColumnsAfterStart(before, after, rule.table());
+                physical.forEach(column -> scope.put(column.physicalName(), column.type()));
+                List<ColumnSnapshot> aliases = rule.direction() == SyncRule.Direction.UP
+                        ? oldNames.getOrDefault(rule.table(), List.of()) : newNames(after, rule.table());
+                aliases.forEach(column -> scope.put(column.name(), column.type()));
+                String target = physical.stream().filter(column -> column.physicalName().equals(rule.column()))
+                        .map(ColumnSnapshot::type).findFirst().orElse(null);
+                if (target == null) continue;
+                String row = scope.entrySet().stream()
+                        .map(entry -> "NULL::" + SyncTriggers.variableType(entry.getValue()) + " AS " + Sql.ident(entry.getKey()))
+                        .collect(java.util.stream.Collectors.joining(", "));
+                String sql = "PREPARE slipway_expression_check AS SELECT CAST((" + rule.expression() + ") AS "
+                        + SyncTriggers.variableType(target) + ") FROM (SELECT " + row + ") AS slipway_row";
+                connection.setAutoCommit(false);
+                try (Statement statement = connection.createStatement()) {
+                    statement.execute(sql);
+                    statement.execute("DEALLOCATE slipway_expression_check");
+                } catch (SQLException e) {
+                    String problem = e instanceof org.postgresql.util.PSQLException server && server.getServerErrorMessage() != null
+                            ? server.getServerErrorMessage().getMessage() : e.getMessage();
+                    throw new MigrationException("migration " + migration.file() + ": " + operation.describe() + ": "
+                            + (rule.direction() == SyncRule.Direction.UP ? "up" : "down") + " expression \""
+                            + rule.expression() + "\" (as " + target + "): " + problem, e);
+                } finally {
+                    connection.rollback();
+                    connection.setAutoCommit(true);
+                }
+            }
+        }
     }
 
     private long recordStarted(Connection connection, Migration migration) throws SQLException {
@@ -357,8 +688,9 @@ public final class SchemaEngine {
      * the triggers and the version schema, and record the backfill. See {@link Backfill} for why the lock comes
      * before the transaction id.
      */
-    private void installTriggersAndViews(Connection connection, long id, Migration migration, SchemaSnapshot after,
-                                         OptionalInt previous) throws SQLException {
+    private void installTriggersAndViews(Connection connection, long id, Migration migration, SchemaSnapshot before,
+                                         SchemaSnapshot after, OptionalInt previous) throws SQLException {
+        Map<String, List<ColumnSnapshot>> oldNames = oldNames(before, migration);
         int version = migration.version();
         String versionSchema = versionSchema(version);
         Map<String, List<SyncRule>> rules = syncRulesByTable(migration);
@@ -377,14 +709,19 @@ public final class SchemaEngine {
             }
             for (Map.Entry<String, List<SyncRule>> entry : rules.entrySet()) {
                 List<ColumnSnapshot> columns = physical.requireTable(entry.getKey()).columns();
-                for (String sql : SyncTriggers.create(schema, versionSchema, version, entry.getKey(), columns, entry.getValue())) {
+                for (String sql : SyncTriggers.create(schema, versionSchema, version, entry.getKey(), columns, entry.getValue(),
+                        oldNames.getOrDefault(entry.getKey(), List.of()), newNames(after, entry.getKey()))) {
                     statement.execute(sql);
                 }
             }
             if (migration.opaque() && previous.isPresent()) {
                 statement.execute(VersionViews.drop(versionSchema(previous.getAsInt())));
             }
-            for (String sql : VersionViews.create(schema, versionSchema, layout)) {
+            // Until the backfill is done the new version's views wait under a pending name: a new-version writer
+            // touching a row the backfill has not reached would compute the old columns from empty new ones.
+            // The rename to the real name in finishExpand is atomic, and views follow their tables by OID.
+            String viewsName = migration.opaque() ? versionSchema : pendingSchema(version);
+            for (String sql : VersionViews.create(schema, viewsName, layout)) {
                 statement.execute(sql);
             }
             try (PreparedStatement insert = connection.prepareStatement(
@@ -429,6 +766,13 @@ public final class SchemaEngine {
             throw failAndUndo(connection, id, migration, previous, "validating constraints after the backfill", e);
         }
         connection.setAutoCommit(true);
+        if (!migration.opaque()) {
+            String pending = pendingSchema(migration.version());
+            String versionSchema = versionSchema(migration.version());
+            executeDdl(connection, List.of("DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = '"
+                    + pending + "') THEN EXECUTE 'ALTER SCHEMA " + Sql.ident(pending).replace("'", "''")
+                    + " RENAME TO " + Sql.ident(versionSchema).replace("'", "''") + "'; END IF; END $$"));
+        }
         setPhase(connection, id, InFlight.EXPANDED);
         log.info("migration {} expanded on schema {}: {} rows backfilled", migration.version(), schema, rows);
         return rows;
@@ -537,7 +881,8 @@ public final class SchemaEngine {
 
     /** Every step is idempotent, so an undo cut short is finished by running it again. */
     private void undo(Connection connection, Migration migration, OptionalInt previous) throws SQLException {
-        executeDdl(connection, List.of(VersionViews.drop(versionSchema(migration.version()))));
+        executeDdl(connection, List.of(VersionViews.drop(versionSchema(migration.version())),
+                VersionViews.drop(pendingSchema(migration.version()))));
         dropTriggers(connection, migration);
         MigrationContext context = context(connection, migration.version());
         List<Operation> operations = new ArrayList<>(migration.operations());
@@ -606,6 +951,10 @@ public final class SchemaEngine {
     // ---------------------------------------------------------------- DDL under lock_timeout
 
     private MigrationContext context(Connection connection, int version) {
+        return context(connection, version, null);
+    }
+
+    private MigrationContext context(Connection connection, int version, SchemaSnapshot layout) {
         return new MigrationContext(schema, version, new MigrationContext.StatementRunner() {
             @Override
             public void inTransaction(List<String> statements) {
@@ -624,7 +973,7 @@ public final class SchemaEngine {
                     throw new DatabaseException(e);
                 }
             }
-        });
+        }, layout);
     }
 
     private void executeDdl(Connection connection, List<String> statements) throws SQLException {

@@ -31,25 +31,64 @@ final class SyncTriggers {
 
     static List<String> create(String schema, String versionSchema, int version, String table,
                                List<ColumnSnapshot> physicalColumns, List<SyncRule> rules) {
+        return create(schema, versionSchema, version, table, physicalColumns, rules, List.of(), List.of());
+    }
+
+    /**
+     * {@code oldNames}: the old version's names of columns this migration renamed, each bound to its physical
+     * column, so {@code up} expressions read the row as the old version does. {@code newNames}: the new version's
+     * names of columns backed by another physical column ({@code alter_column}'s duplicate), so {@code down}
+     * expressions read the row as the new version does. Each set lives in a nested block of its branch, where it
+     * shadows the physical column variables of the same name.
+     */
+    static List<String> create(String schema, String versionSchema, int version, String table,
+                               List<ColumnSnapshot> physicalColumns, List<SyncRule> rules,
+                               List<ColumnSnapshot> oldNames, List<ColumnSnapshot> newNames) {
         StringBuilder body = new StringBuilder();
         body.append("CREATE FUNCTION ").append(functionName(schema, version, table))
                 .append("() RETURNS trigger LANGUAGE plpgsql AS $slipway$\n")
                 .append("#variable_conflict use_variable\n")
                 .append("DECLARE\n");
         for (ColumnSnapshot column : physicalColumns) {
-            body.append("  ").append(Sql.ident(column.physicalName())).append(' ').append(column.type())
+            body.append("  ").append(Sql.ident(column.physicalName())).append(' ').append(variableType(column.type()))
                     .append(" := NEW.").append(Sql.ident(column.physicalName())).append(";\n");
         }
         body.append("BEGIN\n")
                 .append("  IF btrim(split_part(current_setting('search_path'), ',', 1), ' \"') = ")
                 .append(Sql.literal(versionSchema)).append(" THEN\n");
-        appendAssignments(body, rules, SyncRule.Direction.DOWN);
+        appendBranch(body, rules, SyncRule.Direction.DOWN, newNames);
         body.append("  ELSE\n");
-        appendAssignments(body, rules, SyncRule.Direction.UP);
+        appendBranch(body, rules, SyncRule.Direction.UP, oldNames);
         body.append("  END IF;\n  RETURN NEW;\nEND\n$slipway$");
         String trigger = "CREATE TRIGGER " + triggerName(version) + " BEFORE INSERT OR UPDATE ON "
                 + Sql.qualified(schema, table) + " FOR EACH ROW EXECUTE FUNCTION " + functionName(schema, version, table) + "()";
         return List.of(body.toString(), trigger);
+    }
+
+    private static void appendBranch(StringBuilder body, List<SyncRule> rules, SyncRule.Direction direction,
+                                     List<ColumnSnapshot> names) {
+        if (names.isEmpty()) {
+            appendAssignments(body, rules, direction);
+            return;
+        }
+        body.append("    DECLARE\n");
+        for (ColumnSnapshot name : names) {
+            body.append("      ").append(Sql.ident(name.name())).append(' ').append(variableType(name.type()))
+                    .append(" := NEW.").append(Sql.ident(name.physicalName())).append(";\n");
+        }
+        body.append("    BEGIN\n");
+        appendAssignments(body, rules, direction);
+        body.append("    END;\n");
+    }
+
+    /** serial types are column shorthands, not types a variable can have. */
+    static String variableType(String type) {
+        return switch (type.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "serial", "serial4" -> "integer";
+            case "bigserial", "serial8" -> "bigint";
+            case "smallserial", "serial2" -> "smallint";
+            default -> type;
+        };
     }
 
     private static void appendAssignments(StringBuilder body, List<SyncRule> rules, SyncRule.Direction direction) {

@@ -9,6 +9,12 @@ import java.util.List;
  * keys are added NOT VALID at start (enforced for new writes at once) and VALIDATEd after the backfill while
  * writes go on; a unique constraint is built as a unique index CONCURRENTLY at start and attached with
  * {@code ADD CONSTRAINT ... UNIQUE USING INDEX} on complete.
+ * <p>
+ * The constraint holds for both versions from start: an old-version write that violates it is rejected. NOT
+ * VALID only spares the rows already there (until VALIDATE, which fails start, undone, if one violates it).
+ * When old writers must keep succeeding while their values are mapped into the new rule, use
+ * {@code alter_column} with {@code check}/{@code unique}/{@code references} and an {@code up}: it puts the
+ * constraint on a duplicate column that the old version fills through {@code up}.
  */
 public record CreateConstraint(String table, String name, String type, List<String> columns, String check,
                                String referencedTable, List<String> referencedColumns, String onDelete) implements Operation {

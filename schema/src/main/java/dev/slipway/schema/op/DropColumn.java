@@ -24,7 +24,7 @@ public record DropColumn(String table, String column, String down) implements Op
     @Override
     public void validate(SchemaSnapshot schema) {
         TableSnapshot target = schema.requireTable(table);
-        ColumnSnapshot existing = target.requireColumn(column);
+        ColumnSnapshot existing = target.requireStableColumn(column);
         if (target.primaryKey().contains(column)) {
             throw new InvalidOperationException("cannot drop a primary key column");
         }

@@ -19,11 +19,27 @@ public final class MigrationContext {
     private final String schema;
     private final int version;
     private final StatementRunner runner;
+    private final SchemaSnapshot layout;
 
     public MigrationContext(String schema, int version, StatementRunner runner) {
+        this(schema, version, runner, null);
+    }
+
+    /** {@code layout}: the tables as the operation sees them, before it reshapes them (start and plan only). */
+    public MigrationContext(String schema, int version, StatementRunner runner, SchemaSnapshot layout) {
         this.schema = schema;
         this.version = version;
         this.runner = runner;
+        this.layout = layout;
+    }
+
+    /**
+     * The tables as this operation sees them at start: the live layout reshaped by the operations before it.
+     * Only start (and plan) have it; complete and rollback may run in a later process and must not need it.
+     */
+    public SchemaSnapshot layout() {
+        if (layout == null) throw new IllegalStateException("the layout is only known at start");
+        return layout;
     }
 
     /** The base schema holding the physical tables, e.g. {@code public}. */

@@ -22,7 +22,7 @@ public record RenameColumn(String table, String from, String to) implements Oper
     @Override
     public void validate(SchemaSnapshot schema) {
         TableSnapshot target = schema.requireTable(table);
-        target.requireColumn(from);
+        target.requireStableColumn(from);
         target.requireNoColumn(to);
     }
 

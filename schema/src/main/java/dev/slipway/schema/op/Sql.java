@@ -42,4 +42,53 @@ public final class Sql {
                 + literal(qualified(schema, table)) + ") AND attname = " + literal(column)
                 + " AND attnum > 0 AND NOT attisdropped) THEN " + statement + "; END IF; END $slipway$";
     }
+
+    /**
+     * {@code expression} with every reference to the column {@code from} (bare or double-quoted, outside string
+     * literals) replaced by the quoted {@code to}: a constraint written against a column's name, moved to the
+     * temporary column standing in for it.
+     */
+    public static String renameIdentifier(String expression, String from, String to) {
+        StringBuilder result = new StringBuilder();
+        int i = 0;
+        while (i < expression.length()) {
+            char c = expression.charAt(i);
+            if (c == '\'') {
+                int end = i + 1;
+                while (end < expression.length()) {
+                    if (expression.charAt(end) == '\'') {
+                        if (end + 1 < expression.length() && expression.charAt(end + 1) == '\'') { end += 2; continue; }
+                        break;
+                    }
+                    end++;
+                }
+                result.append(expression, i, Math.min(end + 1, expression.length()));
+                i = end + 1;
+            } else if (c == '"') {
+                int end = expression.indexOf('"', i + 1);
+                while (end > 0 && end + 1 < expression.length() && expression.charAt(end + 1) == '"') {
+                    end = expression.indexOf('"', end + 2);
+                }
+                if (end < 0) end = expression.length() - 1;
+                String name = expression.substring(i + 1, end).replace("\"\"", "\"");
+                result.append(name.equals(from) ? ident(to) : expression.substring(i, end + 1));
+                i = end + 1;
+            } else if (Character.isLetter(c) || c == '_') {
+                int end = i;
+                while (end < expression.length()
+                        && (Character.isLetterOrDigit(expression.charAt(end)) || expression.charAt(end) == '_' || expression.charAt(end) == '$')) {
+                    end++;
+                }
+                String word = expression.substring(i, end);
+                boolean qualifiedOrCall = (i > 0 && expression.charAt(i - 1) == '.')
+                        || (end < expression.length() && expression.charAt(end) == '(');
+                result.append(!qualifiedOrCall && word.toLowerCase(java.util.Locale.ROOT).equals(from) ? ident(to) : word);
+                i = end;
+            } else {
+                result.append(c);
+                i++;
+            }
+        }
+        return result.toString();
+    }
 }

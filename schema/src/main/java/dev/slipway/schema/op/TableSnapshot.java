@@ -2,7 +2,9 @@ package dev.slipway.schema.op;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -17,14 +19,31 @@ public final class TableSnapshot {
     private final List<ColumnSnapshot> columns;
     private final List<String> primaryKey;
     private final Set<String> constraints;
+    /** Constraint and index names by the column they cover (NOT NULL aside): what dropping the column would take. */
+    private final Map<String, List<String>> dependents;
+    private final Map<String, Character> constraintTypes;
 
     public TableSnapshot(String name, String physicalName, List<ColumnSnapshot> columns, List<String> primaryKey,
                          Set<String> constraints) {
+        this(name, physicalName, columns, primaryKey, constraints, Map.of(), Map.of());
+    }
+
+    /**
+     * {@code dependents}: for each column, the constraints and indexes that cover it; {@code constraintTypes}:
+     * PostgreSQL's {@code contype} of each constraint ({@code p}rimary key, {@code u}nique, {@code c}heck,
+     * {@code f}oreign key, e{@code x}clusion).
+     */
+    public TableSnapshot(String name, String physicalName, List<ColumnSnapshot> columns, List<String> primaryKey,
+                         Set<String> constraints, Map<String, List<String>> dependents,
+                         Map<String, Character> constraintTypes) {
         this.name = name;
         this.physicalName = physicalName;
         this.columns = new ArrayList<>(columns);
         this.primaryKey = new ArrayList<>(primaryKey);
         this.constraints = new LinkedHashSet<>(constraints);
+        this.dependents = new LinkedHashMap<>();
+        dependents.forEach((column, names) -> this.dependents.put(column, new ArrayList<>(names)));
+        this.constraintTypes = new LinkedHashMap<>(constraintTypes);
     }
 
     public String name() { return name; }
@@ -32,6 +51,16 @@ public final class TableSnapshot {
     public List<ColumnSnapshot> columns() { return List.copyOf(columns); }
     public List<String> primaryKey() { return List.copyOf(primaryKey); }
     public Set<String> constraints() { return Set.copyOf(constraints); }
+
+    /** The constraints and indexes covering {@code columnName}, as read from the catalog. */
+    public List<String> dependents(String columnName) {
+        return List.copyOf(dependents.getOrDefault(columnName, List.of()));
+    }
+
+    /** The constraint's {@code contype} if the catalog knows it (constraints added by this migration have none). */
+    public Optional<Character> constraintType(String constraintName) {
+        return Optional.ofNullable(constraintTypes.get(constraintName));
+    }
 
     public Optional<ColumnSnapshot> column(String columnName) {
         return columns.stream().filter(column -> column.name().equals(columnName)).findFirst();
@@ -64,6 +93,20 @@ public final class TableSnapshot {
     public void replaceColumn(String columnName, ColumnSnapshot replacement) {
         columns.replaceAll(column -> column.name().equals(columnName) ? replacement : column);
         primaryKey.replaceAll(key -> key.equals(columnName) ? replacement.name() : key);
+        List<String> moved = dependents.remove(columnName);
+        if (moved != null) dependents.put(replacement.name(), moved);
+    }
+
+    /**
+     * Refuses a column another operation of this migration already backs with a temporary physical column
+     * ({@code alter_column}): renaming or dropping it in the same migration would act on the wrong column.
+     */
+    public ColumnSnapshot requireStableColumn(String columnName) {
+        ColumnSnapshot column = requireColumn(columnName);
+        if (!column.physicalName().equals(column.name())) {
+            throw new InvalidOperationException("column is altered earlier in this migration; change it again in a later migration");
+        }
+        return column;
     }
 
     public void addConstraint(String constraintName) {
@@ -72,13 +115,15 @@ public final class TableSnapshot {
 
     public void removeConstraint(String constraintName) {
         constraints.remove(constraintName);
+        constraintTypes.remove(constraintName);
+        dependents.values().forEach(names -> names.remove(constraintName));
     }
 
     public TableSnapshot renamed(String newName) {
-        return new TableSnapshot(newName, newName, columns, primaryKey, constraints);
+        return new TableSnapshot(newName, newName, columns, primaryKey, constraints, dependents, constraintTypes);
     }
 
     public TableSnapshot copy() {
-        return new TableSnapshot(name, physicalName, columns, primaryKey, constraints);
+        return new TableSnapshot(name, physicalName, columns, primaryKey, constraints, dependents, constraintTypes);
     }
 }

@@ -68,4 +68,22 @@ class AddColumnTest extends OperationTestBase {
                   - add_column: {table: customers, column: {name: email, type: text}}
                 """)).hasMessage("migration 002_x.yaml: add_column customers.email: column already exists (columns: id, name, email)");
     }
+
+    @Test
+    void anUpExpressionOfTheWrongTypeIsRefusedBeforeAnythingChanges() {
+        givenVersion1();
+        List<List<String>> before = catalogFingerprint();
+        assertThatThrownBy(() -> start("003_x.yaml", """
+                operations:
+                  - add_column: {table: customers, column: {name: placed_at, type: timestamptz}, up: "42"}
+                """)).hasMessage("migration 003_x.yaml: add_column customers.placed_at: up expression \"42\""
+                + " (as timestamptz): cannot cast type integer to timestamp with time zone");
+        assertThatThrownBy(() -> start("003_x.yaml", """
+                operations:
+                  - add_column: {table: customers, column: {name: contact, type: text}, up: "coalesce(mail, name)"}
+                """)).hasMessageStartingWith("migration 003_x.yaml: add_column customers.contact: up expression \"coalesce(mail, name)\"")
+                .hasMessageContaining("column \"mail\" does not exist");
+        assertThat(catalogFingerprint()).isEqualTo(before);
+        assertThat(engine.status().history()).hasSize(1);
+    }
 }

@@ -27,4 +27,21 @@ class RenameColumnTest extends OperationTestBase {
         assertThat(columns("public", "customers")).containsExactly("id", "name", "email");
         assertThat(columns("public_v1", "customers")).containsExactly("id", "name", "email");
     }
+
+    @Test
+    void upExpressionsStillSeeTheOldNameOfAColumnRenamedInTheSameMigration() {
+        givenVersion1();
+        start("002_rename_and_contact.yaml", """
+                operations:
+                  - rename_column: {table: customers, from: email, to: email_address}
+                  - add_column:
+                      table: customers
+                      column: {name: contact, type: text}
+                      up: "coalesce(email, name)"
+                """);
+        assertThat(single(version(2), "SELECT contact FROM customers WHERE name = 'Ada'")).isEqualTo("ada@example.com");
+        assertThat(single(version(2), "SELECT contact FROM customers WHERE name = 'Grace'")).isEqualTo("Grace");
+        execute(version(1), "INSERT INTO customers (name, email) VALUES ('Old', 'old@example.com')");
+        assertThat(single(version(2), "SELECT contact FROM customers WHERE name = 'Old'")).isEqualTo("old@example.com");
+    }
 }

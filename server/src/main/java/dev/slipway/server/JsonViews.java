@@ -1,0 +1,156 @@
+package dev.slipway.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.slipway.controller.ServiceStatus;
+import dev.slipway.controller.TimelineEntry;
+import dev.slipway.controller.store.AuditEntry;
+import dev.slipway.controller.store.RolloutRecord;
+import dev.slipway.model.SchemaRange;
+
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * The API's JSON shapes, written out field by field so that they stay stable when the controller's records
+ * change: a renamed record component must not silently rename a field clients read.
+ */
+final class JsonViews {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private JsonViews() {
+    }
+
+    /**
+     * The service status; {@code canarySteps} is the number of steps of the rollout's strategy when the API
+     * knows the release (it applied it), so clients can show "step 2/5".
+     */
+    static ObjectNode status(ServiceStatus status, OptionalInt canarySteps) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("service", status.service());
+        node.set("stable", status.stable().map(JsonViews::revision).orElse(null));
+        node.set("canary", status.canary().map(JsonViews::revision).orElse(null));
+        node.put("canaryWeight", status.canaryWeight());
+        node.set("schemaState", integers(status.schemaState()));
+        node.set("migration", status.migration().map(migration -> {
+            ObjectNode m = JSON.createObjectNode();
+            m.put("version", migration.version());
+            m.put("name", migration.name());
+            m.put("phase", migration.phase());
+            return m;
+        }).orElse(null));
+        node.put("schemaUpdatePending", status.schemaUpdatePending());
+        putInstant(node, "contractAt", status.contractAt());
+        node.put("desiredVersion", status.desiredVersion().orElse(null));
+        node.set("rollout", status.rollout().map(rollout -> {
+            ObjectNode r = rollout(rollout);
+            if (canarySteps.isPresent() && !rollout.phase().finished()) {
+                r.put("steps", canarySteps.getAsInt());
+            }
+            return r;
+        }).orElse(null));
+        ArrayNode actions = node.putArray("actions");
+        for (ServiceStatus.ActionCheck check : status.actions()) {
+            ObjectNode a = actions.addObject();
+            a.put("action", check.action());
+            a.put("allowed", check.allowed());
+            a.put("reason", check.reason());
+        }
+        ArrayNode events = node.putArray("recentEvents");
+        for (TimelineEntry entry : status.recentEvents()) {
+            events.add(event(entry));
+        }
+        return node;
+    }
+
+    static ObjectNode revision(ServiceStatus.RevisionStatus revision) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("version", revision.version());
+        node.set("schema", range(revision.schema()));
+        node.put("replicas", revision.replicas());
+        node.put("readyReplicas", revision.readyReplicas());
+        return node;
+    }
+
+    static ObjectNode rollout(RolloutRecord rollout) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("id", rollout.id());
+        node.put("from", rollout.fromVersion());
+        node.put("to", rollout.toVersion());
+        node.put("phase", rollout.phase().name());
+        node.put("step", rollout.stepIndex());
+        node.put("weight", rollout.canaryWeight());
+        node.put("message", rollout.message());
+        putInstant(node, "startedAt", Optional.ofNullable(rollout.startedAt()));
+        putInstant(node, "updatedAt", Optional.ofNullable(rollout.updatedAt()));
+        return node;
+    }
+
+    static ObjectNode event(TimelineEntry entry) {
+        ObjectNode node = JSON.createObjectNode();
+        putInstant(node, "at", Optional.ofNullable(entry.at()));
+        node.put("event", entry.event());
+        ObjectNode weights = node.putObject("weights");
+        for (Map.Entry<String, Integer> weight : entry.weights().entrySet()) {
+            weights.put(weight.getKey(), weight.getValue());
+        }
+        node.set("schemaState", integers(entry.schemaState()));
+        ArrayNode running = node.putArray("runningVersions");
+        entry.runningVersions().forEach(running::add);
+        return node;
+    }
+
+    static ObjectNode history(List<AuditEntry> entries) {
+        ObjectNode node = JSON.createObjectNode();
+        ArrayNode array = node.putArray("entries");
+        for (AuditEntry entry : entries) {
+            ObjectNode e = array.addObject();
+            putInstant(e, "at", Optional.ofNullable(entry.at()));
+            e.put("actor", entry.actor());
+            e.put("action", entry.action());
+            e.put("outcome", entry.outcome());
+            e.put("detail", entry.detail());
+        }
+        return node;
+    }
+
+    static ObjectNode schemaState(Collection<Integer> state) {
+        ObjectNode node = JSON.createObjectNode();
+        node.set("schemaState", integers(state));
+        return node;
+    }
+
+    static ObjectNode error(String message) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("error", message);
+        return node;
+    }
+
+    static ObjectNode accepted() {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("accepted", true);
+        return node;
+    }
+
+    private static ArrayNode range(SchemaRange range) {
+        ArrayNode array = JSON.createArrayNode();
+        array.add(range.min());
+        array.add(range.max());
+        return array;
+    }
+
+    private static ArrayNode integers(Collection<Integer> values) {
+        ArrayNode array = JSON.createArrayNode();
+        values.forEach(array::add);
+        return array;
+    }
+
+    private static void putInstant(ObjectNode node, String field, Optional<Instant> instant) {
+        node.put(field, instant.map(Instant::toString).orElse(null));
+    }
+}
