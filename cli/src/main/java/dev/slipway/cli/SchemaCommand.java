@@ -25,7 +25,8 @@ import java.util.stream.Collectors;
         description = "Expand/contract migrations: start (expand), complete (contract), rollback, status.",
         subcommands = {SchemaCommand.Init.class, SchemaCommand.Plan.class, SchemaCommand.Start.class,
                 SchemaCommand.Resume.class, SchemaCommand.Complete.class, SchemaCommand.Rollback.class,
-                SchemaCommand.Status.class, SchemaCommand.Url.class})
+                SchemaCommand.Status.class, SchemaCommand.Url.class, SchemaCommand.Validate.class,
+                SchemaCommand.Baseline.class, SchemaCommand.Repair.class})
 final class SchemaCommand {
 
     /** The options every schema command shares. */
@@ -42,6 +43,14 @@ final class SchemaCommand {
                 description = "Where the embedded database lives (default: ${DEFAULT-VALUE}).")
         Path stateDirectory;
 
+        /** The running controller of this state directory ({@code slipway up}), if any: actions then go through its guard. */
+        java.util.Optional<ApiClient> controller() {
+            if (!database.equals("embedded") || dev.slipway.server.ApiDescriptor.read(stateDirectory).isEmpty()) {
+                return java.util.Optional.empty();
+            }
+            return java.util.Optional.of(ApiClient.fromStateDirectory(stateDirectory));
+        }
+
         <T> T withEngine(EngineAction<T> action) throws Exception {
             try (Database server = Database.open(database, stateDirectory)) {
                 SchemaEngine engine = new SchemaEngine(server.dataSource(server.databaseName()), schema,
@@ -50,6 +59,45 @@ final class SchemaCommand {
                 return action.run(engine, server);
             }
         }
+    }
+
+    /** --force and its backup; only meaningful through a running controller, whose guard it overrides. */
+    static final class Force {
+        @Option(names = "--force", description = "Run even if the compatibility guard refuses; needs a backup (recorded in the audit history).")
+        boolean force;
+        @Option(names = "--backup", paramLabel = "FILE", description = "With --force: an existing backup (default: Slipway takes a pg_dump into .slipway/backups/).")
+        Path backup;
+        @Option(names = "--reason", paramLabel = "TEXT", description = "With --force: why, for the audit history.")
+        String reason;
+        @Option(names = "--direct", description = "Talk to the database directly even when a controller runs here (skips the guard).")
+        boolean direct;
+
+        String query() {
+            if (!force) {
+                return "";
+            }
+            StringBuilder query = new StringBuilder("force=true");
+            query.append("&backup=").append(encode(backup == null ? "auto" : backup.toAbsolutePath().toString()));
+            if (reason != null) {
+                query.append("&reason=").append(encode(reason));
+            }
+            return query.toString();
+        }
+
+        private static String encode(String text) {
+            return java.net.URLEncoder.encode(text, java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    /** Sends a schema action to the running controller; prints its answer. */
+    static int throughController(ApiClient client, String path, byte[] body) {
+        ApiClient.ApiResponse response = client.post(path, body);
+        java.io.PrintWriter err = new java.io.PrintWriter(System.err, true);
+        int code = ApiAnswers.exitCode(response, err);
+        if (code == 0) {
+            System.out.println("done through the controller (guarded); state " + response.body().path("schemaState"));
+        }
+        return code;
     }
 
     interface EngineAction<T> {
@@ -93,11 +141,19 @@ final class SchemaCommand {
             description = "Expands to the file's version: new columns and tables, sync triggers, backfill, view schema <schema>_v<N>.")
     static final class Start implements Callable<Integer> {
         @Mixin Target target;
+        @Mixin Force force;
         @Parameters(paramLabel = "FILE", description = "The migration file (YAML or JSON).") Path file;
 
         @Override
         public Integer call() throws Exception {
             Migration migration = MigrationFile.parse(file);
+            var controller = force.direct ? java.util.Optional.<ApiClient>empty() : target.controller();
+            if (controller.isPresent()) {
+                String query = "file=" + Force.encode(file.getFileName().toString())
+                        + (force.query().isEmpty() ? "" : "&" + force.query());
+                return throughController(controller.get(), "/api/v1/schema/start?" + query,
+                        java.nio.file.Files.readAllBytes(file));
+            }
             return target.withEngine((engine, server) -> {
                 engine.start(migration, SchemaCommand::progress);
                 System.out.println("started version " + migration.version() + "; state " + state(engine.status()));
@@ -123,9 +179,14 @@ final class SchemaCommand {
     @Command(name = "complete", mixinStandardHelpOptions = true, description = "Contracts the migration in flight.")
     static final class Complete implements Callable<Integer> {
         @Mixin Target target;
+        @Mixin Force force;
 
         @Override
         public Integer call() throws Exception {
+            var controller = force.direct ? java.util.Optional.<ApiClient>empty() : target.controller();
+            if (controller.isPresent()) {
+                return throughController(controller.get(), "/api/v1/schema/complete?" + force.query(), new byte[0]);
+            }
             return target.withEngine((engine, server) -> {
                 engine.complete();
                 System.out.println("completed; state " + state(engine.status()));
@@ -137,9 +198,14 @@ final class SchemaCommand {
     @Command(name = "rollback", mixinStandardHelpOptions = true, description = "Undoes the start of the migration in flight.")
     static final class Rollback implements Callable<Integer> {
         @Mixin Target target;
+        @Mixin Force force;
 
         @Override
         public Integer call() throws Exception {
+            var controller = force.direct ? java.util.Optional.<ApiClient>empty() : target.controller();
+            if (controller.isPresent()) {
+                return throughController(controller.get(), "/api/v1/schema/rollback?" + force.query(), new byte[0]);
+            }
             return target.withEngine((engine, server) -> {
                 engine.rollback();
                 System.out.println("rolled back; state " + state(engine.status()));
@@ -185,6 +251,61 @@ final class SchemaCommand {
                             + state(engine.status()) + ")");
                 }
                 System.out.println(server.jdbcUrl(server.databaseName()) + "?currentSchema=" + engine.versionSchema(version));
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "validate", mixinStandardHelpOptions = true,
+            description = "Checks a migrations directory against the history: changed applied files, duplicates, gaps, the next pending one.")
+    static final class Validate implements Callable<Integer> {
+        @Mixin Target target;
+        @Parameters(paramLabel = "DIR", description = "The migrations directory.") Path directory;
+
+        @Override
+        public Integer call() throws Exception {
+            return target.withEngine((engine, server) -> {
+                var problems = engine.validate(directory);
+                if (problems.isEmpty()) {
+                    System.out.println(directory + ": valid");
+                    return 0;
+                }
+                problems.forEach(problem -> System.out.println(problem.file() + ": " + problem.kind() + ": " + problem.message()));
+                return 1;
+            });
+        }
+    }
+
+    @Command(name = "baseline", mixinStandardHelpOptions = true,
+            description = "Adopts an existing database: records VERSION as completed and creates <schema>_v<VERSION> from the live tables.")
+    static final class Baseline implements Callable<Integer> {
+        @Mixin Target target;
+        @Option(names = "--version", required = true, paramLabel = "N", description = "The version the live tables are.") int version;
+        @Option(names = "--description", defaultValue = "baseline", description = "Recorded in the history.") String description;
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.") boolean help;
+
+        @Override
+        public Integer call() throws Exception {
+            return target.withEngine((engine, server) -> {
+                SchemaStatus status = engine.baseline(version, description);
+                System.out.println("baselined at version " + version + "; state " + state(status));
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "repair", mixinStandardHelpOptions = true,
+            description = "Explicitly re-records an applied migration's checksum from its current file and clears failed attempts.")
+    static final class Repair implements Callable<Integer> {
+        @Mixin Target target;
+        @Parameters(paramLabel = "FILE", description = "The migration file as it is now.") Path file;
+        @Option(names = "--reason", required = true, paramLabel = "TEXT", description = "Why (recorded with who).") String reason;
+
+        @Override
+        public Integer call() throws Exception {
+            Migration migration = MigrationFile.parse(file);
+            return target.withEngine((engine, server) -> {
+                System.out.println(engine.repair(migration, reason));
                 return 0;
             });
         }

@@ -11,8 +11,9 @@ import dev.slipway.controller.guard.GuardRefusedException;
 import dev.slipway.controller.store.JdbcStore;
 import dev.slipway.model.ServiceSpec;
 import dev.slipway.model.SpecParser;
-import dev.slipway.router.BuiltInRouter;
-import dev.slipway.router.RouterConfig;
+import dev.slipway.controller.guard.Backups;
+import dev.slipway.router.RouterProcess;
+import dev.slipway.router.TrafficRouter;
 import dev.slipway.runtime.local.LocalRuntime;
 import dev.slipway.schema.SchemaEngine;
 import dev.slipway.schema.SchemaOptions;
@@ -121,9 +122,13 @@ final class UpCommand implements Callable<Integer> {
         SchemaCoordinator schema = new SchemaCoordinator(service.service(), engine, store, Clock.systemUTC());
 
         String listen = service.routerListen();
-        int colon = listen.lastIndexOf(':');
-        String host = listen.substring(0, colon).replace("[", "").replace("]", "");
-        BuiltInRouter router = stack.own(BuiltInRouter.start(RouterConfig.of(host, Integer.parseInt(listen.substring(colon + 1)), 0)));
+        // The router runs in its own process so that clients keep being served if this controller dies;
+        // a restarted `up` adopts it, and resume pushes the table the store describes.
+        RouterProcess routerProcess = RouterProcess.adopt(state).orElseGet(() -> RouterProcess.spawn(state, listen));
+        AutoCloseable stopRouter = routerProcess::stop;
+        stack.own(stopRouter);
+        TrafficRouter router = routerProcess.router();
+        stack.own(router);
         InetSocketAddress address = router.address();
         out.println("router   http://" + address.getHostString() + ":" + address.getPort() + "/");
 
@@ -137,6 +142,9 @@ final class UpCommand implements Callable<Integer> {
                 database.password()), Clock.systemUTC(), entry -> printEvent(out, entry)));
         boolean resumed = controller.resume(ACTOR);
         ApiServer api = stack.own(ApiServer.start(service.service(), controller, schema, state, apiPort));
+        DatabaseTarget target = new DatabaseTarget(database.jdbcUrl(databaseName), database.user(), database.password());
+        api.useAutomaticBackups(reason -> Backups.take(target, state.resolve("backups"), service.service(),
+                Clock.systemUTC(), reason));
         out.println("api      " + api.url() + " (token in " + api.descriptorFile() + ")");
         applyAtStart(service, controller, api, resumed, out);
     }

@@ -6,6 +6,8 @@ import com.sun.net.httpserver.HttpServer;
 import dev.slipway.controller.RolloutController;
 import dev.slipway.controller.SchemaCoordinator;
 import dev.slipway.controller.ServiceStatus;
+import dev.slipway.controller.guard.Backups;
+import dev.slipway.controller.guard.ForceOverride;
 import dev.slipway.controller.guard.GuardRefusedException;
 import dev.slipway.model.ReleaseSpec;
 import dev.slipway.model.SpecException;
@@ -72,6 +74,8 @@ public final class ApiServer implements AutoCloseable {
     /** Releases applied through this API, for the step count of a running canary. */
     private final Map<String, ReleaseSpec> appliedReleases = new ConcurrentHashMap<>();
     private final ApiDescriptor descriptor;
+    /** Takes a fresh backup (pg_dump) for {@code ?force=true&backup=auto}; unset means only named backups work. */
+    private volatile java.util.function.Function<String, ForceOverride> automaticBackup;
 
     private ApiServer(String service, RolloutController controller, SchemaCoordinator schema, Path stateDirectory,
                       int port) throws IOException {
@@ -176,7 +180,7 @@ public final class ApiServer implements AutoCloseable {
             return respond(202, JsonViews.accepted());
         });
         route("POST", "/rollout/undo", request -> undo(request.query("to").filter(v -> !v.isBlank()).orElse(null),
-                request.actor()));
+                request.actor(), force(request)));
         route("GET", "/rollout/history", request -> {
             int limit = request.intQuery("limit", 20);
             if (limit < 1 || limit > 1000) {
@@ -188,17 +192,42 @@ public final class ApiServer implements AutoCloseable {
             String file = request.query("file").orElseThrow(() -> new BadRequest(
                     "?file=NAME is required: the migration's file name (e.g. 002_split_name.yaml)"));
             Migration migration = MigrationFile.parse(file, request.body());
-            schema.start(migration, request.actor(), progress -> { });
+            schema.start(migration, request.actor(), progress -> { }, force(request));
             return respond(200, JsonViews.schemaState(schema.state()));
         });
         route("POST", "/schema/complete", request -> {
-            schema.complete(request.actor());
+            schema.complete(request.actor(), force(request));
             return respond(200, JsonViews.schemaState(schema.state()));
         });
         route("POST", "/schema/rollback", request -> {
-            schema.rollback(request.actor());
+            schema.rollback(request.actor(), force(request));
             return respond(200, JsonViews.schemaState(schema.state()));
         });
+    }
+
+    /** Lets {@code ?force=true} without a named backup take one (pg_dump of the service database). */
+    public void useAutomaticBackups(java.util.function.Function<String, ForceOverride> takeBackup) {
+        this.automaticBackup = takeBackup;
+    }
+
+    /**
+     * {@code ?force=true&backup=FILE|auto&reason=TEXT}: an override of the guard, allowed only with a backup.
+     * Empty without force.
+     */
+    private Optional<ForceOverride> force(Request request) {
+        if (!request.query("force").map("true"::equals).orElse(false)) {
+            return Optional.empty();
+        }
+        String reason = request.query("reason").orElse("");
+        String backup = request.query("backup").filter(b -> !b.isBlank()).orElse("auto");
+        if (!backup.equals("auto")) {
+            return Optional.of(Backups.named(Path.of(backup), reason));
+        }
+        java.util.function.Function<String, ForceOverride> taker = automaticBackup;
+        if (taker == null) {
+            throw new BadRequest("--force needs a backup: pass --backup FILE (this controller cannot take one itself)");
+        }
+        return Optional.of(taker.apply(reason));
     }
 
     private void route(String method, String path, Handler handler) {
@@ -209,8 +238,8 @@ public final class ApiServer implements AutoCloseable {
      * Runs the undo on its own thread: it blocks for the whole switch back, but the guard decides within
      * moments, and a refusal must reach the caller as a 409 rather than a 202.
      */
-    private Response undo(String toVersion, String actor) throws Exception {
-        Future<?> running = undoThread.submit(() -> controller.undo(toVersion, actor));
+    private Response undo(String toVersion, String actor, Optional<ForceOverride> force) throws Exception {
+        Future<?> running = undoThread.submit(() -> controller.undo(toVersion, actor, force));
         try {
             running.get(UNDO_REFUSAL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException stillRunning) {
