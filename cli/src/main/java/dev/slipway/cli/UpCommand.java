@@ -14,6 +14,7 @@ import dev.slipway.model.SpecParser;
 import dev.slipway.controller.guard.Backups;
 import dev.slipway.router.RouterProcess;
 import dev.slipway.router.TrafficRouter;
+import dev.slipway.runtime.docker.DockerRuntime;
 import dev.slipway.runtime.local.LocalRuntime;
 import dev.slipway.schema.SchemaEngine;
 import dev.slipway.schema.SchemaOptions;
@@ -133,7 +134,8 @@ final class UpCommand implements Callable<Integer> {
         out.println("router   http://" + address.getHostString() + ":" + address.getPort() + "/");
 
         Path specDirectory = file.toAbsolutePath().getParent();
-        LocalRuntime runtime = stack.own(new LocalRuntime(state, specDirectory));
+        dev.slipway.runtime.Runtime runtime = stack.own(service.runtime().equals("docker")
+                ? new DockerRuntime(state) : new LocalRuntime(state, specDirectory));
         InetSocketAddress admin = router.adminAddress();
         RouterMetricProvider metrics = new RouterMetricProvider(
                 URI.create("http://" + admin.getHostString() + ":" + admin.getPort() + "/metrics"));

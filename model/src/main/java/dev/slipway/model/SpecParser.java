@@ -65,8 +65,8 @@ public final class SpecParser {
         Optional<SpecNode> runtimeNode = root.optional("runtime");
         if (runtimeNode.isPresent()) {
             runtime = runtimeNode.get().nonBlankString();
-            if (!runtime.equals("local")) {
-                throw runtimeNode.get().error("runtime '" + runtime + "' is not available yet (available: local)");
+            if (!runtime.equals("local") && !runtime.equals("docker")) {
+                throw runtimeNode.get().error("runtime '" + runtime + "' is not available (available: local, docker)");
             }
         }
         String listen = "127.0.0.1:8080";

@@ -1,0 +1,614 @@
+package dev.slipway.runtime.docker;
+
+import dev.slipway.model.HealthSpec;
+import dev.slipway.model.ProbeSpec;
+import dev.slipway.runtime.Replica;
+import dev.slipway.runtime.ReplicaRequest;
+import dev.slipway.runtime.ReplicaState;
+import dev.slipway.runtime.Runtime;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Runs every replica as a container of the local Docker engine, through the Engine API (docker-java over the unix
+ * socket). It behaves like the local runtime in everything the controller can see: the container uses the host's
+ * network and listens on 127.0.0.1 at a port this runtime allocates, gets {@code run.env} + the request's environment
+ * + {@code PORT} + {@code HOST=127.0.0.1}, and is probed over HTTP on 127.0.0.1 by the same rules (readiness moves it
+ * between STARTING, READY and NOT_READY, a start period is honoured, liveness failures restart it, an exit is FAILED).
+ *
+ * <p><b>Which image.</b> A release names its image in the first item of {@code run.command}:
+ * <pre>
+ * run:
+ *   command: ["image:orders:1.4.0", "java", "-jar", "/app/orders.jar"]   # the rest replaces the image's CMD
+ *   command: ["image:registry.example/orders@sha256:0f3c..."]            # nothing else: the image's own CMD
+ * </pre>
+ * This was chosen over an {@code SLIPWAY_IMAGE} entry in {@code run.env} because the image is <em>what runs</em>,
+ * not configuration of it: in the environment it would be handed to the container (or need quiet stripping), a
+ * request's environment could override it, and a release meant for containers would still carry a host command that
+ * the local runtime would try to run. With the prefix, {@code ["image:orders:1.4.0", args...]} reads like
+ * {@code docker run orders:1.4.0 args...}, and each runtime refuses the other's command loudly instead of guessing.
+ * Images are never pulled: they must be in the engine already ({@code docker load}, or a build).
+ *
+ * <p><b>Labels and adoption.</b> Every container carries {@code dev.slipway.service}, {@code .revision},
+ * {@code .replica}, {@code .ordinal}, {@code .port}, its probes and {@code dev.slipway.state-directory} (see
+ * {@link ContainerLabels}). On construction the runtime lists the containers labelled with its own state directory:
+ * running ones are adopted (probed again, STARTING until ready), the others (exited, or created but never started
+ * by a controller that crashed) have their remaining output copied to their log file and are removed.
+ *
+ * <p><b>Files.</b> {@code <stateDirectory>/logs/<service>-<revision>-<ordinal>.log} receives the container's stdout
+ * and stderr as the engine streams them, appended across liveness restarts and adoptions.
+ *
+ * <p>Stopping is {@code docker stop} with the grace as its timeout (SIGTERM, then SIGKILL; whole seconds, rounded
+ * up) followed by removal. A FAILED container is kept for inspection until it is stopped. Safe to call from several
+ * threads. The engine must be on this machine: probes and the router reach containers on 127.0.0.1.
+ */
+public final class DockerRuntime implements Runtime {
+    private static final Logger log = LoggerFactory.getLogger(DockerRuntime.class);
+
+    /** Where Debian's (and most) Docker engines listen. */
+    public static final URI DEFAULT_ENGINE = URI.create("unix:///var/run/docker.sock");
+
+    private static final String HOST = "127.0.0.1";
+    private static final int PROBE_THREADS = 2;
+    /** How long a container being restarted for failing liveness gets to exit on SIGTERM. */
+    private static final Duration RESTART_GRACE = Duration.ofSeconds(5);
+    private static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
+    /** How long a stopped container's last output may take to reach its log file before the container is removed. */
+    private static final Duration LOG_DRAIN = Duration.ofSeconds(2);
+    /** Docker's exit status for a process ended by SIGKILL (128 + 9). */
+    private static final long KILLED = 137;
+
+    private final DockerEngine engine;
+    private final String stateDirectory;
+    private final Path logDirectory;
+    private final Map<String, DockerReplica> replicas = new ConcurrentHashMap<>();
+    private final PortAllocator ports = new PortAllocator();
+    private final HttpProbe probe = new HttpProbe(daemonThreads("slipway-docker-http"));
+    private final ScheduledExecutorService scheduler;
+    /** Runs the blocking parts: stopping a container for a restart, stopping replicas in parallel on close. */
+    private final ExecutorService terminations;
+    private volatile boolean closed;
+
+    /** A runtime on the engine at {@link #DEFAULT_ENGINE}. */
+    public DockerRuntime(Path stateDirectory) {
+        this(stateDirectory, DEFAULT_ENGINE);
+    }
+
+    /**
+     * @param stateDirectory usually {@code .slipway/}; created if missing. It identifies this runtime's containers:
+     *                       the running ones labelled with it are adopted, the exited ones removed
+     * @param engineHost     e.g. {@code unix:///var/run/docker.sock}; the engine must run on this machine
+     * @throws IllegalStateException when no engine answers there (the message says where and why)
+     */
+    public DockerRuntime(Path stateDirectory, URI engineHost) {
+        try {
+            Files.createDirectories(stateDirectory.resolve("logs"));
+            this.stateDirectory = stateDirectory.toRealPath().toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the state directory " + stateDirectory + ": " + e.getMessage(), e);
+        }
+        this.logDirectory = Path.of(this.stateDirectory, "logs");
+        try {
+            this.engine = DockerEngine.connect(engineHost);
+        } catch (DockerEngineException e) {
+            probe.close();
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+        ScheduledThreadPoolExecutor probeScheduler = new ScheduledThreadPoolExecutor(PROBE_THREADS,
+                daemonThreads("slipway-docker-probe"));
+        probeScheduler.setRemoveOnCancelPolicy(true);
+        this.scheduler = probeScheduler;
+        this.terminations = Executors.newCachedThreadPool(daemonThreads("slipway-docker-stop"));
+        log.info("docker runtime on {} (API {}), state directory {}", engineHost, engine.apiVersion(), this.stateDirectory);
+        adoptOrRemoveContainers();
+    }
+
+    @Override
+    public Replica start(ReplicaRequest request) {
+        if (closed) {
+            throw new IllegalStateException("the docker runtime is closed");
+        }
+        ImageCommand imageCommand = ImageCommand.of(request.service(), request.revision(), request.run());
+        int port = ports.allocate();
+        String id = request.service() + "-" + request.revision() + "-" + request.ordinal() + "-" + shortRandom();
+        Replica replica = new Replica(id, request.service(), request.revision(), HOST, port);
+
+        Map<String, String> environment = new HashMap<>(request.run().env());
+        environment.putAll(request.environment());
+        environment.put("PORT", Integer.toString(port));
+        environment.put("HOST", HOST);
+        HealthSpec health = request.health() == null ? HealthSpec.defaults() : request.health();
+        ContainerLabels labels = new ContainerLabels(replica, request.ordinal(), health, stateDirectory);
+        DockerEngine.ContainerDefinition definition = new DockerEngine.ContainerDefinition(containerName(id),
+                imageCommand.image(), imageCommand.arguments(), environment, labels.toLabels());
+
+        DockerReplica dockerReplica = new DockerReplica(labels, new ReplicaLog(logFileOf(labels)));
+        replicas.put(id, dockerReplica);
+        dockerReplica.log().note("starting " + id + " on " + replica.address() + ": image " + imageCommand.image()
+                + (imageCommand.arguments().isEmpty() ? "" : ", command " + String.join(" ", imageCommand.arguments())));
+        launch(dockerReplica, 0, Instant.EPOCH, () -> createAndStart(definition));
+        startProbing(dockerReplica);
+        return replica;
+    }
+
+    @Override
+    public ReplicaState awaitReady(Replica replica, Duration deadline) {
+        DockerReplica dockerReplica = replicas.get(replica.id());
+        return dockerReplica == null ? ReplicaState.FAILED : dockerReplica.awaitReady(deadline);
+    }
+
+    /** The last probed state; a replica this runtime never started nor adopted is reported FAILED (it is not running). */
+    @Override
+    public ReplicaState state(Replica replica) {
+        DockerReplica dockerReplica = replicas.get(replica.id());
+        return dockerReplica == null ? ReplicaState.FAILED : dockerReplica.state();
+    }
+
+    /** {@code docker stop} with {@code grace} as the timeout, then removal. Idempotent: a second call waits for the first. */
+    @Override
+    public void stop(Replica replica, Duration grace) {
+        DockerReplica dockerReplica = replicas.get(replica.id());
+        if (dockerReplica == null) {
+            return;
+        }
+        if (!dockerReplica.markStopped()) {
+            waitForOtherStop(dockerReplica, grace);
+            return;
+        }
+        try {
+            dockerReplica.containerId().ifPresent(containerId -> stopAndRemove(dockerReplica, containerId, grace));
+            dockerReplica.closeWatchers();
+            dockerReplica.log().close();
+            ports.release(replica.port());
+        } finally {
+            dockerReplica.stopped().complete(null);
+        }
+    }
+
+    /** Replicas of a service that have not been stopped, FAILED ones included (they still need a stop). */
+    @Override
+    public List<Replica> list(String service) {
+        return replicas.values().stream()
+                .filter(dockerReplica -> dockerReplica.replica().service().equals(service))
+                .filter(dockerReplica -> dockerReplica.state() != ReplicaState.STOPPED)
+                .sorted(Comparator.comparing((DockerReplica dockerReplica) -> dockerReplica.replica().revision())
+                        .thenComparing(DockerReplica::ordinal))
+                .map(DockerReplica::replica)
+                .toList();
+    }
+
+    /** How many times liveness failures restarted the replica's container (counted from start or adoption). */
+    public int restarts(Replica replica) {
+        DockerReplica dockerReplica = replicas.get(replica.id());
+        return dockerReplica == null ? 0 : dockerReplica.restarts();
+    }
+
+    /** Why a FAILED replica failed, in words for the user (e.g. "exited with code 3"). */
+    public Optional<String> failureReason(Replica replica) {
+        DockerReplica dockerReplica = replicas.get(replica.id());
+        return dockerReplica == null ? Optional.of("not known to this runtime") : dockerReplica.failureReason();
+    }
+
+    /** The file receiving the container's stdout and stderr. */
+    public Path logFile(Replica replica) {
+        DockerReplica dockerReplica = replicas.get(replica.id());
+        if (dockerReplica == null) {
+            throw new IllegalArgumentException("unknown replica " + replica.id());
+        }
+        return dockerReplica.log().file();
+    }
+
+    /** The engine's id of the replica's container, once it was created. */
+    public Optional<String> containerId(Replica replica) {
+        DockerReplica dockerReplica = replicas.get(replica.id());
+        return dockerReplica == null ? Optional.empty() : dockerReplica.containerId();
+    }
+
+    /** The Engine API version this runtime negotiated, e.g. "1.41". */
+    public String apiVersion() {
+        return engine.apiVersion();
+    }
+
+    /** Stops and removes every container this runtime started or adopted (in parallel, a few seconds' grace each). */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        List<CompletableFuture<Void>> stops = new ArrayList<>();
+        for (DockerReplica dockerReplica : replicas.values()) {
+            stops.add(CompletableFuture.runAsync(() -> stop(dockerReplica.replica(), CLOSE_GRACE), terminations));
+        }
+        CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new)).join();
+        scheduler.shutdownNow();
+        terminations.shutdownNow();
+        probe.close();
+        engine.close();
+    }
+
+    /**
+     * Forgets every replica without stopping it: probing and log streaming end, containers keep running, so that
+     * another runtime on the same state directory adopts them. This is what a controller crash leaves behind.
+     */
+    public void detach() {
+        closed = true;
+        scheduler.shutdownNow();
+        terminations.shutdownNow();
+        probe.close();
+        for (DockerReplica dockerReplica : replicas.values()) {
+            dockerReplica.closeWatchers();
+            dockerReplica.log().close();
+        }
+        replicas.clear();
+        engine.close();
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /** @param logsSince where the log stream of this run begins (the engine keeps the output of earlier runs) */
+    private void launch(DockerReplica dockerReplica, long generation, Instant logsSince, DockerReplica.Launcher launcher) {
+        Optional<String> started = dockerReplica.launch(generation, launcher, Clock.systemUTC());
+        if (started.isEmpty()) {
+            if (dockerReplica.state() == ReplicaState.FAILED) {
+                String reason = dockerReplica.failureReason().orElse("");
+                log.error("{}: {}", dockerReplica.replica().id(), reason);
+                dockerReplica.log().note(reason);
+                ports.release(dockerReplica.replica().port());
+            }
+            return;
+        }
+        log.info("started {} (container {}) on {}", dockerReplica.replica().id(), shortId(started.get()),
+                dockerReplica.replica().address());
+        followLogs(dockerReplica, generation, started.get(), logsSince);
+        watchExit(dockerReplica, generation, started.get());
+    }
+
+    /** A container that was created but cannot start is removed at once: nothing would ever stop it. */
+    private String createAndStart(DockerEngine.ContainerDefinition definition) {
+        String containerId;
+        try {
+            containerId = engine.create(definition);
+        } catch (DockerEngineException e) {
+            if (!e.notFound()) {
+                throw e;
+            }
+            throw new DockerEngineException(e.getMessage() + " (images are never pulled: load or build "
+                    + definition.image() + " into the engine first)", true, e);
+        }
+        try {
+            engine.start(containerId);
+        } catch (DockerEngineException e) {
+            try {
+                engine.remove(containerId);
+            } catch (DockerEngineException alsoFailed) {
+                e.addSuppressed(alsoFailed);
+            }
+            throw e;
+        }
+        return containerId;
+    }
+
+    private void stopAndRemove(DockerReplica dockerReplica, String containerId, Duration grace) {
+        String id = dockerReplica.replica().id();
+        try {
+            long started = System.nanoTime();
+            engine.stop(containerId, grace);
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            boolean killed = millis >= grace.toMillis() && engine.exitCode(containerId).orElse(0L) == KILLED;
+            // The container's last words (e.g. its shutdown message) should reach the log before it disappears.
+            dockerReplica.logStream().ifPresent(stream -> waitFor(stream.ended(), LOG_DRAIN));
+            if (killed) {
+                log.warn("killed {} (container {}): still running {} ms after SIGTERM", id, shortId(containerId),
+                        grace.toMillis());
+                dockerReplica.log().note("killed: still running " + grace.toMillis() + " ms after SIGTERM");
+            } else {
+                log.info("stopped {} (container {}) in {} ms", id, shortId(containerId), millis);
+            }
+        } catch (DockerEngineException e) {
+            log.warn("{}: {}; removing the container anyway", id, e.getMessage());
+        }
+        try {
+            engine.remove(containerId);
+        } catch (DockerEngineException e) {
+            log.error("{}: {}", id, e.getMessage());
+            dockerReplica.log().note(e.getMessage());
+        }
+    }
+
+    private void followLogs(DockerReplica dockerReplica, long generation, String containerId, Instant since) {
+        try {
+            dockerReplica.watch(generation, engine.followLogs(containerId, since, dockerReplica.log()::write));
+        } catch (RuntimeException e) {
+            log.warn("{}: cannot follow the container's logs: {}", dockerReplica.replica().id(), e.getMessage());
+        }
+    }
+
+    private void watchExit(DockerReplica dockerReplica, long generation, String containerId) {
+        try {
+            dockerReplica.watch(generation, engine.onExit(containerId, code -> exited(dockerReplica, generation, code)));
+        } catch (RuntimeException e) {
+            log.warn("{}: cannot watch the container for its exit: {}", dockerReplica.replica().id(), e.getMessage());
+        }
+    }
+
+    private void exited(DockerReplica dockerReplica, long generation, long exitCode) {
+        String how = "exited with code " + exitCode;
+        if (!closed && dockerReplica.containerExited(generation, how)) {
+            log.warn("{} {}", dockerReplica.replica().id(), how);
+            // Let the stream deliver the last output first, so the note comes after it as it did in time.
+            dockerReplica.logStream().ifPresent(stream -> waitFor(stream.ended(), LOG_DRAIN));
+            dockerReplica.log().note(how);
+        }
+    }
+
+    private void startProbing(DockerReplica dockerReplica) {
+        ProbeSpec readiness = dockerReplica.health().readiness();
+        ProbeSpec liveness = dockerReplica.health().liveness();
+        if (readiness != null) {
+            later(() -> probeReadiness(dockerReplica), period(readiness, ProbeSpec.readinessDefault()));
+        }
+        if (liveness != null) {
+            later(() -> probeLiveness(dockerReplica), period(liveness, ProbeSpec.livenessDefault()));
+        }
+    }
+
+    private void probeReadiness(DockerReplica dockerReplica) {
+        if (closed || !dockerReplica.isProbed()) {
+            return;
+        }
+        ProbeSpec readiness = dockerReplica.health().readiness();
+        long generation = dockerReplica.generation();
+        probe.passes(dockerReplica.replica().port(), readiness).thenAccept(passed -> {
+            ReplicaState before = dockerReplica.state();
+            dockerReplica.readinessProbed(generation, passed, Instant.now());
+            reportChange(dockerReplica, before);
+            later(() -> probeReadiness(dockerReplica), period(readiness, ProbeSpec.readinessDefault()));
+        });
+    }
+
+    private void probeLiveness(DockerReplica dockerReplica) {
+        if (closed || !dockerReplica.isProbed()) {
+            return;
+        }
+        ProbeSpec liveness = dockerReplica.health().liveness();
+        long generation = dockerReplica.generation();
+        probe.passes(dockerReplica.replica().port(), liveness).thenAccept(passed -> {
+            if (dockerReplica.livenessProbed(generation, passed)) {
+                restart(dockerReplica, generation, liveness);
+            }
+            later(() -> probeLiveness(dockerReplica), period(liveness, ProbeSpec.livenessDefault()));
+        });
+    }
+
+    private void reportChange(DockerReplica dockerReplica, ReplicaState before) {
+        ReplicaState after = dockerReplica.state();
+        if (after == before) {
+            return;
+        }
+        if (after == ReplicaState.FAILED) {
+            String reason = dockerReplica.failureReason().orElse("failed");
+            log.warn("{} FAILED: {}", dockerReplica.replica().id(), reason);
+            dockerReplica.log().note("FAILED: " + reason);
+        } else {
+            log.info("{} {} -> {}", dockerReplica.replica().id(), before, after);
+        }
+    }
+
+    /**
+     * The same container is stopped and started again: same id, same port, same environment. A container that
+     * stopped answering because it exited is not restarted but FAILED: the probes may notice before the exit notice
+     * arrives, and an exit must not pass for a liveness failure.
+     */
+    private void restart(DockerReplica dockerReplica, long failedGeneration, ProbeSpec liveness) {
+        try {
+            terminations.execute(() -> {
+                Optional<String> container = dockerReplica.containerId();
+                if (container.isEmpty() || closed) {
+                    return;
+                }
+                Optional<Long> exitCode = exitCodeIfKnown(container.get());
+                if (exitCode.isPresent()) {
+                    exited(dockerReplica, failedGeneration, exitCode.get());
+                    return;
+                }
+                if (dockerReplica.beginRestart(failedGeneration, Instant.now()).isEmpty()) {
+                    return;
+                }
+                long generation = dockerReplica.generation();
+                String message = "restarting " + dockerReplica.replica().id() + ": liveness failed "
+                        + liveness.failureThreshold() + " times in a row on " + liveness.path()
+                        + " (restart " + dockerReplica.restarts() + ")";
+                log.warn(message);
+                dockerReplica.log().note(message);
+                try {
+                    engine.stop(container.get(), RESTART_GRACE);
+                } catch (DockerEngineException e) {
+                    log.warn("{}: {}", dockerReplica.replica().id(), e.getMessage());
+                }
+                if (!closed) {
+                    launch(dockerReplica, generation, Instant.now(), () -> {
+                        engine.start(container.get());
+                        return container.get();
+                    });
+                }
+            });
+        } catch (RejectedExecutionException runtimeClosed) {
+            // close() or detach() is under way; the replica is being stopped or left as it is.
+        }
+    }
+
+    private Optional<Long> exitCodeIfKnown(String containerId) {
+        try {
+            return engine.exitCode(containerId);
+        } catch (DockerEngineException e) {
+            return Optional.empty();
+        }
+    }
+
+    private void later(Runnable task, Duration delay) {
+        if (closed) {
+            return;
+        }
+        try {
+            scheduler.schedule(task, Math.max(1, delay.toMillis()), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException runtimeClosed) {
+            // Probing ends with the runtime.
+        }
+    }
+
+    private void waitForOtherStop(DockerReplica dockerReplica, Duration grace) {
+        try {
+            dockerReplica.stopped().get(grace.toMillis() + 10_000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            log.warn("{}: the concurrent stop did not finish: {}", dockerReplica.replica().id(), e.toString());
+        }
+    }
+
+    // --- adoption ---------------------------------------------------------------------------------------------------
+
+    private void adoptOrRemoveContainers() {
+        List<DockerEngine.ListedContainer> containers;
+        try {
+            containers = engine.listLabelled(ContainerLabels.STATE_DIRECTORY, stateDirectory);
+        } catch (DockerEngineException e) {
+            close();
+            throw new IllegalStateException("cannot look for containers to adopt: " + e.getMessage(), e);
+        }
+        for (DockerEngine.ListedContainer container : containers) {
+            ContainerLabels labels;
+            try {
+                labels = ContainerLabels.parse(container.labels(), HOST);
+            } catch (IllegalArgumentException e) {
+                log.warn("leaving container {} alone: {}", container.name(), e.getMessage());
+                continue;
+            }
+            if (container.running()) {
+                adopt(container, labels);
+            } else {
+                removeLeftover(container, labels);
+            }
+        }
+    }
+
+    private void adopt(DockerEngine.ListedContainer container, ContainerLabels labels) {
+        Replica replica = labels.replica();
+        ReplicaLog replicaLog = new ReplicaLog(logFileOf(labels));
+        Instant logsSince = lastWritten(replicaLog.file());
+        DockerReplica dockerReplica = new DockerReplica(labels, replicaLog);
+        dockerReplica.adopt(container.id(), Instant.now());
+        ports.reserve(replica.port());
+        replicas.put(replica.id(), dockerReplica);
+        replicaLog.note("adopted " + replica.id() + " (container " + container.name() + ") on " + replica.address());
+        followLogs(dockerReplica, dockerReplica.generation(), container.id(), logsSince);
+        watchExit(dockerReplica, dockerReplica.generation(), container.id());
+        startProbing(dockerReplica);
+        log.info("adopted {} (container {}) on {}", replica.id(), container.name(), replica.address());
+    }
+
+    /** An exited container of a crashed controller: keep what it said after the crash, then let it go. */
+    private void removeLeftover(DockerEngine.ListedContainer container, ContainerLabels labels) {
+        ReplicaLog replicaLog = new ReplicaLog(logFileOf(labels));
+        try {
+            DockerEngine.LogStream rest = engine.followLogs(container.id(), lastWritten(replicaLog.file()), replicaLog::write);
+            waitFor(rest.ended(), LOG_DRAIN);
+            rest.close();
+            String how = engine.exitCode(container.id()).map(code -> "exited with code " + code)
+                    .orElse(container.status());
+            replicaLog.note("removing container " + container.name() + " left by an earlier runtime: " + how);
+            engine.remove(container.id());
+            log.info("removed container {} of {} left by an earlier runtime: {}", container.name(),
+                    labels.replica().id(), how);
+        } catch (DockerEngineException e) {
+            log.warn("cannot remove container {}: {}", container.name(), e.getMessage());
+        } finally {
+            replicaLog.close();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+
+    private Path logFileOf(ContainerLabels labels) {
+        Replica replica = labels.replica();
+        return logDirectory.resolve(replica.service() + "-" + replica.revision() + "-" + labels.ordinal() + ".log");
+    }
+
+    /** Whole seconds, as the engine's {@code since} takes them; the epoch (everything) for a new file. */
+    private static Instant lastWritten(Path file) {
+        try {
+            return Files.exists(file) ? Files.getLastModifiedTime(file).toInstant() : Instant.EPOCH;
+        } catch (IOException e) {
+            return Instant.EPOCH;
+        }
+    }
+
+    private static Duration period(ProbeSpec probe, ProbeSpec fallback) {
+        return probe.period() == null ? fallback.period() : probe.period();
+    }
+
+    /** Docker names allow {@code [a-zA-Z0-9][a-zA-Z0-9_.-]*}; the replica id is unique thanks to its random suffix. */
+    private static String containerName(String replicaId) {
+        return "slipway-" + replicaId.replaceAll("[^a-zA-Z0-9_.-]", "-");
+    }
+
+    private static String shortId(String containerId) {
+        return containerId.length() > 12 ? containerId.substring(0, 12) : containerId;
+    }
+
+    private static void waitFor(CompletableFuture<?> future, Duration timeout) {
+        try {
+            future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // Best effort: the log may miss its last lines.
+        }
+    }
+
+    private static String shortRandom() {
+        byte[] bytes = new byte[3];
+        ThreadLocalRandom.current().nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
+    }
+
+    private static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger counter = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, prefix + "-" + counter.incrementAndGet());
+            // A forgotten close() must not keep the controller's JVM alive.
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+}

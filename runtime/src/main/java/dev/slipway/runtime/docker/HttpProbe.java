@@ -1,0 +1,60 @@
+package dev.slipway.runtime.docker;
+
+import dev.slipway.model.ProbeSpec;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+
+/**
+ * Asks a replica on 127.0.0.1 whether a probe path answers 2xx within the probe's timeout. A copy of the local
+ * runtime's probe (package-private there): both runtimes must probe exactly alike, since the controller's readiness
+ * gating cannot tell them apart.
+ */
+final class HttpProbe {
+    private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(1);
+
+    private final ExecutorService callbacks;
+    private final HttpClient client;
+
+    /** @param threads names the threads that complete probes, so that a thread dump shows whose they are */
+    HttpProbe(ThreadFactory threads) {
+        this.callbacks = Executors.newCachedThreadPool(threads);
+        this.client = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .executor(callbacks)
+                .build();
+    }
+
+    void close() {
+        callbacks.shutdownNow();
+    }
+
+    /** Never completes exceptionally: a refused connection, a timeout or a non-2xx status are all {@code false}. */
+    CompletableFuture<Boolean> passes(int port, ProbeSpec probe) {
+        String path = probe.path() == null || probe.path().isEmpty() ? "/" : probe.path();
+        if (!path.startsWith("/")) {
+            path = "/" + path;
+        }
+        Duration timeout = probe.timeout() == null || probe.timeout().isZero() || probe.timeout().isNegative()
+                ? DEFAULT_TIMEOUT : probe.timeout();
+        HttpRequest request;
+        try {
+            request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                    .timeout(timeout)
+                    .GET()
+                    .build();
+        } catch (IllegalArgumentException badPath) {
+            return CompletableFuture.completedFuture(false);
+        }
+        return client.sendAsync(request, HttpResponse.BodyHandlers.discarding())
+                .handle((response, error) -> error == null && response.statusCode() / 100 == 2);
+    }
+}

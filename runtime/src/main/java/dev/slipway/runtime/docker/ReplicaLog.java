@@ -1,0 +1,66 @@
+package dev.slipway.runtime.docker;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+
+/**
+ * A replica's log file: the container's stdout and stderr as the engine streams them, and the runtime's own
+ * {@code --- slipway} notes, appended across restarts and adoptions. Writers on several threads (a dying stream and
+ * its successor's) interleave whole chunks, never bytes.
+ */
+final class ReplicaLog {
+    private static final Logger log = LoggerFactory.getLogger(ReplicaLog.class);
+
+    private final Path file;
+    private OutputStream output;
+    private boolean warned;
+
+    ReplicaLog(Path file) {
+        this.file = file;
+    }
+
+    Path file() {
+        return file;
+    }
+
+    synchronized void write(byte[] bytes) {
+        try {
+            if (output == null) {
+                output = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            }
+            output.write(bytes);
+            output.flush();
+        } catch (IOException e) {
+            if (!warned) {
+                warned = true;
+                log.warn("cannot write to {}: {}", file, e.getMessage());
+            }
+        }
+    }
+
+    /** A line from the runtime itself, told apart from the container's output by its prefix. */
+    void note(String line) {
+        write(("--- slipway " + Instant.now() + ": " + line + System.lineSeparator()).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Releases the file; a later write opens it again. */
+    synchronized void close() {
+        if (output == null) {
+            return;
+        }
+        try {
+            output.close();
+        } catch (IOException e) {
+            log.warn("cannot close {}: {}", file, e.getMessage());
+        }
+        output = null;
+    }
+}

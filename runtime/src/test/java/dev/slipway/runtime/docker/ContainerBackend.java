@@ -1,0 +1,110 @@
+package dev.slipway.runtime.docker;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The service inside the test image: {@link TestImage} copies this class (and nothing else from the tests) into a
+ * rootfs with a jlinked JRE. It listens on {@code HOST:PORT} and answers {@code /ready}, {@code /live} and
+ * {@code /env?name=X}. Misbehaviour is switched on by environment, as in the local runtime's test backend:
+ * {@code NEVER_READY=1}, {@code EXIT_AFTER_MS=n} (exits with code 3), {@code IGNORE_SIGTERM=1} (only SIGKILL ends
+ * it), {@code LIVE_FAIL_AFTER_MS=n} (liveness fails from then on; with {@code LIVE_FAIL_ONCE_FILE=path} only in the
+ * first run, which creates that file in the container's own filesystem, kept across a restart).
+ */
+public final class ContainerBackend {
+    private ContainerBackend() {
+    }
+
+    public static void main(String[] arguments) throws IOException {
+        long startedAt = System.currentTimeMillis();
+        String host = System.getenv().getOrDefault("HOST", "127.0.0.1");
+        int port = Integer.parseInt(System.getenv("PORT"));
+        boolean neverReady = "1".equals(System.getenv("NEVER_READY"));
+        long liveFailAfter = number("LIVE_FAIL_AFTER_MS", -1);
+        boolean livenessMayFail = liveFailAfter >= 0 && mayFailLiveness();
+
+        HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 50);
+        server.createContext("/ready", exchange -> answer(exchange, neverReady ? 503 : 200, neverReady ? "not ready" : "ready"));
+        server.createContext("/live", exchange -> {
+            boolean live = !livenessMayFail || System.currentTimeMillis() - startedAt < liveFailAfter;
+            answer(exchange, live ? 200 : 500, live ? "live" : "stuck");
+        });
+        server.createContext("/env", exchange -> {
+            String name = exchange.getRequestURI().getQuery().substring("name=".length());
+            String value = System.getenv(name);
+            answer(exchange, value == null ? 404 : 200, value == null ? "" : value);
+        });
+        server.start();
+        System.out.println("listening on " + host + ":" + port);
+
+        boolean ignoreSigterm = "1".equals(System.getenv("IGNORE_SIGTERM"));
+        AtomicBoolean exitingOnItsOwn = new AtomicBoolean();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (exitingOnItsOwn.get()) {
+                return;
+            }
+            if (ignoreSigterm) {
+                System.out.println("ignoring SIGTERM");
+                while (true) {
+                    sleep(60_000);
+                }
+            }
+            System.out.println("shutting down on SIGTERM");
+            server.stop(0);
+        }));
+
+        long exitAfter = number("EXIT_AFTER_MS", -1);
+        if (exitAfter >= 0) {
+            Thread exiter = new Thread(() -> {
+                sleep(exitAfter);
+                System.out.println("exiting with code 3 as told");
+                exitingOnItsOwn.set(true);
+                System.exit(3);
+            });
+            exiter.setDaemon(true);
+            exiter.start();
+        }
+    }
+
+    private static boolean mayFailLiveness() {
+        String onceFile = System.getenv("LIVE_FAIL_ONCE_FILE");
+        if (onceFile == null) {
+            return true;
+        }
+        try {
+            Files.createFile(Path.of(onceFile));
+            return true;
+        } catch (IOException alreadyFailedOnce) {
+            return false;
+        }
+    }
+
+    private static void answer(HttpExchange exchange, int status, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+        try (OutputStream output = exchange.getResponseBody()) {
+            output.write(bytes);
+        }
+    }
+
+    private static long number(String name, long fallback) {
+        String value = System.getenv(name);
+        return value == null ? fallback : Long.parseLong(value);
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
