@@ -1,0 +1,321 @@
+#!/usr/bin/env bash
+# Router benchmark: wrk against a tiny backend directly, through Slipway's built-in router and through
+# nginx (weighted upstream, keep-alive), interleaved per round, in one run. See README.md.
+#
+#   bench/router/run.sh [--duration 10s] [--warmup 10s] [--connections 32] [--threads 2] [--rounds 3]
+#                       [--latency-connections 4] [--latency-duration 5s] [--backend-threads 2] [--nginx-workers 2] [--router-jvm-opts "..."]
+#                       [--rebuild-router] [--keep]
+#
+# Everything listens on and talks to 127.0.0.1 only. Every process started here is stopped on exit,
+# error or Ctrl-C.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+TARGET="$HERE/target"
+
+DURATION=10s
+WARMUP=10s
+CONNECTIONS=32
+THREADS=2
+ROUNDS=3
+LAT_CONNECTIONS=4
+LAT_DURATION=5s
+BACKEND_THREADS=2
+NGINX_WORKERS=2
+ROUTER_JVM_OPTS="-Xms256m -Xmx256m"
+BACKEND_JVM_OPTS="-Xms256m -Xmx256m"
+REBUILD_ROUTER=0
+KEEP=0
+
+usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --duration) DURATION="$2"; shift 2 ;;
+    --warmup) WARMUP="$2"; shift 2 ;;
+    --connections) CONNECTIONS="$2"; shift 2 ;;
+    --threads) THREADS="$2"; shift 2 ;;
+    --rounds) ROUNDS="$2"; shift 2 ;;
+    --latency-connections) LAT_CONNECTIONS="$2"; shift 2 ;;   # 0 = no light-load pass
+    --latency-duration) LAT_DURATION="$2"; shift 2 ;;
+    --backend-threads) BACKEND_THREADS="$2"; shift 2 ;;
+    --nginx-workers) NGINX_WORKERS="$2"; shift 2 ;;
+    --router-jvm-opts) ROUTER_JVM_OPTS="$2"; shift 2 ;;
+    --rebuild-router) REBUILD_ROUTER=1; shift ;;
+    --keep) KEEP=1; shift ;;   # keep the temp nginx dir for inspection
+    -h|--help) usage 0 ;;
+    *) echo "unknown option: $1" >&2; usage 2 ;;
+  esac
+done
+[[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || { echo "--rounds must be a positive integer" >&2; exit 2; }
+
+log() { printf '[bench] %s\n' "$*" >&2; }
+
+# ---- cleanup: only the processes this script started, by pid -------------------------------------
+PIDS=()
+TMP=""
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  for pid in "${PIDS[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  if [[ -n "$TMP" && -d "$TMP" && "$KEEP" != 1 ]]; then rm -rf "$TMP"; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'log "interrupted"; exit 130' INT TERM
+
+# ---- 1. tools ---------------------------------------------------------------------------------------
+missing=()
+command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+if [[ ${#missing[@]} -gt 0 ]]; then
+  log "installing ${missing[*]} with apt-get"
+  [[ $EUID -eq 0 ]] || { echo "need root to apt-get install ${missing[*]}" >&2; exit 1; }
+  apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+command -v javac >/dev/null || { echo "javac (JDK 17) is required" >&2; exit 1; }
+
+# ---- 2. launcher ------------------------------------------------------------------------------------
+mkdir -p "$TARGET/classes"
+ROUTER_JAR="$HOME/.m2/repository/dev/slipway/slipway-router/0.1.0-SNAPSHOT/slipway-router-0.1.0-SNAPSHOT.jar"
+if [[ "$REBUILD_ROUTER" == 1 || ! -f "$ROUTER_JAR" ]]; then
+  log "building the router module (mvn install -pl router -am)"
+  (cd "$REPO" && mvn -q -B -o -pl router -am install -DskipTests)
+fi
+if [[ ! -s "$TARGET/router.classpath" || "$REPO/router/pom.xml" -nt "$TARGET/router.classpath" ]]; then
+  log "resolving the router's classpath"
+  (cd "$REPO" && mvn -q -B -o dependency:build-classpath -pl router \
+      -Dmdep.outputFile="$TARGET/router.classpath" -Dstyle.color=never >/dev/null 2>&1)
+fi
+CP="$ROUTER_JAR:$(cat "$TARGET/router.classpath")"
+SRC="$HERE/src/dev/slipway/bench/RouterBench.java"
+if [[ ! -f "$TARGET/classes/dev/slipway/bench/RouterBench.class" || "$SRC" -nt "$TARGET/classes/dev/slipway/bench/RouterBench.class" \
+      || "$ROUTER_JAR" -nt "$TARGET/classes/dev/slipway/bench/RouterBench.class" ]]; then
+  log "compiling the launcher"
+  javac --release 17 -nowarn -cp "$CP" -d "$TARGET/classes" "$SRC"
+fi
+cp "$HERE/src/resources/logback.xml" "$TARGET/classes/logback.xml"
+RUN_CP="$TARGET/classes:$CP"
+
+RUN_DIR="$TARGET/run-$(date +%Y%m%d-%H%M%S)"
+mkdir -p "$RUN_DIR"
+TMP="$(mktemp -d /tmp/slipway-bench-router.XXXXXX)"
+
+# Starts a JVM in the background and waits for the line starting with $1 on its stdout; puts that line
+# into STARTED_LINE (no subshell, so that PIDS keeps the pid).
+STARTED_LINE=""
+start_java() {
+  local tag="$1" name="$2" opts="$3"; shift 3
+  local out="$RUN_DIR/$name.out"
+  # shellcheck disable=SC2086
+  java $opts -cp "$RUN_CP" dev.slipway.bench.RouterBench "$@" >"$out" 2>"$RUN_DIR/$name.err" </dev/null &
+  PIDS+=("$!")
+  for _ in $(seq 1 150); do
+    if grep -q "^$tag " "$out" 2>/dev/null; then STARTED_LINE="$(grep -m1 "^$tag " "$out")"; return 0; fi
+    kill -0 "${PIDS[-1]}" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "$name did not start; see $RUN_DIR/$name.err:" >&2; cat "$RUN_DIR/$name.err" >&2; return 1
+}
+
+# ---- start backend + router ------------------------------------------------------------------------
+start_java backend backend "$BACKEND_JVM_OPTS" backend "$BACKEND_THREADS"
+read -r _ B1 B2 <<<"$STARTED_LINE"
+log "backends on 127.0.0.1:$B1 and 127.0.0.1:$B2"
+start_java router router "$ROUTER_JVM_OPTS" router "$B1" "$B2"
+read -r _ RPORT RADMIN <<<"$STARTED_LINE"
+log "Slipway router on 127.0.0.1:$RPORT (admin $RADMIN)"
+ROUTER_PID="${PIDS[-1]}"
+
+# ---- 3. nginx ----------------------------------------------------------------------------------------
+NPORT="$(java -cp "$RUN_CP" dev.slipway.bench.RouterBench freeport)"
+mkdir -p "$TMP/logs" "$TMP/tmp"
+cat >"$TMP/nginx.conf" <<EOF
+worker_processes $NGINX_WORKERS;
+daemon off;
+pid $TMP/nginx.pid;
+error_log $TMP/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $TMP/tmp/body;
+  proxy_temp_path $TMP/tmp/proxy;
+  fastcgi_temp_path $TMP/tmp/fastcgi;
+  uwsgi_temp_path $TMP/tmp/uwsgi;
+  scgi_temp_path $TMP/tmp/scgi;
+  upstream backends {
+    server 127.0.0.1:$B1 weight=1;
+    server 127.0.0.1:$B2 weight=1;
+    keepalive 64;
+  }
+  server {
+    listen 127.0.0.1:$NPORT;
+    location / {
+      proxy_pass http://backends;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+EOF
+chmod 755 "$TMP"
+"$NGINX" -t -q -p "$TMP" -c "$TMP/nginx.conf"
+"$NGINX" -p "$TMP" -c "$TMP/nginx.conf" >"$RUN_DIR/nginx.out" 2>&1 &
+PIDS+=("$!")
+for _ in $(seq 1 50); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$NPORT") 2>/dev/null && break
+  sleep 0.1
+done
+log "nginx $("$NGINX" -v 2>&1 | sed 's/.*\///') on 127.0.0.1:$NPORT ($NGINX_WORKERS workers)"
+
+# ---- 4. wrk -----------------------------------------------------------------------------------------
+TARGETS=(direct router nginx)
+declare -A URL=(
+  [direct]="http://127.0.0.1:$B1/"
+  [router]="http://127.0.0.1:$RPORT/"
+  [nginx]="http://127.0.0.1:$NPORT/"
+)
+
+# Sanity check: each path answers 200 with the backend's body.
+for t in "${TARGETS[@]}"; do
+  body="$(wrk -t1 -c1 -d1s "${URL[$t]}" 2>&1 | grep -E 'Non-2xx|Requests/sec' || true)"
+  if grep -q 'Non-2xx' <<<"$body"; then echo "$t (${URL[$t]}) does not answer 2xx" >&2; exit 1; fi
+done
+
+# to_ms VALUE_WITH_UNIT -> milliseconds
+to_ms() {
+  awk -v v="$1" 'BEGIN {
+    n = v + 0; u = v; sub(/^[0-9.]+/, "", u);
+    if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000;
+    printf "%.3f", n }'
+}
+
+# run_wrk TARGET THREADS CONNECTIONS DURATION OUTFILE -> sets W_RPS W_P50 W_P99 (ms) W_ERRS
+run_wrk() {
+  local t="$1" th="$2" c="$3" d="$4" out="$5"
+  wrk --latency -t"$th" -c"$c" -d"$d" "${URL[$t]}" >"$out" 2>&1
+  W_RPS="$(awk '/^Requests\/sec:/ {print $2}' "$out")"
+  W_P50="$(awk '$1 == "50%" {print $2; exit}' "$out")"
+  W_P99="$(awk '$1 == "99%" {print $2; exit}' "$out")"
+  W_ERRS="$(awk '/Non-2xx/ {n += $NF} /Socket errors/ {gsub(/,/, ""); n += $4 + $6 + $8 + $10} END {print n + 0}' "$out")"
+  [[ -n "$W_RPS" && -n "$W_P50" && -n "$W_P99" ]] || { echo "could not parse wrk output $out:" >&2; cat "$out" >&2; exit 1; }
+  W_P50="$(to_ms "$W_P50")"; W_P99="$(to_ms "$W_P99")"
+}
+
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
+log "warm-up: $WARMUP against each target (JIT, connection pools)"
+for t in "${TARGETS[@]}"; do
+  run_wrk "$t" "$THREADS" "$CONNECTIONS" "$WARMUP" "$RUN_DIR/warmup-$t.txt"
+done
+
+# Two passes per target and round, interleaved (direct, router, nginx, direct, ...):
+#   load  : -t$THREADS -c$CONNECTIONS for $DURATION  -> throughput, and latency at saturation
+#   light : -t1 -c$LAT_CONNECTIONS for $LAT_DURATION -> latency when nothing queues (the added cost per hop)
+PASSES=(load)
+[[ "$LAT_CONNECTIONS" -gt 0 ]] && PASSES+=(light)
+declare -A RPS P50 P99 ERRS
+for r in $(seq 1 "$ROUNDS"); do
+  for pass in "${PASSES[@]}"; do
+    for t in "${TARGETS[@]}"; do
+      if [[ $pass == load ]]; then
+        run_wrk "$t" "$THREADS" "$CONNECTIONS" "$DURATION" "$RUN_DIR/round$r-$pass-$t.txt"
+      else
+        run_wrk "$t" 1 "$LAT_CONNECTIONS" "$LAT_DURATION" "$RUN_DIR/round$r-$pass-$t.txt"
+      fi
+      RPS[$pass,$t,$r]=$W_RPS; P50[$pass,$t,$r]=$W_P50; P99[$pass,$t,$r]=$W_P99; ERRS[$pass,$t,$r]=$W_ERRS
+      log "round $r/$ROUNDS $pass $t: $W_RPS req/s, p50 $W_P50 ms, p99 $W_P99 ms$([[ "$W_ERRS" != 0 ]] && echo ", errors $W_ERRS")"
+    done
+  done
+done
+
+# ---- 5. report ---------------------------------------------------------------------------------------
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR] = $1} END {
+  if (NR % 2) printf "%.3f", a[(NR + 1) / 2]; else printf "%.3f", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+declare -A MRPS MP50 MP99
+for pass in "${PASSES[@]}"; do
+  for t in "${TARGETS[@]}"; do
+    rs=""; p5=""; p9=""
+    for r in $(seq 1 "$ROUNDS"); do
+      rs+=" ${RPS[$pass,$t,$r]}"; p5+=" ${P50[$pass,$t,$r]}"; p9+=" ${P99[$pass,$t,$r]}"
+    done
+    MRPS[$pass,$t]="$(median <<<"$rs")"; MP50[$pass,$t]="$(median <<<"$p5")"; MP99[$pass,$t]="$(median <<<"$p9")"
+  done
+done
+calc() { awk "BEGIN { printf \"$1\", $2 }"; }
+verdict() { awk "BEGIN { print ($1) ? \"PASS\" : \"FAIL\" }"; }
+
+
+REPORT="$RUN_DIR/report.md"
+{
+  echo "## Router benchmark ($(date -u +%Y-%m-%dT%H:%MZ))"
+  echo
+  echo "Machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')), kernel $(uname -r);" \
+       "$(java -version 2>&1 | head -1 | sed 's/"//g'); nginx $("$NGINX" -v 2>&1 | sed 's/.*\///'); $(wrk -v 2>&1 | head -1 | awk '{print "wrk", $2}')."
+  echo "wrk, client, backend and proxy all share these CPUs. Load average before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg)."
+  if awk -v l="${LOAD_BEFORE%% *}" -v n="$(nproc)" 'BEGIN { exit !(l > n / 4) }'; then
+    echo
+    echo "**Warning: the machine was busy before the run (load ${LOAD_BEFORE%% *} on $(nproc) CPUs); other work competes with"
+    echo "every target and the tails (p99) mostly show that. Re-run on an idle machine before judging the targets.**"
+  fi
+  echo
+  echo "Setup: $ROUNDS interleaved rounds after a $WARMUP warm-up per target. load = \`wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency\`;"
+  [[ "$LAT_CONNECTIONS" -gt 0 ]] && echo "light = \`wrk -t1 -c$LAT_CONNECTIONS -d$LAT_DURATION --latency\`."
+  echo "Backend: 2 Netty HTTP/1.1 instances in one JVM ($BACKEND_THREADS event-loop threads, fixed 33-byte body)." \
+       "Router: BuiltInRouter, revisions a/b 50/50 ($ROUTER_JVM_OPTS). nginx: $NGINX_WORKERS workers, weighted upstream 1/1, keepalive 64."
+  echo
+  if [[ "$LAT_CONNECTIONS" -gt 0 ]]; then
+    echo "| target | req/s (load) | p50 ms (load) | p99 ms (load) | req/s (light) | p50 ms (light) | p99 ms (light) |"
+    echo "|---|---:|---:|---:|---:|---:|---:|"
+    for t in "${TARGETS[@]}"; do
+      printf '| %s | %.0f | %.3f | %.3f | %.0f | %.3f | %.3f |\n' "$t" "${MRPS[load,$t]}" "${MP50[load,$t]}" "${MP99[load,$t]}" \
+        "${MRPS[light,$t]}" "${MP50[light,$t]}" "${MP99[light,$t]}"
+    done
+  else
+    echo "| target | req/s | p50 ms | p99 ms |"
+    echo "|---|---:|---:|---:|"
+    for t in "${TARGETS[@]}"; do
+      printf '| %s | %.0f | %.3f | %.3f |\n' "$t" "${MRPS[load,$t]}" "${MP50[load,$t]}" "${MP99[load,$t]}"
+    done
+  fi
+  echo
+  echo "All values are medians over the rounds; \"added\" = median(proxy) − median(direct)."
+  echo
+  echo "| ratio | value | target | verdict |"
+  echo "|---|---:|---:|---|"
+  echo "| router / nginx throughput (load) | $(calc '%.2f' "${MRPS[load,router]} / ${MRPS[load,nginx]}")× | ≥ 1.0× | $(verdict "${MRPS[load,router]} >= ${MRPS[load,nginx]}") |"
+  echo "| router / direct throughput (load) | $(calc '%.2f' "${MRPS[load,router]} / ${MRPS[load,direct]}")× | | |"
+  echo "| nginx / direct throughput (load) | $(calc '%.2f' "${MRPS[load,nginx]} / ${MRPS[load,direct]}")× | | |"
+  for pass in "${PASSES[@]}"; do
+    ra="$(calc '%.3f' "${MP99[$pass,router]} - ${MP99[$pass,direct]}")"
+    echo "| router p99 − direct p99 ($pass) | $ra ms | ≤ 1 ms | $(verdict "$ra <= 1.0") |"
+    echo "| nginx p99 − direct p99 ($pass) | $(calc '%.3f' "${MP99[$pass,nginx]} - ${MP99[$pass,direct]}") ms | | |"
+    echo "| router p50 − direct p50 ($pass) | $(calc '%.3f' "${MP50[$pass,router]} - ${MP50[$pass,direct]}") ms | | |"
+    echo "| nginx p50 − direct p50 ($pass) | $(calc '%.3f' "${MP50[$pass,nginx]} - ${MP50[$pass,direct]}") ms | | |"
+  done
+  echo
+  echo "Raw rounds (errors = non-2xx responses + socket errors):"
+  echo
+  echo "| round | pass | target | req/s | p50 ms | p99 ms | errors |"
+  echo "|---:|---|---|---:|---:|---:|---:|"
+  for r in $(seq 1 "$ROUNDS"); do
+    for pass in "${PASSES[@]}"; do
+      for t in "${TARGETS[@]}"; do
+        printf '| %d | %s | %s | %.0f | %.3f | %.3f | %s |\n' "$r" "$pass" "$t" "${RPS[$pass,$t,$r]}" \
+          "${P50[$pass,$t,$r]}" "${P99[$pass,$t,$r]}" "${ERRS[$pass,$t,$r]}"
+      done
+    done
+  done
+  echo
+  echo "wrk outputs and process logs: ${RUN_DIR#"$REPO"/}/"
+} >"$REPORT"
+echo
+cat "$REPORT"
