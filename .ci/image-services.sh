@@ -21,7 +21,7 @@ fi
 
 log=/tmp/slipway-dockerd.log
 echo "image-services: starting dockerd (log: $log)"
-nohup dockerd --iptables=false --bridge=none >"$log" 2>&1 &
+setsid nohup dockerd --iptables=false --bridge=none >"$log" 2>&1 </dev/null &
 for _ in $(seq 1 60); do
   if docker info >/dev/null 2>&1; then
     echo "image-services: Docker engine ready"
