@@ -40,6 +40,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class BackfillCrashTest extends PostgresTestBase {
     private static final int ROWS = 100_000;
     private static final int BATCH = 500;
+    private static final int RESUME_BATCH = 5_000;
 
     @Override
     protected SchemaOptions options() {
@@ -51,7 +52,8 @@ class BackfillCrashTest extends PostgresTestBase {
         String controlName = database + "_control";
         execute(postgres.getPostgresDatabase(), "CREATE DATABASE " + controlName);
         DataSource control = source(controlName, null);
-        SchemaEngine controlEngine = new SchemaEngine(control, "public", options());
+        // Batch sizes do not change the result: the control and the resume use larger ones to keep the test fast.
+        SchemaEngine controlEngine = new SchemaEngine(control, "public", options().withBackfillBatchSize(10_000));
         prepare(engine, version(1));
         prepare(controlEngine, source(controlName, "public_v1"));
 
@@ -65,7 +67,7 @@ class BackfillCrashTest extends PostgresTestBase {
                 .redirectErrorStream(true).start();
         ByteArrayOutputStream childOutput = new ByteArrayOutputStream();
         Thread pump = pump(child.getInputStream(), childOutput);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         long doneAtKill = 0;
         while (System.nanoTime() < deadline && child.isAlive()) {
             String done = single(dataSource, "SELECT done FROM slipway.backfills WHERE NOT finished");
@@ -108,12 +110,13 @@ class BackfillCrashTest extends PostgresTestBase {
         execute(source(controlName, "public_v1"), v1Write);
 
         List<BackfillProgress> progress = new CopyOnWriteArrayList<>();
-        StartResult resumed = engine.resume(progress::add);
+        SchemaEngine resumer = new SchemaEngine(dataSource, "public", options().withBackfillBatchSize(RESUME_BATCH));
+        StartResult resumed = resumer.resume(progress::add);
 
         long after = Long.parseLong(single(dataSource, "SELECT count(*) FROM customers WHERE id > " + lastKey));
         assertThat(resumed.state()).containsExactly(1, 2);
         assertThat(resumed.backfilledRows()).as("resume visits exactly the rows after the saved position").isEqualTo(after);
-        assertThat(progress.get(0).done()).isEqualTo(done + BATCH);
+        assertThat(progress.get(0).done()).isEqualTo(done + RESUME_BATCH);
         assertThat(progress.get(progress.size() - 1).done()).isEqualTo(ROWS + 1);
         assertThat(xmins(lastKey)).as("rows up to the saved position were not rewritten").isEqualTo(xminsBefore);
         assertThat(single(dataSource, "SELECT count(*) FROM customers WHERE first_name IS NULL OR last_name IS NULL"))
