@@ -211,7 +211,16 @@ public final class RolloutController implements AutoCloseable {
     /** Runs the strategy from where the record stands, then promotes or aborts. */
     private RolloutRecord drive(RolloutRecord rollout, String actor) {
         ReleaseSpec release = canary.release();
-        RolloutRecord ended = Strategy.of(release.strategy(), release.replicas(), clock).run(rollout, new Actions());
+        RolloutRecord ended;
+        try {
+            ended = Strategy.of(release.strategy(), release.replicas(), clock).run(rollout, new Actions());
+        } catch (RuntimeException e) {
+            if (detached) {
+                throw e;
+            }
+            // A rollout that cannot go on must end, or it would hold the service forever.
+            return finishAborted(rollout, "failed: " + e.getMessage(), actor);
+        }
         if (ended.phase() == RolloutPhase.PROMOTED) {
             return finishPromoted(ended, actor);
         }
@@ -359,6 +368,14 @@ public final class RolloutController implements AutoCloseable {
         RolloutRecord rollout = latest.get();
         boolean inProgress = !rollout.phase().finished();
         boolean firstDeploy = rollout.fromVersion() == null;
+        if (firstDeploy && rollout.phase() == RolloutPhase.ABORTED) {
+            // The first deploy failed: nothing is stable, and whatever replicas remain belong to no revision.
+            for (Replica orphan : runtime.list(service)) {
+                stopReplica(orphan);
+            }
+            record("resumed: nothing runs (the first deploy of " + rollout.toVersion() + " had failed)");
+            return true;
+        }
         String stableVersion = rollout.phase() == RolloutPhase.PROMOTED || firstDeploy ? rollout.toVersion()
                 : rollout.fromVersion();
         String canaryVersion = inProgress && !firstDeploy ? rollout.toVersion() : null;
@@ -478,8 +495,8 @@ public final class RolloutController implements AutoCloseable {
         if (currentStable == null || currentStable.release().contractAfter().isEmpty()) {
             return Optional.empty();
         }
-        Instant since = store.latestRollout(service).filter(r -> r.phase() == RolloutPhase.PROMOTED
-                && currentStable.version().equals(r.toVersion())).map(RolloutRecord::updatedAt).orElse(null);
+        Instant since = store.latestPromotion(service, currentStable.version()).map(RolloutRecord::updatedAt)
+                .orElse(null);
         return since == null ? Optional.empty() : Optional.of(since.plus(currentStable.release().contractAfter().get()));
     }
 

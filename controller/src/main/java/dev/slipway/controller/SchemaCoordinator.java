@@ -82,8 +82,7 @@ public final class SchemaCoordinator {
 
     /** The decision the guard would give a schema rollback now (for status). */
     public GuardDecision checkRollback() {
-        SortedSet<Integer> after = state();
-        inFlight().ifPresent(inFlight -> after.remove(inFlight.version()));
+        SortedSet<Integer> after = stateAfterRollback();
         return guard.check("schema rollback", after, mustKeepWorking.get(), List.of("Abort the rollout first."));
     }
 
@@ -122,14 +121,25 @@ public final class SchemaCoordinator {
         SchemaStatus status = engine.status();
         int version = status.inFlight().orElseThrow(() -> new IllegalStateException(
                 "no migration is in flight in schema " + status.schema())).version();
-        SortedSet<Integer> after = state();
-        after.remove(version);
+        SortedSet<Integer> after = stateAfterRollback();
         String action = "schema rollback of version " + version;
         require(action, after, actor, List.of(
                 "Abort or undo the rollout of the binary that needs version " + version + " first."), force);
         engine.rollback();
         audit(actor, action, "done");
         timeline.accept("schema " + version + " rolled back");
+    }
+
+    /**
+     * What a rollback leaves readable: the latest completed version (an opaque migration replaced the state,
+     * so removing its version from the state would leave nothing, which is not what the engine does).
+     */
+    private SortedSet<Integer> stateAfterRollback() {
+        SortedSet<Integer> after = new TreeSet<>();
+        engine.status().history().stream()
+                .filter(applied -> applied.state().equals(dev.slipway.schema.AppliedMigration.COMPLETED))
+                .mapToInt(dev.slipway.schema.AppliedMigration::version).max().ifPresent(after::add);
+        return after;
     }
 
     private void require(String action, SortedSet<Integer> after, String actor, List<String> waysForward,

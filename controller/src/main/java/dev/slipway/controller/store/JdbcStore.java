@@ -97,12 +97,24 @@ public final class JdbcStore implements Store {
 
     @Override
     public Optional<RolloutRecord> latestRollout(String service) {
+        return queryOne("WHERE service = ?", service);
+    }
+
+    @Override
+    public Optional<RolloutRecord> latestPromotion(String service, String version) {
+        return queryOne("WHERE service = ? AND to_version = ? AND phase = 'PROMOTED'", service, version);
+    }
+
+    private Optional<RolloutRecord> queryOne(String where, String... parameters) {
+        String service = parameters[0];
         try (Connection connection = dataSource.getConnection();
              PreparedStatement query = connection.prepareStatement("""
                      SELECT id, service, from_version, to_version, phase, step_index, canary_weight, message,
                             started_at, updated_at
-                     FROM slipway.rollouts WHERE service = ? ORDER BY id DESC LIMIT 1""")) {
-            query.setString(1, service);
+                     FROM slipway.rollouts""" + " " + where + " ORDER BY id DESC LIMIT 1")) {
+            for (int i = 0; i < parameters.length; i++) {
+                query.setString(i + 1, parameters[i]);
+            }
             try (ResultSet row = query.executeQuery()) {
                 if (!row.next()) {
                     return Optional.empty();

@@ -18,6 +18,9 @@ public interface Store {
     /** The newest rollout of a service, finished or not. */
     Optional<RolloutRecord> latestRollout(String service);
 
+    /** The newest rollout that made {@code version} stable, if any. */
+    Optional<RolloutRecord> latestPromotion(String service, String version);
+
     /** Keeps how to run a release (YAML as {@code SpecWriter} writes it), so a restarted controller can adopt it. */
     void saveRelease(String service, String version, String releaseYaml);
 

@@ -1,0 +1,101 @@
+package dev.slipway.controller.sequence;
+
+import dev.slipway.runtime.Replica;
+import dev.slipway.runtime.ReplicaRequest;
+import dev.slipway.runtime.ReplicaState;
+import dev.slipway.runtime.Runtime;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An in-memory runtime: a replica is ready as soon as someone waits for it, unless its release's readiness path is
+ * {@value #NEVER_READY}, which fails at once. It outlives the controllers that use it, as a real runtime outlives a
+ * crashed controller, so a restarted controller finds the replicas again through {@link #list}.
+ */
+final class FakeRuntime implements Runtime {
+    /** The readiness path of a release whose replicas never become ready. */
+    static final String NEVER_READY = "/never";
+
+    private final AtomicInteger ports = new AtomicInteger(20_000);
+    private final Map<String, Replica> replicas = new ConcurrentHashMap<>();
+    private final Map<String, ReplicaState> states = new ConcurrentHashMap<>();
+    private final Map<String, ReplicaRequest> requests = new ConcurrentHashMap<>();
+    /**
+     * Replicas the controller has seen ready when it asked for their state, as it does for the replicas of its
+     * revisions whenever it builds a route table. A replica that passed readiness a moment ago, but that the
+     * controller has not taken into a revision yet, is not among them: no table could have included it.
+     */
+    private final Set<String> seenReady = ConcurrentHashMap.newKeySet();
+
+    @Override
+    public Replica start(ReplicaRequest request) {
+        int port = ports.incrementAndGet();
+        String id = request.service() + "-" + request.revision() + "-" + request.ordinal() + "-" + port;
+        Replica replica = new Replica(id, request.service(), request.revision(), "127.0.0.1", port);
+        replicas.put(id, replica);
+        requests.put(id, request);
+        states.put(id, ReplicaState.STARTING);
+        return replica;
+    }
+
+    @Override
+    public ReplicaState awaitReady(Replica replica, Duration deadline) {
+        ReplicaRequest request = requests.get(replica.id());
+        ReplicaState state = states.getOrDefault(replica.id(), ReplicaState.STOPPED);
+        if (state == ReplicaState.STARTING && request != null) {
+            state = request.health().readiness().path().equals(NEVER_READY) ? ReplicaState.FAILED : ReplicaState.READY;
+            states.put(replica.id(), state);
+        }
+        return state;
+    }
+
+    @Override
+    public ReplicaState state(Replica replica) {
+        ReplicaState state = states.getOrDefault(replica.id(), ReplicaState.STOPPED);
+        if (state == ReplicaState.READY) {
+            seenReady.add(replica.id());
+        }
+        return state;
+    }
+
+    @Override
+    public void stop(Replica replica, Duration grace) {
+        replicas.remove(replica.id());
+        states.put(replica.id(), ReplicaState.STOPPED);
+    }
+
+    @Override
+    public List<Replica> list(String service) {
+        return replicas.values().stream().filter(replica -> replica.service().equals(service))
+                .sorted(java.util.Comparator.comparing(Replica::id)).toList();
+    }
+
+    /** Replicas of any of {@code revisions} that are ready, have not been stopped, and the controller saw ready. */
+    List<Replica> ready(List<String> revisions) {
+        List<Replica> ready = new ArrayList<>();
+        for (Replica replica : replicas.values()) {
+            if (revisions.contains(replica.revision()) && states.get(replica.id()) == ReplicaState.READY
+                    && seenReady.contains(replica.id())) {
+                ready.add(replica);
+            }
+        }
+        return ready;
+    }
+
+    /** The revisions that still have replicas (started and not stopped), in no particular order. */
+    List<String> liveRevisions() {
+        return replicas.values().stream().map(Replica::revision).distinct().sorted().toList();
+    }
+
+    @Override
+    public void close() {
+        replicas.keySet().forEach(id -> states.put(id, ReplicaState.STOPPED));
+        replicas.clear();
+    }
+}
