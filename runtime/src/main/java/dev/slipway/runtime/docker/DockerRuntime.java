@@ -1,5 +1,7 @@
 package dev.slipway.runtime.docker;
 
+import dev.slipway.runtime.probe.HttpProbe;
+import dev.slipway.runtime.probe.PortAllocator;
 import dev.slipway.model.HealthSpec;
 import dev.slipway.model.ProbeSpec;
 import dev.slipway.runtime.Replica;

@@ -1,4 +1,4 @@
-package dev.slipway.runtime.docker;
+package dev.slipway.runtime.probe;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -8,16 +8,13 @@ import java.net.ServerSocket;
 import java.util.HashSet;
 import java.util.Set;
 
-/**
- * Hands out free ports on 127.0.0.1, never one that is still held by a replica of this runtime. A copy of the local
- * runtime's (package-private there): with host networking a container binds the host's loopback just like a process.
- */
-final class PortAllocator {
+/** Hands out free ports on 127.0.0.1, never one that is still held by a replica of this runtime. */
+public final class PortAllocator {
     private static final int ATTEMPTS = 50;
 
     private final Set<Integer> inUse = new HashSet<>();
 
-    synchronized int allocate() {
+    public synchronized int allocate() {
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             int port = askTheKernel();
             // The kernel may hand back a port we gave to a replica that has not bound it yet.
@@ -29,11 +26,11 @@ final class PortAllocator {
     }
 
     /** Marks a port as taken, e.g. by an adopted replica. */
-    synchronized void reserve(int port) {
+    public synchronized void reserve(int port) {
         inUse.add(port);
     }
 
-    synchronized void release(int port) {
+    public synchronized void release(int port) {
         inUse.remove(port);
     }
 

@@ -1,4 +1,4 @@
-package dev.slipway.runtime.local;
+package dev.slipway.runtime.probe;
 
 import dev.slipway.model.ProbeSpec;
 
@@ -12,15 +12,15 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 
-/** Asks a replica on 127.0.0.1 whether a probe path answers 2xx within the probe's timeout. */
-final class HttpProbe {
+/** Shared by the local and docker runtimes so both probe alike (readiness gating cannot tell them apart). Asks a replica on 127.0.0.1 whether a probe path answers 2xx within the probe's timeout. */
+public final class HttpProbe {
     private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(1);
 
     private final ExecutorService callbacks;
     private final HttpClient client;
 
     /** @param threads names the threads that complete probes, so that a thread dump shows whose they are */
-    HttpProbe(ThreadFactory threads) {
+    public HttpProbe(ThreadFactory threads) {
         this.callbacks = Executors.newCachedThreadPool(threads);
         this.client = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
@@ -29,12 +29,12 @@ final class HttpProbe {
                 .build();
     }
 
-    void close() {
+    public void close() {
         callbacks.shutdownNow();
     }
 
     /** Never completes exceptionally: a refused connection, a timeout or a non-2xx status are all {@code false}. */
-    CompletableFuture<Boolean> passes(int port, ProbeSpec probe) {
+    public CompletableFuture<Boolean> passes(int port, ProbeSpec probe) {
         String path = probe.path() == null || probe.path().isEmpty() ? "/" : probe.path();
         if (!path.startsWith("/")) {
             path = "/" + path;
