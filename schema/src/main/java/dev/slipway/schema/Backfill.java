@@ -94,9 +94,13 @@ final class Backfill {
                     statement.execute("SET LOCAL lock_timeout = '" + options.lockTimeout().toMillis() + "ms'");
                 }
                 String lowerBound = lastKey == null ? "true" : keyTuple + " > " + keyParameters(keyTypes);
+                // Only rows older than the backfill need it: rows written since went through the trigger. Skipping
+                // them here too means the walk ends at the last old row instead of chasing new inserts forever.
                 try (PreparedStatement select = connection.prepareStatement("SELECT " + keySelect + " FROM " + tableName
-                        + " WHERE " + lowerBound + " ORDER BY " + Sql.identList(keyColumns) + " LIMIT ?")) {
+                        + " WHERE " + lowerBound + " AND age(xmin) >= age((?::bigint % 4294967296)::text::xid)"
+                        + " ORDER BY " + Sql.identList(keyColumns) + " LIMIT ?")) {
                     int index = bindKey(select, 1, lastKey);
+                    select.setLong(index++, position.startXid());
                     select.setInt(index, options.backfillBatchSize());
                     try (ResultSet rows = select.executeQuery()) {
                         while (rows.next()) {

@@ -115,9 +115,10 @@ class BackfillCrashTest extends PostgresTestBase {
 
         long after = Long.parseLong(single(dataSource, "SELECT count(*) FROM customers WHERE id > " + lastKey));
         assertThat(resumed.state()).containsExactly(1, 2);
-        assertThat(resumed.backfilledRows()).as("resume visits exactly the rows after the saved position").isEqualTo(after);
+        // rows written since the backfill began (2 updates, 1 insert above) went through the trigger and are skipped
+        assertThat(resumed.backfilledRows()).as("resume visits exactly the old rows after the saved position").isEqualTo(after - 3);
         assertThat(progress.get(0).done()).isEqualTo(done + RESUME_BATCH);
-        assertThat(progress.get(progress.size() - 1).done()).isEqualTo(ROWS + 1);
+        assertThat(progress.get(progress.size() - 1).done()).isEqualTo(ROWS + 1 - 3); // every row but the three written since the backfill began
         assertThat(xmins(lastKey)).as("rows up to the saved position were not rewritten").isEqualTo(xminsBefore);
         assertThat(single(dataSource, "SELECT count(*) FROM customers WHERE first_name IS NULL OR last_name IS NULL"))
                 .as("rows skipped").isEqualTo("0");

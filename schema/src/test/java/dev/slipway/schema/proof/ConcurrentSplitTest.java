@@ -106,7 +106,8 @@ class ConcurrentSplitTest extends PostgresTestBase {
             atLastBatch[1] = v2.writes.get();
         });
         assertThat(started.state()).containsExactly(1, 2);
-        assertThat(started.backfilledRows()).isGreaterThanOrEqualTo(SEED);
+        // only seed rows the writers had not touched yet needed the backfill
+        assertThat(started.backfilledRows()).isPositive().isLessThanOrEqualTo(SEED);
         // Every committed row satisfies the sync invariant at any instant, so one snapshot read while both write
         // must find no row whose two representations disagree (and no row left unfilled).
         assertThat(single(dataSource, "SELECT count(*) FROM customers WHERE first_name IS NULL OR last_name IS NULL"
