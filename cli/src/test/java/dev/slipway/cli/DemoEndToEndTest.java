@@ -40,7 +40,7 @@ class DemoEndToEndTest {
         assertThat(result.customersWritten()).isGreaterThan(100);
         assertThat(result.customersPresent()).isEqualTo(result.customersWritten());
         assertThat(result.ordersPresent()).isEqualTo(result.ordersWritten());
-        assertThat(result.requestsSent()).isGreaterThan(2000);
+        assertThat(result.requestsSent()).as("80 requests/s for the whole demo").isGreaterThan(1000);
         assertThat(result.goodRollout()).startsWith("PROMOTED");
         assertThat(result.faultyRollout()).startsWith("ABORTED").contains("analysis failed");
         assertThat(result.expectedFailureCount()).as("the faulty canary really answered with errors").isPositive();
