@@ -29,17 +29,25 @@ public final class ApiClient {
     private final ApiDescriptor descriptor;
     private final Path stateDirectory;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+    /** Who the audit history names for this client's actions. */
+    private final String actor;
 
-    private ApiClient(ApiDescriptor descriptor, Path stateDirectory) {
+    private ApiClient(ApiDescriptor descriptor, Path stateDirectory, String actor) {
         this.descriptor = descriptor;
         this.stateDirectory = stateDirectory;
+        this.actor = actor;
     }
 
     /** The client of the controller serving {@code stateDirectory}; fails with a clear message when there is none. */
     public static ApiClient fromStateDirectory(Path stateDirectory) {
         ApiDescriptor descriptor = ApiDescriptor.read(stateDirectory)
                 .orElseThrow(() -> new IllegalStateException(NOT_RUNNING));
-        return new ApiClient(descriptor, stateDirectory);
+        return new ApiClient(descriptor, stateDirectory, System.getProperty("user.name", "cli"));
+    }
+
+    /** The same client acting as {@code actor} in the audit history (e.g. "alice via env promote from test"). */
+    public ApiClient as(String actor) {
+        return new ApiClient(descriptor, stateDirectory, actor);
     }
 
     /** The service the controller runs. */
@@ -66,7 +74,7 @@ public final class ApiClient {
         return HttpRequest.newBuilder(descriptor.url().resolve(path))
                 .timeout(REQUEST_TIMEOUT)
                 .header("Authorization", "Bearer " + descriptor.token())
-                .header("X-Slipway-Actor", System.getProperty("user.name", "cli"));
+                .header("X-Slipway-Actor", actor);
     }
 
     private ApiResponse send(HttpRequest.Builder request) {

@@ -4,11 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,10 +12,11 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 
+import static dev.slipway.cli.CliHarness.await;
+import static dev.slipway.cli.CliHarness.freePort;
+import static dev.slipway.cli.CliHarness.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -61,7 +58,7 @@ class UpCommandTest {
                 """.formatted(routerPort, jar));
 
         // no controller yet: client commands say how to start one
-        Result missing = run("status", "--state-dir", state.toString());
+        CliHarness.Result missing = run("status", "--state-dir", state.toString());
         assertThat(missing.exitCode()).isEqualTo(1);
         assertThat(missing.err()).contains("no Slipway controller is running here (start one with slipway up -f slipway.yaml)");
 
@@ -76,7 +73,7 @@ class UpCommandTest {
             assertThat(api.service()).isEqualTo("orders");
 
             // a fresh database reads no schema version yet: up did not apply 1.0.0, and apply is refused too
-            Result refused = run("apply", "-f", spec.toString(), "--state-dir", state.toString());
+            CliHarness.Result refused = run("apply", "-f", spec.toString(), "--state-dir", state.toString());
             assertThat(refused.exitCode()).isEqualTo(1);
             assertThat(refused.err()).startsWith("refused:").contains("1.0.0 reads schema [1, 1]");
 
@@ -85,7 +82,7 @@ class UpCommandTest {
             assertThat(started.status()).as(started.body().toString()).isEqualTo(200);
             assertThat(api.post("/api/v1/schema/complete", "").ok()).isTrue();
 
-            Result applied = run("apply", "-f", spec.toString(), "--state-dir", state.toString());
+            CliHarness.Result applied = run("apply", "-f", spec.toString(), "--state-dir", state.toString());
             assertThat(applied.exitCode()).as(applied.err()).isZero();
             assertThat(applied.out()).contains("applying orders 1.0.0");
 
@@ -99,29 +96,29 @@ class UpCommandTest {
             assertThat(throughRouter.statusCode()).isEqualTo(200);
             assertThat(throughRouter.headers().firstValue("X-Orders-Version")).contains("1.0.0");
 
-            Result status = run("status", "--state-dir", state.toString());
+            CliHarness.Result status = run("status", "--state-dir", state.toString());
             assertThat(status.exitCode()).isZero();
             assertThat(status.out()).startsWith("orders  stable 1.0.0 [1, 1] 2/2 ready | schema {1} | rollout 1.0.0 PROMOTED");
 
-            Result rolloutStatus = run("rollout", "status", "--watch", "--state-dir", state.toString());
+            CliHarness.Result rolloutStatus = run("rollout", "status", "--watch", "--state-dir", state.toString());
             assertThat(rolloutStatus.exitCode()).isZero();
             assertThat(rolloutStatus.out()).contains("orders (first deploy) -> 1.0.0  PROMOTED")
                     .contains("stable 1.0.0 [1, 1] 2/2 ready | schema {1}");
 
-            Result json = run("status", "--json", "--state-dir", state.toString());
+            CliHarness.Result json = run("status", "--json", "--state-dir", state.toString());
             JsonNode parsed = JSON.readTree(json.out());
             assertThat(parsed.path("stable").path("schema").toString()).isEqualTo("[1,1]");
             assertThat(parsed.path("rollout").path("phase").asText()).isEqualTo("PROMOTED");
 
-            Result abort = run("rollout", "abort", "--reason", "test", "--state-dir", state.toString());
+            CliHarness.Result abort = run("rollout", "abort", "--reason", "test", "--state-dir", state.toString());
             assertThat(abort.exitCode()).isEqualTo(1);
             assertThat(abort.err()).isEqualTo("error: no rollout is in progress for orders" + System.lineSeparator());
 
-            Result undo = run("rollout", "undo", "--state-dir", state.toString());
+            CliHarness.Result undo = run("rollout", "undo", "--state-dir", state.toString());
             assertThat(undo.exitCode()).isEqualTo(1);
             assertThat(undo.err()).contains("nothing to undo");
 
-            Result history = run("rollout", "history", "--limit", "50", "--state-dir", state.toString());
+            CliHarness.Result history = run("rollout", "history", "--limit", "50", "--state-dir", state.toString());
             assertThat(history.exitCode()).isZero();
             assertThat(history.out()).contains("deploy 1.0.0  done").contains("schema start of version 1")
                     .contains("refused");
@@ -144,42 +141,8 @@ class UpCommandTest {
                 service: orders
                 router: {listen: 10.0.0.1:8080}
                 """);
-        Result result = run("up", "-f", spec.toString(), "--state-dir", directory.resolve("state").toString());
+        CliHarness.Result result = run("up", "-f", spec.toString(), "--state-dir", directory.resolve("state").toString());
         assertThat(result.exitCode()).isEqualTo(1);
         assertThat(result.err()).startsWith("error: " + spec + ":2:18: ").contains("loopback");
-    }
-
-    private record Result(int exitCode, String out, String err) {
-    }
-
-    /** Runs the command line as {@link SlipwayCommand#execute} does, capturing what it prints. */
-    private static Result run(String... arguments) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine line = new CommandLine(new SlipwayCommand());
-        line.setOut(new PrintWriter(out, true));
-        line.setErr(new PrintWriter(err, true));
-        line.setExecutionExceptionHandler((exception, commandLine, parseResult) -> {
-            commandLine.getErr().println("error: " + exception.getMessage());
-            return 1;
-        });
-        int code = line.execute(arguments);
-        return new Result(code, out.toString(), err.toString());
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
-    private static void await(Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        Instant end = Instant.now().plus(timeout);
-        while (!condition.getAsBoolean()) {
-            if (Instant.now().isAfter(end)) {
-                throw new AssertionError("not reached within " + timeout.toSeconds() + " s");
-            }
-            Thread.sleep(200);
-        }
     }
 }

@@ -530,6 +530,30 @@ public final class RolloutController implements AutoCloseable {
                 revision.replicas().size(), ready);
     }
 
+    /**
+     * The stable release for a promotion to another environment ({@code slipway env promote}); empty before the
+     * first deploy. Its soak counts from its latest promotion.
+     */
+    public Optional<StableSnapshot> stableSnapshot() {
+        Revision currentStable = stable;
+        Revision currentCanary = canary;
+        if (currentStable == null) {
+            return Optional.empty();
+        }
+        Instant since = store.latestPromotion(service, currentStable.version()).map(RolloutRecord::updatedAt)
+                .orElse(clock.instant());
+        Optional<MetricSample> counters;
+        try {
+            counters = Optional.of(metrics.sample(currentStable.version()));
+        } catch (RuntimeException e) {
+            log.warn("cannot read the router's counters for {}: {}", currentStable.version(), e.getMessage());
+            counters = Optional.empty();
+        }
+        ServiceStatus.RevisionStatus health = revisionStatus(currentStable);
+        return Optional.of(new StableSnapshot(currentStable.release(), since, currentStable.release().replicas(),
+                health.readyReplicas(), counters, Optional.ofNullable(currentCanary).map(Revision::version)));
+    }
+
     /** The audit history of the service, newest first. */
     public List<AuditEntry> history(int limit) {
         return store.history(service, limit);

@@ -154,6 +154,9 @@ public final class ApiServer implements AutoCloseable {
             ServiceStatus status = controller.status();
             return respond(200, JsonViews.status(status, canarySteps(status)));
         });
+        route("GET", "/stable", request -> controller.stableSnapshot()
+                .map(stable -> respond(200, JsonViews.stable(service, stable)))
+                .orElseGet(() -> respond(404, JsonViews.error(service + " runs no release yet"))));
         route("POST", "/apply", request -> {
             String file = request.query("file").orElse("slipway.yaml");
             var spec = SpecParser.parse(file, request.bodyText());

@@ -4,10 +4,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.slipway.controller.ServiceStatus;
+import dev.slipway.controller.StableSnapshot;
 import dev.slipway.controller.TimelineEntry;
 import dev.slipway.controller.store.AuditEntry;
 import dev.slipway.controller.store.RolloutRecord;
 import dev.slipway.model.SchemaRange;
+import dev.slipway.model.SpecWriter;
 
 import java.time.Instant;
 import java.util.Collection;
@@ -116,6 +118,33 @@ final class JsonViews {
             e.put("outcome", entry.outcome());
             e.put("detail", entry.detail());
         }
+        return node;
+    }
+
+    /**
+     * The stable release for {@code slipway env}: version, since, health, the router's counters ({@code null}
+     * when unreadable) and the release as YAML, which a promotion applies to the next environment.
+     */
+    static ObjectNode stable(String service, StableSnapshot stable) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("service", service);
+        node.put("version", stable.release().version());
+        node.put("since", stable.since().toString());
+        node.put("replicas", stable.replicas());
+        node.put("readyReplicas", stable.readyReplicas());
+        if (stable.counters().isPresent()) {
+            node.put("requests", stable.counters().get().requests());
+            node.put("errors", stable.counters().get().errors());
+        } else {
+            node.putNull("requests");
+            node.putNull("errors");
+        }
+        if (stable.rollingTo().isPresent()) {
+            node.put("rollingTo", stable.rollingTo().get());
+        } else {
+            node.putNull("rollingTo");
+        }
+        node.put("release", SpecWriter.release(stable.release()));
         return node;
     }
 
