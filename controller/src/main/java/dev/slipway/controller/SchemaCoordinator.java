@@ -97,7 +97,7 @@ public final class SchemaCoordinator {
         require(action, after, actor, List.of(
                 migration.opaque() ? "This migration is opaque (no expand phase): roll out a binary that reads "
                         + migration.version() + " everywhere first, then migrate." : "Finish the rollout first."), force);
-        engine.start(migration, listener);
+        attempt(actor, action, () -> engine.start(migration, listener));
         audit(actor, action, "done");
         timeline.accept("schema " + migration.version() + " started (" + migration.description() + ")");
     }
@@ -111,7 +111,7 @@ public final class SchemaCoordinator {
         require(action, new TreeSet<>(List.of(version)), actor, List.of(
                 "Finish the rollout first: wait until no revision reading only older versions runs.",
                 "Or roll back the migration instead (slipway schema rollback)."), force);
-        engine.complete();
+        attempt(actor, action, engine::complete);
         audit(actor, action, "done");
         timeline.accept("schema " + version + " completed (contract)");
     }
@@ -125,7 +125,7 @@ public final class SchemaCoordinator {
         String action = "schema rollback of version " + version;
         require(action, after, actor, List.of(
                 "Abort or undo the rollout of the binary that needs version " + version + " first."), force);
-        engine.rollback();
+        attempt(actor, action, engine::rollback);
         audit(actor, action, "done");
         timeline.accept("schema " + version + " rolled back");
     }
@@ -156,6 +156,20 @@ public final class SchemaCoordinator {
         }
         audit(actor, action, "refused: " + decision.message());
         throw new GuardRefusedException(decision);
+    }
+
+    /**
+     * Runs the engine's part of an action the guard allowed (or a forced override let through). When the engine
+     * refuses or fails — and undoes itself — the history says so, so that a "forced" entry is never the last
+     * word about an action that changed nothing.
+     */
+    private void attempt(String actor, String action, Runnable engineAction) {
+        try {
+            engineAction.run();
+        } catch (RuntimeException e) {
+            store.audit(new AuditEntry(clock.instant(), service, actor, action, "failed", String.valueOf(e.getMessage())));
+            throw e;
+        }
     }
 
     private void audit(String actor, String action, String outcome) {

@@ -3,6 +3,7 @@ package dev.slipway.controller.sequence;
 import dev.slipway.controller.RolloutController;
 import dev.slipway.controller.ServiceStatus;
 import dev.slipway.controller.guard.GuardRefusedException;
+import dev.slipway.controller.store.AuditEntry;
 import dev.slipway.controller.store.RolloutPhase;
 import dev.slipway.controller.store.RolloutRecord;
 import dev.slipway.model.ReleaseSpec;
@@ -272,6 +273,23 @@ class GuardAcceptanceTest {
             assertThat(entry.detail()).contains("stable items 1.0.0 reads schema [1, 1]")
                     .contains(service.backup.toAbsolutePath().toString()).contains(service.backupSha256());
         });
+    }
+
+    @Test
+    void aForcedStartTheEngineRefusesIsAuditedAsFailedAndChangesNothing() {
+        rollOut(release("1.0.0", 1, 1, false, false));
+        service.schema().start(service.migration(2, false), ACTOR, BackfillListener.NONE);
+
+        // the guard refuses the opaque 3 (1.0.0 does not read it), the force lets it through, the engine refuses:
+        // one migration in flight per schema
+        assertThatThrownBy(() -> service.schema().start(service.migration(3, true), ACTOR, BackfillListener.NONE,
+                Optional.of(service.force()))).hasMessageContaining("in flight");
+
+        assertThat(service.schemaState()).containsExactly(1, 2);
+        List<AuditEntry> newestFirst = service.store.history(SERVICE, 2);
+        assertThat(newestFirst).extracting(AuditEntry::outcome).containsExactly("failed", "forced");
+        assertThat(newestFirst.get(0).action()).isEqualTo(newestFirst.get(1).action()).startsWith("schema start of version 3");
+        assertThat(newestFirst.get(0).detail()).contains("in flight");
     }
 
     /**
