@@ -45,7 +45,17 @@ final class SchemaCommand {
 
         /** The running controller of this state directory ({@code slipway up}), if any: actions then go through its guard. */
         java.util.Optional<ApiClient> controller() {
-            if (!database.equals("embedded") || dev.slipway.server.ApiDescriptor.read(stateDirectory).isEmpty()) {
+            var descriptor = dev.slipway.server.ApiDescriptor.read(stateDirectory);
+            if (descriptor.isEmpty()) {
+                return java.util.Optional.empty();
+            }
+            if (!database.equals("embedded")) {
+                // --db used to skip the controller silently, and with it the guard: only --direct may do that.
+                if (ProcessHandle.of(descriptor.get().pid()).map(ProcessHandle::isAlive).orElse(false)) {
+                    throw new IllegalArgumentException("a Slipway controller (pid " + descriptor.get().pid() + ") runs "
+                            + descriptor.get().service() + " here, and its guard checks every schema action: leave out "
+                            + "--db to go through it, or pass --direct to bypass the guard");
+                }
                 return java.util.Optional.empty();
             }
             return java.util.Optional.of(ApiClient.fromStateDirectory(stateDirectory));

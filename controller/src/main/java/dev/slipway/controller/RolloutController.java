@@ -79,6 +79,11 @@ public final class RolloutController implements AutoCloseable {
     private final CompatibilityGuard guard = new CompatibilityGuard();
     private final List<TimelineEntry> timeline = new CopyOnWriteArrayList<>();
     private final Map<String, ReleaseSpec> knownReleases = new ConcurrentHashMap<>();
+    /**
+     * The schema version each replica this controller started reads: its {@code DATABASE_SCHEMA} names that
+     * version's view schema for the whole life of the process. Unknown for replicas adopted after a restart.
+     */
+    private final Map<String, Integer> boundVersions = new ConcurrentHashMap<>();
     /** Replicas taken out of the routes before they stop; they get no new requests. */
     private final Set<String> draining = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService monitor = Executors.newSingleThreadScheduledExecutor(daemon("slipway-monitor"));
@@ -113,6 +118,8 @@ public final class RolloutController implements AutoCloseable {
         this.clock = clock;
         this.timelineListener = timelineListener;
         schema.watch(this::mustKeepWorking, this::record);
+        schema.beforeViewsDrop(this::rebindReplicas);
+        schema.beforeOpaqueMigration(this::prepareForOpaqueMigration);
         // Readiness gates traffic: a replica that stops being ready leaves the table, and comes back.
         monitor.scheduleWithFixedDelay(this::refreshRoutesQuietly, 250, 250, TimeUnit.MILLISECONDS);
         monitor.scheduleWithFixedDelay(() -> {
@@ -736,15 +743,113 @@ public final class RolloutController implements AutoCloseable {
     }
 
     private Replica startReplica(ReleaseSpec release, int ordinal) {
-        int version = release.schema().newestReadable(schema.state());
+        return startReplica(release, ordinal, release.schema().newestReadable(schema.state()));
+    }
+
+    private Replica startReplica(ReleaseSpec release, int ordinal, int version) {
+        return startReplica(release, ordinal, version, schema.versionSchema(version));
+    }
+
+    /** @param databaseSchema its DATABASE_SCHEMA: the view schema of {@code version}, or a search path ending in it */
+    private Replica startReplica(ReleaseSpec release, int ordinal, int version, String databaseSchema) {
         Map<String, String> environment = new LinkedHashMap<>();
         environment.put("DATABASE_URL", database.jdbcUrl());
         environment.put("DATABASE_USER", database.user());
         environment.put("DATABASE_PASSWORD", database.password());
-        environment.put("DATABASE_SCHEMA", schema.versionSchema(version));
+        environment.put("DATABASE_SCHEMA", databaseSchema);
         environment.put("SLIPWAY_REVISION", release.version());
         RunSpec run = new RunSpec(resolveCommand(release.run().command()), release.run().env());
-        return runtime.start(new ReplicaRequest(service, release.version(), ordinal, run, environment, release.health()));
+        Replica replica = runtime.start(new ReplicaRequest(service, release.version(), ordinal, run, environment,
+                release.health()));
+        boundVersions.put(replica.id(), version);
+        return replica;
+    }
+
+    /**
+     * Before a schema complete or rollback drops the view schemas of the versions not in {@code resultingState}:
+     * a replica started against one of them would lose every table at once, even though its release reads a
+     * version that stays (a binary reading [1, 2] started while the state was {1}). Each such replica is replaced,
+     * one at a time and start-first, by a replica of the same release bound to a version that stays; the old one
+     * is drained. Refused during a rollout, whose worker owns the replicas until it ends.
+     */
+    private void rebindReplicas(SortedSet<Integer> resultingState) {
+        SortedSet<Integer> current = schema.state();
+        for (Revision revision : new Revision[] {stable, previous, canary}) {
+            if (revision == null || !revision.release().schema().readsAnyOf(resultingState)) {
+                continue; // nothing it reads stays: the guard refused this, or it was forced over the guard
+            }
+            List<Replica> moving = revision.replicas().stream()
+                    .filter(replica -> !boundToOneOf(replica, revision.release(), current, resultingState)).toList();
+            int version = revision.release().schema().newestReadable(resultingState);
+            // The rollback of an opaque migration brings back views that do not exist yet: until it commits, the
+            // search path falls back to the views of today.
+            String databaseSchema = current.contains(version) || !revision.release().schema().readsAnyOf(current)
+                    ? schema.versionSchema(version)
+                    : schema.versionSchema(version) + "," + schema.versionSchema(revision.release().schema()
+                    .newestReadable(current));
+            replaceReplicas(revision, moving, version, databaseSchema, "to " + databaseSchema + " before the old views go");
+        }
+    }
+
+    /**
+     * Before an opaque migration to {@code version}, which drops the views of the version before it and creates
+     * its own in one transaction, so no replica can move across it start-first: every replica of a release that
+     * reads {@code version} is replaced in advance by one whose DATABASE_SCHEMA is a search path of both view
+     * schemas, the new one first. PostgreSQL skips the one that does not exist yet, and resolves names to the new
+     * views from the moment the migration commits (plans are re-made when their views are dropped).
+     */
+    private void prepareForOpaqueMigration(int version) {
+        SortedSet<Integer> current = schema.state();
+        for (Revision revision : new Revision[] {stable, previous, canary}) {
+            if (revision == null || !revision.release().schema().reads(version)
+                    || !revision.release().schema().readsAnyOf(current)) {
+                continue;
+            }
+            List<Replica> moving = revision.replicas().stream()
+                    .filter(replica -> !Integer.valueOf(version).equals(boundVersions.get(replica.id()))).toList();
+            String searchPath = schema.versionSchema(version) + ","
+                    + schema.versionSchema(revision.release().schema().newestReadable(current));
+            replaceReplicas(revision, moving, version, searchPath, "to " + searchPath + " before the opaque migration");
+        }
+    }
+
+    private void replaceReplicas(Revision revision, List<Replica> moving, int version, String databaseSchema,
+                                 String why) {
+        if (moving.isEmpty()) {
+            return;
+        }
+        if (canary != null) {
+            throw new IllegalStateException("replicas of " + revision.version() + " read a schema version that this "
+                    + "action drops, and a rollout of " + canary.version() + " is in progress: finish it first");
+        }
+        record("moving " + moving.size() + " replica(s) of " + revision.version() + " " + why);
+        int ordinal = revision.replicas().stream().mapToInt(r -> ordinalOf(r.id())).max().orElse(-1) + 1;
+        Duration deadline = revision.release().health().readiness().startPeriod().plusSeconds(5);
+        for (Replica old : moving) {
+            Replica fresh = startReplica(revision.release(), ordinal++, version, databaseSchema);
+            ReplicaState state = runtime.awaitReady(fresh, deadline);
+            if (state != ReplicaState.READY) {
+                stopReplica(fresh);
+                throw new IllegalStateException("a replica of " + revision.version() + " on " + databaseSchema
+                        + " is " + state + " after " + deadline.toSeconds() + " s; the schema was not changed");
+            }
+            revision.replicas().add(fresh);
+            refreshRoutes();
+            stopReplica(old);
+            revision.replicas().remove(old);
+        }
+    }
+
+    /** Whether a replica reads a version in {@code staying}: known when this controller started it, else inferred. */
+    private boolean boundToOneOf(Replica replica, ReleaseSpec release, SortedSet<Integer> current,
+                                 SortedSet<Integer> staying) {
+        Integer bound = boundVersions.get(replica.id());
+        if (bound != null) {
+            return staying.contains(bound);
+        }
+        // adopted after a restart: certain only when its release reads a single version of the current state
+        List<Integer> readable = current.stream().filter(release.schema()::reads).toList();
+        return readable.size() == 1 && staying.contains(readable.get(0));
     }
 
     /** {@code java} means the JVM Slipway runs on, so nothing needs to be on PATH. */
@@ -776,6 +881,7 @@ public final class RolloutController implements AutoCloseable {
         }
         runtime.stop(replica, STOP_GRACE);
         draining.remove(replica.id());
+        boundVersions.remove(replica.id());
     }
 
     private void refreshRoutesQuietly() {

@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 import java.util.function.Supplier;
 
 /**
@@ -32,6 +33,8 @@ public final class SchemaCoordinator {
     private final CompatibilityGuard guard = new CompatibilityGuard();
     private volatile Supplier<List<RevisionRef>> mustKeepWorking = List::of;
     private volatile Consumer<String> timeline = event -> { };
+    private volatile Consumer<SortedSet<Integer>> beforeViewsDrop = state -> { };
+    private volatile IntConsumer beforeOpaqueMigration = version -> { };
 
     public SchemaCoordinator(String service, SchemaEngine engine, Store store, Clock clock) {
         this.service = service;
@@ -44,6 +47,23 @@ public final class SchemaCoordinator {
     public void watch(Supplier<List<RevisionRef>> revisions, Consumer<String> timelineRecorder) {
         this.mustKeepWorking = revisions;
         this.timeline = timelineRecorder;
+    }
+
+    /**
+     * Called with the state a complete or rollback leaves, after the guard allowed it and before the engine drops
+     * the view schemas of the versions that go: the running replicas still bound to one of them (their
+     * {@code DATABASE_SCHEMA}) must move first. A failure stops the action before anything was dropped.
+     */
+    public void beforeViewsDrop(Consumer<SortedSet<Integer>> moveReplicas) {
+        this.beforeViewsDrop = moveReplicas;
+    }
+
+    /**
+     * Called with the version of an opaque migration after the guard allowed it and before it runs: it replaces
+     * the previous version's views by its own in one step, so the replicas that read it must be ready for both.
+     */
+    public void beforeOpaqueMigration(IntConsumer prepareReplicas) {
+        this.beforeOpaqueMigration = prepareReplicas;
     }
 
     /** The versions readable right now. */
@@ -97,6 +117,9 @@ public final class SchemaCoordinator {
         require(action, after, actor, List.of(
                 migration.opaque() ? "This migration is opaque (no expand phase): roll out a binary that reads "
                         + migration.version() + " everywhere first, then migrate." : "Finish the rollout first."), force);
+        if (migration.opaque()) {
+            beforeOpaqueMigration.accept(migration.version());
+        }
         attempt(actor, action, () -> engine.start(migration, listener));
         audit(actor, action, "done");
         timeline.accept("schema " + migration.version() + " started (" + migration.description() + ")");
@@ -111,6 +134,7 @@ public final class SchemaCoordinator {
         require(action, new TreeSet<>(List.of(version)), actor, List.of(
                 "Finish the rollout first: wait until no revision reading only older versions runs.",
                 "Or roll back the migration instead (slipway schema rollback)."), force);
+        beforeViewsDrop.accept(new TreeSet<>(List.of(version)));
         attempt(actor, action, engine::complete);
         audit(actor, action, "done");
         timeline.accept("schema " + version + " completed (contract)");
@@ -125,6 +149,7 @@ public final class SchemaCoordinator {
         String action = "schema rollback of version " + version;
         require(action, after, actor, List.of(
                 "Abort or undo the rollout of the binary that needs version " + version + " first."), force);
+        beforeViewsDrop.accept(after);
         attempt(actor, action, engine::rollback);
         audit(actor, action, "done");
         timeline.accept("schema " + version + " rolled back");

@@ -89,6 +89,12 @@ final class FakeRuntime implements Runtime {
     }
 
     /** The revisions that still have replicas (started and not stopped), in no particular order. */
+    /** The DATABASE_SCHEMA of each live replica of {@code revision}, in id order. */
+    List<String> databaseSchemas(String revision) {
+        return list(ServiceUnderTest.SERVICE).stream().filter(replica -> replica.revision().equals(revision))
+                .map(replica -> requests.get(replica.id()).environment().get("DATABASE_SCHEMA")).toList();
+    }
+
     List<String> liveRevisions() {
         return replicas.values().stream().map(Replica::revision).distinct().sorted().toList();
     }

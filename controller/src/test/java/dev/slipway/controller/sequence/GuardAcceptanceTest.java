@@ -108,6 +108,36 @@ class GuardAcceptanceTest {
                 + " AND table_name = 'items' ORDER BY ordinal_position")).containsExactly("id", "name", "r_2");
     }
 
+    // ------------------------------------------------------------------ replicas keep a view schema they read
+
+    @Test
+    void aContractFirstMovesTheReplicasStartedOnTheVersionItDrops() {
+        rollOut(release("1.0.0", 1, 2, false, false)); // started while the state is {1}: bound to public_v1
+        service.schema().start(service.migration(2, false), ACTOR, BackfillListener.NONE);
+        assertThat(service.runtime.databaseSchemas("1.0.0")).containsExactly("public_v1");
+
+        service.schema().complete(ACTOR);
+
+        assertThat(service.schemaState()).containsExactly(2);
+        assertThat(service.runtime.databaseSchemas("1.0.0")).containsExactly("public_v2");
+    }
+
+    @Test
+    void anOpaqueMigrationAndItsRollbackFirstGiveTheReplicasASearchPathOfBothVersions() {
+        rollOut(release("1.0.0", 1, 2, false, false));
+
+        startOpaque(2);
+
+        assertThat(service.schemaState()).containsExactly(2);
+        assertThat(service.runtime.databaseSchemas("1.0.0")).containsExactly("public_v2,public_v1");
+
+        service.schema().rollback(ACTOR);
+
+        assertThat(service.schemaState()).containsExactly(1);
+        assertThat(service.runtime.databaseSchemas("1.0.0")).as("back to the views the rollback recreates")
+                .containsExactly("public_v1,public_v2");
+    }
+
     // ------------------------------------------------------------------ undo
 
     @Test

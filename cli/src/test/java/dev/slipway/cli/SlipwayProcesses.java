@@ -1,0 +1,261 @@
+package dev.slipway.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+
+/**
+ * Slipway as a user runs it, for process-level end-to-end tests: {@code slipway up} and every client command are
+ * separate OS processes on one working directory, so a test can kill {@code up} with SIGKILL and read exit codes
+ * and output exactly as a terminal shows them.
+ *
+ * <p>The processes run the classes of this build ({@code java -cp <test classpath> dev.slipway.cli.SlipwayCommand}),
+ * which is what {@code cli/target/slipway.jar} packages; a stale jar from an earlier build cannot be picked up.
+ * Every process started for a test carries the working directory in its command line (replicas through
+ * {@link #replicaMarker}), so {@link #close} finds and ends all of them — the router and replicas that a killed
+ * {@code up} left behind included — even when the test fails.
+ */
+final class SlipwayProcesses implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    final Path directory;
+    final Path state;
+    private final List<Process> upProcesses = new ArrayList<>();
+    private int upCount;
+
+    SlipwayProcesses(Path directory) {
+        this.directory = directory.toAbsolutePath();
+        this.state = this.directory.resolve(".slipway");
+    }
+
+    /** Put in a replica's command line: marks it as this test's ({@code -Dslipway.e2e=<dir>}) and names its revision. */
+    String replicaMarker(String revision) {
+        return "-Dslipway.e2e=" + directory + "/" + revision;
+    }
+
+    /** The repository root, where the orders jars and migrations are. */
+    static Path home() {
+        return Path.of(System.getProperty("slipway.home", "..")).toAbsolutePath().normalize();
+    }
+
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Starts {@code slipway up -f spec} and returns once its API answers (api.json names this process). */
+    Process up(Path spec) {
+        int number = ++upCount;
+        Path log = directory.resolve("up-" + number + ".log");
+        Process process;
+        try {
+            process = new ProcessBuilder(command("up", "-f", spec.toString(), "--state-dir", state.toString()))
+                    .directory(directory.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        upProcesses.add(process);
+        await(Duration.ofSeconds(60), () -> {
+            if (!process.isAlive()) {
+                throw new AssertionError("up exited with " + process.exitValue() + ":\n" + read(log));
+            }
+            return dev.slipway.server.ApiDescriptor.read(state).filter(d -> d.pid() == process.pid()).isPresent();
+        });
+        return process;
+    }
+
+    /** What the {@code number}th {@code up} printed so far (1 is the first). */
+    String upOutput(int number) {
+        return read(directory.resolve("up-" + number + ".log"));
+    }
+
+    /** SIGTERM, as Ctrl-C: up stops its replicas and the router. Returns the exit code. */
+    int stop(Process up) throws InterruptedException {
+        up.destroy();
+        if (!up.waitFor(60, TimeUnit.SECONDS)) {
+            throw new AssertionError("up did not stop within 60 s of SIGTERM");
+        }
+        return up.exitValue();
+    }
+
+    /** Runs one client command ({@code status --json}, {@code schema start FILE}, ...) on this state directory. */
+    Result cli(String... arguments) {
+        List<String> withState = new ArrayList<>(List.of(arguments));
+        withState.addAll(List.of("--state-dir", state.toString()));
+        try {
+            Path out = Files.createTempFile(directory, "cli", ".out");
+            Path err = Files.createTempFile(directory, "cli", ".err");
+            Process process = new ProcessBuilder(command(withState.toArray(String[]::new)))
+                    .directory(directory.toFile())
+                    .redirectOutput(out.toFile())
+                    .redirectError(err.toFile())
+                    .start();
+            if (!process.waitFor(120, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new AssertionError("slipway " + String.join(" ", arguments) + " did not finish within 120 s");
+            }
+            Result result = new Result(process.exitValue(), read(out), read(err));
+            Files.delete(out);
+            Files.delete(err);
+            System.out.println("$ slipway " + String.join(" ", arguments) + "  -> " + result.exitCode()
+                    + "\n" + result.out() + result.err());
+            return result;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** {@code slipway status --json}, parsed; fails the test when the command fails. */
+    JsonNode status() {
+        Result result = cli("status", "--json");
+        if (result.exitCode() != 0) {
+            throw new AssertionError("status failed: " + result.err());
+        }
+        return parse(result.out());
+    }
+
+    /** The status straight from the API (no JVM start): for polling. */
+    JsonNode apiStatus() {
+        ApiClient.ApiResponse response = ApiClient.fromStateDirectory(state).get("/api/v1/status");
+        if (!response.ok()) {
+            throw new AssertionError("status: " + response.error());
+        }
+        return response.body();
+    }
+
+    /** Every live process this test started, found by the working directory in its command line. */
+    List<ProcessHandle> ourProcesses() {
+        String marker = directory.toString();
+        return ProcessHandle.allProcesses()
+                .filter(process -> process.pid() != ProcessHandle.current().pid())
+                .filter(process -> commandLine(process).contains(marker))
+                .filter(ProcessHandle::isAlive)
+                .collect(Collectors.toList());
+    }
+
+    /**
+     * The whole command line from {@code /proc}: {@link ProcessHandle.Info#commandLine()} cuts long ones short, and
+     * the router's and up's marker comes after a classpath of several kilobytes.
+     */
+    private static String commandLine(ProcessHandle process) {
+        try {
+            return Files.readString(Path.of("/proc", Long.toString(process.pid()), "cmdline"), StandardCharsets.UTF_8)
+                    .replace('\0', ' ');
+        } catch (IOException | RuntimeException gone) {
+            return process.info().commandLine().orElse("");
+        }
+    }
+
+    /** The live orders replicas of this test, by the revision in their marker. */
+    List<String> runningReplicaRevisions() {
+        String prefix = "-Dslipway.e2e=" + directory + "/";
+        List<String> revisions = new ArrayList<>();
+        for (ProcessHandle process : ourProcesses()) {
+            for (String argument : commandLine(process).split(" ")) {
+                if (argument.startsWith(prefix)) {
+                    revisions.add(argument.substring(prefix.length()));
+                }
+            }
+        }
+        return revisions;
+    }
+
+    /** The process ids of the live replicas of {@code revision}. */
+    List<Long> replicaPids(String revision) {
+        String marker = "-Dslipway.e2e=" + directory + "/" + revision + " ";
+        return ourProcesses().stream().filter(process -> (commandLine(process) + " ").contains(marker))
+                .map(ProcessHandle::pid).sorted().toList();
+    }
+
+    /** Ends everything this test started: each up with SIGTERM, then SIGKILL for whatever is left. */
+    @Override
+    public void close() {
+        for (Process up : upProcesses) {
+            if (up.isAlive()) {
+                up.destroy();
+                try {
+                    up.waitFor(40, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+        for (int attempt = 0; attempt < 3; attempt++) {
+            List<ProcessHandle> left = ourProcesses();
+            if (left.isEmpty()) {
+                return;
+            }
+            left.forEach(attempt == 0 ? ProcessHandle::destroy : ProcessHandle::destroyForcibly);
+            left.forEach(process -> process.onExit().orTimeout(10, TimeUnit.SECONDS).exceptionally(e -> null).join());
+        }
+    }
+
+    private List<String> command(String... arguments) {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-Dslipway.logs=" + state.resolve("logs"),
+                "-cp", System.getProperty("java.class.path"), SlipwayCommand.class.getName()));
+        command.addAll(List.of(arguments));
+        return command;
+    }
+
+    static JsonNode parse(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (IOException e) {
+            throw new AssertionError("not JSON: " + json, e);
+        }
+    }
+
+    static String read(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static void await(Duration timeout, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not reached within " + timeout.toSeconds() + " s");
+            }
+            sleep(200);
+        }
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A client command's exit code and what it printed. */
+    record Result(int exitCode, String out, String err) {
+    }
+}
