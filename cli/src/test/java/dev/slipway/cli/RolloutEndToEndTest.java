@@ -1,312 +1,40 @@
 package dev.slipway.cli;
 
-import dev.slipway.analysis.judge.ThresholdJudge;
-import dev.slipway.analysis.provider.RouterMetricProvider;
-import dev.slipway.cli.demo.LoadGenerator;
-import dev.slipway.controller.DatabaseTarget;
-import dev.slipway.controller.RolloutController;
-import dev.slipway.controller.SchemaCoordinator;
-import dev.slipway.controller.store.JdbcStore;
-import dev.slipway.controller.store.RolloutPhase;
-import dev.slipway.controller.store.RolloutRecord;
-import dev.slipway.model.ReleaseSpec;
-import dev.slipway.model.SpecParser;
-import dev.slipway.router.BuiltInRouter;
-import dev.slipway.router.RouterConfig;
+import dev.slipway.runtime.Runtime;
 import dev.slipway.runtime.local.LocalRuntime;
-import dev.slipway.schema.MigrationFile;
-import dev.slipway.schema.SchemaEngine;
-import dev.slipway.schema.SchemaOptions;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
-import org.junit.jupiter.api.io.TempDir;
 
-import javax.sql.DataSource;
-import java.net.InetSocketAddress;
-import java.net.URI;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
 
-import static org.assertj.core.api.Assertions.assertThat;
+/** {@link RolloutScenarios} on the local runtime: every replica of the orders service is a child process. */
+class RolloutEndToEndTest extends RolloutScenarios {
 
-/**
- * Rollouts of the orders service through the router under a steady client load of 200 requests/s (reads and
- * writes), counting every failed request as the client saw it. Real processes, real PostgreSQL.
- */
-class RolloutEndToEndTest {
-    private static final int RATE = 200;
-    @TempDir
-    static Path shared;
-    private static Database database;
-    private static DataSource dataSource;
-    private static SchemaEngine engine;
-    private static JdbcStore store;
-    private static Path home;
-
-    @TempDir
-    Path stateDirectory;
-    private String service;
-    private BuiltInRouter router;
-    private LocalRuntime runtime;
-    private RolloutController controller;
-    private LoadGenerator load;
-    private final List<AutoCloseable> closeFirst = new ArrayList<>();
-
-    @BeforeAll
-    static void startDatabase() throws Exception {
-        home = Path.of(System.getProperty("slipway.home", "..")).toAbsolutePath().normalize();
-        database = Database.open("embedded", shared);
-        database.recreateDatabase("rollouts");
-        dataSource = database.dataSource("rollouts");
-        engine = new SchemaEngine(dataSource, "public", SchemaOptions.defaults());
-        engine.init();
-        store = new JdbcStore(dataSource);
-        store.init();
-        Path migrations = home.resolve("examples/orders/migrations");
-        engine.start(MigrationFile.parse(migrations.resolve("001_initial.yaml")), progress -> { });
-        engine.complete();
-        try (var connection = dataSource.getConnection(); var statement = connection.createStatement()) {
-            statement.execute("INSERT INTO public.customers (full_name) SELECT 'Seed ' || g FROM generate_series(1, 2000) g");
-        }
-        // State {1, 2}: binaries for schema 1 and for schema 2 (the faulty build) can both run.
-        engine.start(MigrationFile.parse(migrations.resolve("002_split_name.yaml")), progress -> { });
+    @Override
+    Runtime newRuntime(Path stateDirectory) {
+        return new LocalRuntime(stateDirectory);
     }
 
-    @AfterAll
-    static void stopDatabase() {
-        database.close();
+    @Override
+    void crash(Runtime runtime) {
+        ((LocalRuntime) runtime).detach();
     }
 
-    @BeforeEach
-    void startStack(TestInfo test) {
-        service = "orders-" + test.getTestMethod().orElseThrow().getName().toLowerCase().replaceAll("[^a-z0-9]", "")
-                .substring(0, 12);
-        router = BuiltInRouter.start(RouterConfig.onLoopback());
-        runtime = new LocalRuntime(stateDirectory);
-        controller = newController(runtime);
+    @Override
+    String command(String jar) {
+        return "[java, -Xmx64m, -XX:TieredStopAtLevel=1, -XX:+UseSerialGC, -jar, \""
+                + home.resolve("examples/orders/target/" + jar) + "\"]";
     }
 
-    private RolloutController newController(LocalRuntime replicas) {
-        InetSocketAddress admin = router.adminAddress();
-        SchemaCoordinator schema = new SchemaCoordinator(service, engine, store, Clock.systemUTC());
-        return new RolloutController(service, replicas, router, new RouterMetricProvider(
-                URI.create("http://127.0.0.1:" + admin.getPort() + "/metrics")), new ThresholdJudge(), store, schema,
-                new DatabaseTarget(database.jdbcUrl("rollouts"), database.user(), database.password()),
-                Clock.systemUTC(), entry -> System.out.println(entry.event() + "  " + entry.weights()));
-    }
-
-    @AfterEach
-    void stopStack() throws Exception {
-        if (load != null) {
-            load.close();
-        }
-        // a restarted controller and its runtime go first: they drain through the router
-        for (AutoCloseable closeable : closeFirst) {
-            closeable.close();
-        }
-        controller.close();
-        runtime.close();
-        router.close();
-    }
-
-    /** A release of the orders service as a spec file would give it. */
-    private ReleaseSpec release(String version, String jar, String schema, int replicas, String strategy) {
-        return release(version, jar, schema, replicas, strategy, "/ready", "20s");
-    }
-
-    private ReleaseSpec release(String version, String jar, String schema, int replicas, String strategy,
-                                String readinessPath, String startPeriod) {
-        String yaml = """
-                version: "%s"
-                run: {command: [java, -Xmx64m, -XX:TieredStopAtLevel=1, -XX:+UseSerialGC, -jar, "%s"]}
-                schema: %s
-                replicas: %d
-                health:
-                  readiness: {path: %s, period: 200ms, timeout: 1s, failureThreshold: 2, startPeriod: %s}
-                strategy:
-                %s
-                """.formatted(version, home.resolve("examples/orders/target/" + jar), schema, replicas, readinessPath,
-                startPeriod, strategy.indent(2).stripTrailing());
-        return SpecParser.parseRelease("test release " + version, yaml);
-    }
-
-    private ReleaseSpec v1(String version, int replicas, String strategy) {
-        return release(version, "orders-1.0.0.jar", "[1, 1]", replicas, strategy);
-    }
-
-    private void deployAndLoad(ReleaseSpec first) {
-        controller.deploy(first, "test");
-        InetSocketAddress address = router.address();
-        load = new LoadGenerator(URI.create("http://127.0.0.1:" + address.getPort() + "/"), RATE, 2000);
-        load.start();
-        sleep(1500);
-    }
-
-    private void assertNoFailedRequests() {
-        sleep(1000);
-        load.stop();
-        assertThat(load.failures()).as("requests the client saw fail").isEmpty();
-        assertThat(load.sent()).as("the load really ran").isGreaterThan(RATE * 3L);
-        assertThat(load.succeeded()).isEqualTo(load.sent());
-    }
-
-    @Test
-    void aCanaryTenFiftyHundredIsPromotedWithoutOneFailedRequest() {
-        deployAndLoad(v1("1.0.0", 2, "canary: {steps: [{setWeight: 100}]}"));
-        RolloutRecord ended = controller.rollout(v1("1.1.0", 2, """
-                canary:
-                  steps:
-                    - setWeight: 10
-                    - pause: 2s
-                    - analysis: {errorRate: {max: 0.01}, minRequests: 40, window: 20s}
-                    - setWeight: 50
-                    - pause: 2s
-                    - setWeight: 100
-                    - pause: 1s"""), "test");
-
-        assertThat(ended.phase()).isEqualTo(RolloutPhase.PROMOTED);
-        assertThat(controller.stableVersion()).contains("1.1.0");
-        assertThat(load.answersByRevision()).containsKeys("1.0.0", "1.1.0");
-        assertNoFailedRequests();
-        assertThat(runtime.list(service)).extracting(r -> r.revision()).containsOnly("1.1.0");
-    }
-
-    @Test
-    void aCanaryAbortedMidwayReturnsAllTrafficToStable() {
-        deployAndLoad(v1("1.0.0", 2, "canary: {steps: [{setWeight: 100}]}"));
-        CompletableFuture<RolloutRecord> rollout = CompletableFuture.supplyAsync(() ->
-                controller.rollout(v1("1.1.0", 1, "canary: {steps: [{setWeight: 30}, {pause: {}}]}"), "test"));
-        await(() -> controller.status().canaryWeight() == 30, Duration.ofSeconds(30));
-        sleep(1500);
-        controller.abort("test", "changed my mind");
-
-        RolloutRecord ended = rollout.orTimeout(60, TimeUnit.SECONDS).join();
-        assertThat(ended.phase()).isEqualTo(RolloutPhase.ABORTED);
-        assertThat(ended.message()).isEqualTo("aborted by test: changed my mind");
-        assertThat(controller.stableVersion()).contains("1.0.0");
-        assertNoFailedRequests();
-    }
-
-    @Test
-    void aFaultyReleaseIsAbortedByAnalysisAndOnlyItsShareFailed() {
-        deployAndLoad(v1("1.0.0", 2, "canary: {steps: [{setWeight: 100}]}"));
-        RolloutRecord ended = controller.rollout(release("3.0.0", "orders-3.0.0.jar", "[2, 2]", 1, """
-                canary:
-                  steps:
-                    - setWeight: 20
-                    - analysis: {errorRate: {max: 0.05}, minRequests: 100, window: 20s}
-                    - setWeight: 100"""), "test");
-
-        assertThat(ended.phase()).isEqualTo(RolloutPhase.ABORTED);
-        assertThat(ended.message()).startsWith("analysis failed: error rate");
-        sleep(1000);
-        load.stop();
-        assertThat(load.failures()).isNotEmpty()
-                .allSatisfy(failure -> assertThat(failure.revision()).as(failure.cause()).isEqualTo("3.0.0"));
-        long faultyAnswers = load.answersByRevision().getOrDefault("3.0.0", 0L);
-        assertThat(load.failures().size()).isLessThanOrEqualTo((int) faultyAnswers);
-        assertThat(faultyAnswers).as("only the canary's share reached it").isLessThan(load.sent() / 3);
-    }
-
-    @Test
-    void aReleaseThatNeverBecomesReadyFailsWhileStableKeepsServing() {
-        deployAndLoad(v1("1.0.0", 2, "canary: {steps: [{setWeight: 100}]}"));
-        RolloutRecord ended = controller.rollout(release("1.1.0", "orders-1.0.0.jar", "[1, 1]", 1,
-                "canary: {steps: [{setWeight: 50}]}", "/never-ready", "3s"), "test");
-
-        assertThat(ended.phase()).isEqualTo(RolloutPhase.ABORTED);
-        assertThat(ended.message()).contains("never became ready");
-        assertThat(controller.stableVersion()).contains("1.0.0");
-        assertNoFailedRequests();
-    }
-
-    @Test
-    void aRollingUpdateOfThreeReplicasLosesNothing() {
-        deployAndLoad(v1("1.0.0", 3, "rolling: {maxSurge: 1, maxUnavailable: 0}"));
-        RolloutRecord ended = controller.rollout(v1("1.1.0", 3, "rolling: {maxSurge: 1, maxUnavailable: 0}"), "test");
-
-        assertThat(ended.phase()).isEqualTo(RolloutPhase.PROMOTED);
-        assertThat(controller.status().stable().orElseThrow().readyReplicas()).isEqualTo(3);
-        assertNoFailedRequests();
-    }
-
-    @Test
-    void blueGreenSwitchesAtOnceAndUndoIsInstant() {
-        deployAndLoad(v1("1.0.0", 2, "canary: {steps: [{setWeight: 100}]}"));
-        RolloutRecord ended = controller.rollout(v1("1.1.0", 2,
-                "blueGreen: {autoPromoteAfter: 2s, scaleDownDelay: 60s}"), "test");
-        assertThat(ended.phase()).isEqualTo(RolloutPhase.PROMOTED);
-        assertThat(controller.runningVersions()).containsExactly("1.1.0", "1.0.0");
-        sleep(1500);
-
-        long before = System.nanoTime();
-        controller.undo(null, "test");
-        long undoMillis = (System.nanoTime() - before) / 1_000_000;
-
-        assertThat(controller.stableVersion()).contains("1.0.0");
-        System.out.println("blue-green undo took " + undoMillis + " ms (draining the undone release included)");
-        assertNoFailedRequests();
-    }
-
-    @Test
-    void aControllerThatDiesMidCanaryIsResumedByANewOneAndTheRolloutCompletes() {
-        deployAndLoad(v1("1.0.0", 2, "canary: {steps: [{setWeight: 100}]}"));
-        // apply runs the rollout on the controller's own worker thread, which the "crash" below ends
-        controller.apply(v1("1.1.0", 2, """
-                canary:
-                  steps:
-                    - setWeight: 25
-                    - pause: 3s
-                    - setWeight: 60
-                    - pause: 2s"""), "test");
-        await(() -> controller.status().canaryWeight() == 25, Duration.ofSeconds(30));
-        sleep(1000);
-        // The crash: threads gone, replicas and the router (its own process in production) keep running.
-        controller.detach();
-        runtime.detach();
-        sleep(1500);
-
-        LocalRuntime adoptedRuntime = new LocalRuntime(stateDirectory);
-        closeFirst.add(adoptedRuntime);
-        RolloutController restarted = newController(adoptedRuntime);
-        closeFirst.add(0, restarted::close);
-        assertThat(restarted.resume("test")).isTrue();
-        await(() -> restarted.stableVersion().filter("1.1.0"::equals).isPresent()
-                && restarted.status().canary().isEmpty()
-                && adoptedRuntime.list(service).stream().allMatch(r -> r.revision().equals("1.1.0")),
-                Duration.ofSeconds(60));
-
-        assertThat(store.latestRollout(service).orElseThrow().phase()).isEqualTo(RolloutPhase.PROMOTED);
-        assertThat(adoptedRuntime.list(service)).extracting(r -> r.revision()).containsOnly("1.1.0");
-        assertNoFailedRequests();
-    }
-
-    private static void await(BooleanSupplier condition, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within " + timeout.toSeconds() + " s");
-            }
-            sleep(100);
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+    /** The local runtime describes every process it runs in {@code run/<replica>.properties}, until it ends it. */
+    @Override
+    int runningOnTheMachine(Path stateDirectory) {
+        try (Stream<Path> described = Files.list(stateDirectory.resolve("run"))) {
+            return (int) described.filter(file -> file.toString().endsWith(".properties")).count();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.slipway.image;
 
+import dev.slipway.testkit.TestServices;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -28,8 +29,7 @@ final class TestRegistry implements AutoCloseable {
 
     /** Starts one, or skips (fails under SLIPWAY_CI_STRICT=1) when docker-registry is not installed. */
     static TestRegistry start(Path directory) throws Exception {
-        TestServices.require(TestServices.onPath("docker-registry"),
-                "docker-registry is not installed (apt-get install docker-registry, or run .ci/image-services.sh)");
+        TestServices.requireRegistry();
         int port = TestServices.freePort();
         Path storage = Files.createDirectories(directory.resolve("registry-storage"));
         Path config = directory.resolve("registry.yml");

@@ -2,6 +2,7 @@ package dev.slipway.image;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.slipway.testkit.TestServices;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,12 +25,11 @@ class VariantsDockerTest {
 
     @Test
     void variantsDifferInOneLayerAndBothRunWithTheirOwnLibrary() throws Exception {
-        TestServices.require(TestServices.dockerAnswers(),
-                "no Docker engine answers (run .ci/image-services.sh: dockerd --iptables=false --bridge=none)");
+        TestServices.requireDockerEngine();
         try (TestRegistry registry = TestRegistry.start(work)) {
             RegistryAccess access = RegistryAccess.insecureLoopback();
             String jre = registry.reference("jre:17");
-            TestJre.push(ImageTarget.registry(jre), access);
+            TestBaseImages.jre(ImageTarget.registry(jre), access);
 
             Path sources = work.resolve("src");
             Path library = TestApplications.libraryJar(sources, "1.0", "original");

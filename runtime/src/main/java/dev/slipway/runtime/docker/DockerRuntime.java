@@ -1,13 +1,16 @@
 package dev.slipway.runtime.docker;
 
-import dev.slipway.runtime.probe.HttpProbe;
 import dev.slipway.runtime.probe.PortAllocator;
-import dev.slipway.model.HealthSpec;
 import dev.slipway.model.ProbeSpec;
 import dev.slipway.runtime.Replica;
 import dev.slipway.runtime.ReplicaRequest;
 import dev.slipway.runtime.ReplicaState;
 import dev.slipway.runtime.Runtime;
+import dev.slipway.runtime.replica.DaemonThreads;
+import dev.slipway.runtime.replica.NewReplica;
+import dev.slipway.runtime.replica.ReplicaLifecycle;
+import dev.slipway.runtime.replica.ReplicaProbes;
+import dev.slipway.runtime.replica.ReplicaTable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,26 +22,15 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs every replica as a container of the local Docker engine, through the Engine API (docker-java over the unix
@@ -80,7 +72,6 @@ public final class DockerRuntime implements Runtime {
     public static final URI DEFAULT_ENGINE = URI.create("unix:///var/run/docker.sock");
 
     private static final String HOST = "127.0.0.1";
-    private static final int PROBE_THREADS = 2;
     /** How long a container being restarted for failing liveness gets to exit on SIGTERM. */
     private static final Duration RESTART_GRACE = Duration.ofSeconds(5);
     private static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
@@ -92,10 +83,9 @@ public final class DockerRuntime implements Runtime {
     private final DockerEngine engine;
     private final String stateDirectory;
     private final Path logDirectory;
-    private final Map<String, DockerReplica> replicas = new ConcurrentHashMap<>();
+    private final ReplicaTable<DockerReplica> replicas = new ReplicaTable<>();
     private final PortAllocator ports = new PortAllocator();
-    private final HttpProbe probe = new HttpProbe(daemonThreads("slipway-docker-http"));
-    private final ScheduledExecutorService scheduler;
+    private final ReplicaProbes<DockerReplica> probes = new ReplicaProbes<>("slipway-docker", this::restart);
     /** Runs the blocking parts: stopping a container for a restart, stopping replicas in parallel on close. */
     private final ExecutorService terminations;
     private volatile boolean closed;
@@ -122,14 +112,10 @@ public final class DockerRuntime implements Runtime {
         try {
             this.engine = DockerEngine.connect(engineHost);
         } catch (DockerEngineException e) {
-            probe.close();
+            probes.close();
             throw new IllegalStateException(e.getMessage(), e);
         }
-        ScheduledThreadPoolExecutor probeScheduler = new ScheduledThreadPoolExecutor(PROBE_THREADS,
-                daemonThreads("slipway-docker-probe"));
-        probeScheduler.setRemoveOnCancelPolicy(true);
-        this.scheduler = probeScheduler;
-        this.terminations = Executors.newCachedThreadPool(daemonThreads("slipway-docker-stop"));
+        this.terminations = Executors.newCachedThreadPool(DaemonThreads.named("slipway-docker-stop"));
         log.info("docker runtime on {} (API {}), state directory {}", engineHost, engine.apiVersion(), this.stateDirectory);
         adoptOrRemoveContainers();
     }
@@ -140,99 +126,70 @@ public final class DockerRuntime implements Runtime {
             throw new IllegalStateException("the docker runtime is closed");
         }
         ImageCommand imageCommand = ImageCommand.of(request.service(), request.revision(), request.run());
-        int port = ports.allocate();
-        String id = request.service() + "-" + request.revision() + "-" + request.ordinal() + "-" + shortRandom();
-        Replica replica = new Replica(id, request.service(), request.revision(), HOST, port);
-
-        Map<String, String> environment = new HashMap<>(request.run().env());
-        environment.putAll(request.environment());
-        environment.put("PORT", Integer.toString(port));
-        environment.put("HOST", HOST);
-        HealthSpec health = request.health() == null ? HealthSpec.defaults() : request.health();
-        ContainerLabels labels = new ContainerLabels(replica, request.ordinal(), health, stateDirectory);
+        NewReplica placed = NewReplica.of(request, HOST, ports.allocate());
+        Replica replica = placed.replica();
+        String id = replica.id();
+        ContainerLabels labels = new ContainerLabels(replica, request.ordinal(), placed.health(), stateDirectory);
         DockerEngine.ContainerDefinition definition = new DockerEngine.ContainerDefinition(containerName(id),
-                imageCommand.image(), imageCommand.arguments(), environment, labels.toLabels());
+                imageCommand.image(), imageCommand.arguments(), placed.environment(), labels.toLabels());
 
         DockerReplica dockerReplica = new DockerReplica(labels, new ReplicaLog(logFileOf(labels)));
-        replicas.put(id, dockerReplica);
+        replicas.add(dockerReplica);
         dockerReplica.log().note("starting " + id + " on " + replica.address() + ": image " + imageCommand.image()
                 + (imageCommand.arguments().isEmpty() ? "" : ", command " + String.join(" ", imageCommand.arguments())));
         launch(dockerReplica, 0, Instant.EPOCH, () -> createAndStart(definition));
-        startProbing(dockerReplica);
+        probes.start(dockerReplica);
         return replica;
     }
 
     @Override
     public ReplicaState awaitReady(Replica replica, Duration deadline) {
-        DockerReplica dockerReplica = replicas.get(replica.id());
-        return dockerReplica == null ? ReplicaState.FAILED : dockerReplica.awaitReady(deadline);
+        return replicas.awaitReady(replica, deadline);
     }
 
     /** The last probed state; a replica this runtime never started nor adopted is reported FAILED (it is not running). */
     @Override
     public ReplicaState state(Replica replica) {
-        DockerReplica dockerReplica = replicas.get(replica.id());
-        return dockerReplica == null ? ReplicaState.FAILED : dockerReplica.state();
+        return replicas.state(replica);
     }
 
     /** {@code docker stop} with {@code grace} as the timeout, then removal. Idempotent: a second call waits for the first. */
     @Override
     public void stop(Replica replica, Duration grace) {
-        DockerReplica dockerReplica = replicas.get(replica.id());
-        if (dockerReplica == null) {
-            return;
-        }
-        if (!dockerReplica.markStopped()) {
-            waitForOtherStop(dockerReplica, grace);
-            return;
-        }
-        try {
+        replicas.find(replica).ifPresent(dockerReplica -> dockerReplica.lifecycle().stop(grace, () -> {
             dockerReplica.containerId().ifPresent(containerId -> stopAndRemove(dockerReplica, containerId, grace));
             dockerReplica.closeWatchers();
             dockerReplica.log().close();
             ports.release(replica.port());
-        } finally {
-            dockerReplica.stopped().complete(null);
-        }
+        }));
     }
 
     /** Replicas of a service that have not been stopped, FAILED ones included (they still need a stop). */
     @Override
     public List<Replica> list(String service) {
-        return replicas.values().stream()
-                .filter(dockerReplica -> dockerReplica.replica().service().equals(service))
-                .filter(dockerReplica -> dockerReplica.state() != ReplicaState.STOPPED)
-                .sorted(Comparator.comparing((DockerReplica dockerReplica) -> dockerReplica.replica().revision())
-                        .thenComparing(DockerReplica::ordinal))
-                .map(DockerReplica::replica)
-                .toList();
+        return replicas.list(service);
     }
 
     /** How many times liveness failures restarted the replica's container (counted from start or adoption). */
     public int restarts(Replica replica) {
-        DockerReplica dockerReplica = replicas.get(replica.id());
-        return dockerReplica == null ? 0 : dockerReplica.restarts();
+        return replicas.restarts(replica);
     }
 
     /** Why a FAILED replica failed, in words for the user (e.g. "exited with code 3"). */
     public Optional<String> failureReason(Replica replica) {
-        DockerReplica dockerReplica = replicas.get(replica.id());
-        return dockerReplica == null ? Optional.of("not known to this runtime") : dockerReplica.failureReason();
+        return replicas.failureReason(replica);
     }
 
     /** The file receiving the container's stdout and stderr. */
     public Path logFile(Replica replica) {
-        DockerReplica dockerReplica = replicas.get(replica.id());
-        if (dockerReplica == null) {
-            throw new IllegalArgumentException("unknown replica " + replica.id());
-        }
+        DockerReplica dockerReplica = replicas.find(replica)
+                .orElseThrow(() -> new IllegalArgumentException("unknown replica " + replica.id()));
         return dockerReplica.log().file();
     }
 
     /** The engine's id of the replica's container, once it was created. */
     public Optional<String> containerId(Replica replica) {
-        DockerReplica dockerReplica = replicas.get(replica.id());
-        return dockerReplica == null ? Optional.empty() : dockerReplica.containerId();
+        return replicas.find(replica).flatMap(DockerReplica::containerId);
     }
 
     /** The Engine API version this runtime negotiated, e.g. "1.41". */
@@ -247,14 +204,9 @@ public final class DockerRuntime implements Runtime {
             return;
         }
         closed = true;
-        List<CompletableFuture<Void>> stops = new ArrayList<>();
-        for (DockerReplica dockerReplica : replicas.values()) {
-            stops.add(CompletableFuture.runAsync(() -> stop(dockerReplica.replica(), CLOSE_GRACE), terminations));
-        }
-        CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new)).join();
-        scheduler.shutdownNow();
+        replicas.stopAll(replica -> stop(replica, CLOSE_GRACE), terminations);
+        probes.close();
         terminations.shutdownNow();
-        probe.close();
         engine.close();
     }
 
@@ -264,10 +216,9 @@ public final class DockerRuntime implements Runtime {
      */
     public void detach() {
         closed = true;
-        scheduler.shutdownNow();
+        probes.close();
         terminations.shutdownNow();
-        probe.close();
-        for (DockerReplica dockerReplica : replicas.values()) {
+        for (DockerReplica dockerReplica : replicas.all()) {
             dockerReplica.closeWatchers();
             dockerReplica.log().close();
         }
@@ -278,11 +229,13 @@ public final class DockerRuntime implements Runtime {
     // ---------------------------------------------------------------------------------------------------------------
 
     /** @param logsSince where the log stream of this run begins (the engine keeps the output of earlier runs) */
-    private void launch(DockerReplica dockerReplica, long generation, Instant logsSince, DockerReplica.Launcher launcher) {
-        Optional<String> started = dockerReplica.launch(generation, launcher, Clock.systemUTC());
+    private void launch(DockerReplica dockerReplica, long generation, Instant logsSince,
+                        ReplicaLifecycle.Launcher<String> launcher) {
+        // The engine's message names the container and the image.
+        Optional<String> started = dockerReplica.lifecycle().launch(generation, "", launcher, Clock.systemUTC());
         if (started.isEmpty()) {
-            if (dockerReplica.state() == ReplicaState.FAILED) {
-                String reason = dockerReplica.failureReason().orElse("");
+            if (dockerReplica.lifecycle().state() == ReplicaState.FAILED) {
+                String reason = dockerReplica.lifecycle().failureReason().orElse("");
                 log.error("{}: {}", dockerReplica.replica().id(), reason);
                 dockerReplica.log().note(reason);
                 ports.release(dockerReplica.replica().port());
@@ -365,64 +318,11 @@ public final class DockerRuntime implements Runtime {
 
     private void exited(DockerReplica dockerReplica, long generation, long exitCode) {
         String how = "exited with code " + exitCode;
-        if (!closed && dockerReplica.containerExited(generation, how)) {
+        if (!closed && dockerReplica.lifecycle().exited(generation, how)) {
             log.warn("{} {}", dockerReplica.replica().id(), how);
             // Let the stream deliver the last output first, so the note comes after it as it did in time.
             dockerReplica.logStream().ifPresent(stream -> waitFor(stream.ended(), LOG_DRAIN));
             dockerReplica.log().note(how);
-        }
-    }
-
-    private void startProbing(DockerReplica dockerReplica) {
-        ProbeSpec readiness = dockerReplica.health().readiness();
-        ProbeSpec liveness = dockerReplica.health().liveness();
-        if (readiness != null) {
-            later(() -> probeReadiness(dockerReplica), period(readiness, ProbeSpec.readinessDefault()));
-        }
-        if (liveness != null) {
-            later(() -> probeLiveness(dockerReplica), period(liveness, ProbeSpec.livenessDefault()));
-        }
-    }
-
-    private void probeReadiness(DockerReplica dockerReplica) {
-        if (closed || !dockerReplica.isProbed()) {
-            return;
-        }
-        ProbeSpec readiness = dockerReplica.health().readiness();
-        long generation = dockerReplica.generation();
-        probe.passes(dockerReplica.replica().port(), readiness).thenAccept(passed -> {
-            ReplicaState before = dockerReplica.state();
-            dockerReplica.readinessProbed(generation, passed, Instant.now());
-            reportChange(dockerReplica, before);
-            later(() -> probeReadiness(dockerReplica), period(readiness, ProbeSpec.readinessDefault()));
-        });
-    }
-
-    private void probeLiveness(DockerReplica dockerReplica) {
-        if (closed || !dockerReplica.isProbed()) {
-            return;
-        }
-        ProbeSpec liveness = dockerReplica.health().liveness();
-        long generation = dockerReplica.generation();
-        probe.passes(dockerReplica.replica().port(), liveness).thenAccept(passed -> {
-            if (dockerReplica.livenessProbed(generation, passed)) {
-                restart(dockerReplica, generation, liveness);
-            }
-            later(() -> probeLiveness(dockerReplica), period(liveness, ProbeSpec.livenessDefault()));
-        });
-    }
-
-    private void reportChange(DockerReplica dockerReplica, ReplicaState before) {
-        ReplicaState after = dockerReplica.state();
-        if (after == before) {
-            return;
-        }
-        if (after == ReplicaState.FAILED) {
-            String reason = dockerReplica.failureReason().orElse("failed");
-            log.warn("{} FAILED: {}", dockerReplica.replica().id(), reason);
-            dockerReplica.log().note("FAILED: " + reason);
-        } else {
-            log.info("{} {} -> {}", dockerReplica.replica().id(), before, after);
         }
     }
 
@@ -443,13 +343,13 @@ public final class DockerRuntime implements Runtime {
                     exited(dockerReplica, failedGeneration, exitCode.get());
                     return;
                 }
-                if (dockerReplica.beginRestart(failedGeneration, Instant.now()).isEmpty()) {
+                if (dockerReplica.lifecycle().beginRestart(failedGeneration, Instant.now()).isEmpty()) {
                     return;
                 }
-                long generation = dockerReplica.generation();
+                long generation = dockerReplica.lifecycle().generation();
                 String message = "restarting " + dockerReplica.replica().id() + ": liveness failed "
                         + liveness.failureThreshold() + " times in a row on " + liveness.path()
-                        + " (restart " + dockerReplica.restarts() + ")";
+                        + " (restart " + dockerReplica.lifecycle().restarts() + ")";
                 log.warn(message);
                 dockerReplica.log().note(message);
                 try {
@@ -474,27 +374,6 @@ public final class DockerRuntime implements Runtime {
             return engine.exitCode(containerId);
         } catch (DockerEngineException e) {
             return Optional.empty();
-        }
-    }
-
-    private void later(Runnable task, Duration delay) {
-        if (closed) {
-            return;
-        }
-        try {
-            scheduler.schedule(task, Math.max(1, delay.toMillis()), TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException runtimeClosed) {
-            // Probing ends with the runtime.
-        }
-    }
-
-    private void waitForOtherStop(DockerReplica dockerReplica, Duration grace) {
-        try {
-            dockerReplica.stopped().get(grace.toMillis() + 10_000, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException e) {
-            log.warn("{}: the concurrent stop did not finish: {}", dockerReplica.replica().id(), e.toString());
         }
     }
 
@@ -529,13 +408,14 @@ public final class DockerRuntime implements Runtime {
         ReplicaLog replicaLog = new ReplicaLog(logFileOf(labels));
         Instant logsSince = lastWritten(replicaLog.file());
         DockerReplica dockerReplica = new DockerReplica(labels, replicaLog);
-        dockerReplica.adopt(container.id(), Instant.now());
+        // Restarts are counted from the adoption: the labels cannot follow a count that changes.
+        dockerReplica.lifecycle().adopt(container.id(), 0, Instant.now());
         ports.reserve(replica.port());
-        replicas.put(replica.id(), dockerReplica);
+        replicas.add(dockerReplica);
         replicaLog.note("adopted " + replica.id() + " (container " + container.name() + ") on " + replica.address());
-        followLogs(dockerReplica, dockerReplica.generation(), container.id(), logsSince);
-        watchExit(dockerReplica, dockerReplica.generation(), container.id());
-        startProbing(dockerReplica);
+        followLogs(dockerReplica, dockerReplica.lifecycle().generation(), container.id(), logsSince);
+        watchExit(dockerReplica, dockerReplica.lifecycle().generation(), container.id());
+        probes.start(dockerReplica);
         log.info("adopted {} (container {}) on {}", replica.id(), container.name(), replica.address());
     }
 
@@ -575,10 +455,6 @@ public final class DockerRuntime implements Runtime {
         }
     }
 
-    private static Duration period(ProbeSpec probe, ProbeSpec fallback) {
-        return probe.period() == null ? fallback.period() : probe.period();
-    }
-
     /** Docker names allow {@code [a-zA-Z0-9][a-zA-Z0-9_.-]*}; the replica id is unique thanks to its random suffix. */
     private static String containerName(String replicaId) {
         return "slipway-" + replicaId.replaceAll("[^a-zA-Z0-9_.-]", "-");
@@ -598,19 +474,4 @@ public final class DockerRuntime implements Runtime {
         }
     }
 
-    private static String shortRandom() {
-        byte[] bytes = new byte[3];
-        ThreadLocalRandom.current().nextBytes(bytes);
-        return HexFormat.of().formatHex(bytes);
-    }
-
-    private static ThreadFactory daemonThreads(String prefix) {
-        AtomicInteger counter = new AtomicInteger();
-        return runnable -> {
-            Thread thread = new Thread(runnable, prefix + "-" + counter.incrementAndGet());
-            // A forgotten close() must not keep the controller's JVM alive.
-            thread.setDaemon(true);
-            return thread;
-        };
-    }
 }

@@ -1,46 +1,33 @@
 package dev.slipway.runtime.local;
 
-import dev.slipway.runtime.probe.HttpProbe;
 import dev.slipway.runtime.probe.PortAllocator;
-import dev.slipway.model.HealthSpec;
 import dev.slipway.model.ProbeSpec;
 import dev.slipway.runtime.Replica;
 import dev.slipway.runtime.ReplicaRequest;
 import dev.slipway.runtime.ReplicaState;
 import dev.slipway.runtime.Runtime;
+import dev.slipway.runtime.replica.DaemonThreads;
+import dev.slipway.runtime.replica.NewReplica;
+import dev.slipway.runtime.replica.ReplicaProbes;
+import dev.slipway.runtime.replica.ReplicaTable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The embedded default runtime: every replica is a child process listening on 127.0.0.1 at a port this runtime
@@ -58,7 +45,6 @@ public final class LocalRuntime implements Runtime {
     private static final Logger log = LoggerFactory.getLogger(LocalRuntime.class);
 
     private static final String HOST = "127.0.0.1";
-    private static final int PROBE_THREADS = 2;
     /** How long a process being restarted for failing liveness gets to exit on SIGTERM. */
     private static final Duration RESTART_GRACE = Duration.ofSeconds(5);
     private static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
@@ -66,10 +52,9 @@ public final class LocalRuntime implements Runtime {
     private final Path workingDirectory;
     private final Path logDirectory;
     private final Path runDirectory;
-    private final Map<String, LocalReplica> replicas = new ConcurrentHashMap<>();
+    private final ReplicaTable<LocalReplica> replicas = new ReplicaTable<>();
     private final PortAllocator ports = new PortAllocator();
-    private final HttpProbe probe = new HttpProbe(daemonThreads("slipway-local-http"));
-    private final ScheduledExecutorService scheduler;
+    private final ReplicaProbes<LocalReplica> probes = new ReplicaProbes<>("slipway-local", this::restart);
     /** Runs the blocking parts: ending a process for a restart, stopping replicas in parallel on close. */
     private final ExecutorService terminations;
     private volatile boolean closed;
@@ -94,11 +79,7 @@ public final class LocalRuntime implements Runtime {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the state directory " + stateDirectory + ": " + e.getMessage(), e);
         }
-        ScheduledThreadPoolExecutor probeScheduler = new ScheduledThreadPoolExecutor(PROBE_THREADS,
-                daemonThreads("slipway-local-probe"));
-        probeScheduler.setRemoveOnCancelPolicy(true);
-        this.scheduler = probeScheduler;
-        this.terminations = Executors.newCachedThreadPool(daemonThreads("slipway-local-stop"));
+        this.terminations = Executors.newCachedThreadPool(DaemonThreads.named("slipway-local-stop"));
         adoptRunningReplicas();
     }
 
@@ -111,109 +92,81 @@ public final class LocalRuntime implements Runtime {
             throw new IllegalArgumentException(request.service() + " " + request.revision()
                     + ": run.command is empty; nothing to start");
         }
-        int port = ports.allocate();
-        String id = request.service() + "-" + request.revision() + "-" + request.ordinal() + "-" + shortRandom();
-        Replica replica = new Replica(id, request.service(), request.revision(), HOST, port);
-
-        Map<String, String> environment = new HashMap<>(request.run().env());
-        environment.putAll(request.environment());
-        environment.put("PORT", Integer.toString(port));
-        environment.put("HOST", HOST);
-        HealthSpec health = request.health() == null ? HealthSpec.defaults() : request.health();
-        LaunchPlan plan = new LaunchPlan(request.run().command(), environment, workingDirectory, health);
+        NewReplica placed = NewReplica.of(request, HOST, ports.allocate());
+        Replica replica = placed.replica();
+        LaunchPlan plan = new LaunchPlan(request.run().command(), placed.environment(), workingDirectory,
+                placed.health());
         Path logFile = logDirectory.resolve(request.service() + "-" + request.revision() + "-" + request.ordinal() + ".log");
 
         LocalReplica localReplica = new LocalReplica(replica, request.ordinal(), plan, logFile);
-        replicas.put(id, localReplica);
+        replicas.add(localReplica);
         launch(localReplica, 0);
-        startProbing(localReplica);
+        probes.start(localReplica);
         return replica;
     }
 
     @Override
     public ReplicaState awaitReady(Replica replica, Duration deadline) {
-        LocalReplica localReplica = replicas.get(replica.id());
-        return localReplica == null ? ReplicaState.FAILED : localReplica.awaitReady(deadline);
+        return replicas.awaitReady(replica, deadline);
     }
 
     /** The last probed state; a replica this runtime never started nor adopted is reported FAILED (it is not running). */
     @Override
     public ReplicaState state(Replica replica) {
-        LocalReplica localReplica = replicas.get(replica.id());
-        return localReplica == null ? ReplicaState.FAILED : localReplica.state();
+        return replicas.state(replica);
     }
 
     /** Idempotent: a second call waits for the first one to finish. */
     @Override
     public void stop(Replica replica, Duration grace) {
-        LocalReplica localReplica = replicas.get(replica.id());
-        if (localReplica == null) {
-            return;
-        }
-        if (!localReplica.markStopped()) {
-            waitForOtherStop(localReplica, grace);
-            return;
-        }
-        try {
-            localReplica.process().filter(ProcessHandle::isAlive).ifPresent(handle -> {
-                long started = System.nanoTime();
-                boolean graceful = ProcessTree.terminate(handle, grace);
-                long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-                if (graceful) {
-                    log.info("stopped {} (pid {}) in {} ms", replica.id(), handle.pid(), millis);
-                } else {
-                    log.warn("killed {} (pid {}): still running {} ms after SIGTERM", replica.id(), handle.pid(),
-                            grace.toMillis());
-                    appendToLog(localReplica, "killed: still running " + grace.toMillis() + " ms after SIGTERM");
-                }
-            });
+        replicas.find(replica).ifPresent(localReplica -> localReplica.lifecycle().stop(grace, () -> {
+            localReplica.lifecycle().running().map(LocalReplica.Run::process).filter(ProcessHandle::isAlive)
+                    .ifPresent(handle -> terminate(localReplica, handle, grace));
             deleteStateFile(localReplica);
             ports.release(replica.port());
-        } finally {
-            localReplica.stopped().complete(null);
+        }));
+    }
+
+    private void terminate(LocalReplica localReplica, ProcessHandle handle, Duration grace) {
+        long started = System.nanoTime();
+        boolean graceful = ProcessTree.terminate(handle, grace);
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+        if (graceful) {
+            log.info("stopped {} (pid {}) in {} ms", localReplica.replica().id(), handle.pid(), millis);
+        } else {
+            log.warn("killed {} (pid {}): still running {} ms after SIGTERM", localReplica.replica().id(), handle.pid(),
+                    grace.toMillis());
+            localReplica.note("killed: still running " + grace.toMillis() + " ms after SIGTERM");
         }
     }
 
     /** Replicas of a service that have not been stopped, FAILED ones included (they still need a stop). */
     @Override
     public List<Replica> list(String service) {
-        return replicas.values().stream()
-                .filter(localReplica -> localReplica.replica().service().equals(service))
-                .filter(localReplica -> localReplica.state() != ReplicaState.STOPPED)
-                .sorted(Comparator.comparing((LocalReplica localReplica) -> localReplica.replica().revision())
-                        .thenComparing(LocalReplica::ordinal))
-                .map(LocalReplica::replica)
-                .toList();
+        return replicas.list(service);
     }
 
     /** How many times liveness failures restarted the replica's process (carried over by adoption). */
     public int restarts(Replica replica) {
-        LocalReplica localReplica = replicas.get(replica.id());
-        return localReplica == null ? 0 : localReplica.restarts();
+        return replicas.restarts(replica);
     }
 
     /** Why a FAILED replica failed, in words for the user (e.g. "exited with code 3"). */
     public Optional<String> failureReason(Replica replica) {
-        LocalReplica localReplica = replicas.get(replica.id());
-        return localReplica == null ? Optional.of("not known to this runtime") : localReplica.failureReason();
+        return replicas.failureReason(replica);
     }
 
     /** The file receiving the replica's stdout and stderr. */
     public Path logFile(Replica replica) {
-        LocalReplica localReplica = replicas.get(replica.id());
-        if (localReplica == null) {
-            throw new IllegalArgumentException("unknown replica " + replica.id());
-        }
+        LocalReplica localReplica = replicas.find(replica)
+                .orElseThrow(() -> new IllegalArgumentException("unknown replica " + replica.id()));
         return localReplica.logFile();
     }
 
     /** The operating-system pid of the replica's current process, if one is running. */
     public OptionalLong processId(Replica replica) {
-        LocalReplica localReplica = replicas.get(replica.id());
-        if (localReplica == null) {
-            return OptionalLong.empty();
-        }
-        return localReplica.process().filter(ProcessHandle::isAlive)
+        return replicas.find(replica).flatMap(localReplica -> localReplica.lifecycle().running())
+                .map(LocalReplica.Run::process).filter(ProcessHandle::isAlive)
                 .map(handle -> OptionalLong.of(handle.pid())).orElse(OptionalLong.empty());
     }
 
@@ -224,14 +177,9 @@ public final class LocalRuntime implements Runtime {
             return;
         }
         closed = true;
-        List<CompletableFuture<Void>> stops = new ArrayList<>();
-        for (LocalReplica localReplica : replicas.values()) {
-            stops.add(CompletableFuture.runAsync(() -> stop(localReplica.replica(), CLOSE_GRACE), terminations));
-        }
-        CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new)).join();
-        scheduler.shutdownNow();
+        replicas.stopAll(replica -> stop(replica, CLOSE_GRACE), terminations);
+        probes.close();
         terminations.shutdownNow();
-        probe.close();
     }
 
     /**
@@ -240,34 +188,33 @@ public final class LocalRuntime implements Runtime {
      */
     public void detach() {
         closed = true;
-        scheduler.shutdownNow();
+        probes.close();
         terminations.shutdownNow();
-        probe.close();
         replicas.clear();
     }
 
     // ---------------------------------------------------------------------------------------------------------------
 
     private void launch(LocalReplica localReplica, long generation) {
-        Optional<Process> launched = localReplica.launch(generation,
-                () -> startProcess(localReplica), Instant.now());
+        Optional<LocalReplica.Run> launched = localReplica.lifecycle().launch(generation,
+                localReplica.plan().command().toString(),
+                () -> LocalReplica.Run.of(startProcess(localReplica), Instant.now()), Clock.systemUTC());
         if (launched.isEmpty()) {
-            if (localReplica.state() == ReplicaState.FAILED) {
-                String reason = localReplica.failureReason().orElse("");
+            if (localReplica.lifecycle().state() == ReplicaState.FAILED) {
+                String reason = localReplica.lifecycle().failureReason().orElse("");
                 log.error("{}: {}", localReplica.replica().id(), reason);
-                appendToLog(localReplica, reason);
+                localReplica.note(reason);
                 ports.release(localReplica.replica().port());
             }
             return;
         }
-        writeStateFile(localReplica);
-        watchExit(localReplica, generation,
-                launched.get().onExit().thenApply(process -> "exited with code " + process.exitValue()));
+        writeStateFile(localReplica, launched.get());
+        watchExit(localReplica, generation, launched.get());
     }
 
     private Process startProcess(LocalReplica localReplica) throws IOException {
         LaunchPlan plan = localReplica.plan();
-        appendToLog(localReplica, "starting " + localReplica.replica().id() + " on " + localReplica.replica().address()
+        localReplica.note("starting " + localReplica.replica().id() + " on " + localReplica.replica().address()
                 + ": " + String.join(" ", plan.command()));
         ProcessBuilder builder = new ProcessBuilder(plan.command())
                 .directory(plan.workingDirectory().toFile())
@@ -282,114 +229,39 @@ public final class LocalRuntime implements Runtime {
         return process;
     }
 
-    /** @param exitNotice completes with words for the user once the process has exited */
-    private void watchExit(LocalReplica localReplica, long generation, CompletableFuture<String> exitNotice) {
-        exitNotice.thenAccept(how -> {
+    private void watchExit(LocalReplica localReplica, long generation, LocalReplica.Run run) {
+        run.exit().thenAccept(how -> {
             if (closed) {
                 return;
             }
-            if (localReplica.processExited(generation, how)) {
+            if (localReplica.lifecycle().exited(generation, how)) {
                 log.warn("{} {}", localReplica.replica().id(), how);
-                appendToLog(localReplica, how);
+                localReplica.note(how);
                 deleteStateFile(localReplica);
             }
         });
     }
 
-    private void startProbing(LocalReplica localReplica) {
-        ProbeSpec readiness = localReplica.plan().health().readiness();
-        ProbeSpec liveness = localReplica.plan().health().liveness();
-        if (readiness != null) {
-            later(() -> probeReadiness(localReplica), readiness.period());
-        }
-        if (liveness != null) {
-            later(() -> probeLiveness(localReplica), liveness.period());
-        }
-    }
-
-    private void probeReadiness(LocalReplica localReplica) {
-        if (closed || !localReplica.isProbed()) {
-            return;
-        }
-        ProbeSpec readiness = localReplica.plan().health().readiness();
-        long generation = localReplica.generation();
-        probe.passes(localReplica.replica().port(), readiness).thenAccept(passed -> {
-            ReplicaState before = localReplica.state();
-            localReplica.readinessProbed(generation, passed, Instant.now());
-            reportChange(localReplica, before);
-            later(() -> probeReadiness(localReplica), readiness.period());
-        });
-    }
-
-    private void probeLiveness(LocalReplica localReplica) {
-        if (closed || !localReplica.isProbed()) {
-            return;
-        }
-        ProbeSpec liveness = localReplica.plan().health().liveness();
-        long generation = localReplica.generation();
-        probe.passes(localReplica.replica().port(), liveness).thenAccept(passed -> {
-            if (localReplica.livenessProbed(generation, passed)) {
-                restart(localReplica, liveness);
-            }
-            later(() -> probeLiveness(localReplica), liveness.period());
-        });
-    }
-
-    private void reportChange(LocalReplica localReplica, ReplicaState before) {
-        ReplicaState after = localReplica.state();
-        if (after == before) {
-            return;
-        }
-        if (after == ReplicaState.FAILED) {
-            String reason = localReplica.failureReason().orElse("failed");
-            log.warn("{} FAILED: {}", localReplica.replica().id(), reason);
-            appendToLog(localReplica, "FAILED: " + reason);
-        } else {
-            log.info("{} {} -> {}", localReplica.replica().id(), before, after);
-        }
-    }
-
-    private void restart(LocalReplica localReplica, ProbeSpec liveness) {
-        Optional<ProcessHandle> previous = localReplica.beginRestart(Instant.now());
+    private void restart(LocalReplica localReplica, long failedGeneration, ProbeSpec liveness) {
+        Optional<LocalReplica.Run> previous = localReplica.lifecycle().beginRestart(failedGeneration, Instant.now());
         if (previous.isEmpty()) {
             return;
         }
-        long generation = localReplica.generation();
+        long generation = localReplica.lifecycle().generation();
         String message = "restarting " + localReplica.replica().id() + ": liveness failed "
                 + liveness.failureThreshold() + " times in a row on " + liveness.path()
-                + " (restart " + localReplica.restarts() + ")";
+                + " (restart " + localReplica.lifecycle().restarts() + ")";
         log.warn(message);
-        appendToLog(localReplica, message);
+        localReplica.note(message);
         try {
             terminations.execute(() -> {
-                ProcessTree.terminate(previous.get(), RESTART_GRACE);
+                ProcessTree.terminate(previous.get().process(), RESTART_GRACE);
                 if (!closed) {
                     launch(localReplica, generation);
                 }
             });
         } catch (RejectedExecutionException runtimeClosed) {
             // close() or detach() is under way; the replica is being stopped or left as it is.
-        }
-    }
-
-    private void later(Runnable task, Duration delay) {
-        if (closed) {
-            return;
-        }
-        try {
-            scheduler.schedule(task, Math.max(1, delay.toMillis()), TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException runtimeClosed) {
-            // Probing ends with the runtime.
-        }
-    }
-
-    private void waitForOtherStop(LocalReplica localReplica, Duration grace) {
-        try {
-            localReplica.stopped().get(grace.toMillis() + 10_000, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException e) {
-            log.warn("{}: the concurrent stop did not finish: {}", localReplica.replica().id(), e.toString());
         }
     }
 
@@ -423,13 +295,12 @@ public final class LocalRuntime implements Runtime {
         Replica replica = described.replica();
         Path logFile = logDirectory.resolve(replica.service() + "-" + replica.revision() + "-" + described.ordinal() + ".log");
         LocalReplica localReplica = new LocalReplica(replica, described.ordinal(), described.plan(), logFile);
-        localReplica.adopt(process.get(), described.processStart(), described.restarts(), Instant.now());
+        LocalReplica.Run run = LocalReplica.Run.adopted(process.get(), described.processStart());
+        localReplica.lifecycle().adopt(run, described.restarts(), Instant.now());
         ports.reserve(replica.port());
-        replicas.put(replica.id(), localReplica);
-        // An adopted process is not our child: its exit code is not ours to read.
-        watchExit(localReplica, localReplica.generation(),
-                process.get().onExit().thenApply(handle -> "process " + handle.pid() + " exited"));
-        startProbing(localReplica);
+        replicas.add(localReplica);
+        watchExit(localReplica, localReplica.lifecycle().generation(), run);
+        probes.start(localReplica);
         log.info("adopted {} (pid {}) on {}", replica.id(), described.pid(), replica.address());
     }
 
@@ -443,9 +314,9 @@ public final class LocalRuntime implements Runtime {
 
     // --- files ------------------------------------------------------------------------------------------------------
 
-    private void writeStateFile(LocalReplica localReplica) {
+    private void writeStateFile(LocalReplica localReplica, LocalReplica.Run run) {
         try {
-            localReplica.stateFile().write(ReplicaStateFile.pathFor(runDirectory, localReplica.replica().id()));
+            localReplica.stateFile(run).write(ReplicaStateFile.pathFor(runDirectory, localReplica.replica().id()));
         } catch (IOException e) {
             // The replica runs fine without it; only adoption after a crash is lost.
             log.warn("{}: cannot write its state file, it will not be adopted after a restart: {}",
@@ -465,28 +336,4 @@ public final class LocalRuntime implements Runtime {
         }
     }
 
-    private static void appendToLog(LocalReplica localReplica, String line) {
-        try {
-            Files.writeString(localReplica.logFile(), "--- slipway " + Instant.now() + ": " + line + System.lineSeparator(),
-                    StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        } catch (IOException e) {
-            log.warn("cannot write to {}: {}", localReplica.logFile(), e.getMessage());
-        }
-    }
-
-    private static String shortRandom() {
-        byte[] bytes = new byte[3];
-        ThreadLocalRandom.current().nextBytes(bytes);
-        return HexFormat.of().formatHex(bytes);
-    }
-
-    private static ThreadFactory daemonThreads(String prefix) {
-        AtomicInteger counter = new AtomicInteger();
-        return runnable -> {
-            Thread thread = new Thread(runnable, prefix + "-" + counter.incrementAndGet());
-            // A forgotten close() must not keep the controller's JVM alive.
-            thread.setDaemon(true);
-            return thread;
-        };
-    }
 }

@@ -6,6 +6,7 @@ import dev.slipway.model.RunSpec;
 import dev.slipway.runtime.Replica;
 import dev.slipway.runtime.ReplicaRequest;
 import dev.slipway.runtime.ReplicaState;
+import dev.slipway.testkit.TestServices;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,7 +42,7 @@ class DockerRuntimeTest {
 
     @BeforeEach
     void requireTheEngineAndTheTestImage() {
-        TestEngine.require();
+        TestServices.requireDockerEngine();
         TestImage.reference();
     }
 
@@ -57,7 +58,7 @@ class DockerRuntimeTest {
         Replica replica = runtime.start(backend("1.0.0", Map.of("JDBC_URL", "jdbc:postgresql://127.0.0.1/orders")));
 
         assertThat(runtime.awaitReady(replica, PATIENCE)).isEqualTo(ReplicaState.READY);
-        assertThat(runtime.apiVersion()).isEqualTo(TestEngine.runOrFail(
+        assertThat(runtime.apiVersion()).isEqualTo(TestServices.runOrFail(
                 List.of("docker", "version", "-f", "{{.Server.APIVersion}}"), 30).output().trim());
         assertThat(replica.host()).isEqualTo("127.0.0.1");
         assertThat(get(replica, "/env?name=PORT")).isEqualTo(Integer.toString(replica.port()));

@@ -1,0 +1,273 @@
+package dev.slipway.runtime.replica;
+
+import dev.slipway.model.HealthSpec;
+import dev.slipway.model.ProbeSpec;
+import dev.slipway.runtime.ReplicaState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The state machine of one replica, the same for a child process and a container: STARTING until readiness passes
+ * (FAILED if it does not within the start period), READY and NOT_READY by readiness, a liveness restart back to
+ * STARTING once a replica that was ready fails liveness often enough, FAILED on an unexpected exit, STOPPED once.
+ *
+ * <p>Every transition is a named, synchronized method. Probe results and exit notices carry the launch generation
+ * they belong to, so news about a run that a liveness restart already replaced is ignored. The state and what the
+ * runtime reports are readable without the lock: {@link #state()} must never wait for a launch, which may call the
+ * Docker engine while holding it.
+ *
+ * @param <H> what runs: a process handle for the local runtime, a container id for the docker runtime
+ */
+public final class ReplicaLifecycle<H> {
+
+    /** Starts the run; called with the lifecycle's lock held so that a stop cannot slip in between. */
+    public interface Launcher<H> {
+        H launch() throws IOException;
+    }
+
+    private static final Logger log = LoggerFactory.getLogger(ReplicaLifecycle.class);
+
+    private final String replicaId;
+    private final HealthSpec health;
+    /** Completes once the one stop has ended the run, so that a second stop can wait for the first. */
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+
+    private volatile ReplicaState state = ReplicaState.STARTING;
+    private volatile H running;
+    private volatile int restarts;
+    private volatile String failureReason;
+    /** True between a liveness restart's decision and the new run's start: probes must not count then. */
+    private boolean launchPending = true;
+    private long generation;
+    private Instant launchedAt;
+    private boolean readySinceLaunch;
+    private int readinessFailures;
+    private int livenessFailures;
+
+    /** @param replicaId names the replica in log messages */
+    public ReplicaLifecycle(String replicaId, HealthSpec health) {
+        this.replicaId = replicaId;
+        this.health = health;
+    }
+
+    public HealthSpec health() {
+        return health;
+    }
+
+    public ReplicaState state() {
+        return state;
+    }
+
+    public synchronized long generation() {
+        return generation;
+    }
+
+    public int restarts() {
+        return restarts;
+    }
+
+    public Optional<String> failureReason() {
+        return Optional.ofNullable(failureReason);
+    }
+
+    /** The current run; after a stop it no longer changes (during a restart it is the previous run). */
+    public Optional<H> running() {
+        return Optional.ofNullable(running);
+    }
+
+    /** Whether probes should keep coming: not after a failure or a stop. */
+    public synchronized boolean isProbed() {
+        return state != ReplicaState.FAILED && state != ReplicaState.STOPPED;
+    }
+
+    /**
+     * Starts the run of generation {@code expectedGeneration}, unless the replica was stopped or restarted again
+     * meanwhile. Returns what now runs, or empty when nothing was started (then the state says why).
+     *
+     * @param what  names what failed to start in the failure reason, e.g. the command; empty when the launcher's
+     *              own message says it
+     * @param clock read after the launch: starting can take a while on a busy engine, the start period begins after
+     */
+    public synchronized Optional<H> launch(long expectedGeneration, String what, Launcher<H> launcher, Clock clock) {
+        if (expectedGeneration != generation || !isProbed()) {
+            return Optional.empty();
+        }
+        try {
+            running = launcher.launch();
+        } catch (IOException | RuntimeException e) {
+            fail("cannot start" + (what.isEmpty() ? "" : " " + what) + ": " + e.getMessage());
+            return Optional.empty();
+        }
+        launchPending = false;
+        launchedAt = clock.instant();
+        readyWithoutReadinessProbe();
+        return Optional.of(running);
+    }
+
+    /** Takes over a run a previous runtime started; it must pass readiness again before it counts as READY. */
+    public synchronized void adopt(H adopted, int previousRestarts, Instant now) {
+        running = adopted;
+        restarts = previousRestarts;
+        launchPending = false;
+        launchedAt = now;
+        readyWithoutReadinessProbe();
+    }
+
+    public synchronized void readinessProbed(long probedGeneration, boolean passed, Instant now) {
+        if (probedGeneration != generation || launchPending) {
+            return;
+        }
+        ProbeSpec readiness = health.readiness();
+        switch (state) {
+            case STARTING -> {
+                if (passed) {
+                    readySinceLaunch = true;
+                    readinessFailures = 0;
+                    become(ReplicaState.READY);
+                } else if (readiness.startPeriod() != null && now.isAfter(launchedAt.plus(readiness.startPeriod()))) {
+                    fail("not ready within the start period of " + readiness.startPeriod().toMillis() + " ms ("
+                            + readiness.path() + " never answered 2xx)");
+                }
+            }
+            case READY -> {
+                if (passed) {
+                    readinessFailures = 0;
+                } else if (++readinessFailures >= Math.max(1, readiness.failureThreshold())) {
+                    become(ReplicaState.NOT_READY);
+                }
+            }
+            case NOT_READY -> {
+                if (passed) {
+                    readinessFailures = 0;
+                    become(ReplicaState.READY);
+                }
+            }
+            default -> {
+                // FAILED and STOPPED are final.
+            }
+        }
+    }
+
+    /** Returns {@code true} when this failure is the one that calls for a restart. */
+    public synchronized boolean livenessProbed(long probedGeneration, boolean passed) {
+        boolean countable = probedGeneration == generation && !launchPending && readySinceLaunch
+                && (state == ReplicaState.READY || state == ReplicaState.NOT_READY);
+        if (!countable) {
+            return false;
+        }
+        if (passed) {
+            livenessFailures = 0;
+            return false;
+        }
+        return ++livenessFailures >= Math.max(1, health.liveness().failureThreshold());
+    }
+
+    /**
+     * Begins a liveness restart of the run of generation {@code failedGeneration}: back to STARTING under a new
+     * generation. Returns the run to end before the next launch, or empty when the replica is no longer running or
+     * that run was already replaced (a restart decided twice happens once).
+     */
+    public synchronized Optional<H> beginRestart(long failedGeneration, Instant now) {
+        if (failedGeneration != generation || !isProbed() || launchPending) {
+            return Optional.empty();
+        }
+        generation++;
+        restarts++;
+        launchPending = true;
+        launchedAt = now;
+        readySinceLaunch = false;
+        readinessFailures = 0;
+        livenessFailures = 0;
+        become(ReplicaState.STARTING);
+        return Optional.ofNullable(running);
+    }
+
+    /** Returns {@code true} when the exit was unexpected, i.e. this call marked the replica FAILED. */
+    public synchronized boolean exited(long exitedGeneration, String how) {
+        if (exitedGeneration != generation || launchPending || !isProbed()) {
+            return false;
+        }
+        fail(how);
+        return true;
+    }
+
+    /** Marks the replica STOPPED; returns {@code false} when it was stopped already. Launches are refused after. */
+    public synchronized boolean markStopped() {
+        if (state == ReplicaState.STOPPED) {
+            return false;
+        }
+        become(ReplicaState.STOPPED);
+        return true;
+    }
+
+    /**
+     * Stops the replica once: the first call marks it STOPPED and runs {@code ending} (end the run, free what it
+     * held); a concurrent or later call waits for the first to finish instead, at most the grace and ten seconds.
+     *
+     * @return {@code true} when this call did the stop
+     */
+    public boolean stop(Duration grace, Runnable ending) {
+        if (!markStopped()) {
+            try {
+                stopped.get(grace.toMillis() + 10_000, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                log.warn("{}: the concurrent stop did not finish: {}", replicaId, e.toString());
+            }
+            return false;
+        }
+        try {
+            ending.run();
+        } finally {
+            stopped.complete(null);
+        }
+        return true;
+    }
+
+    /** Waits without spinning until READY, FAILED, STOPPED or the deadline; returns the state at that moment. */
+    public synchronized ReplicaState awaitReady(Duration deadline) {
+        long end = System.nanoTime() + Math.max(0, deadline.toNanos());
+        while (state == ReplicaState.STARTING || state == ReplicaState.NOT_READY) {
+            long remaining = end - System.nanoTime();
+            if (remaining <= 0) {
+                break;
+            }
+            try {
+                TimeUnit.NANOSECONDS.timedWait(this, remaining);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return state;
+    }
+
+    private void readyWithoutReadinessProbe() {
+        if (health.readiness() == null) {
+            // Without a readiness probe a running replica is all there is to know.
+            readySinceLaunch = true;
+            become(ReplicaState.READY);
+        }
+    }
+
+    private void fail(String reason) {
+        failureReason = reason;
+        become(ReplicaState.FAILED);
+    }
+
+    private void become(ReplicaState next) {
+        state = next;
+        notifyAll();
+    }
+}
