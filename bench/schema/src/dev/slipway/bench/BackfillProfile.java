@@ -14,8 +14,9 @@ import static dev.slipway.bench.SchemaBench.seconds;
 import static dev.slipway.bench.SchemaBench.single;
 
 /**
- * {@code --profile}: replays the engine's backfill loop (Backfill.run: SELECT the batch's keys as text, UPDATE the
- * key range with the xmin test so the sync trigger recomputes the new columns, save the position, commit) on
+ * {@code --profile}: replays the engine's former backfill loop (SELECT the batch's keys as text, UPDATE the key
+ * range with the xmin test so the sync trigger recomputes the new columns, save the position, commit; today
+ * Backfill.run is one statement per batch that SETs the up expressions itself, like the "no trigger" variants) on
  * fresh copies of the table while 002 is expanded, changing one thing at a time, to attribute the backfill's cost.
  * The engine's own trigger function is attached to the copy, so its cost is measured as deployed.
  */

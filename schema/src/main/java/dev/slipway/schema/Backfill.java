@@ -2,7 +2,11 @@ package dev.slipway.schema;
 
 import dev.slipway.schema.op.ColumnSnapshot;
 import dev.slipway.schema.op.Sql;
+import dev.slipway.schema.op.SyncRule;
 import dev.slipway.schema.op.TableSnapshot;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.sql.Array;
 import java.sql.Connection;
@@ -13,25 +17,47 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
  * Fills the new columns of existing rows, batch by batch along the primary key, one transaction per batch.
  * <p>
- * A batch "touches" its rows ({@code SET col = col} for every column an {@code up} rule fills): the sync trigger
- * fires as an old-version writer and computes the new columns, so the backfill and live writes share one code
- * path. The batch's last key is saved in {@code slipway.backfills} in the same transaction, so after a crash the
- * backfill resumes exactly after the last committed batch.
+ * <b>How a batch computes the new columns.</b> Normally the batch's UPDATE computes the {@code up} expressions
+ * itself ({@code SET first_name = (split_part(full_name, ' ', 1))}) with {@code SET LOCAL slipway.backfill = 'on'},
+ * which the sync trigger's {@code WHEN} clause reads to stay out of the way (see {@link SyncTriggers}): running a
+ * PL/pgSQL trigger per row cost about as much as the update itself. The result is the trigger's, because the
+ * trigger evaluates every {@code up} expression over the row as it was before the write (its variables are
+ * assigned from NEW before any rule runs), and an UPDATE's SET list sees the old row too; both coerce the result
+ * to the column's type with an assignment cast. Where that equivalence does not hold the batch instead "touches"
+ * its rows ({@code SET col = col}) and lets the trigger fire as an old-version writer, as it always did:
+ * <ul>
+ * <li>an {@code up} expression with a sub-SELECT: the trigger resolves a bare name in it to the row's column
+ *     first ({@code #variable_conflict use_variable}), SQL to the sub-query's table first;</li>
+ * <li>a migration that renames columns: the trigger reads them under their old names;</li>
+ * <li>an expression the UPDATE does not compile (no assignment cast to the column's type: PL/pgSQL would fall
+ *     back to text I/O conversion). {@link #run} finds out by having the server parse the statement once.</li>
+ * </ul>
  * <p>
- * Rows written since the triggers were installed already went through the trigger and must not be rewritten
- * (a new-version write would be replaced by {@code up(down(...))}). The trigger-installing transaction locked
- * the tables before taking its transaction id X, so every write to them before the trigger existed came from a
- * transaction older than X, and every row with {@code xmin} newer than X was written through the trigger. Newer
- * means a smaller {@code age()}: age counts transactions back from the next one, so it is immune to xid
- * wraparound as long as X is younger than 2^31 transactions (autovacuum guarantees that), and age() of a frozen
- * xmin is INT_MAX, so frozen rows count as old and are backfilled.
+ * <b>One statement per batch.</b> A CTE takes the next {@code batchSize} keys after the saved position (keyset),
+ * the UPDATE covers the key range up to the last of them, and the statement returns only that last key and the
+ * count: no keys travel to the client. The batch's last key is saved in {@code slipway.backfills} in the same
+ * transaction, so after a crash the backfill resumes exactly after the last committed batch.
+ * <p>
+ * <b>Which rows.</b> Rows written since the triggers were installed already went through the trigger and must not
+ * be rewritten (a new-version write would be replaced by {@code up(down(...))}). The trigger-installing
+ * transaction locked the tables before taking its transaction id X, so every write to them before the trigger
+ * existed came from a transaction older than X, and every row with {@code xmin} newer than X was written through
+ * the trigger. Newer means a smaller {@code age()}: age counts transactions back from the next one, so it is
+ * immune to xid wraparound as long as X is younger than 2^31 transactions (autovacuum guarantees that), and age()
+ * of a frozen xmin is INT_MAX, so frozen rows count as old and are backfilled. Both the key CTE and the UPDATE
+ * test it: the UPDATE re-tests a row a writer changed meanwhile on its newest version (READ COMMITTED), which is
+ * newer than X, so the writer's value stays. Skipping new rows also ends the walk at the last old row instead of
+ * chasing inserts.
  */
 final class Backfill {
+    private static final Logger log = LoggerFactory.getLogger(Backfill.class);
+
     private final Connection connection;
     private final String schema;
     private final SchemaOptions options;
@@ -48,6 +74,21 @@ final class Backfill {
     record Position(long migrationId, String table, long startXid, List<String> lastKey, long done, Long total,
                     List<String> columns) {
     }
+
+    /**
+     * What one table's batches must compute: the table's {@code up} rules, and whether the UPDATE may evaluate
+     * them itself ({@code computeInUpdate}; false when the migration renames columns or an expression has a
+     * sub-SELECT, see the class comment).
+     */
+    record Fill(List<SyncRule> upRules, boolean computeInUpdate) {
+        static Fill of(List<SyncRule> upRules, boolean renamesColumns) {
+            boolean subSelect = upRules.stream().anyMatch(rule -> SUB_SELECT.matcher(rule.expression()).find());
+            return new Fill(upRules, !renamesColumns && !subSelect);
+        }
+    }
+
+    /** Conservative: a string literal containing the word also sends the table through the trigger, which is merely slower. */
+    private static final Pattern SUB_SELECT = Pattern.compile("(?i)\\bselect\\b");
 
     static List<Position> pending(Connection connection, long migrationId) throws SQLException {
         List<Position> positions = new ArrayList<>();
@@ -69,7 +110,7 @@ final class Backfill {
     }
 
     /** Runs one table's backfill to the end; returns the rows it visited in this run. */
-    long run(Position position, TableSnapshot table) throws SQLException {
+    long run(Position position, TableSnapshot table, Fill fill) throws SQLException {
         List<String> keyColumns = table.primaryKey();
         List<String> keyTypes = keyColumns.stream()
                 .map(key -> table.column(key).map(ColumnSnapshot::type).orElseThrow()).toList();
@@ -79,34 +120,40 @@ final class Backfill {
         long done = position.done();
         long visitedThisRun = 0;
         long began = System.nanoTime();
-        String keyTuple = "(" + Sql.identList(keyColumns) + ")";
-        // Aliased: ORDER BY "id" would otherwise sort by the text output column ("10" < "9"), not the key.
-        String keySelect = keyColumns.stream().map(key -> Sql.ident(key) + "::text AS " + Sql.ident("slipway_key_" + key))
+        String computed = fill.upRules().stream()
+                .map(rule -> Sql.ident(rule.column()) + " = (" + rule.expression() + ")")
                 .collect(Collectors.joining(", "));
-        String assignments = position.columns().stream().map(column -> Sql.ident(column) + " = " + Sql.ident(column))
+        String touched = position.columns().stream().map(column -> Sql.ident(column) + " = " + Sql.ident(column))
                 .collect(Collectors.joining(", "));
+        boolean computeInUpdate = fill.computeInUpdate()
+                && compiles(batchStatement(tableName, keyColumns, keyTypes, true, computed));
+        log.info("backfilling {} from key {}: {}", position.table(), lastKey == null ? "(start)" : lastKey,
+                computeInUpdate ? "the batches compute up themselves" : "the sync trigger computes up (touching rows)");
+        String firstBatch = batchStatement(tableName, keyColumns, keyTypes, true, computeInUpdate ? computed : touched);
+        String laterBatch = batchStatement(tableName, keyColumns, keyTypes, false, computeInUpdate ? computed : touched);
         while (true) {
             connection.setAutoCommit(false);
             List<String> batchEnd = null;
-            int visited = 0;
+            long visited = 0;
             try {
-                try (Statement statement = connection.createStatement()) {
-                    statement.execute("SET LOCAL lock_timeout = '" + options.lockTimeout().toMillis() + "ms'");
+                try (PreparedStatement settings = connection.prepareStatement(
+                        "SELECT set_config('lock_timeout', ?, true), set_config('slipway.backfill', ?, true)")) {
+                    settings.setString(1, options.lockTimeout().toMillis() + "ms");
+                    // 'off' lets the trigger compute the rows the batch touches.
+                    settings.setString(2, computeInUpdate ? "on" : "off");
+                    settings.execute();
                 }
-                String lowerBound = lastKey == null ? "true" : keyTuple + " > " + keyParameters(keyTypes);
-                // Only rows older than the backfill need it: rows written since went through the trigger. Skipping
-                // them here too means the walk ends at the last old row instead of chasing new inserts forever.
-                try (PreparedStatement select = connection.prepareStatement("SELECT " + keySelect + " FROM " + tableName
-                        + " WHERE " + lowerBound + " AND age(xmin) >= age((?::bigint % 4294967296)::text::xid)"
-                        + " ORDER BY " + Sql.identList(keyColumns) + " LIMIT ?")) {
-                    int index = bindKey(select, 1, lastKey);
-                    select.setLong(index++, position.startXid());
-                    select.setInt(index, options.backfillBatchSize());
-                    try (ResultSet rows = select.executeQuery()) {
-                        while (rows.next()) {
-                            visited++;
+                try (PreparedStatement batch = connection.prepareStatement(lastKey == null ? firstBatch : laterBatch)) {
+                    int index = bindKey(batch, 1, lastKey);
+                    batch.setLong(index++, position.startXid());
+                    batch.setInt(index++, options.backfillBatchSize());
+                    index = bindKey(batch, index, lastKey);
+                    batch.setLong(index, position.startXid());
+                    try (ResultSet rows = batch.executeQuery()) {
+                        if (rows.next()) {
+                            visited = rows.getLong(1);
                             batchEnd = new ArrayList<>();
-                            for (int i = 1; i <= keyColumns.size(); i++) batchEnd.add(rows.getString(i));
+                            for (int i = 0; i < keyColumns.size(); i++) batchEnd.add(rows.getString(i + 2));
                         }
                     }
                 }
@@ -121,14 +168,6 @@ final class Backfill {
                     }
                     connection.commit();
                     return visitedThisRun;
-                }
-                try (PreparedStatement update = connection.prepareStatement("UPDATE " + tableName + " SET " + assignments
-                        + " WHERE " + lowerBound + " AND " + keyTuple + " <= " + keyParameters(keyTypes)
-                        + " AND age(xmin) >= age((?::bigint % 4294967296)::text::xid)")) {
-                    int index = bindKey(update, 1, lastKey);
-                    index = bindKey(update, index, batchEnd);
-                    update.setLong(index, position.startXid());
-                    update.executeUpdate();
                 }
                 done += visited;
                 visitedThisRun += visited;
@@ -156,6 +195,62 @@ final class Backfill {
             Duration eta = rate > 0 ? Duration.ofMillis((long) ((total - done) / rate * 1000)) : Duration.ZERO;
             listener.progress(new BackfillProgress(position.table(), done, total, rate, eta));
             throttle(visitedThisRun, began);
+        }
+    }
+
+    /**
+     * One batch as one statement. Parameters: the lower bound (later batches), the start xid, the batch size, the
+     * lower bound again, the start xid again. Returns no row when nothing is left, else the rows visited and the
+     * batch's last key as text. The key CTE is MATERIALIZED because both the range bound and the count read it.
+     */
+    private static String batchStatement(String tableName, List<String> keyColumns, List<String> keyTypes,
+                                         boolean first, String assignments) {
+        String keyTuple = "(" + Sql.identList(keyColumns) + ")";
+        String lowerBound = first ? "true" : keyTuple + " > " + keyParameters(keyTypes);
+        String olderThanStart = "age(xmin) >= age((?::bigint % 4294967296)::text::xid)";
+        List<String> batchKeys = new ArrayList<>();
+        for (int i = 1; i <= keyColumns.size(); i++) batchKeys.add("slipway_key_" + i);
+        String keyAliases = java.util.stream.IntStream.range(0, keyColumns.size())
+                .mapToObj(i -> Sql.ident(keyColumns.get(i)) + " AS " + batchKeys.get(i)).collect(Collectors.joining(", "));
+        // One scalar sub-select per key column: each becomes a parameter, so the range stays an index condition.
+        String upperBound = batchKeys.stream().map(key -> "(SELECT " + key + " FROM slipway_last)")
+                .collect(Collectors.joining(", ", "(", ")"));
+        return "WITH slipway_batch AS MATERIALIZED (SELECT " + keyAliases + " FROM " + tableName
+                + " WHERE " + lowerBound + " AND " + olderThanStart
+                + " ORDER BY " + Sql.identList(keyColumns) + " LIMIT ?),"
+                + " slipway_last AS (SELECT " + String.join(", ", batchKeys) + ", count(*) OVER () AS slipway_visited"
+                + " FROM slipway_batch ORDER BY " + batchKeys.stream().map(key -> key + " DESC").collect(Collectors.joining(", "))
+                + " LIMIT 1),"
+                + " slipway_written AS (UPDATE " + tableName + " SET " + assignments
+                + " WHERE " + lowerBound + " AND " + keyTuple + " <= " + upperBound + " AND " + olderThanStart + ")"
+                + " SELECT slipway_visited, " + batchKeys.stream().map(key -> key + "::text").collect(Collectors.joining(", "))
+                + " FROM slipway_last";
+    }
+
+    /**
+     * Whether the server accepts the statement: asking for its parameter types makes the driver send it for
+     * parsing and analysis (names resolved, assignment casts checked) without running it. A syntax or semantic
+     * error (class 42) means the up expressions need the trigger's evaluation; anything else is a real failure.
+     */
+    private boolean compiles(String sql) throws SQLException {
+        connection.setAutoCommit(false);
+        try {
+            try (PreparedStatement timeout = connection.prepareStatement("SELECT set_config('lock_timeout', ?, true)")) {
+                timeout.setString(1, options.lockTimeout().toMillis() + "ms"); // analysis locks the table
+                timeout.execute();
+            }
+            try (PreparedStatement statement = connection.prepareStatement(sql)) {
+                statement.getParameterMetaData();
+                return true;
+            } catch (SQLException e) {
+                if (e.getSQLState() != null && e.getSQLState().startsWith("42")) {
+                    return false;
+                }
+                throw e;
+            }
+        } finally {
+            connection.rollback();
+            connection.setAutoCommit(true);
         }
     }
 

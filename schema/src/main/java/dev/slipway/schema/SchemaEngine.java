@@ -219,6 +219,8 @@ public final class SchemaEngine {
             MigrationContext context = new MigrationContext(schema, migration.version(), recorder);
             if (migration.opaque()) {
                 statements.add("-- then " + versionSchema(migration.version()) + " gets one view per table as the SQL left them");
+                latestCompleted(connection).ifPresent(previous -> statements.add("-- and " + versionSchema(previous)
+                        + " the same views, for binaries still connected to it, until the next migration completes"));
                 return List.copyOf(statements);
             }
             Map<String, List<SyncRule>> rules = syncRulesByTable(migration);
@@ -231,7 +233,7 @@ public final class SchemaEngine {
             statements.addAll(VersionViews.create(schema, versionSchema(migration.version()), after));
             for (Map.Entry<String, List<String>> entry : backfillColumns(migration).entrySet()) {
                 statements.add("-- backfill " + entry.getKey() + " in batches of " + options.backfillBatchSize()
-                        + " along its primary key: SET " + String.join(", ", entry.getValue()) + " through the sync trigger");
+                        + " along its primary key: SET " + String.join(", ", entry.getValue()) + " from their up expressions");
             }
             migration.operations().forEach(operation -> operation.afterBackfill(context));
             return List.copyOf(statements);
@@ -715,7 +717,12 @@ public final class SchemaEngine {
                 }
             }
             if (migration.opaque() && previous.isPresent()) {
-                statement.execute(VersionViews.drop(versionSchema(previous.getAsInt())));
+                // The previous version's schema becomes an alias of the new one (see VersionViews.alias): a binary
+                // connected to it reads the new version too (the guard allowed the opaque step only then) and
+                // keeps working without reconnecting. Same transaction: it never finds the schema missing.
+                for (String sql : VersionViews.alias(schema, versionSchema(previous.getAsInt()), layout)) {
+                    statement.execute(sql);
+                }
             }
             // Until the backfill is done the new version's views wait under a pending name: a new-version writer
             // touching a row the backfill has not reached would compute the old columns from empty new ones.
@@ -744,9 +751,17 @@ public final class SchemaEngine {
         long rows = 0;
         try {
             Backfill backfill = new Backfill(connection, schema, options, listener);
-            for (Backfill.Position position : Backfill.pending(connection, id)) {
-                TableSnapshot table = Catalog.read(connection, schema).requireTable(position.table());
-                rows += withLockRetryResult("backfilling " + position.table(), () -> backfill.run(position, table));
+            Map<String, List<SyncRule>> upRules = upRulesByTable(migration);
+            boolean renamesColumns = migration.operations().stream().anyMatch(operation -> operation instanceof RenameColumn);
+            for (Backfill.Position pending : Backfill.pending(connection, id)) {
+                TableSnapshot table = Catalog.read(connection, schema).requireTable(pending.table());
+                Backfill.Fill fill = Backfill.Fill.of(upRules.getOrDefault(pending.table(), List.of()), renamesColumns);
+                // A retry continues from the position the committed batches saved, not from where this run began.
+                rows += withLockRetryResult("backfilling " + pending.table(), () -> {
+                    Optional<Backfill.Position> position = Backfill.pending(connection, id).stream()
+                            .filter(candidate -> candidate.table().equals(pending.table())).findFirst();
+                    return position.isPresent() ? backfill.run(position.get(), table, fill) : 0L;
+                });
             }
         } catch (SQLException e) {
             if (isTransient(e)) {
@@ -823,13 +838,12 @@ public final class SchemaEngine {
                         + ") is still " + inFlight.phase() + "; run resume first (or rollback)");
             }
             Migration migration = inFlight.migration();
-            OptionalInt previous = latestCompleted(connection);
             // The old views, the sync triggers and the old representation go in ONE transaction: dropped
             // triggers with the old NOT NULL columns still there would fail the new binary's inserts, and old
             // columns dropped under live triggers would fail them too. Writers see the switch atomically.
             List<String> contract = new ArrayList<>();
-            if (previous.isPresent()) {
-                contract.add(VersionViews.drop(versionSchema(previous.getAsInt())));
+            for (int retired : retiredVersions(connection, migration)) {
+                contract.add(VersionViews.drop(versionSchema(retired)));
             }
             syncRulesByTable(migration).keySet().forEach(table ->
                     contract.add(SyncTriggers.drop(schema, migration.version(), table)));
@@ -881,20 +895,54 @@ public final class SchemaEngine {
 
     /** Every step is idempotent, so an undo cut short is finished by running it again. */
     private void undo(Connection connection, Migration migration, OptionalInt previous) throws SQLException {
-        executeDdl(connection, List.of(VersionViews.drop(versionSchema(migration.version())),
+        List<String> dropViews = new ArrayList<>(List.of(VersionViews.drop(versionSchema(migration.version())),
                 VersionViews.drop(pendingSchema(migration.version()))));
+        if (migration.opaque() && previous.isPresent()) {
+            // Its alias of the new layout would pin the columns the down SQL may drop; rebuilt below.
+            dropViews.add(VersionViews.drop(versionSchema(previous.getAsInt())));
+        }
+        executeDdl(connection, dropViews);
         dropTriggers(connection, migration);
         MigrationContext context = context(connection, migration.version());
         List<Operation> operations = new ArrayList<>(migration.operations());
         Collections.reverse(operations);
-        for (Operation operation : operations) {
-            operation.rollback(context);
+        try {
+            for (Operation operation : operations) {
+                operation.rollback(context);
+            }
+        } finally {
+            if (migration.opaque() && previous.isPresent()) {
+                // After the down SQL the tables are as they were before the opaque start, and so are the previous
+                // version's views. Should the down SQL be missing or fail, they show the tables as they are.
+                SchemaSnapshot physical = Catalog.read(connection, schema);
+                executeDdl(connection, VersionViews.create(schema, versionSchema(previous.getAsInt()), physical));
+            }
         }
-        if (migration.opaque() && previous.isPresent()) {
-            // The opaque start dropped the previous version's views; after its down SQL the tables are as they were.
-            SchemaSnapshot physical = Catalog.read(connection, schema);
-            executeDdl(connection, VersionViews.create(schema, versionSchema(previous.getAsInt()), physical));
+    }
+
+    /**
+     * The versions whose schemas {@code complete} drops: the previous version, unless the completing migration is
+     * opaque (then that schema is its alias, kept for the binaries connected to it); and the alias an opaque
+     * previous migration kept (the version before it), whose binaries the guard has retired by now since the state
+     * no longer holds the layout it shows. So an alias lives until the migration after its opaque one completes.
+     */
+    private List<Integer> retiredVersions(Connection connection, Migration completing) throws SQLException {
+        List<Integer> versions = new ArrayList<>();
+        List<Boolean> opaque = new ArrayList<>();
+        try (PreparedStatement statement = connection.prepareStatement("SELECT version, opaque FROM slipway.migrations"
+                + " WHERE schema_name = ? AND state = 'completed' ORDER BY version DESC LIMIT 2")) {
+            statement.setString(1, schema);
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    versions.add(rows.getInt(1));
+                    opaque.add(rows.getBoolean(2));
+                }
+            }
         }
+        List<Integer> retired = new ArrayList<>();
+        if (!versions.isEmpty() && !completing.opaque()) retired.add(versions.get(0));
+        if (versions.size() == 2 && opaque.get(0)) retired.add(versions.get(1));
+        return retired;
     }
 
     private void dropTriggers(Connection connection, Migration migration) throws SQLException {
@@ -932,6 +980,13 @@ public final class SchemaEngine {
                 rules.computeIfAbsent(rule.table(), table -> new ArrayList<>()).add(rule);
             }
         }
+        return rules;
+    }
+
+    private static Map<String, List<SyncRule>> upRulesByTable(Migration migration) {
+        Map<String, List<SyncRule>> rules = new LinkedHashMap<>();
+        syncRulesByTable(migration).forEach((table, tableRules) -> rules.put(table, tableRules.stream()
+                .filter(rule -> rule.direction() == SyncRule.Direction.UP).toList()));
         return rules;
     }
 

@@ -15,11 +15,19 @@ import java.util.List;
  * computed from {@code down}; anyone else (the old binary, the backfill, an unversioned client) gets the new
  * columns computed from {@code up}. Expressions see the row's columns by name because the function declares one
  * variable per column, assigned from NEW ({@code #variable_conflict use_variable} makes the variables win over
- * any same-named column of a table an expression may query).
+ * any same-named column of a table an expression may query). The backfill bypasses it through its WHEN clause when
+ * it can compute the same values itself ({@link #BACKFILL_OFF}).
  */
 final class SyncTriggers {
     private SyncTriggers() {
     }
+
+    /**
+     * The trigger's WHEN clause: false only inside a backfill batch that computes the {@code up} columns in its own
+     * UPDATE ({@code SET LOCAL slipway.backfill = 'on'}, see {@link Backfill}). Tested by the executor before the
+     * function is called, so those rows cost no PL/pgSQL call. Unset (NULL) or reset ('') everywhere else.
+     */
+    static final String BACKFILL_OFF = "current_setting('slipway.backfill', true) IS DISTINCT FROM 'on'";
 
     static String functionName(String schema, int version, String table) {
         return Sql.qualified("slipway", Sql.generatedName("sync", schema, "v" + version, table));
@@ -61,7 +69,8 @@ final class SyncTriggers {
         appendBranch(body, rules, SyncRule.Direction.UP, oldNames);
         body.append("  END IF;\n  RETURN NEW;\nEND\n$slipway$");
         String trigger = "CREATE TRIGGER " + triggerName(version) + " BEFORE INSERT OR UPDATE ON "
-                + Sql.qualified(schema, table) + " FOR EACH ROW EXECUTE FUNCTION " + functionName(schema, version, table) + "()";
+                + Sql.qualified(schema, table) + " FOR EACH ROW WHEN (" + BACKFILL_OFF + ")"
+                + " EXECUTE FUNCTION " + functionName(schema, version, table) + "()";
         return List.of(body.toString(), trigger);
     }
 

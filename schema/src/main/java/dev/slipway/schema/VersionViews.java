@@ -38,6 +38,20 @@ final class VersionViews {
                 : Sql.ident(column.physicalName()) + " AS " + Sql.ident(column.name());
     }
 
+    /**
+     * Turns an older version's schema into an alias of a newer layout: the same views as the newer version's
+     * schema, under the older name. An opaque migration N to N+1 runs only once every running binary reads N+1,
+     * but a binary that read [N, N+1] may have connected with {@code currentSchema=<schema>_vN}; with the alias its
+     * next statement simply finds N+1's views there. Dropped and recreated in the caller's transaction, so the
+     * schema is never missing; the alias goes when the next migration completes.
+     */
+    static List<String> alias(String baseSchema, String aliasSchema, SchemaSnapshot layout) {
+        List<String> statements = new ArrayList<>();
+        statements.add(drop(aliasSchema));
+        statements.addAll(create(baseSchema, aliasSchema, layout));
+        return statements;
+    }
+
     /** CASCADE drops the views the schema holds; nothing else may depend on a versioned schema. */
     static String drop(String versionSchema) {
         return "DROP SCHEMA IF EXISTS " + Sql.ident(versionSchema) + " CASCADE";

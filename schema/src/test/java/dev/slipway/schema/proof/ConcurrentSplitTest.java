@@ -96,7 +96,9 @@ class ConcurrentSplitTest extends PostgresTestBase {
         long[] atLastBatch = new long[2];
         AtomicLong batches = new AtomicLong();
         AtomicBoolean newViewsDuringBackfill = new AtomicBoolean();
+        double[] backfillRate = new double[1];
         StartResult started = engine.start(splitName(), progress -> {
+            backfillRate[0] = progress.rowsPerSecond();
             if (batches.incrementAndGet() == 1) {
                 atFirstBatch[0] = v1.writes.get();
                 atFirstBatch[1] = v2.writes.get();
@@ -164,9 +166,10 @@ class ConcurrentSplitTest extends PostgresTestBase {
         });
         List<Long> unexpected = actual.keySet().stream().filter(id -> !expected.containsKey(id)).toList();
         System.out.printf("ConcurrentSplitTest: %d rows; v1 %d writes (%d before start), v2 %d writes (%d after complete);"
-                        + " during the backfill v1 %d, v2 %d; %.1f s%n", expected.size(), v1.writes.get(), v1BeforeStart,
+                        + " during the backfill v1 %d, v2 %d; backfill %,.0f rows/s (with its 15 ms pauses); %.1f s%n",
+                expected.size(), v1.writes.get(), v1BeforeStart,
                 v2.writes.get(), v2.writesAfterComplete.get(), atLastBatch[0] - atFirstBatch[0],
-                atLastBatch[1] - atFirstBatch[1], (System.nanoTime() - began) / 1e9);
+                atLastBatch[1] - atFirstBatch[1], backfillRate[0], (System.nanoTime() - began) / 1e9);
         assertThat(lost).as("lost rows").isEmpty();
         assertThat(wrong).as("rows whose name is not the one written last").isEmpty();
         assertThat(malformed).as("rows with a NULL name part").isEmpty();
