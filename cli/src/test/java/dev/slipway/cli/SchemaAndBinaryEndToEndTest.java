@@ -206,7 +206,8 @@ class SchemaAndBinaryEndToEndTest {
                       up: "''"
                 """);
         assertThat(slipway.cli("schema", "start", migration.toString()).exitCode()).isZero();
-        apply(spec("2.1.0", jar("2.0.0"), "[2, 3]", CANARY, "contractAfter: 5s"));
+        // long enough that status is read before it passes, even when a loaded machine slows the CLI processes
+        apply(spec("2.1.0", jar("2.0.0"), "[2, 3]", CANARY, "contractAfter: 15s"));
         awaitStable("2.1.0");
 
         JsonNode pending = slipway.status();
@@ -216,7 +217,7 @@ class SchemaAndBinaryEndToEndTest {
         assertThat(contractAt).isAfter(Instant.now());
         assertThat(slipway.cli("status").out()).contains("schema {2, 3} (migration 3 expanded) update pending");
 
-        await(Duration.ofSeconds(30), () -> slipway.apiStatus().path("schemaState").toString().equals("[3]"));
+        await(Duration.ofSeconds(60), () -> slipway.apiStatus().path("schemaState").toString().equals("[3]"));
         assertThat(Instant.now()).isAfterOrEqualTo(contractAt);
         JsonNode done = slipway.status();
         assertThat(done.path("schemaUpdatePending").asBoolean()).isFalse();
