@@ -85,18 +85,20 @@ NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 command -v javac >/dev/null || { echo "javac (JDK 17) is required" >&2; exit 1; }
 
 # ---- 2. launcher ------------------------------------------------------------------------------------
+# The router is measured as built from this checkout (reactor build of router and model into their
+# target/ folders), never from ~/.m2: `mvn install` there would be shared with every other checkout.
 mkdir -p "$TARGET/classes"
-ROUTER_JAR="$HOME/.m2/repository/dev/slipway/slipway-router/0.1.0-SNAPSHOT/slipway-router-0.1.0-SNAPSHOT.jar"
-if [[ "$REBUILD_ROUTER" == 1 || ! -f "$ROUTER_JAR" ]]; then
-  log "building the router module (mvn install -pl router -am)"
-  (cd "$REPO" && mvn -q -B -o -pl router -am install -DskipTests)
+ROUTER_CLASSES="$REPO/router/target/classes"
+if [[ "$REBUILD_ROUTER" == 1 || ! -d "$ROUTER_CLASSES/dev" || ! -s "$TARGET/router.classpath" \
+      || "$REPO/router/pom.xml" -nt "$TARGET/router.classpath" ]]; then
+  log "building the router module and resolving its classpath (mvn -o -pl router -am package)"
+  # Reactor order puts router after model, so the file ends up with the router's classpath. The slipway
+  # modules themselves come from their target/classes folders below.
+  (cd "$REPO" && mvn -q -B -o -pl router -am package dependency:build-classpath -DskipTests \
+      -DexcludeGroupIds=dev.slipway -Dmdep.outputFile="$TARGET/router.classpath" -Dstyle.color=never >/dev/null)
 fi
-if [[ ! -s "$TARGET/router.classpath" || "$REPO/router/pom.xml" -nt "$TARGET/router.classpath" ]]; then
-  log "resolving the router's classpath"
-  (cd "$REPO" && mvn -q -B -o dependency:build-classpath -pl router \
-      -Dmdep.outputFile="$TARGET/router.classpath" -Dstyle.color=never >/dev/null 2>&1)
-fi
-CP="$ROUTER_JAR:$(cat "$TARGET/router.classpath")"
+CP="$ROUTER_CLASSES:$REPO/model/target/classes:$(cat "$TARGET/router.classpath")"
+ROUTER_JAR="$ROUTER_CLASSES/dev/slipway/router/BuiltInRouter.class"   # freshness check for the launcher
 SRC="$HERE/src/dev/slipway/bench/RouterBench.java"
 if [[ ! -f "$TARGET/classes/dev/slipway/bench/RouterBench.class" || "$SRC" -nt "$TARGET/classes/dev/slipway/bench/RouterBench.class" \
       || "$ROUTER_JAR" -nt "$TARGET/classes/dev/slipway/bench/RouterBench.class" ]]; then
@@ -129,9 +131,12 @@ start_java() {
 
 # ---- start backend + router ------------------------------------------------------------------------
 start_java backend backend "$BACKEND_JVM_OPTS" backend "$BACKEND_THREADS"
+BACKEND_PID="${PIDS[-1]}"
 read -r _ B1 B2 <<<"$STARTED_LINE"
 log "backends on 127.0.0.1:$B1 and 127.0.0.1:$B2"
-start_java router router "$ROUTER_JVM_OPTS" router "$B1" "$B2"
+# The router JVM gets the options RouterProcess gives the real router process, after --router-jvm-opts.
+ROUTER_PROCESS_OPTS="$(java -cp "$RUN_CP" dev.slipway.bench.RouterBench jvm-options)"
+start_java router router "$ROUTER_JVM_OPTS $ROUTER_PROCESS_OPTS" router "$B1" "$B2"
 read -r _ RPORT RADMIN <<<"$STARTED_LINE"
 log "Slipway router on 127.0.0.1:$RPORT (admin $RADMIN)"
 ROUTER_PID="${PIDS[-1]}"
@@ -171,6 +176,7 @@ chmod 755 "$TMP"
 "$NGINX" -t -q -p "$TMP" -c "$TMP/nginx.conf"
 "$NGINX" -p "$TMP" -c "$TMP/nginx.conf" >"$RUN_DIR/nginx.out" 2>&1 &
 PIDS+=("$!")
+NGINX_PID="${PIDS[-1]}"
 for _ in $(seq 1 50); do
   (exec 3<>"/dev/tcp/127.0.0.1/$NPORT") 2>/dev/null && break
   sleep 0.1
@@ -191,6 +197,22 @@ for t in "${TARGETS[@]}"; do
   if grep -q 'Non-2xx' <<<"$body"; then echo "$t (${URL[$t]}) does not answer 2xx" >&2; exit 1; fi
 done
 
+# The process whose CPU time a pass charges to its target: the backend for direct, the proxy otherwise
+# (nginx: master and workers). CPU time per request barely moves when other work shares the machine,
+# unlike req/s, so it is the steadier measure of what a request costs the proxy.
+declare -A CPU_PID=([direct]="$BACKEND_PID" [router]="$ROUTER_PID" [nginx]="$NGINX_PID")
+CLK_TCK="$(getconf CLK_TCK)"
+# cpu_ticks PID -> user + system clock ticks of PID and its direct children
+cpu_ticks() {
+  local total=0 p fields
+  for p in "$1" $(pgrep -P "$1" 2>/dev/null); do
+    # Fields after the ")" that ends the command name: utime and stime are the 12th and 13th.
+    fields="$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null)" || continue
+    total=$((total + $(awk '{print $12 + $13}' <<<"$fields")))
+  done
+  echo "$total"
+}
+
 # to_ms VALUE_WITH_UNIT -> milliseconds
 to_ms() {
   awk -v v="$1" 'BEGIN {
@@ -199,10 +221,14 @@ to_ms() {
     printf "%.3f", n }'
 }
 
-# run_wrk TARGET THREADS CONNECTIONS DURATION OUTFILE -> sets W_RPS W_P50 W_P99 (ms) W_ERRS
+# run_wrk TARGET THREADS CONNECTIONS DURATION OUTFILE -> sets W_RPS W_P50 W_P99 (ms) W_ERRS W_CPU (µs/request)
 run_wrk() {
-  local t="$1" th="$2" c="$3" d="$4" out="$5"
+  local t="$1" th="$2" c="$3" d="$4" out="$5" before after requests
+  before="$(cpu_ticks "${CPU_PID[$t]}")"
   wrk --latency -t"$th" -c"$c" -d"$d" "${URL[$t]}" >"$out" 2>&1
+  after="$(cpu_ticks "${CPU_PID[$t]}")"
+  requests="$(awk '/ requests in / {print $1; exit}' "$out")"
+  W_CPU="$(awk -v t="$((after - before))" -v n="${requests:-0}" -v hz="$CLK_TCK" 'BEGIN { printf "%.1f", (n > 0 ? t * 1e6 / hz / n : 0) }')"
   W_RPS="$(awk '/^Requests\/sec:/ {print $2}' "$out")"
   W_P50="$(awk '$1 == "50%" {print $2; exit}' "$out")"
   W_P99="$(awk '$1 == "99%" {print $2; exit}' "$out")"
@@ -211,6 +237,8 @@ run_wrk() {
   W_P50="$(to_ms "$W_P50")"; W_P99="$(to_ms "$W_P99")"
 }
 
+# Which Netty transport the router runs on: the native epoll library is mapped into its process when used.
+ROUTER_TRANSPORT="$(grep -q netty_transport_native_epoll "/proc/$ROUTER_PID/maps" 2>/dev/null && echo epoll || echo nio)"
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 log "warm-up: $WARMUP against each target (JIT, connection pools)"
 for t in "${TARGETS[@]}"; do
@@ -222,7 +250,7 @@ done
 #   light : -t1 -c$LAT_CONNECTIONS for $LAT_DURATION -> latency when nothing queues (the added cost per hop)
 PASSES=(load)
 [[ "$LAT_CONNECTIONS" -gt 0 ]] && PASSES+=(light)
-declare -A RPS P50 P99 ERRS
+declare -A RPS P50 P99 ERRS CPU
 for r in $(seq 1 "$ROUNDS"); do
   for pass in "${PASSES[@]}"; do
     for t in "${TARGETS[@]}"; do
@@ -232,7 +260,8 @@ for r in $(seq 1 "$ROUNDS"); do
         run_wrk "$t" 1 "$LAT_CONNECTIONS" "$LAT_DURATION" "$RUN_DIR/round$r-$pass-$t.txt"
       fi
       RPS[$pass,$t,$r]=$W_RPS; P50[$pass,$t,$r]=$W_P50; P99[$pass,$t,$r]=$W_P99; ERRS[$pass,$t,$r]=$W_ERRS
-      log "round $r/$ROUNDS $pass $t: $W_RPS req/s, p50 $W_P50 ms, p99 $W_P99 ms$([[ "$W_ERRS" != 0 ]] && echo ", errors $W_ERRS")"
+      CPU[$pass,$t,$r]=$W_CPU
+      log "round $r/$ROUNDS $pass $t: $W_RPS req/s, p50 $W_P50 ms, p99 $W_P99 ms, cpu $W_CPU µs/req$([[ "$W_ERRS" != 0 ]] && echo ", errors $W_ERRS")"
     done
   done
 done
@@ -240,14 +269,15 @@ done
 # ---- 5. report ---------------------------------------------------------------------------------------
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR] = $1} END {
   if (NR % 2) printf "%.3f", a[(NR + 1) / 2]; else printf "%.3f", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-declare -A MRPS MP50 MP99
+declare -A MRPS MP50 MP99 MCPU
 for pass in "${PASSES[@]}"; do
   for t in "${TARGETS[@]}"; do
-    rs=""; p5=""; p9=""
+    rs=""; p5=""; p9=""; cs=""
     for r in $(seq 1 "$ROUNDS"); do
-      rs+=" ${RPS[$pass,$t,$r]}"; p5+=" ${P50[$pass,$t,$r]}"; p9+=" ${P99[$pass,$t,$r]}"
+      rs+=" ${RPS[$pass,$t,$r]}"; p5+=" ${P50[$pass,$t,$r]}"; p9+=" ${P99[$pass,$t,$r]}"; cs+=" ${CPU[$pass,$t,$r]}"
     done
     MRPS[$pass,$t]="$(median <<<"$rs")"; MP50[$pass,$t]="$(median <<<"$p5")"; MP99[$pass,$t]="$(median <<<"$p9")"
+    MCPU[$pass,$t]="$(median <<<"$cs")"
   done
 done
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
@@ -270,28 +300,31 @@ REPORT="$RUN_DIR/report.md"
   echo "Setup: $ROUNDS interleaved rounds after a $WARMUP warm-up per target. load = \`wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency\`;"
   [[ "$LAT_CONNECTIONS" -gt 0 ]] && echo "light = \`wrk -t1 -c$LAT_CONNECTIONS -d$LAT_DURATION --latency\`."
   echo "Backend: 2 Netty HTTP/1.1 instances in one JVM ($BACKEND_THREADS event-loop threads, fixed 33-byte body)." \
-       "Router: BuiltInRouter, revisions a/b 50/50 ($ROUTER_JVM_OPTS). nginx: $NGINX_WORKERS workers, weighted upstream 1/1, keepalive 64."
+       "Router: BuiltInRouter on Netty $ROUTER_TRANSPORT, revisions a/b 50/50 ($ROUTER_JVM_OPTS $ROUTER_PROCESS_OPTS). nginx: $NGINX_WORKERS workers, weighted upstream 1/1, keepalive 64."
   echo
   if [[ "$LAT_CONNECTIONS" -gt 0 ]]; then
-    echo "| target | req/s (load) | p50 ms (load) | p99 ms (load) | req/s (light) | p50 ms (light) | p99 ms (light) |"
-    echo "|---|---:|---:|---:|---:|---:|---:|"
+    echo "| target | req/s (load) | p50 ms (load) | p99 ms (load) | CPU µs/req (load) | req/s (light) | p50 ms (light) | p99 ms (light) |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|"
     for t in "${TARGETS[@]}"; do
-      printf '| %s | %.0f | %.3f | %.3f | %.0f | %.3f | %.3f |\n' "$t" "${MRPS[load,$t]}" "${MP50[load,$t]}" "${MP99[load,$t]}" \
-        "${MRPS[light,$t]}" "${MP50[light,$t]}" "${MP99[light,$t]}"
+      printf '| %s | %.0f | %.3f | %.3f | %.1f | %.0f | %.3f | %.3f |\n' "$t" "${MRPS[load,$t]}" "${MP50[load,$t]}" \
+        "${MP99[load,$t]}" "${MCPU[load,$t]}" "${MRPS[light,$t]}" "${MP50[light,$t]}" "${MP99[light,$t]}"
     done
   else
-    echo "| target | req/s | p50 ms | p99 ms |"
-    echo "|---|---:|---:|---:|"
+    echo "| target | req/s | p50 ms | p99 ms | CPU µs/req |"
+    echo "|---|---:|---:|---:|---:|"
     for t in "${TARGETS[@]}"; do
-      printf '| %s | %.0f | %.3f | %.3f |\n' "$t" "${MRPS[load,$t]}" "${MP50[load,$t]}" "${MP99[load,$t]}"
+      printf '| %s | %.0f | %.3f | %.3f | %.1f |\n' "$t" "${MRPS[load,$t]}" "${MP50[load,$t]}" "${MP99[load,$t]}" "${MCPU[load,$t]}"
     done
   fi
+  echo
+  echo "CPU µs/req: user + system CPU time of the backend (direct) or of the proxy process(es) alone, per request."
   echo
   echo "All values are medians over the rounds; \"added\" = median(proxy) − median(direct)."
   echo
   echo "| ratio | value | target | verdict |"
   echo "|---|---:|---:|---|"
   echo "| router / nginx throughput (load) | $(calc '%.2f' "${MRPS[load,router]} / ${MRPS[load,nginx]}")× | ≥ 1.0× | $(verdict "${MRPS[load,router]} >= ${MRPS[load,nginx]}") |"
+  echo "| router / nginx CPU per request (load) | $(calc '%.2f' "${MCPU[load,router]} / ${MCPU[load,nginx]}")× | | |"
   echo "| router / direct throughput (load) | $(calc '%.2f' "${MRPS[load,router]} / ${MRPS[load,direct]}")× | | |"
   echo "| nginx / direct throughput (load) | $(calc '%.2f' "${MRPS[load,nginx]} / ${MRPS[load,direct]}")× | | |"
   for pass in "${PASSES[@]}"; do
@@ -304,13 +337,13 @@ REPORT="$RUN_DIR/report.md"
   echo
   echo "Raw rounds (errors = non-2xx responses + socket errors):"
   echo
-  echo "| round | pass | target | req/s | p50 ms | p99 ms | errors |"
-  echo "|---:|---|---|---:|---:|---:|---:|"
+  echo "| round | pass | target | req/s | p50 ms | p99 ms | CPU µs/req | errors |"
+  echo "|---:|---|---|---:|---:|---:|---:|---:|"
   for r in $(seq 1 "$ROUNDS"); do
     for pass in "${PASSES[@]}"; do
       for t in "${TARGETS[@]}"; do
-        printf '| %d | %s | %s | %.0f | %.3f | %.3f | %s |\n' "$r" "$pass" "$t" "${RPS[$pass,$t,$r]}" \
-          "${P50[$pass,$t,$r]}" "${P99[$pass,$t,$r]}" "${ERRS[$pass,$t,$r]}"
+        printf '| %d | %s | %s | %.0f | %.3f | %.3f | %.1f | %s |\n' "$r" "$pass" "$t" "${RPS[$pass,$t,$r]}" \
+          "${P50[$pass,$t,$r]}" "${P99[$pass,$t,$r]}" "${CPU[$pass,$t,$r]}" "${ERRS[$pass,$t,$r]}"
       done
     done
   done

@@ -44,6 +44,7 @@ import java.util.concurrent.CountDownLatch;
  *                                          prints "router PORT ADMINPORT"
  *   RouterBench all [threads]              both in one JVM; prints both lines
  *   RouterBench freeport                   prints a port that was free a moment ago
+ *   RouterBench jvm-options                prints the JVM options RouterProcess gives the router process
  * </pre>
  * Each mode runs until the process is terminated (SIGTERM runs the shutdown hook).
  */
@@ -64,6 +65,10 @@ public final class RouterBench {
                     socket.bind(new InetSocketAddress(HOST, 0));
                     System.out.println(socket.getLocalPort());
                 }
+                return;
+            }
+            case "jvm-options" -> {
+                System.out.println(String.join(" ", dev.slipway.router.RouterProcess.JVM_OPTIONS));
                 return;
             }
             case "backend" -> running.add(startBackends(threads(args, 1)));
@@ -100,7 +105,8 @@ public final class RouterBench {
     }
 
     private static void usage() {
-        System.err.println("usage: RouterBench backend [threads] | router PORT1 PORT2 | all [threads] | freeport");
+        System.err.println("usage: RouterBench backend [threads] | router PORT1 PORT2 | all [threads] | freeport"
+                + " | jvm-options");
         System.exit(2);
     }
 

@@ -125,13 +125,21 @@ final class UpCommand implements Callable<Integer> {
         String listen = service.routerListen();
         // The router runs in its own process so that clients keep being served if this controller dies;
         // a restarted `up` adopts it, and resume pushes the table the store describes.
-        RouterProcess routerProcess = RouterProcess.adopt(state).orElseGet(() -> RouterProcess.spawn(state, listen));
+        RouterProcess routerProcess = RouterProcess.adopt(state).orElseGet(() -> RouterProcess.spawn(state, listen,
+                service.routerPreview(), state.resolve("logs").resolve("router.log")));
         AutoCloseable stopRouter = routerProcess::stop;
         stack.own(stopRouter);
         TrafficRouter router = routerProcess.router();
         stack.own(router);
         InetSocketAddress address = router.address();
         out.println("router   http://" + address.getHostString() + ":" + address.getPort() + "/");
+        router.previewAddress().ifPresent(preview ->
+                out.println("preview  http://" + preview.getHostString() + ":" + preview.getPort() + "/"));
+        if (service.routerPreview().isPresent() && router.previewAddress().isEmpty()) {
+            // An adopted router keeps the listeners it was started with; only a new router process opens more.
+            out.println("note: the running router (pid " + routerProcess.pid() + ") has no preview listener;"
+                    + " stop it (kill " + routerProcess.pid() + ") and run up again to open " + service.routerPreview().get());
+        }
 
         Path specDirectory = file.toAbsolutePath().getParent();
         dev.slipway.runtime.Runtime runtime = stack.own(service.runtime().equals("docker")

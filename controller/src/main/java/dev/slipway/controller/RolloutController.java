@@ -96,6 +96,8 @@ public final class RolloutController implements AutoCloseable {
     private volatile ScheduledFuture<?> previousScaleDown;
     private volatile int canaryWeight;
     private volatile List<HeaderRoute> headerRoutes = List.of();
+    /** Blue-green: the new release is the route table's preview revision until the rollout ends. */
+    private volatile boolean previewCanary;
     private volatile String stopReason;
     private volatile boolean promoteRequested;
     private volatile boolean fullPromotionRequested;
@@ -630,6 +632,7 @@ public final class RolloutController implements AutoCloseable {
             canary = null;
             canaryWeight = 0;
             headerRoutes = List.of();
+            previewCanary = false;
         }
         refreshRoutes();
         RolloutRecord promoted = store.save(rollout.withProgress(RolloutPhase.PROMOTED, rollout.stepIndex(), 100,
@@ -686,6 +689,7 @@ public final class RolloutController implements AutoCloseable {
         synchronized (this) {
             canaryWeight = 0;
             headerRoutes = List.of();
+            previewCanary = false;
             canary = null;
             desiredVersion = currentStable == null ? null : currentStable.version();
         }
@@ -910,7 +914,7 @@ public final class RolloutController implements AutoCloseable {
         RouteTable table = RouteTables.build(
                 currentStable == null ? null : currentStable.version(), readyEndpoints(currentStable),
                 currentCanary == null ? null : currentCanary.version(), readyEndpoints(currentCanary),
-                canaryWeight, headerRoutes);
+                canaryWeight, headerRoutes, previewCanary);
         if (!table.equals(lastTable)) {
             router.route(table);
             lastTable = table;
@@ -954,6 +958,7 @@ public final class RolloutController implements AutoCloseable {
 
     private void resetRolloutFlags() {
         headerRoutes = List.of();
+        previewCanary = false;
         stopReason = null;
         promoteRequested = false;
         fullPromotionRequested = false;
@@ -1054,6 +1059,12 @@ public final class RolloutController implements AutoCloseable {
             routes.removeIf(route -> route.name().equalsIgnoreCase(header) && route.value().equals(value));
             routes.add(new HeaderRoute(header, value, canary.version()));
             headerRoutes = List.copyOf(routes);
+            refreshRoutes();
+        }
+
+        @Override
+        public void previewNew() {
+            previewCanary = true;
             refreshRoutes();
         }
 

@@ -7,6 +7,7 @@ import dev.slipway.router.RouteTable;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Turns who is ready and the wanted canary weight into a route table. Pure, so the rule that matters is
@@ -24,6 +25,17 @@ public final class RouteTables {
      */
     public static RouteTable build(String stableVersion, List<Endpoint> stableReady, String canaryVersion,
                                    List<Endpoint> canaryReady, int canaryWeight, List<HeaderRoute> headerRoutes) {
+        return build(stableVersion, stableReady, canaryVersion, canaryReady, canaryWeight, headerRoutes, false);
+    }
+
+    /**
+     * As {@link #build(String, List, String, List, int, List)}; with {@code previewCanary} the canary is also the
+     * table's preview revision (blue-green: everything on the preview listener goes to the waiting release), but
+     * only while it has ready endpoints, like its header routes.
+     */
+    public static RouteTable build(String stableVersion, List<Endpoint> stableReady, String canaryVersion,
+                                   List<Endpoint> canaryReady, int canaryWeight, List<HeaderRoute> headerRoutes,
+                                   boolean previewCanary) {
         int weight = Math.max(0, Math.min(100, canaryWeight));
         boolean stableServes = stableVersion != null && !stableReady.isEmpty();
         boolean canaryServes = canaryVersion != null && !canaryReady.isEmpty();
@@ -40,7 +52,8 @@ public final class RouteTables {
             backends.add(new Backend(canaryVersion, weight, canaryReady));
         }
         List<HeaderRoute> routes = canaryServes ? headerRoutes : List.of();
-        return new RouteTable(backends, routes);
+        Optional<String> preview = canaryServes && previewCanary ? Optional.of(canaryVersion) : Optional.empty();
+        return new RouteTable(backends, routes, preview);
     }
 
     /** True when a request without special headers can reach a ready endpoint under this table. */

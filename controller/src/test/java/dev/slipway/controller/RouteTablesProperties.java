@@ -42,4 +42,22 @@ class RouteTablesProperties {
                     .isEqualTo(weight);
         }
     }
+
+    @Property
+    void thePreviewRevisionIsTheCanaryAndOnlyWhileItHasReadyReplicas(@ForAll @IntRange(min = 0, max = 3) int stableReady,
+                                                                     @ForAll @IntRange(min = 0, max = 3) int canaryReady,
+                                                                     @ForAll boolean hasCanary, @ForAll boolean preview) {
+        RouteTable table = RouteTables.build("1.0.0", endpoints(stableReady, 9000), hasCanary ? "2.0.0" : null,
+                endpoints(hasCanary ? canaryReady : 0, 9100), 0, List.of(), preview);
+
+        if (preview && hasCanary && canaryReady > 0) {
+            assertThat(table.previewRevision()).contains("2.0.0");
+        } else {
+            assertThat(table.previewRevision()).isEmpty();
+        }
+        RouteTable withoutPreview = RouteTables.build("1.0.0", endpoints(stableReady, 9000), hasCanary ? "2.0.0" : null,
+                endpoints(hasCanary ? canaryReady : 0, 9100), 0, List.of());
+        assertThat(new RouteTable(table.backends(), table.headerRoutes())).as("a preview changes nothing else")
+                .isEqualTo(withoutPreview);
+    }
 }

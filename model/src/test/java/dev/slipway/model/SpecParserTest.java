@@ -103,6 +103,38 @@ class SpecParserTest {
     }
 
     @Test
+    void aPreviewListenerIsOptionalAndReadWhenGiven() {
+        assertThat(SpecParser.parse("slipway.yaml", VALID).routerPreview()).isEmpty();
+
+        String spec = VALID.replace("router: {listen: 127.0.0.1:8080}", "router: {listen: 127.0.0.1:8080, preview: 127.0.0.1:8081}");
+        assertThat(SpecParser.parse("slipway.yaml", spec).routerPreview()).contains("127.0.0.1:8081");
+
+        String previewOnly = VALID.replace("router: {listen: 127.0.0.1:8080}", "router: {preview: localhost:9081}");
+        ServiceSpec parsed = SpecParser.parse("slipway.yaml", previewOnly);
+        assertThat(parsed.routerListen()).as("the default listen address").isEqualTo("127.0.0.1:8080");
+        assertThat(parsed.routerPreview()).contains("localhost:9081");
+    }
+
+    @Test
+    void aBadPreviewListenerIsLocatedAtItsValue() {
+        assertThatThrownBy(() -> SpecParser.parse("slipway.yaml", withRouter("{listen: 127.0.0.1:8080, preview: 8081}")))
+                .isInstanceOf(SpecException.class)
+                .hasMessage("slipway.yaml:4:43: router.preview: '8081' is not host:port (e.g. 127.0.0.1:8080)");
+        assertThatThrownBy(() -> SpecParser.parse("slipway.yaml", withRouter("{listen: 127.0.0.1:8080, preview: 0.0.0.0:8081}")))
+                .hasMessage("slipway.yaml:4:43: router.preview: the router listens on loopback only (127.0.0.0/8, "
+                        + "localhost, [::1]), not 0.0.0.0");
+        assertThatThrownBy(() -> SpecParser.parse("slipway.yaml", withRouter("{listen: 127.0.0.1:8080, preview: 127.0.0.1:8080}")))
+                .hasMessage("slipway.yaml:4:43: router.preview: '127.0.0.1:8080' is router.listen already; "
+                        + "the preview listener needs a port of its own");
+        assertThatThrownBy(() -> SpecParser.parse("slipway.yaml", withRouter("{listen: 127.0.0.1:8080, previews: 127.0.0.1:8081}")))
+                .hasMessageStartingWith("slipway.yaml:4:34: router.previews: unknown field 'previews' (did you mean 'preview'?)");
+    }
+
+    private static String withRouter(String router) {
+        return VALID.replace("router: {listen: 127.0.0.1:8080}", "router: " + router);
+    }
+
+    @Test
     void badDurationsSayWhatIsExpected() {
         String spec = VALID.replace("pause: 30s", "pause: 30 seconds");
         assertThatThrownBy(() -> SpecParser.parse("slipway.yaml", spec))

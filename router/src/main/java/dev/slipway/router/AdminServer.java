@@ -57,8 +57,8 @@ final class AdminServer {
         this.drainExecutor = drainExecutor;
     }
 
-    static AdminServer start(BuiltInRouter router, RouterConfig config, AdminAccess access, EventLoopGroup bossGroup,
-                             EventLoopGroup workerGroup, ChannelGroup allConnections) {
+    static AdminServer start(BuiltInRouter router, RouterConfig config, AdminAccess access, EventLoopGroup adminGroup,
+                             ChannelGroup allConnections) {
         // Draining blocks until in-flight requests finish; it must never hold an event loop that serves them.
         ExecutorService drainExecutor = Executors.newCachedThreadPool(runnable -> {
             Thread thread = new Thread(runnable, "slipway-router-drain");
@@ -66,7 +66,7 @@ final class AdminServer {
             return thread;
         });
         ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(bossGroup, workerGroup)
+                .group(adminGroup)
                 .channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override

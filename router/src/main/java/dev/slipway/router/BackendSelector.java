@@ -29,12 +29,15 @@ final class BackendSelector {
     private final long totalWeight;
     private final long stride;
     private final CompiledHeaderRoute[] headerRoutes;
+    private final RoutableBackend preview;
     private final AtomicLong requestNumber = new AtomicLong();
 
-    private BackendSelector(RouteTable table, RoutableBackend[] weighted, CompiledHeaderRoute[] headerRoutes) {
+    private BackendSelector(RouteTable table, RoutableBackend[] weighted, CompiledHeaderRoute[] headerRoutes,
+                            RoutableBackend preview) {
         this.table = table;
         this.weighted = weighted;
         this.headerRoutes = headerRoutes;
+        this.preview = preview;
         this.cumulativeWeights = new long[weighted.length];
         long running = 0;
         for (int i = 0; i < weighted.length; i++) {
@@ -65,8 +68,13 @@ final class BackendSelector {
                     .findFirst()
                     .ifPresent(backend -> routes.add(new CompiledHeaderRoute(route.name(), route.value(), backend)));
         }
+        RoutableBackend preview = table.previewRevision()
+                .flatMap(revision -> all.stream()
+                        .filter(backend -> backend.revision().equals(revision) && backend.hasEndpoints())
+                        .findFirst())
+                .orElse(null);
         return new BackendSelector(table, weighted.toArray(RoutableBackend[]::new),
-                routes.toArray(CompiledHeaderRoute[]::new));
+                routes.toArray(CompiledHeaderRoute[]::new), preview);
     }
 
     RouteTable table() {
@@ -95,14 +103,27 @@ final class BackendSelector {
         return weighted[weighted.length - 1];
     }
 
+    /** The revision behind the preview listener, or null when the table names none with endpoints. */
+    RoutableBackend preview() {
+        return preview;
+    }
+
     /**
      * Where to try again after {@code failed} did not work: another endpoint of the same revision first, then
      * any other weighted revision; never an endpoint already tried or removed from the table. Null if none.
      */
     Choice retryTarget(RoutableBackend failed, List<UpstreamEndpoint> tried) {
+        return retryTarget(failed, tried, false);
+    }
+
+    /** As {@link #retryTarget(RoutableBackend, List)}; with {@code sameRevisionOnly} never another revision. */
+    Choice retryTarget(RoutableBackend failed, List<UpstreamEndpoint> tried, boolean sameRevisionOnly) {
         UpstreamEndpoint sameRevision = failed.nextEndpointExcept(tried);
         if (sameRevision != null) {
             return new Choice(failed, sameRevision);
+        }
+        if (sameRevisionOnly) {
+            return null;
         }
         for (RoutableBackend other : weighted) {
             if (other != failed) {

@@ -7,12 +7,9 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,14 +18,17 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Slipway's own HTTP/1.1 reverse proxy (Netty): splits a service's traffic between revisions by weight,
  * header route or sticky key, drains removed endpoints, retries what is safe to retry, and counts
- * everything per revision. One boss thread and two worker threads serve clients, upstreams and the admin
- * port; an upstream connection lives on the worker thread of the client connection it serves.
+ * everything per revision. One accept thread and one worker thread per core serve clients and upstreams, on
+ * native epoll where available (see {@link Transport}); an upstream connection lives on the worker thread of
+ * the client connection it serves, so a request never changes threads. The admin port has a thread of its
+ * own, so scraping metrics or replacing routes never queues behind proxied traffic.
  *
  * <pre>{@code
  * try (BuiltInRouter router = BuiltInRouter.start(RouterConfig.of("127.0.0.1", 8080, 9090))) {
@@ -43,22 +43,29 @@ public final class BuiltInRouter implements TrafficRouter {
 
     private final RouterConfig config;
     private final AdminAccess adminAccess;
+    private final Transport transport;
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup workerGroup;
+    private final EventLoopGroup adminGroup;
     private final ChannelGroup allConnections = new DefaultChannelGroup("slipway-router", GlobalEventExecutor.INSTANCE);
     private final CountersByRevision counters = new CountersByRevision();
     private final UpstreamPool pool;
     private volatile BackendSelector selector;
     private Channel serverChannel;
+    private Channel previewChannel;
     private AdminServer admin;
     private boolean closed;
 
     private BuiltInRouter(RouterConfig config, AdminAccess adminAccess) {
         this.config = config;
         this.adminAccess = adminAccess;
-        this.bossGroup = new NioEventLoopGroup(1, new DefaultThreadFactory("slipway-router-accept"));
-        this.workerGroup = new NioEventLoopGroup(2, new DefaultThreadFactory("slipway-router-io"));
-        this.pool = new UpstreamPool(config, allConnections);
+        this.transport = Transport.best();
+        this.bossGroup = transport.newGroup(1, "slipway-router-accept");
+        // One per core: more threads than cores only adds context switches to a proxy that never blocks.
+        this.workerGroup = transport.newGroup(Runtime.getRuntime().availableProcessors(), "slipway-router-io");
+        // A few requests a second: plain NIO is plenty, and keeps the admin port up whatever the native library does.
+        this.adminGroup = Transport.nio().newGroup(1, "slipway-router-admin");
+        this.pool = new UpstreamPool(config, allConnections, transport);
         this.selector = BackendSelector.build(new RouteTable(List.of(), List.of()), pool, counters);
     }
 
@@ -87,16 +94,28 @@ public final class BuiltInRouter implements TrafficRouter {
             router.close();
             throw e;
         }
-        LOG.info("router listening on {}, admin on {} ({})", router.address(), router.adminAddress(), adminAccess);
+        LOG.info("router listening on {}, admin on {} ({}; {} transport)", router.address(), router.adminAddress(),
+                adminAccess, router.transport.name());
         return router;
     }
 
     private void bind() {
-        ServerBootstrap bootstrap = new ServerBootstrap()
+        serverChannel = bindOrExplain(clientBootstrap(false), config.listenHost(), config.listenPort(), "clients");
+        if (config.preview().isPresent()) {
+            Endpoint preview = config.preview().get();
+            previewChannel = bindOrExplain(clientBootstrap(true), preview.host(), preview.port(), "preview clients");
+        }
+        admin = AdminServer.start(this, config, adminAccess, adminGroup, allConnections);
+    }
+
+    /** Clients of the service port, or of the preview listener (everything to the preview revision). */
+    private ServerBootstrap clientBootstrap(boolean preview) {
+        return new ServerBootstrap()
                 .group(bossGroup, workerGroup)
-                .channel(NioServerSocketChannel.class)
+                .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true) // see ProxyFrontendHandler.userEventTriggered
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
@@ -104,11 +123,9 @@ public final class BuiltInRouter implements TrafficRouter {
                         channel.pipeline()
                                 .addLast("http", new HttpServerCodec(4096, 16384, 16384))
                                 .addLast("continue", new HttpServerExpectContinueHandler())
-                                .addLast("proxy", new ProxyFrontendHandler(BuiltInRouter.this));
+                                .addLast("proxy", new ProxyFrontendHandler(BuiltInRouter.this, preview));
                     }
                 });
-        serverChannel = bindOrExplain(bootstrap, config.listenHost(), config.listenPort(), "clients");
-        admin = AdminServer.start(this, config, adminAccess, bossGroup, workerGroup, allConnections);
     }
 
     /**
@@ -177,6 +194,11 @@ public final class BuiltInRouter implements TrafficRouter {
     }
 
     @Override
+    public Optional<InetSocketAddress> previewAddress() {
+        return Optional.ofNullable(previewChannel).map(channel -> (InetSocketAddress) channel.localAddress());
+    }
+
+    @Override
     public void close() {
         synchronized (this) {
             if (closed) {
@@ -186,6 +208,9 @@ public final class BuiltInRouter implements TrafficRouter {
         }
         if (serverChannel != null) {
             serverChannel.close().syncUninterruptibly();
+        }
+        if (previewChannel != null) {
+            previewChannel.close().syncUninterruptibly();
         }
         long deadline = System.nanoTime() + CLOSE_GRACE.toNanos();
         while (counters.totalInFlight() > 0 && System.nanoTime() - deadline < 0) {
@@ -197,8 +222,10 @@ public final class BuiltInRouter implements TrafficRouter {
         allConnections.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
         bossGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         workerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        adminGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         bossGroup.terminationFuture().awaitUninterruptibly(2, TimeUnit.SECONDS);
         workerGroup.terminationFuture().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        adminGroup.terminationFuture().awaitUninterruptibly(2, TimeUnit.SECONDS);
         LOG.info("router closed");
     }
 

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -50,13 +51,26 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     static final int MAX_REPLAY_BYTES = 64 * 1024;
 
     private final BuiltInRouter router;
+    /** A connection to the preview listener: every request goes to the table's preview revision, and only there. */
+    private final boolean preview;
     private final ArrayDeque<Object> pipelined = new ArrayDeque<>(2);
+    /** One task per connection checks response deadlines, instead of a timer scheduled and cancelled per request. */
+    private final Runnable checkResponseDeadline = this::checkResponseDeadline;
     private ChannelHandlerContext ctx;
     private String clientAddress = "unknown";
     private Exchange exchange;
+    private ScheduledFuture<?> deadlineCheck;
+    /**
+     * True between a client read and its {@code channelReadComplete}: upstream writes made meanwhile are flushed
+     * once there, so a request head and its body end leave in one write instead of one per message.
+     */
+    private boolean readingClient;
+    /** The client shut down its sending side (half-close): answer what it asked, then close. */
+    private boolean clientInputShutdown;
 
-    ProxyFrontendHandler(BuiltInRouter router) {
+    ProxyFrontendHandler(BuiltInRouter router, boolean preview) {
         this.router = router;
+        this.preview = preview;
     }
 
     @Override
@@ -77,8 +91,12 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext context, Object message) {
+        readingClient = true;
         if (!pipelined.isEmpty() || (exchange != null && exchange.requestComplete)) {
             pipelined.addLast(message); // the next request waits until this response is complete
+            // Stop reading only now that a next request actually arrived: turning reads off and on around
+            // every exchange costs two epoll_ctl calls per request for clients that never pipeline.
+            context.channel().config().setAutoRead(false);
             return;
         }
         dispatch(message);
@@ -101,9 +119,17 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext context) {
+        readingClient = false;
         Exchange current = exchange;
         if (current != null && current.upstream != null) {
             current.upstream.flush();
+        }
+    }
+
+    /** Flushes now, or leaves it to {@link #channelReadComplete} while a client read is in progress. */
+    private void flushUpstream(Channel upstream) {
+        if (!readingClient) {
+            upstream.flush();
         }
     }
 
@@ -124,11 +150,32 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         if (current != null) {
             abandon(current);
         }
+        if (deadlineCheck != null) {
+            deadlineCheck.cancel(false);
+            deadlineCheck = null;
+        }
         Object queued;
         while ((queued = pipelined.pollFirst()) != null) {
             ReferenceCountUtil.release(queued);
         }
         context.fireChannelInactive();
+    }
+
+    /**
+     * Client connections allow half-closure, because reading goes on while a response is pending (see
+     * {@link #updateClientReading}): a client that sends its requests and then shuts down its side must still
+     * get every answer.
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext context, Object event) {
+        if (event instanceof ChannelInputShutdownEvent) {
+            clientInputShutdown = true;
+            Exchange current = exchange;
+            if (current == null || !current.requestComplete) {
+                context.close(); // nothing left to answer, or a request cut short
+            }
+        }
+        context.fireUserEventTriggered(event);
     }
 
     @Override
@@ -148,20 +195,21 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         exchange = current;
         BackendSelector selector = router.selector();
         current.selector = selector;
-        RoutableBackend backend = selector.select(request.headers());
+        RoutableBackend backend = preview ? selector.preview() : selector.select(request.headers());
         // After selection: header routes and sticky keys are read from the original headers.
         current.upstreamRequest = ProxyHeaders.upstreamRequest(request, clientAddress);
         if (backend == null) {
             current.counters = router.counters().forRevision(CountersByRevision.NO_REVISION);
             current.counters.requestStarted();
-            respondWithError(current, HttpResponseStatus.SERVICE_UNAVAILABLE, "no ready revision", false);
+            respondWithError(current, HttpResponseStatus.SERVICE_UNAVAILABLE, preview
+                    ? "no preview revision: no release is waiting for promotion" : "no ready revision", false);
             return;
         }
         current.backend = backend;
         current.counters = backend.counters();
         current.counters.requestStarted();
         UpstreamEndpoint endpoint = backend.nextEndpoint();
-        Choice choice = endpoint != null ? new Choice(backend, endpoint) : selector.retryTarget(backend, List.of());
+        Choice choice = endpoint != null ? new Choice(backend, endpoint) : retryTarget(selector, backend, List.of());
         connectTo(current, choice, false);
         updateClientReading();
     }
@@ -189,7 +237,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         if (current.upstream != null) {
             writeUpstream(current, content);
         } else {
-            current.unsent.addLast(content);
+            current.unsent().addLast(content);
         }
         updateClientReading();
     }
@@ -204,12 +252,13 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         current.replayBytes += size;
         boolean emptyEnd = size == 0 && content instanceof LastHttpContent last && last.trailingHeaders().isEmpty();
         // A copy, so that a kept chunk does not pin the decoder's much larger read buffer.
-        current.replay.add(emptyEnd ? LastHttpContent.EMPTY_LAST_CONTENT : content.copy());
+        current.replay().add(emptyEnd ? LastHttpContent.EMPTY_LAST_CONTENT : content.copy());
     }
 
     /**
      * Reads from the client only while its bytes can go somewhere: an idle connection, a body flowing to a
-     * writable upstream, or a body being discarded. Pipelined requests wait until the response is complete.
+     * writable upstream, or a body being discarded. Once the request is complete reading goes on, and stops
+     * when a pipelined request arrives ({@link #channelRead}); it waits until the response is complete.
      */
     private void updateClientReading() {
         Exchange current = exchange;
@@ -217,7 +266,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         if (current == null) {
             read = true;
         } else if (current.requestComplete) {
-            read = false;
+            return;
         } else if (current.responseComplete) {
             read = true;
         } else {
@@ -237,7 +286,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
             // Removed between selection and now: awaitDrained may already have seen zero, so go elsewhere.
             choice.endpoint().attemptEnded();
             current.tried().add(choice.endpoint());
-            choice = router.selector().retryTarget(choice.backend(), current.tried());
+            choice = retryTarget(router.selector(), choice.backend(), current.tried());
         }
         if (choice == null) {
             respondWithError(current, HttpResponseStatus.SERVICE_UNAVAILABLE, "no ready revision", false);
@@ -261,6 +310,11 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         current.connecting = true;
         router.pool().connect(current.endpoint, ctx.channel().eventLoop())
                 .addListener((ChannelFutureListener) future -> onConnectDone(current, future));
+    }
+
+    /** Where to go after {@code failed}; a preview request never falls back to a revision that is not previewed. */
+    private Choice retryTarget(BackendSelector selector, RoutableBackend failed, List<UpstreamEndpoint> tried) {
+        return selector.retryTarget(failed, tried, preview);
     }
 
     private void onConnectDone(Exchange current, ChannelFuture future) {
@@ -290,10 +344,10 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         upstream.config().setAutoRead(ctx.channel().isWritable());
         upstream.write(current.upstreamRequest, upstream.voidPromise());
         HttpContent chunk;
-        while (current.upstream == upstream && (chunk = current.unsent.pollFirst()) != null) {
+        while (current.upstream == upstream && current.unsent != null && (chunk = current.unsent.pollFirst()) != null) {
             writeUpstream(current, chunk);
         }
-        upstream.flush();
+        flushUpstream(upstream);
         updateClientReading();
     }
 
@@ -303,22 +357,36 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         current.upstream.write(content, current.upstream.voidPromise());
         if (last) {
             current.requestFullyWritten = true;
-            current.upstream.flush();
-            scheduleResponseTimeout(current);
+            flushUpstream(current.upstream);
+            startResponseDeadline(current);
         }
     }
 
-    private void scheduleResponseTimeout(Exchange current) {
+    private void startResponseDeadline(Exchange current) {
         if (current.responseStarted) {
             return;
         }
-        long millis = router.config().upstreamResponseTimeout().toMillis();
-        current.responseTimeout = ctx.executor().schedule(() -> onResponseTimeout(current), millis,
-                TimeUnit.MILLISECONDS);
+        long timeout = router.config().upstreamResponseTimeout().toNanos();
+        current.responseDeadline = System.nanoTime() + timeout;
+        if (deadlineCheck == null) {
+            deadlineCheck = ctx.executor().schedule(checkResponseDeadline, timeout, TimeUnit.NANOSECONDS);
+        }
     }
 
-    private void onResponseTimeout(Exchange current) {
-        if (exchange == current && !current.responseStarted && current.upstream != null) {
+    /**
+     * Answers 504 if the upstream has not started answering by the exchange's deadline. The check that runs
+     * may be one scheduled for an earlier exchange: then it schedules itself again for what is left.
+     */
+    private void checkResponseDeadline() {
+        deadlineCheck = null;
+        Exchange current = exchange;
+        if (current == null || current.responseDeadline == 0 || !ctx.channel().isActive()) {
+            return;
+        }
+        long left = current.responseDeadline - System.nanoTime();
+        if (left > 0) {
+            deadlineCheck = ctx.executor().schedule(checkResponseDeadline, left, TimeUnit.NANOSECONDS);
+        } else if (!current.responseStarted && current.upstream != null) {
             respondWithError(current, HttpResponseStatus.GATEWAY_TIMEOUT, "upstream timed out", true);
         }
     }
@@ -333,12 +401,12 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         if (mayRetry) {
             Choice next = sameEndpoint && !current.endpoint.isRemoved()
                     ? new Choice(current.backend, current.endpoint)
-                    : current.selector.retryTarget(current.backend, current.tried());
+                    : retryTarget(current.selector, current.backend, current.tried());
             if (next != null) {
                 if (requestWasSent) {
                     releaseAll(current.unsent);
-                    for (HttpContent kept : current.replay) {
-                        current.unsent.addLast(kept.retainedDuplicate());
+                    for (HttpContent kept : current.replay()) {
+                        current.unsent().addLast(kept.retainedDuplicate());
                     }
                     current.requestFullyWritten = false;
                 }
@@ -422,11 +490,14 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         } else {
             upstream.close();
         }
-        ChannelFuture written = ctx.writeAndFlush(last);
-        written.addListener(future -> recordOutcome(current));
+        // Counted once handed to the socket (a write on the event loop goes out at once), without a promise and
+        // a listener per response; a client that went away meanwhile shows up as a closed connection anyway.
         if (current.closeClientAfter) {
-            written.addListener(ChannelFutureListener.CLOSE);
+            ctx.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ctx.writeAndFlush(last, ctx.voidPromise());
         }
+        recordOutcome(current);
         finishIfDone(current);
         updateClientReading();
     }
@@ -544,6 +615,10 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         while (exchange != null && !exchange.requestComplete && (queued = pipelined.pollFirst()) != null) {
             dispatch(queued);
         }
+        if (clientInputShutdown && exchange == null && pipelined.isEmpty()) {
+            // Everything the half-closed client asked is answered: close once the last byte is out.
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
     }
 
     /** The client went away: stop the upstream side, forget the request without counting an answer. */
@@ -564,10 +639,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     private static void cancelResponseTimeout(Exchange current) {
-        if (current.responseTimeout != null) {
-            current.responseTimeout.cancel(false);
-            current.responseTimeout = null;
-        }
+        current.responseDeadline = 0; // the connection's deadline check finds nothing to do
     }
 
     private static void releaseBuffers(Exchange current) {
@@ -576,6 +648,9 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     private static void releaseAll(Collection<HttpContent> contents) {
+        if (contents == null) {
+            return;
+        }
         for (HttpContent content : contents) {
             content.release();
         }
@@ -589,8 +664,9 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         final HttpVersion clientVersion;
         final boolean clientKeepAlive;
         final boolean requestHasBody;
-        final ArrayDeque<HttpContent> unsent = new ArrayDeque<>(4);
-        final List<HttpContent> replay = new ArrayList<>(2);
+        // Created on first use: most requests have no body waiting for a connection and nothing worth replaying.
+        private ArrayDeque<HttpContent> unsent;
+        private List<HttpContent> replay;
         HttpRequest upstreamRequest;
         BackendSelector selector;
         RoutableBackend backend;
@@ -615,7 +691,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         boolean upstreamError;
         boolean outcomeRecorded;
         int status;
-        ScheduledFuture<?> responseTimeout;
+        /** {@link System#nanoTime()} by which the upstream must start answering; 0 when not waiting. */
+        long responseDeadline;
 
         Exchange(HttpRequest request, long startNanos) {
             this.startNanos = startNanos;
@@ -624,6 +701,20 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
             this.clientKeepAlive = HttpUtil.isKeepAlive(request);
             this.requestHasBody = ProxyHeaders.hasBody(request);
             this.replayable = ProxyHeaders.isIdempotent(request.method());
+        }
+
+        ArrayDeque<HttpContent> unsent() {
+            if (unsent == null) {
+                unsent = new ArrayDeque<>(4);
+            }
+            return unsent;
+        }
+
+        List<HttpContent> replay() {
+            if (replay == null) {
+                replay = new ArrayList<>(2);
+            }
+            return replay;
         }
 
         List<UpstreamEndpoint> tried() {

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Drives a router in another process (see {@link RouterProcess}) through its admin port, so the controller can
@@ -30,13 +31,15 @@ public final class RemoteRouter implements TrafficRouter {
     private final URI adminUri;
     private final String token;
     private final InetSocketAddress clientAddress;
+    private final InetSocketAddress previewAddress;
     private final HttpClient client;
     private volatile boolean closed;
 
-    private RemoteRouter(URI adminUri, String token, InetSocketAddress clientAddress) {
+    private RemoteRouter(URI adminUri, String token, InetSocketAddress clientAddress, InetSocketAddress previewAddress) {
         this.adminUri = adminUri;
         this.token = token;
         this.clientAddress = clientAddress;
+        this.previewAddress = previewAddress;
         this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(CONNECT_TIMEOUT)
                 .followRedirects(HttpClient.Redirect.NEVER).build();
     }
@@ -46,12 +49,18 @@ public final class RemoteRouter implements TrafficRouter {
      * clients connect to {@code clientAddress}. {@code token} may be null for a router started without one.
      */
     public static RemoteRouter connect(URI adminUri, String token, InetSocketAddress clientAddress) {
+        return connect(adminUri, token, clientAddress, null);
+    }
+
+    /** As {@link #connect(URI, String, InetSocketAddress)}, for a router whose preview listener is {@code previewAddress}. */
+    public static RemoteRouter connect(URI adminUri, String token, InetSocketAddress clientAddress,
+                                       InetSocketAddress previewAddress) {
         Objects.requireNonNull(adminUri, "adminUri");
         Objects.requireNonNull(clientAddress, "clientAddress");
         if (!"http".equals(adminUri.getScheme()) || adminUri.getHost() == null || adminUri.getPort() < 0) {
             throw new IllegalArgumentException("admin URI " + adminUri + " is not http://host:port");
         }
-        return new RemoteRouter(adminUri, token, clientAddress);
+        return new RemoteRouter(adminUri, token, clientAddress, previewAddress);
     }
 
     /** A client for the router described by a state file that {@link RouterProcess} wrote. */
@@ -61,7 +70,7 @@ public final class RemoteRouter implements TrafficRouter {
 
     static RemoteRouter fromState(RouterStateFile state) {
         URI adminUri = URI.create("http://" + RouterStateFile.hostAndPort(state.admin()));
-        return connect(adminUri, state.readToken(), state.listen());
+        return connect(adminUri, state.readToken(), state.listen(), state.preview());
     }
 
     @Override
@@ -132,6 +141,11 @@ public final class RemoteRouter implements TrafficRouter {
     @Override
     public InetSocketAddress adminAddress() {
         return new InetSocketAddress(adminUri.getHost(), adminUri.getPort());
+    }
+
+    @Override
+    public Optional<InetSocketAddress> previewAddress() {
+        return Optional.ofNullable(previewAddress);
     }
 
     /** Closes this client only; the router process keeps serving with the table in force. */

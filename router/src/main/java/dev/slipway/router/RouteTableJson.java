@@ -2,16 +2,18 @@ package dev.slipway.router;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
  * The routing table as JSON: written for {@code GET /routes}, read for {@code PUT /routes}. By hand, to keep
  * this module free of Jackson. Endpoints are written as {@code "host:port"}; the reader also accepts
- * {@code {"host": ..., "port": ...}} objects.
+ * {@code {"host": ..., "port": ...}} objects. {@code "previewRevision"} is written only when the table has one,
+ * so tables without it read the same as before the field existed.
  */
 final class RouteTableJson {
 
-    private static final Set<String> TABLE_FIELDS = Set.of("backends", "headerRoutes");
+    private static final Set<String> TABLE_FIELDS = Set.of("backends", "headerRoutes", "previewRevision");
     private static final Set<String> BACKEND_FIELDS = Set.of("revision", "weight", "endpoints");
     private static final Set<String> ENDPOINT_FIELDS = Set.of("host", "port");
     private static final Set<String> HEADER_ROUTE_FIELDS = Set.of("name", "value", "revision");
@@ -37,7 +39,9 @@ final class RouteTableJson {
                     .append(",\"value\":").append(quote(route.value()))
                     .append(",\"revision\":").append(quote(route.revision())).append('}');
         }
-        return json.append("]}").toString();
+        json.append(']');
+        table.previewRevision().ifPresent(revision -> json.append(",\"previewRevision\":").append(quote(revision)));
+        return json.append('}').toString();
     }
 
     /**
@@ -57,7 +61,9 @@ final class RouteTableJson {
             JsonObject route = JsonObject.of("headerRoutes[" + i + "]", routeValues.get(i)).allowOnly(HEADER_ROUTE_FIELDS);
             headerRoutes.add(new HeaderRoute(route.string("name"), route.string("value"), route.string("revision")));
         }
-        return new RouteTable(backends, headerRoutes);
+        Optional<String> previewRevision = table.fields().containsKey("previewRevision")
+                ? Optional.of(table.string("previewRevision")) : Optional.empty();
+        return new RouteTable(backends, headerRoutes, previewRevision);
     }
 
     private static Backend backend(JsonObject backend) {

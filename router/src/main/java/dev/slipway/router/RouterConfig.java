@@ -2,6 +2,7 @@ package dev.slipway.router;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * How the built-in router listens and how patient it is with upstreams.
@@ -14,9 +15,12 @@ import java.util.Objects;
  * @param upstreamResponseTimeout how long an upstream may take, after the request was sent, to start answering
  *                                before the client gets a 504
  * @param maxRetries              further attempts after the first one failed
+ * @param preview                 where the preview listener listens (everything there goes to the table's
+ *                                {@link RouteTable#previewRevision()}); port 0 picks a free one; empty: no such listener
  */
 public record RouterConfig(String listenHost, int listenPort, String adminHost, int adminPort,
-                           Duration upstreamConnectTimeout, Duration upstreamResponseTimeout, int maxRetries) {
+                           Duration upstreamConnectTimeout, Duration upstreamResponseTimeout, int maxRetries,
+                           Optional<Endpoint> preview) {
 
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(1);
     public static final Duration DEFAULT_RESPONSE_TIMEOUT = Duration.ofSeconds(30);
@@ -32,6 +36,15 @@ public record RouterConfig(String listenHost, int listenPort, String adminHost, 
         if (maxRetries < 0) {
             throw new IllegalArgumentException("maxRetries " + maxRetries + " is negative");
         }
+        preview = preview == null ? Optional.empty() : preview;
+        preview.ifPresent(address -> checkPort("preview port", address.port()));
+    }
+
+    /** Without a preview listener. */
+    public RouterConfig(String listenHost, int listenPort, String adminHost, int adminPort,
+                        Duration upstreamConnectTimeout, Duration upstreamResponseTimeout, int maxRetries) {
+        this(listenHost, listenPort, adminHost, adminPort, upstreamConnectTimeout, upstreamResponseTimeout, maxRetries,
+                Optional.empty());
     }
 
     /** Clients on {@code host:listenPort}, admin on {@code host:adminPort}, default timeouts and retries. */
@@ -47,12 +60,18 @@ public record RouterConfig(String listenHost, int listenPort, String adminHost, 
 
     public RouterConfig withTimeouts(Duration connectTimeout, Duration responseTimeout) {
         return new RouterConfig(listenHost, listenPort, adminHost, adminPort, connectTimeout, responseTimeout,
-                maxRetries);
+                maxRetries, preview);
     }
 
     public RouterConfig withMaxRetries(int retries) {
         return new RouterConfig(listenHost, listenPort, adminHost, adminPort, upstreamConnectTimeout,
-                upstreamResponseTimeout, retries);
+                upstreamResponseTimeout, retries, preview);
+    }
+
+    /** With a preview listener on {@code host:port} (port 0: any free port). */
+    public RouterConfig withPreview(String host, int port) {
+        return new RouterConfig(listenHost, listenPort, adminHost, adminPort, upstreamConnectTimeout,
+                upstreamResponseTimeout, maxRetries, Optional.of(new Endpoint(host, port)));
     }
 
     private static void checkPort(String name, int port) {

@@ -47,13 +47,23 @@ public final class RouterProcess {
 
     public static final String STATE_FILE_NAME = "router.json";
     public static final String TOKEN_FILE_NAME = "router.token";
+    /**
+     * JVM options of the router process. Netty's leak detector and per-access buffer checks cost about a tenth of
+     * the CPU time of a proxied request (measured with bench/router); the test suites run the same code with both
+     * on, so a leak or a use-after-release is found there rather than paid for on every request in production.
+     * bench/router starts its router with these options too, so it measures what {@link #spawn} runs.
+     */
+    public static final List<String> JVM_OPTIONS = List.of("-XX:+ExitOnOutOfMemoryError",
+            "-Dio.netty.leakDetection.level=disabled", "-Dio.netty.buffer.checkAccessible=false",
+            "-Dio.netty.buffer.checkBounds=false");
     static final Duration START_TIMEOUT = Duration.ofSeconds(20);
     static final Duration STOP_GRACE = Duration.ofSeconds(5);
     private static final Duration KILL_WAIT = Duration.ofSeconds(2);
     private static final Logger LOG = LoggerFactory.getLogger(RouterProcess.class);
     private static final String USAGE = "usage: java -cp CLASSPATH " + RouterProcess.class.getName()
-            + " --listen HOST:PORT [--admin HOST:PORT] [--state-file PATH] [--token-file PATH]\n"
+            + " --listen HOST:PORT [--preview HOST:PORT] [--admin HOST:PORT] [--state-file PATH] [--token-file PATH]\n"
             + "  --listen      where clients connect, e.g. 127.0.0.1:8080\n"
+            + "  --preview     a second listener whose requests all go to the preview revision (blue-green)\n"
             + "  --admin       the admin port (metrics, routes, drain); default 127.0.0.1:0 (any free port)\n"
             + "  --state-file  written (0600) once listening: pid, listen and admin addresses; removed on stop\n"
             + "  --token-file  holds the bearer token PUT /routes and POST /drain require; without it they are open\n"
@@ -111,7 +121,8 @@ public final class RouterProcess {
         }
         RouterConfig config = new RouterConfig(arguments.listen().host(), arguments.listen().port(),
                 arguments.admin().host(), arguments.admin().port(), RouterConfig.DEFAULT_CONNECT_TIMEOUT,
-                RouterConfig.DEFAULT_RESPONSE_TIMEOUT, RouterConfig.DEFAULT_MAX_RETRIES);
+                RouterConfig.DEFAULT_RESPONSE_TIMEOUT, RouterConfig.DEFAULT_MAX_RETRIES,
+                Optional.ofNullable(arguments.preview()));
         BuiltInRouter router = BuiltInRouter.start(config, access);
         long pid = ProcessHandle.current().pid();
         CountDownLatch stopped = new CountDownLatch(1);
@@ -125,10 +136,12 @@ public final class RouterProcess {
         }, "slipway-router-shutdown"));
         if (arguments.stateFile() != null) {
             Path tokenFile = arguments.tokenFile() == null ? null : arguments.tokenFile().toAbsolutePath();
-            new RouterStateFile(pid, router.address(), router.adminAddress(), tokenFile).write(arguments.stateFile());
+            new RouterStateFile(pid, router.address(), router.adminAddress(), tokenFile,
+                    router.previewAddress().orElse(null)).write(arguments.stateFile());
         }
-        say("pid " + pid + ": clients on " + RouterStateFile.hostAndPort(router.address()) + ", admin on "
-                + RouterStateFile.hostAndPort(router.adminAddress()));
+        say("pid " + pid + ": clients on " + RouterStateFile.hostAndPort(router.address())
+                + router.previewAddress().map(address -> ", preview on " + RouterStateFile.hostAndPort(address)).orElse("")
+                + ", admin on " + RouterStateFile.hostAndPort(router.adminAddress()));
         try {
             stopped.await();
         } catch (InterruptedException e) {
@@ -153,7 +166,16 @@ public final class RouterProcess {
      *                               with the end of its log (e.g. "Address already in use")
      */
     public static RouterProcess spawn(Path stateDirectory, String listen, Path logFile) {
+        return spawn(stateDirectory, listen, Optional.empty(), logFile);
+    }
+
+    /**
+     * As {@link #spawn(Path, String, Path)}, with a preview listener on {@code preview} (e.g. {@code 127.0.0.1:8081})
+     * when present: everything arriving there goes to the route table's preview revision.
+     */
+    public static RouterProcess spawn(Path stateDirectory, String listen, Optional<String> preview, Path logFile) {
         Endpoint listenAddress = RouteTableJson.parseEndpointAllowingPortZero(listen);
+        Optional<Endpoint> previewAddress = preview.map(RouteTableJson::parseEndpointAllowingPortZero);
         Path stateFile = stateDirectory.resolve(STATE_FILE_NAME);
         Path tokenFile = stateDirectory.resolve(TOKEN_FILE_NAME).toAbsolutePath();
         Optional<RouterProcess> running = adopt(stateDirectory);
@@ -181,12 +203,15 @@ public final class RouterProcess {
             // setsid execs in place (the JVM's children never lead a process group), so the pid stays the same.
             command.add("/usr/bin/setsid");
         }
-        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:+ExitOnOutOfMemoryError", "-cp", System.getProperty("java.class.path"), RouterProcess.class.getName(),
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(JVM_OPTIONS);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), RouterProcess.class.getName(),
                 "--listen", RouterStateFile.hostAndPort(new InetSocketAddress(listenAddress.host(), listenAddress.port())),
                 "--admin", "127.0.0.1:0",
                 "--state-file", stateFile.toAbsolutePath().toString(),
                 "--token-file", tokenFile.toString()));
+        previewAddress.ifPresent(address -> command.addAll(List.of("--preview",
+                RouterStateFile.hostAndPort(new InetSocketAddress(address.host(), address.port())))));
         Process process;
         try {
             process = new ProcessBuilder(command)
@@ -405,7 +430,7 @@ public final class RouterProcess {
     }
 
     /** The command line of {@link #main}. */
-    record Arguments(Endpoint listen, Endpoint admin, Path stateFile, Path tokenFile) {
+    record Arguments(Endpoint listen, Endpoint admin, Path stateFile, Path tokenFile, Endpoint preview) {
 
         /** Parses {@code --name value} pairs; null for {@code --help}. */
         static Arguments parse(String[] args) {
@@ -415,7 +440,7 @@ public final class RouterProcess {
                 if (name.equals("--help") || name.equals("-h")) {
                     return null;
                 }
-                if (!List.of("--listen", "--admin", "--state-file", "--token-file").contains(name)) {
+                if (!List.of("--listen", "--preview", "--admin", "--state-file", "--token-file").contains(name)) {
                     throw new IllegalArgumentException("unknown argument " + name);
                 }
                 if (i + 1 >= args.length) {
@@ -430,7 +455,8 @@ public final class RouterProcess {
             }
             return new Arguments(endpoint("--listen", values.get("--listen")),
                     endpoint("--admin", values.getOrDefault("--admin", "127.0.0.1:0")),
-                    path(values.get("--state-file")), path(values.get("--token-file")));
+                    path(values.get("--state-file")), path(values.get("--token-file")),
+                    values.containsKey("--preview") ? endpoint("--preview", values.get("--preview")) : null);
         }
 
         private static Endpoint endpoint(String name, String value) {

@@ -17,16 +17,19 @@ import java.util.Set;
  * Written atomically with mode 0600 once the router listens; removed when it stops.
  *
  * @param tokenFile absolute path of the admin token file, or null when the router needs no token
+ * @param preview   where the preview listener accepts clients, or null when the router has none
  */
-record RouterStateFile(long pid, InetSocketAddress listen, InetSocketAddress admin, Path tokenFile) {
+record RouterStateFile(long pid, InetSocketAddress listen, InetSocketAddress admin, Path tokenFile,
+                       InetSocketAddress preview) {
 
-    private static final Set<String> FIELDS = Set.of("pid", "listen", "admin", "tokenFile");
+    private static final Set<String> FIELDS = Set.of("pid", "listen", "admin", "tokenFile", "preview");
 
     String render() {
         return "{\"pid\":" + pid
                 + ",\"listen\":" + RouteTableJson.quote(hostAndPort(listen))
                 + ",\"admin\":" + RouteTableJson.quote(hostAndPort(admin))
                 + (tokenFile == null ? "" : ",\"tokenFile\":" + RouteTableJson.quote(tokenFile.toString()))
+                + (preview == null ? "" : ",\"preview\":" + RouteTableJson.quote(hostAndPort(preview)))
                 + "}\n";
     }
 
@@ -35,8 +38,13 @@ record RouterStateFile(long pid, InetSocketAddress listen, InetSocketAddress adm
         Endpoint listen = RouteTableJson.parseEndpoint(state.string("listen"));
         Endpoint admin = RouteTableJson.parseEndpoint(state.string("admin"));
         Path tokenFile = state.fields().containsKey("tokenFile") ? Path.of(state.string("tokenFile")) : null;
+        InetSocketAddress preview = null;
+        if (state.fields().containsKey("preview")) {
+            Endpoint address = RouteTableJson.parseEndpoint(state.string("preview"));
+            preview = new InetSocketAddress(address.host(), address.port());
+        }
         return new RouterStateFile(state.integer("pid"), new InetSocketAddress(listen.host(), listen.port()),
-                new InetSocketAddress(admin.host(), admin.port()), tokenFile);
+                new InetSocketAddress(admin.host(), admin.port()), tokenFile, preview);
     }
 
     static RouterStateFile read(Path file) {

@@ -2,6 +2,7 @@ package dev.slipway.router;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * Splits a service's traffic between revisions. The built-in reverse proxy implements it; runtime-native
@@ -29,6 +30,14 @@ public interface TrafficRouter extends AutoCloseable {
 
     /** Where Prometheus text metrics are served ({@code GET /metrics}). */
     InetSocketAddress adminAddress();
+
+    /**
+     * Where the preview listener accepts clients: everything arriving there goes to the table's
+     * {@link RouteTable#previewRevision()}. Empty when this router has none.
+     */
+    default Optional<InetSocketAddress> previewAddress() {
+        return Optional.empty();
+    }
 
     @Override
     void close();

@@ -5,7 +5,7 @@ import io.netty.channel.EventLoop;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -21,7 +21,11 @@ final class UpstreamEndpoint {
     private final Endpoint endpoint;
     private final InetSocketAddress address;
     private final AtomicInteger inFlight = new AtomicInteger();
-    private final ConcurrentHashMap<EventLoop, ArrayDeque<Channel>> idleByEventLoop = new ConcurrentHashMap<>();
+    /**
+     * One deque per event loop that ever used this endpoint (at most one per core): a scan of a short array on
+     * the hot path instead of a hash lookup, copied on the rare add.
+     */
+    private volatile IdleConnections[] idleByEventLoop = new IdleConnections[0];
     private volatile boolean removed;
 
     UpstreamEndpoint(Endpoint endpoint) {
@@ -60,18 +64,42 @@ final class UpstreamEndpoint {
 
     /** The idle connections of {@code eventLoop}; only that event loop's thread may touch the deque. */
     ArrayDeque<Channel> idleConnections(EventLoop eventLoop) {
-        ArrayDeque<Channel> idle = idleByEventLoop.get(eventLoop);
-        return idle != null ? idle : idleByEventLoop.computeIfAbsent(eventLoop, loop -> new ArrayDeque<>());
+        for (IdleConnections idle : idleByEventLoop) {
+            if (idle.eventLoop() == eventLoop) {
+                return idle.connections();
+            }
+        }
+        return addEventLoop(eventLoop);
+    }
+
+    private synchronized ArrayDeque<Channel> addEventLoop(EventLoop eventLoop) {
+        IdleConnections[] known = idleByEventLoop;
+        for (IdleConnections idle : known) {
+            if (idle.eventLoop() == eventLoop) {
+                return idle.connections();
+            }
+        }
+        IdleConnections added = new IdleConnections(eventLoop, new ArrayDeque<>());
+        IdleConnections[] grown = Arrays.copyOf(known, known.length + 1);
+        grown[known.length] = added;
+        idleByEventLoop = grown;
+        return added.connections();
     }
 
     /** Closes every idle connection, each on its own event loop. */
     void closeIdleConnections() {
-        idleByEventLoop.forEach((eventLoop, idle) -> eventLoop.execute(() -> {
-            Channel channel;
-            while ((channel = idle.pollFirst()) != null) {
-                channel.close();
-            }
-        }));
+        for (IdleConnections idle : idleByEventLoop) {
+            idle.eventLoop().execute(() -> {
+                Channel channel;
+                while ((channel = idle.connections().pollFirst()) != null) {
+                    channel.close();
+                }
+            });
+        }
+    }
+
+    /** The idle connections of one event loop; only that loop's thread touches the deque. */
+    private record IdleConnections(EventLoop eventLoop, ArrayDeque<Channel> connections) {
     }
 
     @Override

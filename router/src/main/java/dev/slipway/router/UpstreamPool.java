@@ -8,7 +8,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 
 import java.util.ArrayDeque;
@@ -26,10 +25,10 @@ final class UpstreamPool {
     private final Bootstrap template;
     private final ChannelGroup allConnections;
 
-    UpstreamPool(RouterConfig config, ChannelGroup allConnections) {
+    UpstreamPool(RouterConfig config, ChannelGroup allConnections, Transport transport) {
         this.allConnections = allConnections;
         this.template = new Bootstrap()
-                .channel(NioSocketChannel.class)
+                .channel(transport.socketChannel())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,

@@ -13,7 +13,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class BackendSelectorTest {
 
     private final UpstreamPool pool = new UpstreamPool(RouterConfig.onLoopback(),
-            new io.netty.channel.group.DefaultChannelGroup(io.netty.util.concurrent.GlobalEventExecutor.INSTANCE));
+            new io.netty.channel.group.DefaultChannelGroup(io.netty.util.concurrent.GlobalEventExecutor.INSTANCE),
+            Transport.nio());
 
     private BackendSelector selector(Backend... backends) {
         return BackendSelector.build(new RouteTable(List.of(backends), List.of()), pool, new CountersByRevision());

@@ -21,6 +21,19 @@ class RouteTableJsonTest {
     }
 
     @Test
+    void aPreviewRevisionIsWrittenOnlyWhenThereIsOneAndReadsBack() {
+        RouteTable plain = new RouteTable(List.of(new Backend("1.0.0", 100, List.of(new Endpoint("127.0.0.1", 8081))),
+                new Backend("2.0.0", 0, List.of(new Endpoint("127.0.0.1", 8082)))), List.of());
+        RouteTable previewed = plain.withPreview("2.0.0");
+
+        assertThat(RouteTableJson.render(plain)).doesNotContain("previewRevision");
+        assertThat(RouteTableJson.render(previewed)).endsWith(",\"previewRevision\":\"2.0.0\"}");
+        assertThat(RouteTableJson.parse(RouteTableJson.render(previewed))).isEqualTo(previewed);
+        assertThat(RouteTableJson.parse(RouteTableJson.render(plain)).previewRevision()).isEmpty();
+        assertRefused("{\"backends\":[],\"previewRevision\":7}", "previewRevision");
+    }
+
+    @Test
     void endpointsMayBeObjectsAndMissingListsAreEmpty() {
         String json = """
                 { "backends": [ { "revision": "1.0.0", "weight": 1,

@@ -69,6 +69,23 @@ class RouterProcessTest {
     }
 
     @Test
+    void aPreviewListenerIsOpenedRecordedAndFoundAgainOnAdoption() {
+        RouterProcess router = RouterProcess.spawn(stateDirectory, "127.0.0.1:0", java.util.Optional.of("127.0.0.1:0"),
+                stateDirectory.resolve("router.log"));
+        java.net.InetSocketAddress preview = router.router().previewAddress().orElseThrow();
+        router.router().route(new RouteTable(List.of(backend("1.0.0", 100, stable), backend("2.0.0", 0, canary)),
+                List.of()).withPreview("2.0.0"));
+
+        assertThat(new Http(preview).get("/").body()).isEqualTo("canary");
+        assertThat(new Http(router.router().address()).get("/").body()).isEqualTo("stable");
+        router.router().close();
+        RouterProcess adopted = RouterProcess.adopt(stateDirectory).orElseThrow();
+        assertThat(adopted.router().previewAddress()).contains(preview);
+        assertThat(adopted.router().routes().previewRevision()).contains("2.0.0");
+        assertThat(adopted.stop()).isTrue();
+    }
+
+    @Test
     void theRouterOutlivesAKilledController() throws Exception {
         Process controller = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), ControllerStandIn.class.getName(), stateDirectory.toString())

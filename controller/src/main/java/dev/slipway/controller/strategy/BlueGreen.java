@@ -10,7 +10,8 @@ import java.time.Clock;
 import java.util.Optional;
 
 /**
- * Blue-green: the new release starts at full size, reachable only with the preview header; after the
+ * Blue-green: the new release starts at full size, reachable only through the router's preview listener or
+ * with the preview header; after the
  * optional pre-promotion analysis and {@code autoPromoteAfter} (or a promote), all traffic switches at once.
  * The controller keeps the old release for {@code scaleDownDelay} so that undo is an instant switch back.
  */
@@ -33,9 +34,10 @@ public final class BlueGreen implements Strategy {
             return abort(current, "new release never became ready: " + failed.get());
         }
         actions.setHeaderRoute(spec.previewHeader(), "true");
+        actions.previewNew();
         if (current.stepIndex() == 0) {
             current = actions.transition(current.withProgress(RolloutPhase.PROGRESSING, 1, 0, "",
-                    clock.instant()), "preview ready (header " + spec.previewHeader() + ": true)");
+                    clock.instant()), "preview ready (preview listener, or header " + spec.previewHeader() + ": true)");
         }
         if (current.stepIndex() <= 1 && spec.prePromotionAnalysis().isPresent()) {
             Verdict verdict = actions.analyze(spec.prePromotionAnalysis().get());

@@ -23,6 +23,12 @@ public interface RolloutActions {
     void setHeaderRoute(String header, String value);
 
     /**
+     * Sends everything arriving on the router's preview listener to the new release, until the rollout ends
+     * (promoted or aborted), when the controller clears it.
+     */
+    void previewNew();
+
+    /**
      * Brings the new release to {@code replicas} ready replicas (starting or draining and stopping some).
      * Returns why it could not (a replica failed readiness), or empty.
      */

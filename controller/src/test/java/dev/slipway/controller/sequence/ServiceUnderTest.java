@@ -184,6 +184,14 @@ final class ServiceUnderTest implements AutoCloseable {
                 new SchemaRange(min, max), 1, health, new StrategySpec.Canary(steps), contractAfter);
     }
 
+    /** A blue-green release that reads {@code [min, max]} and waits for a promote (no auto-promotion, no analysis). */
+    static ReleaseSpec blueGreenRelease(String version, int min, int max) {
+        ReleaseSpec canary = release(version, min, max, false, false);
+        return new ReleaseSpec(version, canary.run(), canary.schema(), canary.replicas(), canary.health(),
+                new StrategySpec.BlueGreen(Optional.empty(), Optional.empty(), Duration.ZERO, "X-Preview"),
+                Optional.empty());
+    }
+
     ForceOverride force() {
         return Backups.named(backup, "sequence test");
     }

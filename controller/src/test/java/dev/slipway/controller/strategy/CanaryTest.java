@@ -39,6 +39,7 @@ class CanaryTest {
 
         @Override public void setWeight(int percent) { calls.add("weight " + percent); }
         @Override public void setHeaderRoute(String header, String value) { calls.add("header " + header); }
+        @Override public void previewNew() { calls.add("preview"); }
         @Override public void balanceByReplicas() { calls.add("balance"); }
         @Override public Optional<String> scaleNew(int replicas) { calls.add("scale new " + replicas); return Optional.empty(); }
         @Override public Optional<String> scaleOld(int replicas) { calls.add("scale old " + replicas); return Optional.empty(); }

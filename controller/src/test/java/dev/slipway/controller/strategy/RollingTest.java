@@ -35,6 +35,7 @@ class RollingTest {
         @Override public void setWeight(int percent) { }
         @Override public void balanceByReplicas() { }
         @Override public void setHeaderRoute(String header, String value) { }
+        @Override public void previewNew() { }
         @Override public Optional<String> scaleNew(int replicas) {
             if (failAtNew >= 0 && replicas > failAtNew) return Optional.of("replica never ready");
             fresh = replicas; observe(); return Optional.empty();
