@@ -14,21 +14,29 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The PostgreSQL server Slipway works with: the embedded one (data kept under {@code .slipway/postgres} and
  * reused across runs) or any server named by a {@code jdbc:postgresql://} URL.
  */
 public final class Database implements AutoCloseable {
+    /** In the state directory: the database of the embedded server that {@code up} uses for its service. */
+    static final String EMBEDDED_DATABASE_FILE = "postgres.database";
+    /** The embedded server this process started and stops; null for a server someone else runs. */
     private final EmbeddedPostgres embedded;
+    private final boolean embeddedServer;
     private final String serverUrl;
     private final String user;
     private final String password;
     private final String databaseName;
 
-    private Database(EmbeddedPostgres embedded, String serverUrl, String user, String password, String databaseName) {
+    private Database(EmbeddedPostgres embedded, boolean embeddedServer, String serverUrl, String user, String password,
+                     String databaseName) {
         this.embedded = embedded;
+        this.embeddedServer = embeddedServer;
         this.serverUrl = serverUrl;
         this.user = user;
         this.password = password;
@@ -58,7 +66,7 @@ public final class Database implements AutoCloseable {
         String server = "jdbc:postgresql://" + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "");
         String user = query.getOrDefault("user", System.getenv().getOrDefault("PGUSER", "postgres"));
         String password = query.getOrDefault("password", System.getenv().getOrDefault("PGPASSWORD", ""));
-        return new Database(null, server, user, password, path);
+        return new Database(null, false, server, user, password, path);
     }
 
     private static Database embedded(Path dataDirectory) {
@@ -73,7 +81,7 @@ public final class Database implements AutoCloseable {
                     .setErrorRedirector(ProcessBuilder.Redirect.appendTo(
                             dataDirectory.resolveSibling("postgres.log").toFile()))
                     .start();
-            return new Database(postgres, "jdbc:postgresql://127.0.0.1:" + postgres.getPort(), "postgres", "",
+            return new Database(postgres, true, "jdbc:postgresql://127.0.0.1:" + postgres.getPort(), "postgres", "",
                     "postgres");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the embedded PostgreSQL in " + dataDirectory + ": "
@@ -81,8 +89,66 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /**
+     * Like {@link #open}, but when the embedded server of {@code stateDirectory} already runs (under
+     * {@code slipway up}), connects to it instead of failing on its lock; the schema commands use this, so that
+     * {@code slipway schema status} works while a controller runs. The embedded database is the one {@code up}
+     * recorded for the state directory ({@link #rememberEmbeddedDatabase}), or {@code postgres}.
+     */
+    public static Database openShared(String url, Path stateDirectory) {
+        if (url != null && !url.equals("embedded")) {
+            return open(url, stateDirectory);
+        }
+        Path dataDirectory = stateDirectory.resolve("postgres");
+        String databaseName = embeddedDatabase(stateDirectory);
+        Optional<Integer> runningPort = runningServerPort(dataDirectory);
+        if (runningPort.isPresent()) {
+            return new Database(null, true, "jdbc:postgresql://127.0.0.1:" + runningPort.get(), "postgres", "",
+                    databaseName);
+        }
+        Database started = embedded(dataDirectory);
+        return new Database(started.embedded, true, started.serverUrl, started.user, started.password, databaseName);
+    }
+
+    /** Records which database of the embedded server holds the service, for the schema commands. */
+    static void rememberEmbeddedDatabase(Path stateDirectory, String database) {
+        try {
+            Files.writeString(stateDirectory.resolve(EMBEDDED_DATABASE_FILE), database + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + stateDirectory.resolve(EMBEDDED_DATABASE_FILE), e);
+        }
+    }
+
+    private static String embeddedDatabase(Path stateDirectory) {
+        Path file = stateDirectory.resolve(EMBEDDED_DATABASE_FILE);
+        try {
+            return Files.isRegularFile(file) ? Files.readString(file).strip() : "postgres";
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    /** The port of a live server on {@code dataDirectory}, from its postmaster.pid (pid on line 1, port on line 4). */
+    private static Optional<Integer> runningServerPort(Path dataDirectory) {
+        Path pidFile = dataDirectory.resolve("postmaster.pid");
+        try {
+            if (!Files.isRegularFile(pidFile)) {
+                return Optional.empty();
+            }
+            List<String> lines = Files.readAllLines(pidFile);
+            if (lines.size() < 4) {
+                return Optional.empty();
+            }
+            long pid = Long.parseLong(lines.get(0).strip());
+            boolean alive = ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+            return alive ? Optional.of(Integer.parseInt(lines.get(3).strip())) : Optional.empty();
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty(); // unreadable or half-written: start (and let the server's own lock decide)
+        }
+    }
+
     public boolean isEmbedded() {
-        return embedded != null;
+        return embeddedServer;
     }
 
     /** The JDBC URL of a database on this server, without credentials. */

@@ -62,7 +62,7 @@ final class SchemaCommand {
         }
 
         <T> T withEngine(EngineAction<T> action) throws Exception {
-            try (Database server = Database.open(database, stateDirectory)) {
+            try (Database server = Database.openShared(database, stateDirectory)) {
                 SchemaEngine engine = new SchemaEngine(server.dataSource(server.databaseName()), schema,
                         SchemaOptions.defaults());
                 engine.init();

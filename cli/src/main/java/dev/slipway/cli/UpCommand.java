@@ -114,6 +114,7 @@ final class UpCommand implements Callable<Integer> {
         String databaseName = database.isEmbedded() ? service.service() : database.databaseName();
         if (database.isEmbedded()) {
             createDatabaseIfMissing(database, databaseName);
+            Database.rememberEmbeddedDatabase(state, databaseName);
         }
         DataSource dataSource = database.dataSource(databaseName);
         SchemaEngine engine = new SchemaEngine(dataSource, service.schemaName(), SchemaOptions.defaults());

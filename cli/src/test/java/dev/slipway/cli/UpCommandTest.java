@@ -105,6 +105,21 @@ class UpCommandTest {
             assertThat(rolloutStatus.out()).contains("orders (first deploy) -> 1.0.0  PROMOTED")
                     .contains("stable 1.0.0 [1, 1] 2/2 ready | schema {1}");
 
+            // schema status reads the database directly: it attaches to the embedded server up runs (it used to
+            // fail on the server's lock) and reads the service's database, not the server's default one
+            java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+            java.io.PrintStream standardOut = System.out;
+            System.setOut(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
+            CliHarness.Result schemaStatus;
+            try {
+                schemaStatus = run("schema", "status", "--state-dir", state.toString());
+            } finally {
+                System.setOut(standardOut);
+            }
+            assertThat(schemaStatus.exitCode()).as(schemaStatus.err()).isZero();
+            assertThat(printed.toString(java.nio.charset.StandardCharsets.UTF_8)).startsWith("schema public: state {1}")
+                    .contains("001_initial");
+
             CliHarness.Result json = run("status", "--json", "--state-dir", state.toString());
             JsonNode parsed = JSON.readTree(json.out());
             assertThat(parsed.path("stable").path("schema").toString()).isEqualTo("[1,1]");
