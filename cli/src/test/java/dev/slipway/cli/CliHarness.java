@@ -43,13 +43,22 @@ final class CliHarness {
         }
     }
 
-    static void await(Duration timeout, BooleanSupplier condition) throws InterruptedException {
+    static void await(Duration timeout, BooleanSupplier condition) {
         Instant end = Instant.now().plus(timeout);
         while (!condition.getAsBoolean()) {
             if (Instant.now().isAfter(end)) {
                 throw new AssertionError("not reached within " + timeout.toSeconds() + " s");
             }
-            Thread.sleep(200);
+            sleep(200);
+        }
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 }

@@ -21,8 +21,8 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import static dev.slipway.cli.SlipwayProcesses.await;
-import static dev.slipway.cli.SlipwayProcesses.sleep;
+import static dev.slipway.cli.CliHarness.await;
+import static dev.slipway.cli.CliHarness.sleep;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -67,7 +67,7 @@ class ControllerKillEndToEndTest {
 
     @Test
     void aControllerKilledMidCanaryIsResumedByTheNextUpWithoutOneFailedRequest() throws Exception {
-        int routerPort = SlipwayProcesses.freePort();
+        int routerPort = CliHarness.freePort();
         try (SlipwayProcesses slipway = new SlipwayProcesses(directory);
              LoadGenerator load = new LoadGenerator(URI.create("http://127.0.0.1:" + routerPort + "/"), RATE, SEEDED)) {
             loadCreatedAt = System.currentTimeMillis();
@@ -190,7 +190,7 @@ class ControllerKillEndToEndTest {
 
     /** {@code rollout history} as "action outcome" lines, oldest first. */
     private static List<String> history(SlipwayProcesses slipway) {
-        SlipwayProcesses.Result result = slipway.cli("rollout", "history", "--limit", "100", "--json");
+        CliHarness.Result result = slipway.cli("rollout", "history", "--limit", "100", "--json");
         assertThat(result.exitCode()).isZero();
         List<String> lines = new ArrayList<>();
         for (JsonNode entry : SlipwayProcesses.parse(result.out()).path("entries")) {

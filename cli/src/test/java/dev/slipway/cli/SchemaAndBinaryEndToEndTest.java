@@ -27,8 +27,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
-import static dev.slipway.cli.SlipwayProcesses.await;
-import static dev.slipway.cli.SlipwayProcesses.sleep;
+import static dev.slipway.cli.CliHarness.await;
+import static dev.slipway.cli.CliHarness.sleep;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -77,7 +77,7 @@ class SchemaAndBinaryEndToEndTest {
                     + "'seed@example.com' FROM generate_series(1, " + SEEDED + ") g");
         }
         slipway = new SlipwayProcesses(directory);
-        routerPort = SlipwayProcesses.freePort();
+        routerPort = CliHarness.freePort();
         slipway.up(spec("1.0.0", jar("1.0.0"), "[1, 1]", "canary: {steps: [{setWeight: 100}]}", ""));
         await(Duration.ofSeconds(60), () -> slipway.apiStatus().path("stable").path("readyReplicas").asInt() == REPLICAS);
         load = new LoadGenerator(URI.create("http://127.0.0.1:" + routerPort + "/"), RATE, SEEDED);
@@ -145,7 +145,7 @@ class SchemaAndBinaryEndToEndTest {
         assertThat(slipway.status().path("schemaState").toString()).as("the binary moved, the schema did not").isEqualTo("[1]");
 
         // (c) undo is allowed while the schema has not moved; and forward again
-        SlipwayProcesses.Result undo = slipway.cli("rollout", "undo");
+        CliHarness.Result undo = slipway.cli("rollout", "undo");
         assertThat(undo.exitCode()).as(undo.err()).isZero();
         awaitStable("1.0.0");
         assertThat(slipway.cli("rollout", "undo", "--to", "1.5.0").exitCode()).isZero();
@@ -153,7 +153,7 @@ class SchemaAndBinaryEndToEndTest {
 
         // the schema moves: start expands to {1, 2}, the running binary untouched
         Path migration = home().resolve("examples/orders/migrations/002_split_name.yaml");
-        SlipwayProcesses.Result started = slipway.cli("schema", "start", migration.toString());
+        CliHarness.Result started = slipway.cli("schema", "start", migration.toString());
         assertThat(started.exitCode()).as(started.err()).isZero();
         status = slipway.status();
         assertThat(status.path("schemaState").toString()).isEqualTo("[1,2]");
@@ -164,7 +164,7 @@ class SchemaAndBinaryEndToEndTest {
         assertThat(slipway.cli("status").out()).contains("schema {1, 2} (migration 2 expanded) update pending");
 
         // (f) explicitly: schema complete contracts to {2}; 1.5.0 keeps serving on schema 2
-        SlipwayProcesses.Result completed = slipway.cli("schema", "complete");
+        CliHarness.Result completed = slipway.cli("schema", "complete");
         assertThat(completed.exitCode()).as(completed.err()).isZero();
         status = slipway.status();
         assertThat(status.path("schemaState").toString()).isEqualTo("[2]");
@@ -180,7 +180,7 @@ class SchemaAndBinaryEndToEndTest {
     void undoToABinaryThatCannotReadTheSchemaIsRefusedAndChangesNothing() {
         JsonNode before = comparable(slipway.status());
 
-        SlipwayProcesses.Result undo = slipway.cli("rollout", "undo");
+        CliHarness.Result undo = slipway.cli("rollout", "undo");
 
         assertThat(undo.exitCode()).isEqualTo(1);
         assertThat(undo.err()).startsWith("refused: undo to orders 1.0.0 would leave the schema at {2}, but")
@@ -238,7 +238,7 @@ class SchemaAndBinaryEndToEndTest {
                       up: "CREATE INDEX orders_by_amount ON public.orders (amount_cents)"
                       down: "DROP INDEX public.orders_by_amount"
                 """);
-        SlipwayProcesses.Result refused = slipway.cli("schema", "start", migration.toString());
+        CliHarness.Result refused = slipway.cli("schema", "start", migration.toString());
         assertThat(refused.exitCode()).isEqualTo(1);
         assertThat(refused.err()).startsWith("refused: schema start of version 4")
                 .contains("would leave the schema at {4}, but stable orders 2.1.0 reads schema [2, 3]")
@@ -249,7 +249,7 @@ class SchemaAndBinaryEndToEndTest {
         apply(spec("2.2.0", jar("2.0.0"), "[3, 4]", CANARY, ""));
         awaitStable("2.2.0");
         // ...then the schema follows
-        SlipwayProcesses.Result started = slipway.cli("schema", "start", migration.toString());
+        CliHarness.Result started = slipway.cli("schema", "start", migration.toString());
         assertThat(started.exitCode()).as(started.err()).isZero();
         JsonNode status = slipway.status();
         assertThat(status.path("schemaState").toString()).isEqualTo("[4]");
@@ -264,7 +264,7 @@ class SchemaAndBinaryEndToEndTest {
     void aSchemaCommandNamingTheDatabaseDoesNotGoAroundTheGuard() {
         JsonNode before = comparable(slipway.status());
 
-        SlipwayProcesses.Result direct = slipway.cli("schema", "rollback", "--db", database.jdbcUrl("acceptance")
+        CliHarness.Result direct = slipway.cli("schema", "rollback", "--db", database.jdbcUrl("acceptance")
                 + "?user=" + database.user());
 
         assertThat(direct.exitCode()).isEqualTo(1);
@@ -275,7 +275,7 @@ class SchemaAndBinaryEndToEndTest {
     // ------------------------------------------------------------------ helpers
 
     private void apply(Path spec) {
-        SlipwayProcesses.Result applied = slipway.cli("apply", "-f", spec.toString());
+        CliHarness.Result applied = slipway.cli("apply", "-f", spec.toString());
         assertThat(applied.exitCode()).as(applied.err()).isZero();
     }
 

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,8 +12,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
+
+import static dev.slipway.cli.CliHarness.await;
 
 /**
  * Slipway as a user runs it, for process-level end-to-end tests: {@code slipway up} and every client command are
@@ -48,14 +48,6 @@ final class SlipwayProcesses implements AutoCloseable {
     /** The repository root, where the orders jars and migrations are. */
     static Path home() {
         return Path.of(System.getProperty("slipway.home", "..")).toAbsolutePath().normalize();
-    }
-
-    static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     /** Starts {@code slipway up -f spec} and returns once its API answers (api.json names this process). */
@@ -97,7 +89,7 @@ final class SlipwayProcesses implements AutoCloseable {
     }
 
     /** Runs one client command ({@code status --json}, {@code schema start FILE}, ...) on this state directory. */
-    Result cli(String... arguments) {
+    CliHarness.Result cli(String... arguments) {
         List<String> withState = new ArrayList<>(List.of(arguments));
         withState.addAll(List.of("--state-dir", state.toString()));
         try {
@@ -112,7 +104,7 @@ final class SlipwayProcesses implements AutoCloseable {
                 process.destroyForcibly();
                 throw new AssertionError("slipway " + String.join(" ", arguments) + " did not finish within 120 s");
             }
-            Result result = new Result(process.exitValue(), read(out), read(err));
+            CliHarness.Result result = new CliHarness.Result(process.exitValue(), read(out), read(err));
             Files.delete(out);
             Files.delete(err);
             System.out.println("$ slipway " + String.join(" ", arguments) + "  -> " + result.exitCode()
@@ -128,7 +120,7 @@ final class SlipwayProcesses implements AutoCloseable {
 
     /** {@code slipway status --json}, parsed; fails the test when the command fails. */
     JsonNode status() {
-        Result result = cli("status", "--json");
+        CliHarness.Result result = cli("status", "--json");
         if (result.exitCode() != 0) {
             throw new AssertionError("status failed: " + result.err());
         }
@@ -234,28 +226,5 @@ final class SlipwayProcesses implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    static void await(Duration timeout, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not reached within " + timeout.toSeconds() + " s");
-            }
-            sleep(200);
-        }
-    }
-
-    static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** A client command's exit code and what it printed. */
-    record Result(int exitCode, String out, String err) {
     }
 }
