@@ -6,7 +6,6 @@ import dev.slipway.analysis.judge.ThresholdJudge;
 import dev.slipway.analysis.provider.RouterMetricProvider;
 import dev.slipway.controller.DatabaseTarget;
 import dev.slipway.controller.RolloutController;
-import dev.slipway.controller.SchemaCoordinator;
 import dev.slipway.controller.store.JdbcStore;
 import dev.slipway.router.BuiltInRouter;
 import dev.slipway.router.RouterConfig;
@@ -86,16 +85,15 @@ class ApiServerTest {
         store.init();
         SchemaEngine engine = new SchemaEngine(dataSource, "public", SchemaOptions.defaults());
         engine.init();
-        SchemaCoordinator schema = new SchemaCoordinator("orders", engine, store, Clock.systemUTC());
         router = BuiltInRouter.start(RouterConfig.onLoopback());
         runtime = new LocalRuntime(stateDirectory);
         var admin = router.adminAddress();
         controller = new RolloutController("orders", runtime, router,
                 new RouterMetricProvider(URI.create("http://" + admin.getHostString() + ":" + admin.getPort() + "/metrics")),
-                new ThresholdJudge(), store, schema,
+                new ThresholdJudge(), store, engine,
                 new DatabaseTarget("jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/" + database, "postgres", ""),
                 Clock.systemUTC(), entry -> { });
-        server = ApiServer.start("orders", controller, schema, stateDirectory, 0);
+        server = ApiServer.start(controller, stateDirectory, 0);
     }
 
     @AfterEach
@@ -272,7 +270,7 @@ class ApiServerTest {
     @Test
     void aSecondControllerOnTheSameStateDirectoryIsRefusedWhileTheFirstLives() {
         // the same process may restart its API (the pid is its own); another live pid would be refused
-        ApiServer again = ApiServer.start("orders", controller, null, stateDirectory, 0);
+        ApiServer again = ApiServer.start(controller, stateDirectory, 0);
         again.close();
     }
 
