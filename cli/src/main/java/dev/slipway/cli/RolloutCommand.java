@@ -7,6 +7,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
+import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 
 /**
@@ -64,27 +65,8 @@ final class RolloutCommand implements Runnable {
 
         @Override
         public Integer call() throws InterruptedException {
-            ApiClient client = state.client();
-            String last = null;
-            while (true) {
-                ApiClient.ApiResponse response = client.get("/api/v1/status");
-                if (!response.ok()) {
-                    return ApiAnswers.exitCode(response, spec.commandLine().getErr());
-                }
-                JsonNode status = response.body();
-                String shown = json ? status.toPrettyString() : StatusView.rollout(status);
-                // --watch prints only changes, so the output stays a readable log rather than a flood
-                if (!shown.equals(last)) {
-                    out().println(shown);
-                    out().flush();
-                    last = shown;
-                }
-                if (!watch || StatusView.rolloutFinished(status)) {
-                    boolean aborted = status.path("rollout").path("phase").asText().equals("ABORTED");
-                    return watch && aborted ? 1 : 0;
-                }
-                Thread.sleep(1000);
-            }
+            return new RolloutWatch(state.client(), out(), spec.commandLine().getErr(), json)
+                    .follow(watch, OptionalLong.empty());
         }
     }
 
@@ -114,24 +96,33 @@ final class RolloutCommand implements Runnable {
     }
 
     @Command(name = "retry", mixinStandardHelpOptions = true,
-            description = "Runs the last aborted rollout again from its first step.")
+            description = {"Runs the last aborted rollout again from its first step; returns once it is recorded.",
+                    "Refused when its release cannot read the schema state (now): --force with a backup overrides."})
     static final class Retry extends ApiSubcommand {
+        @Mixin
+        ForceOptions force;
+
         @Override
         public Integer call() {
-            return post("/api/v1/rollout/retry", "", "retry started");
+            return post(force.appendTo("/api/v1/rollout/retry"), "", "retry started");
         }
     }
 
     @Command(name = "undo", mixinStandardHelpOptions = true,
-            description = {"Goes back to an earlier release (by default the one the last rollout replaced).",
-                    "Refused when that release cannot read the schema state."})
+            description = {"Goes back to an earlier release (by default the one the last rollout replaced): at once",
+                    "while blue-green still keeps it running, otherwise as a rollout that switches all traffic.",
+                    "Refused when that release cannot read the schema state; --force with a backup overrides",
+                    "(the release may then fail against the schema: restore the backup to go back)."})
     static final class Undo extends ApiSubcommand {
         @Option(names = "--to", paramLabel = "VERSION", description = "The release to go back to.")
         String version;
 
+        @Mixin
+        ForceOptions force;
+
         @Override
         public Integer call() {
-            String path = "/api/v1/rollout/undo" + (version == null ? "" : "?to=" + Queries.encode(version));
+            String path = force.appendTo("/api/v1/rollout/undo" + (version == null ? "" : "?to=" + Queries.encode(version)));
             return post(path, "", "undo started" + (version == null ? "" : " (to " + version + ")"));
         }
     }

@@ -71,32 +71,10 @@ final class SchemaCommand {
         }
     }
 
-    /** --force and its backup; only meaningful through a running controller, whose guard it overrides. */
-    static final class Force {
-        @Option(names = "--force", description = "Run even if the compatibility guard refuses; needs a backup (recorded in the audit history).")
-        boolean force;
-        @Option(names = "--backup", paramLabel = "FILE", description = "With --force: an existing backup (default: Slipway takes a pg_dump into .slipway/backups/).")
-        Path backup;
-        @Option(names = "--reason", paramLabel = "TEXT", description = "With --force: why, for the audit history.")
-        String reason;
+    /** --direct: past the running controller, and with it past the guard. */
+    static final class Direct {
         @Option(names = "--direct", description = "Talk to the database directly even when a controller runs here (skips the guard).")
         boolean direct;
-
-        String query() {
-            if (!force) {
-                return "";
-            }
-            StringBuilder query = new StringBuilder("force=true");
-            query.append("&backup=").append(encode(backup == null ? "auto" : backup.toAbsolutePath().toString()));
-            if (reason != null) {
-                query.append("&reason=").append(encode(reason));
-            }
-            return query.toString();
-        }
-
-        private static String encode(String text) {
-            return java.net.URLEncoder.encode(text, java.nio.charset.StandardCharsets.UTF_8);
-        }
     }
 
     /** Sends a schema action to the running controller; prints its answer. */
@@ -151,18 +129,17 @@ final class SchemaCommand {
             description = "Expands to the file's version: new columns and tables, sync triggers, backfill, view schema <schema>_v<N>.")
     static final class Start implements Callable<Integer> {
         @Mixin Target target;
-        @Mixin Force force;
+        @Mixin ForceOptions force;
+        @Mixin Direct direct;
         @Parameters(paramLabel = "FILE", description = "The migration file (YAML or JSON).") Path file;
 
         @Override
         public Integer call() throws Exception {
             Migration migration = MigrationFile.parse(file);
-            var controller = force.direct ? java.util.Optional.<ApiClient>empty() : target.controller();
+            var controller = direct.direct ? java.util.Optional.<ApiClient>empty() : target.controller();
             if (controller.isPresent()) {
-                String query = "file=" + Force.encode(file.getFileName().toString())
-                        + (force.query().isEmpty() ? "" : "&" + force.query());
-                return throughController(controller.get(), "/api/v1/schema/start?" + query,
-                        java.nio.file.Files.readAllBytes(file));
+                String path = force.appendTo("/api/v1/schema/start?file=" + Queries.encode(file.getFileName().toString()));
+                return throughController(controller.get(), path, java.nio.file.Files.readAllBytes(file));
             }
             return target.withEngine((engine, server) -> {
                 engine.start(migration, SchemaCommand::progress);
@@ -189,13 +166,14 @@ final class SchemaCommand {
     @Command(name = "complete", mixinStandardHelpOptions = true, description = "Contracts the migration in flight.")
     static final class Complete implements Callable<Integer> {
         @Mixin Target target;
-        @Mixin Force force;
+        @Mixin ForceOptions force;
+        @Mixin Direct direct;
 
         @Override
         public Integer call() throws Exception {
-            var controller = force.direct ? java.util.Optional.<ApiClient>empty() : target.controller();
+            var controller = direct.direct ? java.util.Optional.<ApiClient>empty() : target.controller();
             if (controller.isPresent()) {
-                return throughController(controller.get(), "/api/v1/schema/complete?" + force.query(), new byte[0]);
+                return throughController(controller.get(), force.appendTo("/api/v1/schema/complete"), new byte[0]);
             }
             return target.withEngine((engine, server) -> {
                 engine.complete();
@@ -208,13 +186,14 @@ final class SchemaCommand {
     @Command(name = "rollback", mixinStandardHelpOptions = true, description = "Undoes the start of the migration in flight.")
     static final class Rollback implements Callable<Integer> {
         @Mixin Target target;
-        @Mixin Force force;
+        @Mixin ForceOptions force;
+        @Mixin Direct direct;
 
         @Override
         public Integer call() throws Exception {
-            var controller = force.direct ? java.util.Optional.<ApiClient>empty() : target.controller();
+            var controller = direct.direct ? java.util.Optional.<ApiClient>empty() : target.controller();
             if (controller.isPresent()) {
-                return throughController(controller.get(), "/api/v1/schema/rollback?" + force.query(), new byte[0]);
+                return throughController(controller.get(), force.appendTo("/api/v1/schema/rollback"), new byte[0]);
             }
             return target.withEngine((engine, server) -> {
                 engine.rollback();

@@ -136,7 +136,12 @@ public final class RolloutController implements AutoCloseable {
 
     /** Runs the last aborted rollout again from its first step; returns once it is recorded. */
     public StartedRollout retry(String actor) {
-        return commands.retry(actor);
+        return retry(actor, Optional.empty());
+    }
+
+    /** As {@link #retry(String)}, running over a guard refusal when {@code force} is given. */
+    public StartedRollout retry(String actor, Optional<ForceOverride> force) {
+        return commands.retry(actor, force);
     }
 
     /** Ends the current pause; with {@code full}, skips every remaining step and promotes now. */

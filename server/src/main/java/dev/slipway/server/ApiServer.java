@@ -158,7 +158,7 @@ public final class ApiServer implements AutoCloseable {
             return respond(202, JsonViews.accepted());
         });
         route("POST", "/rollout/retry", request ->
-                respond(202, JsonViews.started(controller.retry(request.actor()).recorded())));
+                respond(202, JsonViews.started(controller.retry(request.actor(), force(request)).recorded())));
         route("POST", "/rollout/undo", request -> {
             StartedRollout undo = controller.startUndo(request.query("to").filter(v -> !v.isBlank()).orElse(null),
                     request.actor(), force(request));

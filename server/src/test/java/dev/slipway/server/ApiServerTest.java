@@ -268,6 +268,55 @@ class ApiServerTest {
     }
 
     @Test
+    void anAppliedReleaseIsInStatusAsSoonAsApplyAnswers() throws Exception {
+        assertThat(post("/api/v1/schema/start?file=001_customers.yaml", MIGRATION_1).statusCode()).isEqualTo(200);
+        HttpResponse<String> applied = post("/api/v1/apply?file=slipway.yaml", """
+                service: orders
+                release:
+                  version: 1.0.0
+                  run: {command: [/bin/false]}
+                  schema: [1, 1]
+                  replicas: 1
+                  health: {readiness: {startPeriod: 0s}}
+                  strategy: {canary: {steps: [{setWeight: 100}]}}
+                """);
+        assertThat(applied.statusCode()).as(applied.body()).isEqualTo(202);
+        JsonNode rollout = JSON.readTree(applied.body()).path("rollout");
+        assertThat(rollout.path("to").asText()).isEqualTo("1.0.0");
+
+        JsonNode status = JSON.readTree(get("/api/v1/status").body());
+
+        assertThat(status.path("rollout").path("id").asLong()).isEqualTo(rollout.path("id").asLong());
+        assertThat(status.path("desiredVersion").asText()).isEqualTo("1.0.0");
+    }
+
+    @Test
+    void failuresSayTheirKind() throws Exception {
+        HttpResponse<String> refused = post("/api/v1/apply?file=slipway.yaml", """
+                service: orders
+                release:
+                  version: 1.0.0
+                  run: {command: [/bin/false]}
+                  schema: [1, 1]
+                  strategy: {canary: {steps: [{setWeight: 100}]}}
+                """);
+        assertThat(refused.statusCode()).isEqualTo(409);
+        JsonNode refusal = JSON.readTree(refused.body());
+        assertThat(refusal.path("kind").asText()).isEqualTo("refused");
+        assertThat(refusal.path("error").asText()).startsWith("refused: apply of orders 1.0.0");
+        assertThat(refusal.path("refusal").path("broken").get(0).path("version").asText()).isEqualTo("1.0.0");
+        assertThat(refusal.path("refusal").path("resultingState")).isEmpty();
+
+        assertThat(JSON.readTree(post("/api/v1/rollout/abort", "").body()).path("kind").asText()).isEqualTo("conflict");
+        HttpResponse<String> noStable = get("/api/v1/stable");
+        assertThat(noStable.statusCode()).isEqualTo(404);
+        assertThat(JSON.readTree(noStable.body()).path("kind").asText()).isEqualTo("not-found");
+        HttpResponse<String> missingBackup = post("/api/v1/rollout/undo?force=true&backup=/no/such/backup.sql", "");
+        assertThat(missingBackup.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(missingBackup.body()).path("kind").asText()).isEqualTo("bad-input");
+    }
+
+    @Test
     void aSecondControllerOnTheSameStateDirectoryIsRefusedWhileTheFirstLives() {
         // the same process may restart its API (the pid is its own); another live pid would be refused
         ApiServer again = ApiServer.start(controller, stateDirectory, 0);

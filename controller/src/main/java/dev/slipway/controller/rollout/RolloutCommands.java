@@ -81,8 +81,8 @@ public final class RolloutCommands {
         return accept(release, actor, force, Kind.APPLY);
     }
 
-    /** The last aborted rollout again, from its first step. */
-    public StartedRollout retry(String actor) {
+    /** The last aborted rollout again, from its first step; the guard decides again, against the schema now. */
+    public StartedRollout retry(String actor, Optional<ForceOverride> force) {
         RolloutRecord last = store.latestRollout(service).orElseThrow(() ->
                 new ConflictException("nothing to retry: " + service + " has had no rollout"));
         if (last.phase() != RolloutPhase.ABORTED) {
@@ -91,7 +91,7 @@ public final class RolloutCommands {
         ReleaseSpec release = releases.find(last.toVersion()).orElseThrow(() ->
                 new NotFoundException("the release " + last.toVersion() + " is no longer known: apply it again"));
         audit(actor, "retry " + last.toVersion(), "requested", "");
-        return apply(release, actor, Optional.empty());
+        return apply(release, actor, force);
     }
 
     /** Ends the current pause; with {@code full}, skips every remaining step. */

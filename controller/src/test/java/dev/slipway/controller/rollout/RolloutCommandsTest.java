@@ -59,7 +59,7 @@ class RolloutCommandsTest {
                 .hasMessage("no rollout is in progress for items");
         assertThatThrownBy(() -> commands.undo(null, "ada", Optional.empty())).isInstanceOf(ConflictException.class)
                 .hasMessageStartingWith("nothing to undo");
-        assertThatThrownBy(() -> commands.retry("ada")).isInstanceOf(ConflictException.class)
+        assertThatThrownBy(() -> commands.retry("ada", Optional.empty())).isInstanceOf(ConflictException.class)
                 .hasMessageStartingWith("nothing to retry");
         commands.apply(release("1.0.0", 1, 1, false, false), "ada", Optional.empty()).awaitEnd();
         commands.apply(release("1.1.0", 1, 1, true, false), "ada", Optional.empty());
@@ -107,7 +107,7 @@ class RolloutCommandsTest {
         dev.slipway.controller.sequence.ServiceUnderTest.await("1.1.0 is aborted", Duration.ofSeconds(5),
                 () -> parts.store.latestRollout("items").orElseThrow().phase() == RolloutPhase.ABORTED);
 
-        StartedRollout again = commands.retry("ada");
+        StartedRollout again = commands.retry("ada", Optional.empty());
 
         assertThat(again.recorded().toVersion()).isEqualTo("1.1.0");
         assertThat(again.recorded().phase()).isEqualTo(RolloutPhase.PROGRESSING);
