@@ -92,13 +92,18 @@ public final class ReplicaFleet implements AutoCloseable {
             }
         }
         if (!started.isEmpty()) {
-            loop.update(current -> {
-                ServiceState next = current;
-                for (BoundReplica replica : started) {
-                    next = next.withReplica(slot, revision.version(), replica);
-                }
-                return next;
-            });
+            try {
+                loop.update(current -> {
+                    ServiceState next = current;
+                    for (BoundReplica replica : started) {
+                        next = next.withReplica(slot, revision.version(), replica);
+                    }
+                    return next;
+                });
+            } catch (RuntimeException e) {
+                started.forEach(this::stopUnrouted); // the revision left its slot meanwhile: nobody would stop them
+                throw e;
+            }
             routes.sync();
         }
         while (true) {
