@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * first arrival is held; later ones pass.
  */
 public final class Hold {
-    private static final Duration LIMIT = Duration.ofSeconds(30);
+    private static final Duration LIMIT = Duration.ofSeconds(60);
     private final AtomicBoolean taken = new AtomicBoolean();
     private final CountDownLatch reached = new CountDownLatch(1);
     private final CountDownLatch released = new CountDownLatch(1);
@@ -32,11 +32,11 @@ public final class Hold {
         }
     }
 
-    /** Waits until a thread is held; fails after 10 s. */
+    /** Waits until a thread is held; fails after 30 s. */
     public void awaitHeld(String what) {
         try {
-            if (!reached.await(10, TimeUnit.SECONDS)) {
-                throw new AssertionError("nothing reached the hold within 10 s: " + what);
+            if (!reached.await(30, TimeUnit.SECONDS)) {
+                throw new AssertionError("nothing reached the hold within 30 s: " + what);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

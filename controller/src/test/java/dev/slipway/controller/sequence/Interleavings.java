@@ -70,13 +70,13 @@ final class Interleavings {
                 .anyMatch(thread -> thread.getName().startsWith(prefix) && thread.getState() == Thread.State.BLOCKED);
     }
 
-    /** Waits until {@code condition} has held on two polls in a row, 20 ms apart; fails after 10 s. */
+    /** Waits until {@code condition} has held on two polls in a row, 20 ms apart; fails after 30 s. */
     static void awaitSteadily(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         int seen = 0;
         while (seen < 2) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after 10 s waiting until " + what);
+                throw new AssertionError("timed out after 30 s waiting until " + what);
             }
             seen = condition.getAsBoolean() ? seen + 1 : 0;
             ServiceUnderTest.sleep(20);
