@@ -4,7 +4,6 @@ import dev.slipway.controller.sequence.ControllerParts;
 import dev.slipway.controller.state.BoundReplica;
 import dev.slipway.controller.state.Revision;
 import dev.slipway.controller.state.Slot;
-import dev.slipway.router.Backend;
 import dev.slipway.router.RouteTable;
 import dev.slipway.runtime.Replica;
 import org.junit.jupiter.api.AfterEach;
@@ -35,8 +34,8 @@ class ReplicaFleetTest {
         assertThat(canary.replicas()).hasSize(3).allSatisfy(replica ->
                 assertThat(replica.boundVersion()).contains(2));
         assertThat(parts.runtime.databaseSchemas("1.0.0")).containsOnly("public_v2");
-        assertThat(parts.router.routes().backends()).singleElement().extracting(Backend::endpoints)
-                .asList().hasSize(3);
+        assertThat(parts.router.routes().backends()).singleElement().satisfies(backend ->
+                assertThat(backend.endpoints()).hasSize(3));
     }
 
     @Test

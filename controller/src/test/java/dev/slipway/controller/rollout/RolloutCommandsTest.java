@@ -1,7 +1,5 @@
 package dev.slipway.controller.rollout;
 
-import dev.slipway.analysis.MetricSample;
-import dev.slipway.analysis.Verdict;
 import dev.slipway.controller.BadInputException;
 import dev.slipway.controller.ConflictException;
 import dev.slipway.controller.guard.GuardRefusedException;
@@ -23,18 +21,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class RolloutCommandsTest {
     private final ControllerParts parts = new ControllerParts();
-    private final RolloutTimers timers = new RolloutTimers("items", parts.loop, parts.fleet, parts.events);
-    private final RolloutRunner runner = new RolloutRunner("items", parts.loop, parts.fleet, parts.routes,
-            revision -> new MetricSample(revision, 1000, 0, new double[0], new long[0]),
-            (spec, window) -> new Verdict(Verdict.Outcome.PASS, "ok", window.requests(), 0, 0),
-            parts.store, Clock.systemUTC(), parts.events, timers);
-    private final RolloutCommands commands = new RolloutCommands("items", parts.loop, parts.gate, runner, timers,
+    private final RolloutCommands commands = new RolloutCommands("items", parts.loop, parts.gate, parts.runner, parts.timers,
             parts.fleet, parts.routes, new KnownReleases("items", parts.store), parts.store, Clock.systemUTC(), parts.events);
 
     @AfterEach
     void close() {
-        runner.close();
-        timers.close();
         parts.close();
     }
 

@@ -1,9 +1,5 @@
 package dev.slipway.controller.rollout;
 
-import dev.slipway.analysis.Judge;
-import dev.slipway.analysis.MetricProvider;
-import dev.slipway.analysis.MetricSample;
-import dev.slipway.analysis.Verdict;
 import dev.slipway.controller.event.RolloutEvent;
 import dev.slipway.controller.sequence.ControllerParts;
 import dev.slipway.controller.sequence.ServiceUnderTest;
@@ -16,7 +12,6 @@ import dev.slipway.runtime.ReplicaState;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
@@ -27,16 +22,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class RolloutRunnerTest {
     private final ControllerParts parts = new ControllerParts();
-    private final RolloutTimers timers = new RolloutTimers("items", parts.loop, parts.fleet, parts.events);
-    private final MetricProvider metrics = revision -> new MetricSample(revision, 1000, 0, new double[0], new long[0]);
-    private final Judge passing = (spec, window) -> new Verdict(Verdict.Outcome.PASS, "ok", window.requests(), 0, 0);
-    private final RolloutRunner runner = new RolloutRunner("items", parts.loop, parts.fleet, parts.routes, metrics,
-            passing, parts.store, Clock.systemUTC(), parts.events, timers);
+    private final RolloutRunner runner = parts.runner;
 
     @AfterEach
     void close() {
-        runner.close();
-        timers.close();
         parts.close();
     }
 

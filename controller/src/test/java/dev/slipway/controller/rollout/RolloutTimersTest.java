@@ -14,11 +14,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class RolloutTimersTest {
     private final ControllerParts parts = new ControllerParts();
-    private final RolloutTimers timers = new RolloutTimers("items", parts.loop, parts.fleet, parts.events);
+    private final RolloutTimers timers = parts.timers;
 
     @AfterEach
     void close() {
-        timers.close();
         parts.close();
     }
 

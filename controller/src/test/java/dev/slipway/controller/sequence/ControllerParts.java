@@ -1,5 +1,7 @@
 package dev.slipway.controller.sequence;
 
+import dev.slipway.analysis.MetricSample;
+import dev.slipway.analysis.Verdict;
 import dev.slipway.controller.DatabaseTarget;
 import dev.slipway.controller.TimelineEntry;
 import dev.slipway.controller.event.RolloutEvent;
@@ -7,6 +9,8 @@ import dev.slipway.controller.event.RolloutEvents;
 import dev.slipway.controller.guard.GuardGate;
 import dev.slipway.controller.loop.RolloutLoop;
 import dev.slipway.controller.replica.ReplicaFleet;
+import dev.slipway.controller.rollout.RolloutRunner;
+import dev.slipway.controller.rollout.RolloutTimers;
 import dev.slipway.controller.traffic.RouteSync;
 
 import java.time.Clock;
@@ -32,6 +36,9 @@ public final class ControllerParts implements AutoCloseable {
     public final RolloutEvents events;
     public final ReplicaFleet fleet;
     public final GuardGate gate;
+    public final RolloutTimers timers;
+    /** Runs rollouts with analysis that always passes. */
+    public final RolloutRunner runner;
     private volatile SortedSet<Integer> schemaState = new TreeSet<>(List.of(1));
 
     public ControllerParts() {
@@ -42,6 +49,11 @@ public final class ControllerParts implements AutoCloseable {
         fleet = new ReplicaFleet(SERVICE, runtime, router, loop, routes, new DatabaseTarget("jdbc:postgresql://db/x",
                 "user", ""), this::schemaState, version -> "public_v" + version);
         gate = new GuardGate(SERVICE, loop, this::schemaState, store, Clock.systemUTC(), events);
+        timers = new RolloutTimers(SERVICE, loop, fleet, events);
+        runner = new RolloutRunner(SERVICE, loop, fleet, routes,
+                revision -> new MetricSample(revision, 1000, 0, new double[0], new long[0]),
+                (spec, window) -> new Verdict(Verdict.Outcome.PASS, "ok", window.requests(), 0, 0),
+                store, Clock.systemUTC(), events, timers);
         router.watch(() -> loop.current().runningVersions());
         routes.start();
     }
@@ -56,6 +68,8 @@ public final class ControllerParts implements AutoCloseable {
 
     @Override
     public void close() {
+        runner.close();
+        timers.close();
         fleet.abandon();
         routes.close();
         loop.close();
