@@ -261,7 +261,9 @@ class DemoMigrationsTest extends PostgresTestBase {
 
         assertThat(plan).anySatisfy(sql -> assertThat(sql).startsWith("ALTER TABLE \"public\".\"customers\" ADD COLUMN \"first_name\""));
         assertThat(plan).anySatisfy(sql -> assertThat(sql).contains("CREATE TRIGGER"));
-        assertThat(plan).anySatisfy(sql -> assertThat(sql).startsWith("CREATE VIEW \"public_v2\".\"customers\""));
+        assertThat(plan).anySatisfy(sql -> assertThat(sql).startsWith("LOCK TABLE \"public\".\"customers\""));
+        assertThat(plan).anySatisfy(sql -> assertThat(sql).startsWith("CREATE VIEW \"public_v2_pending\".\"customers\""));
+        assertThat(plan).anySatisfy(sql -> assertThat(sql).contains("RENAME TO \"public_v2\""));
         assertThat(catalogFingerprint()).isEqualTo(before);
         assertThat(Set.copyOf(engine.status().history())).hasSize(1);
     }

@@ -223,9 +223,9 @@ public record AlterColumn(String table, String column, Boolean nullable, String 
         List<String> names = inPlace() ? List.of(notNullConstraint())
                 : List.of(notNullConstraint(), checkConstraint(), foreignKeyConstraint());
         for (String name : names) {
-            context.execute("DO $slipway$ BEGIN IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = "
+            context.execute(Sql.doBlock("BEGIN IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = "
                     + Sql.literal(tableName) + "::regclass AND conname = " + Sql.literal(name) + " AND NOT convalidated)"
-                    + " THEN ALTER TABLE " + tableName + " VALIDATE CONSTRAINT " + Sql.ident(name) + "; END IF; END $slipway$");
+                    + " THEN ALTER TABLE " + tableName + " VALIDATE CONSTRAINT " + Sql.ident(name) + "; END IF; END"));
         }
     }
 
@@ -239,7 +239,7 @@ public record AlterColumn(String table, String column, Boolean nullable, String 
         }
         // Guarded by the duplicate's existence, so running complete again after it committed changes nothing.
         // NOT NULL is set from the validated check without a scan (PostgreSQL 12+).
-        StringBuilder block = new StringBuilder("DO $slipway$ BEGIN IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = ")
+        StringBuilder block = new StringBuilder("BEGIN IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = ")
                 .append(Sql.literal(tableName)).append("::regclass AND attname = ").append(Sql.literal(temporaryColumn()))
                 .append(" AND NOT attisdropped) THEN\n")
                 .append("  ALTER TABLE ").append(tableName).append(" DROP COLUMN ").append(Sql.ident(column)).append(";\n")
@@ -255,8 +255,8 @@ public record AlterColumn(String table, String column, Boolean nullable, String 
             block.append("  ALTER TABLE ").append(tableName).append(" ADD CONSTRAINT ").append(Sql.ident(uniqueIndex()))
                     .append(" UNIQUE USING INDEX ").append(Sql.ident(uniqueIndex())).append(";\n");
         }
-        block.append("END IF; END $slipway$");
-        context.execute(block.toString());
+        block.append("END IF; END");
+        context.execute(Sql.doBlock(block.toString()));
     }
 
     @Override

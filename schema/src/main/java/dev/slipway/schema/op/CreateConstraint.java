@@ -111,10 +111,10 @@ public record CreateConstraint(String table, String name, String type, List<Stri
     public void complete(MigrationContext context) {
         if (type.equals("unique")) {
             // Attaching a ready index only touches the catalog.
-            context.execute("DO $slipway$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = "
+            context.execute(Sql.doBlock("BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = "
                     + Sql.literal(context.table(table)) + "::regclass AND conname = " + Sql.literal(name)
                     + ") THEN ALTER TABLE " + context.table(table) + " ADD CONSTRAINT " + Sql.ident(name)
-                    + " UNIQUE USING INDEX " + Sql.ident(name) + "; END IF; END $slipway$");
+                    + " UNIQUE USING INDEX " + Sql.ident(name) + "; END IF; END"));
         }
     }
 

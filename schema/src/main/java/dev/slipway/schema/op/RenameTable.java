@@ -39,8 +39,8 @@ public record RenameTable(String from, String to) implements Operation {
 
     @Override
     public void rollback(MigrationContext context) {
-        context.execute("DO $slipway$ BEGIN IF to_regclass(" + Sql.literal(context.table(to)) + ") IS NOT NULL"
+        context.execute(Sql.doBlock("BEGIN IF to_regclass(" + Sql.literal(context.table(to)) + ") IS NOT NULL"
                 + " AND to_regclass(" + Sql.literal(context.table(from)) + ") IS NULL THEN ALTER TABLE "
-                + context.table(to) + " RENAME TO " + Sql.ident(from) + "; END IF; END $slipway$");
+                + context.table(to) + " RENAME TO " + Sql.ident(from) + "; END IF; END"));
     }
 }
