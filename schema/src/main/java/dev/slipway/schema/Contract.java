@@ -38,7 +38,7 @@ final class Contract {
             throw new MigrationException("refused: migration " + inFlight.version() + " (" + inFlight.name()
                     + ") is still " + inFlight.phase() + "; run resume first (or rollback)");
         }
-        Migration migration = inFlight.migration();
+        Migration migration = inFlight.migration().bind(Catalog.read(connection, schema));
         List<String> contract = new ArrayList<>();
         for (int retired : retiredVersions(migration)) {
             contract.add(VersionViews.drop(Expand.versionSchema(schema, retired)));

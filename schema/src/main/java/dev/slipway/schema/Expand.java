@@ -58,11 +58,13 @@ final class Expand {
     }
 
     /** Expands the schema for {@code migration}; returns the rows backfilled. */
-    long start(Migration migration, BackfillListener listener) throws SQLException {
-        checkStartAllowed(migration);
+    long start(Migration file, BackfillListener listener) throws SQLException {
+        checkStartAllowed(file);
         OptionalInt previous = history.latestCompleted(connection);
         SchemaSnapshot before = Catalog.read(connection, schema);
-        SchemaSnapshot after = Validate.layoutAfter(migration, before);
+        Validate.Checked checked = Validate.check(file, before);
+        Migration migration = checked.migration();
+        SchemaSnapshot after = checked.after();
         SyncRules rules = new SyncRules(migration, before, after);
         ExpressionCheck.check(connection, migration, rules);
         List<SchemaSnapshot> layouts = layoutsBeforeEachOperation(migration, before);
@@ -82,7 +84,7 @@ final class Expand {
     long resume(BackfillListener listener) throws SQLException {
         SchemaHistory.InFlightRow inFlight = history.inFlight(connection).orElseThrow(() ->
                 new MigrationException("nothing to resume: no migration is in flight on schema " + schema));
-        Migration migration = inFlight.migration();
+        Migration migration = inFlight.migration().bind(Catalog.read(connection, schema));
         OptionalInt previous = history.latestCompleted(connection);
         return switch (inFlight.phase()) {
             // DDL was cut off part way; operations' start steps are not re-entrant, their rollbacks are.

@@ -32,6 +32,11 @@ final class SyncRules {
         this.after = after;
     }
 
+    /** The new version's layout. */
+    SchemaSnapshot after() {
+        return after;
+    }
+
     /** The rules of every operation, by table (the table's name after start). */
     static Map<String, List<SyncRule>> byTable(Migration migration) {
         Map<String, List<SyncRule>> rules = new LinkedHashMap<>();

@@ -32,7 +32,7 @@ final class Undo {
     void rollback() throws SQLException {
         SchemaHistory.InFlightRow inFlight = history.inFlight(connection).orElseThrow(() ->
                 new MigrationException("nothing to roll back: no migration is in flight on schema " + schema));
-        undo(inFlight.migration(), history.latestCompleted(connection));
+        undo(inFlight.migration().bind(Catalog.read(connection, schema)), history.latestCompleted(connection));
         executor.bookkeeping(c -> {
             history.finish(c, inFlight.id(), AppliedMigration.ROLLED_BACK);
             return null;

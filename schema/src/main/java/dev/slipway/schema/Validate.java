@@ -29,20 +29,28 @@ final class Validate {
         this.connection = session.connection();
     }
 
+    /** A migration bound to the layout it starts from, and the new version's layout. */
+    record Checked(Migration migration, SchemaSnapshot after) {
+    }
+
     /**
-     * Validates every operation against the live layout, as reshaped by the operations before it, and returns the
-     * new version's layout. No database access.
+     * Binds and validates every operation against the live layout, as reshaped by the operations before it, and
+     * returns the bound migration with the new version's layout. No database access.
      */
-    static SchemaSnapshot layoutAfter(Migration migration, SchemaSnapshot before) {
+    static Checked check(Migration migration, SchemaSnapshot before) {
         SchemaSnapshot layout = before.copy();
+        List<Operation> bound = new ArrayList<>();
         for (Operation operation : migration.operations()) {
             try {
-                operation.validate(layout);
-                operation.reshape(layout);
+                Operation bindable = operation.bind(layout);
+                bindable.validate(layout);
+                bindable.reshape(layout);
+                bound.add(bindable);
             } catch (InvalidOperationException e) {
                 throw new MigrationException("migration " + migration.file() + ": " + operation.describe() + ": " + e.getMessage(), e);
             }
         }
+        migration = migration.withOperations(bound);
         for (String table : SyncRules.backfillColumns(migration).keySet()) {
             boolean hasKey = before.table(table).map(snapshot -> !snapshot.primaryKey().isEmpty()).orElse(true);
             if (!hasKey) {
@@ -50,7 +58,12 @@ final class Validate {
                         + " has no primary key, which the backfill needs to walk it in batches");
             }
         }
-        return layout;
+        return new Checked(migration, layout);
+    }
+
+    /** The new version's layout: see {@link #check}. */
+    static SchemaSnapshot layoutAfter(Migration migration, SchemaSnapshot before) {
+        return check(migration, before).after();
     }
 
     /** Everything wrong with the directory; empty when all is well. */
@@ -90,8 +103,8 @@ final class Validate {
             Migration next = pending.get(0);
             try {
                 SchemaSnapshot before = Catalog.read(connection, schema);
-                SchemaSnapshot after = layoutAfter(next, before);
-                ExpressionCheck.check(connection, next, new SyncRules(next, before, after));
+                Checked checked = check(next, before);
+                ExpressionCheck.check(connection, checked.migration(), new SyncRules(checked.migration(), before, checked.after()));
             } catch (MigrationException e) {
                 problems.add(new ValidationProblem(next.file(), next.version(), ValidationProblem.Kind.INVALID, e.getMessage()));
             }

@@ -29,6 +29,22 @@ class PlanMatchesStartTest extends PostgresTestBase {
                         - {name: customer_id, type: bigint, nullable: false, references: {table: customers, column: id}}
                         - {name: total, type: "numeric(12,2)", nullable: false, default: "0", check: "total >= 0"}
                         - {name: code, type: text, unique: true}
+                """, """
+                name: 02_pgroll_table
+                operations:
+                  - create_table:
+                      name: bookings
+                      comment: rooms booked
+                      columns:
+                        - {name: id, type: bigint, generated: {identity: {user_specified_values: BY DEFAULT}}}
+                        - {name: room, type: integer, comment: the room number}
+                        - {name: nights, type: integer, check: {name: bookings_nights_positive, constraint: "nights > 0"}}
+                        - {name: total, type: integer, generated: {expression: "nights * 100"}}
+                        - {name: customer_id, type: bigint, nullable: true, references: {name: bookings_customer, table: customers, column: id, on_delete: CASCADE}}
+                      constraints:
+                        - {name: bookings_pk, type: primary_key, columns: [id]}
+                        - {name: bookings_room_nights, type: unique, columns: [room, nights], index_parameters: {storage_parameters: "fillfactor=80"}}
+                        - {name: bookings_room_sane, type: check, check: "room BETWEEN 1 AND 999"}
                 """));
         CASES.put("add_column", List.of("""
                 operations:
@@ -51,6 +67,9 @@ class PlanMatchesStartTest extends PostgresTestBase {
                   - alter_column: {table: customers, column: email, nullable: false, up: "coalesce(email, 'none')"}
                 """, """
                 operations:
+                  - alter_column: {table: customers, column: email, comment: where we write}
+                """, """
+                operations:
                   - alter_column:
                       table: orders
                       column: quantity
@@ -62,6 +81,16 @@ class PlanMatchesStartTest extends PostgresTestBase {
         CASES.put("create_index", List.of("""
                 operations:
                   - create_index: {name: customers_name_idx, table: customers, columns: [name], method: btree, predicate: "email IS NOT NULL"}
+                """, """
+                name: 02_index_settings
+                operations:
+                  - create_index:
+                      name: customers_name_email_idx
+                      table: customers
+                      columns:
+                        name: {collate: C, sort: DESC, nulls: LAST}
+                        email: {}
+                      storage_parameters: "fillfactor=70"
                 """));
         CASES.put("drop_index", List.of("""
                 operations:
@@ -71,10 +100,25 @@ class PlanMatchesStartTest extends PostgresTestBase {
                 operations:
                   - create_constraint: {table: orders, name: orders_amount_positive, type: check, check: "amount > 0"}
                   - create_constraint: {table: customers, name: customers_name_unique, type: unique, columns: [name]}
+                """, """
+                name: 02_pgroll_constraint
+                operations:
+                  - create_constraint:
+                      table: orders
+                      name: orders_quantity_positive
+                      type: check
+                      columns: [quantity]
+                      check: "quantity > 0"
+                      up: {quantity: "greatest(coalesce(quantity, 1), 1)"}
+                      down: {quantity: quantity}
                 """));
         CASES.put("drop_constraint", List.of("""
                 operations:
                   - drop_constraint: {table: orders, name: orders_amount_check}
+                """, """
+                name: 02_pgroll_drop
+                operations:
+                  - drop_constraint: {table: orders, name: orders_amount_check, up: amount, down: "greatest(amount, -999)"}
                 """));
         CASES.put("drop_table", List.of("""
                 operations:
@@ -87,6 +131,31 @@ class PlanMatchesStartTest extends PostgresTestBase {
         CASES.put("raw_sql", List.of("""
                 operations:
                   - raw_sql: {up: "ALTER TABLE customers ADD COLUMN note text", down: "ALTER TABLE customers DROP COLUMN note"}
+                """));
+        CASES.put("sql", List.of("""
+                operations:
+                  - sql: {up: "CREATE TABLE audit (id bigserial PRIMARY KEY)", down: "DROP TABLE IF EXISTS audit"}
+                """, """
+                name: 02_on_complete
+                operations:
+                  - add_column: {table: customers, column: {name: note, type: text, nullable: true}}
+                  - sql: {up: "UPDATE customers SET note = 'migrated'", onComplete: true}
+                """));
+        CASES.put("rename_constraint", List.of("""
+                operations:
+                  - rename_constraint: {table: orders, from: orders_amount_check, to: orders_amount_floor}
+                """));
+        CASES.put("set_replica_identity", List.of("""
+                operations:
+                  - set_replica_identity: {table: customers, identity: {type: full}}
+                """));
+        CASES.put("drop_multicolumn_constraint", List.of("""
+                operations:
+                  - drop_multicolumn_constraint:
+                      table: orders
+                      name: orders_amount_check
+                      up: {amount: amount}
+                      down: {amount: "greatest(amount, -999)"}
                 """));
     }
 

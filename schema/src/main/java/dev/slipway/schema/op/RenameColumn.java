@@ -11,8 +11,8 @@ public record RenameColumn(String table, String from, String to) implements Oper
 
     public static RenameColumn parse(SpecNode node) {
         node.allowOnly("table", "from", "to", "comment");
-        return new RenameColumn(node.require("table").nonBlankString(), node.require("from").nonBlankString(),
-                node.require("to").nonBlankString());
+        return new RenameColumn(SqlText.name(node.require("table")), SqlText.name(node.require("from")),
+                SqlText.name(node.require("to")));
     }
 
     @Override public String kind() { return "rename_column"; }

@@ -10,7 +10,7 @@ public record RenameTable(String from, String to) implements Operation {
 
     public static RenameTable parse(SpecNode node) {
         node.allowOnly("from", "to", "comment");
-        return new RenameTable(node.require("from").nonBlankString(), node.require("to").nonBlankString());
+        return new RenameTable(SqlText.name(node.require("from")), SqlText.name(node.require("to")));
     }
 
     @Override public String kind() { return "rename_table"; }
