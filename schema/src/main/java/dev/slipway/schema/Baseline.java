@@ -48,10 +48,13 @@ final class Baseline {
                 }
             }
         }
+        VersionRoles roles = VersionRoles.of(connection, schema);
         executor.transaction("creating " + versionSchema, transaction -> {
             transaction.execute(VersionViews.createFromCatalog(schema, versionSchema));
+            for (String sql : roles.create(version, List.of(versionSchema), versionSchema)) transaction.execute(sql);
             transaction.bookkeeping(c -> {
                 history.recordBaseline(c, version, description, options.actor());
+                roles.rememberPassword(c, version);
                 return null;
             }, null);
         });

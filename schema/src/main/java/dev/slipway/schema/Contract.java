@@ -40,8 +40,11 @@ final class Contract {
         }
         Migration migration = inFlight.migration().bind(Catalog.read(connection, schema));
         List<String> contract = new ArrayList<>();
-        for (int retired : retiredVersions(migration)) {
-            contract.add(VersionViews.drop(Expand.versionSchema(schema, retired)));
+        VersionRoles roles = VersionRoles.of(connection, schema);
+        List<Integer> retired = retiredVersions(migration);
+        for (int version : retired) {
+            contract.add(VersionViews.drop(Expand.versionSchema(schema, version)));
+            contract.addAll(roles.drop(version));
         }
         SyncRules.byTable(migration).keySet().forEach(table ->
                 contract.add(SyncTriggers.drop(schema, migration.version(), table)));
@@ -68,6 +71,7 @@ final class Contract {
             executor.concurrently(step[0], step[1]);
         }
         executor.bookkeeping(c -> {
+            for (int version : retired) roles.forget(c, version);
             history.finish(c, inFlight.id(), AppliedMigration.COMPLETED);
             return null;
         }, null);

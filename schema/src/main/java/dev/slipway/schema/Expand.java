@@ -146,6 +146,7 @@ final class Expand {
         Map<String, List<SyncRule>> rulesByTable = SyncRules.byTable(migration);
         Map<String, List<String>> backfills = SyncRules.backfillColumns(migration);
         Map<String, List<dev.slipway.schema.op.ColumnSnapshot>> oldNames = rules.oldNames();
+        VersionRoles roles = VersionRoles.of(connection, schema);
         executor.transaction("installing triggers and " + versionSchema, transaction -> {
             if (!rulesByTable.isEmpty()) {
                 transaction.execute("LOCK TABLE " + String.join(", ", rulesByTable.keySet().stream()
@@ -170,11 +171,19 @@ final class Expand {
                 }
                 // Its views show the tables as the SQL left them, read by the server when this statement runs.
                 transaction.execute(VersionViews.createFromCatalog(schema, versionSchema));
+                if (previous.isPresent()) {
+                    // The alias was dropped and made again: its role (if it has one) gets its views back.
+                    transaction.execute(roles.grant(previous.getAsInt(), versionSchema(schema, previous.getAsInt())));
+                }
+                for (String sql : roles.create(version, List.of(versionSchema), versionSchema)) transaction.execute(sql);
             } else {
                 // Until the backfill is done the new version's views wait under a pending name: a new-version writer
                 // touching a row the backfill has not reached would compute the old columns from empty new ones.
                 // The rename to the real name in finishExpand is atomic, and views follow their tables by OID.
                 for (String sql : VersionViews.create(schema, pendingSchema(schema, version), after)) {
+                    transaction.execute(sql);
+                }
+                for (String sql : roles.create(version, List.of(versionSchema), pendingSchema(schema, version))) {
                     transaction.execute(sql);
                 }
             }
@@ -183,6 +192,7 @@ final class Expand {
                     history.recordBackfill(c, id, entry.getKey(), entry.getValue(), startXid);
                 }
                 history.setPhase(c, id, InFlight.BACKFILLING);
+                roles.rememberPassword(c, version);
                 return null;
             }, null);
         });

@@ -169,6 +169,24 @@ public final class SchemaEngine {
         return locked("repair failed on schema " + schema + ": ", session -> new Repair(session).run(migration, reason));
     }
 
+    /**
+     * How a binary of schema version {@code version} logs in: the version's login role (its default search path is
+     * the version's view schema) and its password. Empty when the version is not readable now, or when the engine's
+     * user may not create roles (the binary then connects as before, with {@code currentSchema}). Creates the role of
+     * a readable version that has none yet (one expanded before the engine managed roles). Only the engine's own
+     * user can read the passwords.
+     */
+    public java.util.Optional<DatabaseCredentials> credentialsFor(int version) {
+        init();
+        try (Connection connection = dataSource.getConnection()) {
+            if (!history.status(connection).state().contains(version)) return java.util.Optional.empty();
+            return VersionRoles.of(connection, schema).ensure(connection, version);
+        } catch (SQLException e) {
+            throw new MigrationException("cannot read the credentials of version " + version + " of schema " + schema
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
     /** An engine command under the engine lock, on its own connection. */
     @FunctionalInterface
     private interface Command<T> {

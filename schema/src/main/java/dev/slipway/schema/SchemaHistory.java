@@ -29,7 +29,8 @@ import java.util.TreeSet;
  */
 final class SchemaHistory {
     /** The resources, in order; the index + 1 is the catalog version each brings the database to. */
-    private static final List<String> CATALOG_VERSIONS = List.of("V1__history.sql", "V2__version_views.sql");
+    private static final List<String> CATALOG_VERSIONS = List.of("V1__history.sql", "V2__version_views.sql",
+            "V3__version_roles.sql");
     /** The checksum recorded for a baseline: there is no file behind it. */
     static final String BASELINE_CHECKSUM = "baseline";
 

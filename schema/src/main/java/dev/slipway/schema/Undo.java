@@ -47,7 +47,13 @@ final class Undo {
             // Its alias of the new layout would pin the columns the down SQL may drop; rebuilt below.
             dropViews.add(VersionViews.drop(Expand.versionSchema(schema, previous.getAsInt())));
         }
+        VersionRoles roles = VersionRoles.of(connection, schema);
+        dropViews.addAll(roles.drop(version));
         executor.inTransaction(dropViews);
+        executor.bookkeeping(c -> {
+            roles.forget(c, version);
+            return null;
+        }, null);
         List<String> dropTriggers = SyncRules.byTable(migration).keySet().stream()
                 .map(table -> SyncTriggers.drop(schema, version, table)).toList();
         if (!dropTriggers.isEmpty()) {
@@ -64,8 +70,9 @@ final class Undo {
             if (migration.opaque() && previous.isPresent()) {
                 // After the down SQL the tables are as they were before the opaque start, and so are the previous
                 // version's views. Should the down SQL be missing or fail, they show the tables as they are.
-                executor.inTransaction(List.of(VersionViews.createFromCatalog(schema,
-                        Expand.versionSchema(schema, previous.getAsInt()))));
+                String previousSchema = Expand.versionSchema(schema, previous.getAsInt());
+                executor.inTransaction(List.of(VersionViews.createFromCatalog(schema, previousSchema),
+                        roles.grant(previous.getAsInt(), previousSchema)));
             }
         }
     }
