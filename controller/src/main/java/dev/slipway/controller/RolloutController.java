@@ -757,9 +757,13 @@ public final class RolloutController implements AutoCloseable {
     /** @param databaseSchema its DATABASE_SCHEMA: the view schema of {@code version}, or a search path ending in it */
     private Replica startReplica(ReleaseSpec release, int ordinal, int version, String databaseSchema) {
         Map<String, String> environment = new LinkedHashMap<>();
+        // Bound to one version's views, a replica logs in as that version's role: only those views, and a search
+        // path that needs no connection parameter (so it works through PgBouncer in transaction pooling mode).
+        var login = databaseSchema.equals(schema.versionSchema(version)) ? schema.credentialsFor(version)
+                : java.util.Optional.<dev.slipway.schema.DatabaseCredentials>empty();
         environment.put("DATABASE_URL", database.jdbcUrl());
-        environment.put("DATABASE_USER", database.user());
-        environment.put("DATABASE_PASSWORD", database.password());
+        environment.put("DATABASE_USER", login.map(dev.slipway.schema.DatabaseCredentials::user).orElse(database.user()));
+        environment.put("DATABASE_PASSWORD", login.map(dev.slipway.schema.DatabaseCredentials::password).orElse(database.password()));
         environment.put("DATABASE_SCHEMA", databaseSchema);
         environment.put("SLIPWAY_REVISION", release.version());
         RunSpec run = new RunSpec(resolveCommand(release.run().command()), release.run().env());

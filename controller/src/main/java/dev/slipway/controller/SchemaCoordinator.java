@@ -12,6 +12,8 @@ import dev.slipway.schema.Migration;
 import dev.slipway.schema.SchemaEngine;
 import dev.slipway.schema.SchemaStatus;
 
+import org.slf4j.LoggerFactory;
+
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -74,6 +76,19 @@ public final class SchemaCoordinator {
     /** The PostgreSQL schema that exposes version {@code version}, e.g. {@code public_v2}. */
     public String versionSchema(int version) {
         return engine.versionSchema(version);
+    }
+
+    /**
+     * The login of version {@code version}'s role (its default search path is the version's view schema), for the
+     * replicas bound to it; empty when the engine manages no role for it (they then log in as the controller does).
+     */
+    public Optional<dev.slipway.schema.DatabaseCredentials> credentialsFor(int version) {
+        try {
+            return engine.credentialsFor(version);
+        } catch (RuntimeException e) {
+            LoggerFactory.getLogger(SchemaCoordinator.class).warn("no login role for schema version {}: {}", version, e.getMessage());
+            return Optional.empty();
+        }
     }
 
     /** The migration in flight, if any. */
