@@ -26,7 +26,8 @@ import java.util.stream.Collectors;
         subcommands = {SchemaCommand.Init.class, SchemaCommand.Plan.class, SchemaCommand.Start.class,
                 SchemaCommand.Resume.class, SchemaCommand.Complete.class, SchemaCommand.Rollback.class,
                 SchemaCommand.Status.class, SchemaCommand.Url.class, SchemaCommand.Validate.class,
-                SchemaCommand.Baseline.class, SchemaCommand.Repair.class})
+                SchemaCommand.Baseline.class, SchemaCommand.Repair.class, SchemaCommand.Migrate.class,
+                SchemaCommand.Convert.class})
 final class SchemaCommand {
 
     /** The options every schema command shares. */
@@ -146,6 +147,72 @@ final class SchemaCommand {
                 System.out.println("started version " + migration.version() + "; state " + state(engine.status()));
                 return 0;
             });
+        }
+    }
+
+    @Command(name = "migrate", mixinStandardHelpOptions = true,
+            description = "Applies every pending file of DIR in order, one at a time: each is started and completed before"
+                    + " the next; the last is left expanded unless --complete. Through a running controller every step"
+                    + " passes the guard; the first refusal stops the run.")
+    static final class Migrate implements Callable<Integer> {
+        @Mixin Target target;
+        @Mixin ForceOptions force;
+        @Mixin Direct direct;
+        @Parameters(paramLabel = "DIR", description = "The migrations directory.") Path directory;
+        @Option(names = "--complete", description = "Complete the last migration too.") boolean completeLast;
+
+        @Override
+        public Integer call() throws Exception {
+            var controller = direct.direct ? java.util.Optional.<ApiClient>empty() : target.controller();
+            if (controller.isEmpty()) {
+                return target.withEngine((engine, server) -> {
+                    var steps = dev.slipway.schema.SchemaMigrations.of(engine, directory, SchemaCommand::progress)
+                            .migrate(completeLast);
+                    System.out.println(steps.isEmpty() ? "nothing to do: every migration in " + directory + " is applied"
+                            : String.join(", ", steps) + "; state " + state(engine.status()));
+                    return 0;
+                });
+            }
+            // Reads go to the database, every change through the controller and its guard, one step at a time.
+            record Pending(java.util.Optional<dev.slipway.schema.InFlight> inFlight, java.util.List<Migration> files) {
+            }
+            Pending plan = target.withEngine((engine, server) -> new Pending(engine.status().inFlight(),
+                    dev.slipway.schema.SchemaMigrations.of(engine, directory, SchemaCommand::progress).pending()));
+            var pending = plan.files();
+            var inFlight = plan.inFlight();
+            String query = force.query().isEmpty() ? "" : "&" + force.query();
+            if (inFlight.isPresent() && (!pending.isEmpty() || completeLast)) {
+                int code = throughController(controller.get(), "/api/v1/schema/complete?" + force.query(), new byte[0]);
+                if (code != 0) return code;
+            }
+            for (int i = 0; i < pending.size(); i++) {
+                Migration migration = pending.get(i);
+                int code = throughController(controller.get(), "/api/v1/schema/start?file="
+                        + Queries.encode(migration.file()) + query, migration.content().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                if (code != 0) return code;
+                if (i < pending.size() - 1 || completeLast) {
+                    code = throughController(controller.get(), "/api/v1/schema/complete?" + force.query(), new byte[0]);
+                    if (code != 0) return code;
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "convert", mixinStandardHelpOptions = true,
+            description = "Turns plain DDL (FILE.sql) into a migration file on standard output; what needs an up/down"
+                    + " expression is marked TODO (the file does not start until they are written).")
+    static final class Convert implements Callable<Integer> {
+        @Parameters(paramLabel = "FILE", description = "The SQL file.") Path file;
+        @Option(names = "--name", paramLabel = "NAME", description = "The migration's name (default: the file name).") String name;
+
+        @Override
+        public Integer call() throws Exception {
+            String sql = java.nio.file.Files.readString(file);
+            String fileName = file.getFileName().toString();
+            System.out.print(dev.slipway.schema.SqlConverter.convert(sql,
+                    name != null ? name : fileName.replaceFirst("\\.sql$", "")));
+            return 0;
         }
     }
 

@@ -73,7 +73,7 @@ public final class RolloutController implements AutoCloseable {
         events = new RolloutEvents(clock, loop::current, routes::lastTable, () -> new TreeSet<>(engine.status().state()));
         events.addTimelineListener(timelineListener);
         fleet = new ReplicaFleet(service, runtime, router, loop, routes, database,
-                () -> new TreeSet<>(engine.status().state()), engine::versionSchema);
+                () -> new TreeSet<>(engine.status().state()), engine::versionSchema, engine::credentialsFor);
         GuardGate gate = new GuardGate(service, loop, () -> new TreeSet<>(engine.status().state()), store, clock, events);
         schema = new SchemaCoordinator(service, engine, gate, loop, new ReplicaMoves(loop, fleet, events,
                 engine::versionSchema), events);

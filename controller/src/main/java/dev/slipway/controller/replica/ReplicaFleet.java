@@ -16,6 +16,7 @@ import dev.slipway.runtime.Replica;
 import dev.slipway.runtime.ReplicaRequest;
 import dev.slipway.runtime.ReplicaState;
 import dev.slipway.runtime.Runtime;
+import dev.slipway.schema.DatabaseCredentials;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,10 +54,12 @@ public final class ReplicaFleet implements AutoCloseable {
     private final DatabaseTarget database;
     private final Supplier<SortedSet<Integer>> schemaState;
     private final IntFunction<String> viewSchema;
+    private final IntFunction<Optional<DatabaseCredentials>> versionLogins;
     private final ExecutorService retirements;
 
     public ReplicaFleet(String service, Runtime runtime, TrafficRouter router, RolloutLoop loop, RouteSync routes,
-                        DatabaseTarget database, Supplier<SortedSet<Integer>> schemaState, IntFunction<String> viewSchema) {
+                        DatabaseTarget database, Supplier<SortedSet<Integer>> schemaState, IntFunction<String> viewSchema,
+                        IntFunction<Optional<DatabaseCredentials>> versionLogins) {
         this.service = service;
         this.runtime = runtime;
         this.router = router;
@@ -65,6 +68,7 @@ public final class ReplicaFleet implements AutoCloseable {
         this.database = database;
         this.schemaState = schemaState;
         this.viewSchema = viewSchema;
+        this.versionLogins = versionLogins;
         this.retirements = Executors.newSingleThreadExecutor(DaemonThreads.single("slipway-retire-" + service));
     }
 
@@ -213,15 +217,30 @@ public final class ReplicaFleet implements AutoCloseable {
 
     private BoundReplica start(ReleaseSpec release, int ordinal, SchemaBinding binding) {
         Map<String, String> environment = new LinkedHashMap<>();
+        // Bound to one version's views, a replica logs in as that version's role: only those views, and a search
+        // path that needs no connection parameter (so it works through PgBouncer in transaction pooling mode). A
+        // search path of two versions (around an opaque migration) keeps the controller's login.
+        Optional<DatabaseCredentials> login = binding.databaseSchema().equals(viewSchema.apply(binding.version()))
+                ? versionLogin(binding.version()) : Optional.empty();
         environment.put("DATABASE_URL", database.jdbcUrl());
-        environment.put("DATABASE_USER", database.user());
-        environment.put("DATABASE_PASSWORD", database.password());
+        environment.put("DATABASE_USER", login.map(DatabaseCredentials::user).orElse(database.user()));
+        environment.put("DATABASE_PASSWORD", login.map(DatabaseCredentials::password).orElse(database.password()));
         environment.put("DATABASE_SCHEMA", binding.databaseSchema());
         environment.put("SLIPWAY_REVISION", release.version());
         RunSpec run = new RunSpec(resolveCommand(release.run().command()), release.run().env());
         Replica replica = runtime.start(new ReplicaRequest(service, release.version(), ordinal, run, environment,
                 release.health()));
         return new BoundReplica(replica, Optional.of(binding.version()));
+    }
+
+    private Optional<DatabaseCredentials> versionLogin(int version) {
+        try {
+            return versionLogins.apply(version);
+        } catch (RuntimeException e) {
+            log.warn("no login role for schema version {}; the replica logs in as the controller: {}", version,
+                    e.getMessage());
+            return Optional.empty();
+        }
     }
 
     private static Duration readinessDeadline(ReleaseSpec release) {

@@ -47,7 +47,8 @@ public final class ControllerParts implements AutoCloseable {
         events.addListener(emitted::add);
         events.addTimelineListener(timeline::add);
         fleet = new ReplicaFleet(SERVICE, runtime, router, loop, routes, new DatabaseTarget("jdbc:postgresql://db/x",
-                "user", ""), this::schemaState, version -> "public_v" + version);
+                "user", ""), this::schemaState, version -> "public_v" + version,
+                version -> java.util.Optional.empty());
         gate = new GuardGate(SERVICE, loop, this::schemaState, store, Clock.systemUTC(), events);
         timers = new RolloutTimers(SERVICE, loop, fleet, events);
         runner = new RolloutRunner(SERVICE, loop, fleet, routes,
