@@ -490,14 +490,15 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         } else {
             upstream.close();
         }
-        // Counted once handed to the socket (a write on the event loop goes out at once), without a promise and
-        // a listener per response; a client that went away meanwhile shows up as a closed connection anyway.
+        // Counted before the last byte leaves: whoever has seen the response also sees it counted (a test, or an
+        // analysis reading the counters right after its own request). A client that goes away meanwhile shows
+        // up as a closed connection anyway.
+        recordOutcome(current);
         if (current.closeClientAfter) {
             ctx.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
         } else {
             ctx.writeAndFlush(last, ctx.voidPromise());
         }
-        recordOutcome(current);
         finishIfDone(current);
         updateClientReading();
     }
@@ -565,8 +566,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         current.closeClientAfter = closeAfter;
         FullHttpResponse response = jsonResponse(status, message, current.counters.revision(), closeAfter,
                 current.clientVersion);
+        recordOutcome(current); // before the write, as in completeResponse
         ChannelFuture written = ctx.writeAndFlush(response);
-        written.addListener(future -> recordOutcome(current));
         if (closeAfter) {
             written.addListener(ChannelFutureListener.CLOSE);
         }
@@ -631,7 +632,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         }
         endAttempt(current);
         releaseBuffers(current);
-        // Once the response is complete, the listener on its final write counts the request.
+        // A complete response was counted when it was written.
         if (!current.outcomeRecorded && !current.responseComplete) {
             current.outcomeRecorded = true;
             current.counters.requestAbandoned();
