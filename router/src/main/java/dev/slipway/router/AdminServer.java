@@ -194,7 +194,7 @@ final class AdminServer {
                     FullHttpResponse response;
                     try {
                         boolean drained = router.awaitDrained(endpoint, timeout);
-                        response = json(HttpResponseStatus.OK, "{\"drained\":" + drained + "}");
+                        response = json(HttpResponseStatus.OK, StrictJson.write(new Drained(drained)));
                     } catch (RuntimeException e) {
                         response = error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "drain failed: " + e);
                     }
@@ -224,7 +224,7 @@ final class AdminServer {
         }
 
         private static FullHttpResponse error(HttpResponseStatus status, String message) {
-            return json(status, "{\"error\":" + RouteTableJson.quote(message) + "}");
+            return json(status, StrictJson.write(new ErrorJson(message)));
         }
 
         private static FullHttpResponse json(HttpResponseStatus status, String body) {
@@ -248,5 +248,13 @@ final class AdminServer {
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             ctx.close();
         }
+    }
+
+    /** The answer to {@code POST /drain}. */
+    record Drained(@Required boolean drained) {
+    }
+
+    /** The body of every error the admin port answers. */
+    record ErrorJson(String error) {
     }
 }

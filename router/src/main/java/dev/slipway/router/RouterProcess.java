@@ -173,8 +173,8 @@ public final class RouterProcess {
      * when present: everything arriving there goes to the route table's preview revision.
      */
     public static RouterProcess spawn(Path stateDirectory, String listen, Optional<String> preview, Path logFile) {
-        Endpoint listenAddress = RouteTableJson.parseEndpointAllowingPortZero(listen);
-        Optional<Endpoint> previewAddress = preview.map(RouteTableJson::parseEndpointAllowingPortZero);
+        Endpoint listenAddress = Endpoint.parseListenAddress(listen);
+        Optional<Endpoint> previewAddress = preview.map(Endpoint::parseListenAddress);
         Path stateFile = stateDirectory.resolve(STATE_FILE_NAME);
         Path tokenFile = stateDirectory.resolve(TOKEN_FILE_NAME).toAbsolutePath();
         Optional<RouterProcess> running = adopt(stateDirectory);
@@ -460,7 +460,7 @@ public final class RouterProcess {
 
         private static Endpoint endpoint(String name, String value) {
             try {
-                return RouteTableJson.parseEndpointAllowingPortZero(value);
+                return Endpoint.parseListenAddress(value);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
             }
