@@ -123,19 +123,21 @@ final class UpCommand implements Callable<Integer> {
         store.init();
         SchemaCoordinator schema = new SchemaCoordinator(service.service(), engine, store, Clock.systemUTC());
 
-        String listen = service.routerListen();
         // The router runs in its own process so that clients keep being served if this controller dies;
         // a restarted `up` adopts it, and resume pushes the table the store describes.
-        RouterProcess routerProcess = RouterProcess.adopt(state).orElseGet(() -> RouterProcess.spawn(state, listen,
-                service.routerPreview(), state.resolve("logs").resolve("router.log")));
+        RouterProcess routerProcess = RouterProcess.adopt(state).orElseGet(() -> RouterProcess.spawn(state,
+                service.router(), state.resolve("logs").resolve("router.log")));
         AutoCloseable stopRouter = routerProcess::stop;
         stack.own(stopRouter);
         TrafficRouter router = routerProcess.router();
         stack.own(router);
-        InetSocketAddress address = router.address();
-        out.println("router   http://" + address.getHostString() + ":" + address.getPort() + "/");
-        router.previewAddress().ifPresent(preview ->
-                out.println("preview  http://" + preview.getHostString() + ":" + preview.getPort() + "/"));
+        String scheme = service.router().tls().isPresent() ? "https://" : "http://";
+        out.println("router   " + scheme + hostAndPort(router.address()) + "/");
+        router.previewAddress().ifPresent(preview -> out.println("preview  " + scheme + hostAndPort(preview) + "/"));
+        if (!router.adminAddress().getAddress().isLoopbackAddress()) {
+            out.println("warning: the router's admin port " + hostAndPort(router.adminAddress()) + " is reachable from"
+                    + " other machines (router.admin): metrics, routes and latency samples are open to anyone there");
+        }
         if (service.routerPreview().isPresent() && router.previewAddress().isEmpty()) {
             // An adopted router keeps the listeners it was started with; only a new router process opens more.
             out.println("note: the running router (pid " + routerProcess.pid() + ") has no preview listener;"
@@ -181,6 +183,11 @@ final class UpCommand implements Callable<Integer> {
         } catch (IllegalStateException conflict) {
             out.println("not applying " + version + ": " + conflict.getMessage());
         }
+    }
+
+    private static String hostAndPort(InetSocketAddress address) {
+        String host = address.getHostString();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
     }
 
     /** The embedded server is shared by every service of this state directory: one database each, never dropped. */

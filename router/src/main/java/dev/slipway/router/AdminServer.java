@@ -79,7 +79,7 @@ final class AdminServer {
                     }
                 });
         try {
-            Channel channel = BuiltInRouter.bindOrExplain(bootstrap, config.adminHost(), config.adminPort(),
+            Channel channel = BuiltInRouter.bindOrExplain(bootstrap, config.admin().host(), config.admin().port(),
                     "the admin port");
             return new AdminServer(channel, drainExecutor);
         } catch (RuntimeException e) {

@@ -1,19 +1,22 @@
 package dev.slipway.router;
 
+import dev.slipway.model.AddressRange;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.HashSet;
@@ -50,6 +53,10 @@ public final class BuiltInRouter implements TrafficRouter {
     private final ChannelGroup allConnections = new DefaultChannelGroup("slipway-router", GlobalEventExecutor.INSTANCE);
     private final CountersByRevision counters = new CountersByRevision();
     private final UpstreamPool pool;
+    private final ConnectionLimit connectionLimit;
+    private final HttpDecoderConfig decoderConfig = new HttpDecoderConfig()
+            .setMaxInitialLineLength(4096).setMaxHeaderSize(16384).setMaxChunkSize(16384);
+    private TlsContext tls;
     private volatile BackendSelector selector;
     private Channel serverChannel;
     private Channel previewChannel;
@@ -66,6 +73,7 @@ public final class BuiltInRouter implements TrafficRouter {
         // A few requests a second: plain NIO is plenty, and keeps the admin port up whatever the native library does.
         this.adminGroup = Transport.nio().newGroup(1, "slipway-router-admin");
         this.pool = new UpstreamPool(config, allConnections, transport);
+        this.connectionLimit = new ConnectionLimit(config.maxConnections());
         this.selector = BackendSelector.build(new RouteTable(List.of(), List.of()), pool, counters);
     }
 
@@ -100,7 +108,11 @@ public final class BuiltInRouter implements TrafficRouter {
     }
 
     private void bind() {
-        serverChannel = bindOrExplain(clientBootstrap(false), config.listenHost(), config.listenPort(), "clients");
+        if (config.tls().isPresent()) {
+            tls = TlsContext.start(config.tls().get(), config.timeouts().header(), adminGroup.next(),
+                    TlsContext.POLL_INTERVAL);
+        }
+        serverChannel = bindOrExplain(clientBootstrap(false), config.listen().host(), config.listen().port(), "clients");
         if (config.preview().isPresent()) {
             Endpoint preview = config.preview().get();
             previewChannel = bindOrExplain(clientBootstrap(true), preview.host(), preview.port(), "preview clients");
@@ -120,10 +132,23 @@ public final class BuiltInRouter implements TrafficRouter {
                     @Override
                     protected void initChannel(SocketChannel channel) {
                         allConnections.add(channel);
-                        channel.pipeline()
-                                .addLast("http", new HttpServerCodec(4096, 16384, 16384))
+                        ChannelPipeline pipeline = channel.pipeline();
+                        if (tls != null) {
+                            pipeline.addLast("tls", tls.newHandler(channel.alloc()));
+                        }
+                        if (!connectionLimit.admit(channel)) {
+                            LOG.debug("refusing {}: {} client connections open", channel, config.maxConnections());
+                            pipeline.addLast("http", new ClientHttpCodec(decoderConfig))
+                                    .addLast("refuse", ConnectionLimit.refusal(config.timeouts().header().toNanos()));
+                            return;
+                        }
+                        ClientTimeouts timeouts = new ClientTimeouts(config.timeouts());
+                        ProxyFrontendHandler frontend = new ProxyFrontendHandler(BuiltInRouter.this, preview, timeouts);
+                        timeouts.frontend(frontend);
+                        pipeline.addLast("timeouts", timeouts)
+                                .addLast("http", new ClientHttpCodec(decoderConfig))
                                 .addLast("continue", new HttpServerExpectContinueHandler())
-                                .addLast("proxy", new ProxyFrontendHandler(BuiltInRouter.this, preview));
+                                .addLast("proxy", frontend);
                     }
                 });
     }
@@ -219,6 +244,9 @@ public final class BuiltInRouter implements TrafficRouter {
         if (admin != null) {
             admin.close();
         }
+        if (tls != null) {
+            tls.close();
+        }
         allConnections.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
         bossGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         workerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -227,6 +255,25 @@ public final class BuiltInRouter implements TrafficRouter {
         workerGroup.terminationFuture().awaitUninterruptibly(2, TimeUnit.SECONDS);
         adminGroup.terminationFuture().awaitUninterruptibly(2, TimeUnit.SECONDS);
         LOG.info("router closed");
+    }
+
+    /** Whether {@code peer} is one of the configured trusted proxies. */
+    boolean trusts(InetAddress peer) {
+        if (config.trustedProxies().isEmpty()) {
+            return false;
+        }
+        byte[] address = peer.getAddress();
+        for (AddressRange range : config.trustedProxies()) {
+            if (range.contains(address)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Client connections open now (both listeners). */
+    int openConnections() {
+        return connectionLimit.open();
     }
 
     BackendSelector selector() {

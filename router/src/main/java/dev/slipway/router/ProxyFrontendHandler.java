@@ -53,6 +53,13 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     private final BuiltInRouter router;
     /** A connection to the preview listener: every request goes to the table's preview revision, and only there. */
     private final boolean preview;
+    private final ClientTimeouts timeouts;
+    private final long responseTimeoutNanos;
+    private final long upstreamIdleNanos;
+    /** {@code http} or {@code https}: what {@code X-Forwarded-Proto} says for clients that are not trusted proxies. */
+    private final String scheme;
+    /** The peer is one of the configured trusted proxies: its {@code X-Forwarded-*} headers are kept. */
+    private boolean trustedPeer;
     private final ArrayDeque<Object> pipelined = new ArrayDeque<>(2);
     /** One task per connection checks response deadlines, instead of a timer scheduled and cancelled per request. */
     private final Runnable checkResponseDeadline = this::checkResponseDeadline;
@@ -68,9 +75,13 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     /** The client shut down its sending side (half-close): answer what it asked, then close. */
     private boolean clientInputShutdown;
 
-    ProxyFrontendHandler(BuiltInRouter router, boolean preview) {
+    ProxyFrontendHandler(BuiltInRouter router, boolean preview, ClientTimeouts timeouts) {
         this.router = router;
         this.preview = preview;
+        this.timeouts = timeouts;
+        this.responseTimeoutNanos = router.config().timeouts().upstreamResponse().toNanos();
+        this.upstreamIdleNanos = router.config().timeouts().upstreamIdle().toNanos();
+        this.scheme = router.config().tls().isPresent() ? "https" : "http";
     }
 
     @Override
@@ -83,6 +94,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         SocketAddress remote = context.channel().remoteAddress();
         if (remote instanceof InetSocketAddress inet && inet.getAddress() != null) {
             clientAddress = inet.getAddress().getHostAddress();
+            trustedPeer = router.trusts(inet.getAddress());
         }
         context.fireChannelActive();
     }
@@ -186,18 +198,24 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
 
     private void startExchange(HttpRequest request) {
         if (request.decoderResult().isFailure()) {
-            FullHttpResponse response = jsonResponse(HttpResponseStatus.BAD_REQUEST, "malformed request",
-                    CountersByRevision.NO_REVISION, true, HttpVersion.HTTP_1_1);
-            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            Throwable cause = request.decoderResult().cause();
+            refuse(cause != null && ClientHttpCodec.BOTH_FRAMINGS.equals(cause.getMessage())
+                    ? "ambiguous framing: " + ClientHttpCodec.BOTH_FRAMINGS : "malformed request");
             return;
         }
+        String framingProblem = RequestFraming.problem(request);
+        if (framingProblem != null) {
+            refuse("ambiguous framing: " + framingProblem);
+            return;
+        }
+        timeouts.requestStarted();
         Exchange current = new Exchange(request, System.nanoTime());
         exchange = current;
         BackendSelector selector = router.selector();
         current.selector = selector;
         RoutableBackend backend = preview ? selector.preview() : selector.select(request.headers());
         // After selection: header routes and sticky keys are read from the original headers.
-        current.upstreamRequest = ProxyHeaders.upstreamRequest(request, clientAddress);
+        current.upstreamRequest = ProxyHeaders.upstreamRequest(request, clientAddress, trustedPeer, scheme);
         if (backend == null) {
             current.counters = router.counters().forRevision(CountersByRevision.NO_REVISION);
             current.counters.requestStarted();
@@ -214,6 +232,28 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         updateClientReading();
     }
 
+    /**
+     * Answers 400 and closes: what follows a request the router cannot delimit safely could be anything, even a
+     * second request the upstream would see differently. Nothing reached an upstream, so nothing is counted.
+     */
+    private void refuse(String why) {
+        FullHttpResponse response = jsonResponse(HttpResponseStatus.BAD_REQUEST, why, CountersByRevision.NO_REVISION,
+                true, HttpVersion.HTTP_1_1);
+        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        ctx.channel().config().setAutoRead(false); // the rest of this connection is not read
+    }
+
+    /** The client paused longer than the body-idle timeout in the middle of its request body. */
+    void onRequestBodyTimeout() {
+        Exchange current = exchange;
+        if (current != null && !current.responseStarted) {
+            // Closes afterwards: the rest of the body would be taken for the next request.
+            respondWithError(current, HttpResponseStatus.REQUEST_TIMEOUT, "request body timed out", false);
+        } else {
+            ctx.close();
+        }
+    }
+
     private void onClientContent(HttpContent content) {
         Exchange current = exchange;
         if (content.decoderResult().isFailure()) {
@@ -223,6 +263,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         }
         if (content instanceof LastHttpContent) {
             current.requestComplete = true;
+            timeouts.requestRead();
         }
         if (current.responseComplete) {
             // Answered already (error, or an upstream that replied early): the rest of the body goes nowhere.
@@ -366,21 +407,28 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         if (current.responseStarted) {
             return;
         }
-        long timeout = router.config().upstreamResponseTimeout().toNanos();
-        current.responseDeadline = System.nanoTime() + timeout;
+        current.responseDeadline = System.nanoTime() + responseTimeoutNanos;
         if (deadlineCheck == null) {
-            deadlineCheck = ctx.executor().schedule(checkResponseDeadline, timeout, TimeUnit.NANOSECONDS);
+            deadlineCheck = ctx.executor().schedule(checkResponseDeadline, responseTimeoutNanos, TimeUnit.NANOSECONDS);
         }
     }
 
     /**
-     * Answers 504 if the upstream has not started answering by the exchange's deadline. The check that runs
+     * Answers 504 if the upstream has not started answering by the exchange's deadline, and cuts a response off
+     * when the upstream went silent in its middle for longer than the upstream-idle timeout. The check that runs
      * may be one scheduled for an earlier exchange: then it schedules itself again for what is left.
      */
     private void checkResponseDeadline() {
         deadlineCheck = null;
         Exchange current = exchange;
-        if (current == null || current.responseDeadline == 0 || !ctx.channel().isActive()) {
+        if (current == null || !ctx.channel().isActive()) {
+            return;
+        }
+        if (current.responseStarted) {
+            checkUpstreamIdle(current);
+            return;
+        }
+        if (current.responseDeadline == 0) {
             return;
         }
         long left = current.responseDeadline - System.nanoTime();
@@ -388,6 +436,24 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
             deadlineCheck = ctx.executor().schedule(checkResponseDeadline, left, TimeUnit.NANOSECONDS);
         } else if (!current.responseStarted && current.upstream != null) {
             respondWithError(current, HttpResponseStatus.GATEWAY_TIMEOUT, "upstream timed out", true);
+        }
+    }
+
+    private void checkUpstreamIdle(Exchange current) {
+        Channel upstream = current.upstream;
+        if (current.responseComplete || upstream == null) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (!upstream.config().isAutoRead()) {
+            current.lastUpstreamRead = now; // paused by the router for a slow client: the upstream is not idle
+        }
+        long left = current.lastUpstreamRead + upstreamIdleNanos - now;
+        if (left > 0) {
+            deadlineCheck = ctx.executor().schedule(checkResponseDeadline, left, TimeUnit.NANOSECONDS);
+        } else {
+            LOG.debug("upstream {} silent for longer than the upstream-idle timeout mid-response", current.endpoint);
+            upstream.close(); // onUpstreamClosed cuts the client off, as for any upstream that breaks mid-response
         }
     }
 
@@ -505,6 +571,14 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
 
     void onUpstreamReadComplete() {
         ctx.flush();
+        Exchange current = exchange;
+        if (current != null && current.responseStarted && !current.responseComplete) {
+            // A response longer than one read: watch the upstream for silence. Short responses never get here.
+            current.lastUpstreamRead = System.nanoTime();
+            if (deadlineCheck == null) {
+                deadlineCheck = ctx.executor().schedule(checkResponseDeadline, upstreamIdleNanos, TimeUnit.NANOSECONDS);
+            }
+        }
     }
 
     void onUpstreamWritabilityChanged() {
@@ -577,7 +651,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
 
     private static FullHttpResponse jsonResponse(HttpResponseStatus status, String message, String revision,
                                                  boolean close, HttpVersion clientVersion) {
-        byte[] body = ("{\"error\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8);
+        byte[] body = StrictJson.write(new AdminServer.ErrorJson(message)).getBytes(StandardCharsets.UTF_8);
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
                 Unpooled.wrappedBuffer(body));
         response.headers()
@@ -595,7 +669,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     private void recordOutcome(Exchange current) {
         if (!current.outcomeRecorded) {
             current.outcomeRecorded = true;
-            current.counters.requestFinished(current.status, System.nanoTime() - current.startNanos,
+            current.finishedNanos = System.nanoTime();
+            current.counters.requestFinished(current.status, current.finishedNanos - current.startNanos,
                     current.upstreamError);
         }
     }
@@ -605,6 +680,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         exchange = null;
+        timeouts.exchangeDone(current.finishedNanos != 0 ? current.finishedNanos : System.nanoTime());
         releaseBuffers(current);
         if (current.closeClientAfter) {
             return; // the connection closes once the response is written
@@ -694,6 +770,10 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         int status;
         /** {@link System#nanoTime()} by which the upstream must start answering; 0 when not waiting. */
         long responseDeadline;
+        /** When the upstream last delivered part of a response that takes more than one read. */
+        long lastUpstreamRead;
+        /** When the outcome was recorded; 0 before. */
+        long finishedNanos;
 
         Exchange(HttpRequest request, long startNanos) {
             this.startNanos = startNanos;

@@ -16,8 +16,9 @@ import java.util.List;
 
 /**
  * Rewrites headers between the two hops. Hop-by-hop headers (RFC 9110 section 7.6.1) belong to one
- * connection and are dropped, except {@code Transfer-Encoding}, which still describes how the body we
- * forward chunk by chunk is framed.
+ * connection and are dropped; a {@code Connection} header never removes the framing headers
+ * ({@code Content-Length}, {@code Transfer-Encoding}) or {@code Host}, because the body the router forwards is
+ * framed by what it decoded, and a client must not make the next hop read it differently (smuggling).
  */
 final class ProxyHeaders {
 
@@ -30,20 +31,40 @@ final class ProxyHeaders {
             KEEP_ALIVE, PROXY_CONNECTION, HttpHeaderNames.PROXY_AUTHENTICATE,
             HttpHeaderNames.PROXY_AUTHORIZATION, HttpHeaderNames.TE, HttpHeaderNames.TRAILER,
             HttpHeaderNames.UPGRADE);
+    /** What else a client could say about where it came from; only a trusted proxy may. */
+    private static final List<AsciiString> CLIENT_ORIGIN = List.of(AsciiString.cached("Forwarded"),
+            AsciiString.cached("X-Forwarded-Host"), AsciiString.cached("X-Forwarded-Port"),
+            AsciiString.cached("X-Real-IP"));
+    private static final List<AsciiString> NEVER_HOP_BY_HOP = List.of(HttpHeaderNames.CONTENT_LENGTH,
+            HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.HOST);
 
     private ProxyHeaders() {
     }
 
-    /** The request to send upstream; reuses (and changes) the client's header object to avoid a copy. */
-    static HttpRequest upstreamRequest(HttpRequest client, String clientAddress) {
+    /**
+     * The request to send upstream; reuses (and changes) the client's header object to avoid a copy. Its framing
+     * passed {@link RequestFraming}: one {@code Transfer-Encoding: chunked} or one decimal {@code Content-Length}.
+     * {@code X-Forwarded-For} and {@code X-Forwarded-Proto} are the peer's address and {@code scheme}, unless the
+     * peer is a {@code trustedPeer} proxy: then its {@code X-Forwarded-For} gets the peer appended, and its
+     * {@code X-Forwarded-Proto} stays.
+     */
+    static HttpRequest upstreamRequest(HttpRequest client, String clientAddress, boolean trustedPeer, String scheme) {
         HttpHeaders headers = client.headers();
         removeHopByHop(headers);
         // The router answers "100 Continue" itself (HttpServerExpectContinueHandler), so upstream must not.
         headers.remove(HttpHeaderNames.EXPECT);
-        String forwardedFor = headers.get(FORWARDED_FOR);
-        headers.set(FORWARDED_FOR, forwardedFor == null ? clientAddress : forwardedFor + ", " + clientAddress);
-        if (!headers.contains(FORWARDED_PROTO)) {
-            headers.set(FORWARDED_PROTO, "http");
+        if (trustedPeer) {
+            String forwardedFor = headers.get(FORWARDED_FOR);
+            headers.set(FORWARDED_FOR, forwardedFor == null ? clientAddress : forwardedFor + ", " + clientAddress);
+            if (!headers.contains(FORWARDED_PROTO)) {
+                headers.set(FORWARDED_PROTO, scheme);
+            }
+        } else {
+            headers.set(FORWARDED_FOR, clientAddress);
+            headers.set(FORWARDED_PROTO, scheme);
+            for (AsciiString name : CLIENT_ORIGIN) {
+                headers.remove(name);
+            }
         }
         return new DefaultHttpRequest(HttpVersion.HTTP_1_1, client.method(), client.uri(), headers);
     }
@@ -96,11 +117,12 @@ final class ProxyHeaders {
 
     private static void removeHopByHop(HttpHeaders headers) {
         if (headers.contains(HttpHeaderNames.CONNECTION)) {
-            // Headers named in Connection are hop-by-hop too (RFC 9110 section 7.6.1).
+            // Headers named in Connection are hop-by-hop too (RFC 9110 section 7.6.1), except those that frame the
+            // message or name its target: "Connection: Content-Length" must not turn a body into a second request.
             for (String connection : headers.getAll(HttpHeaderNames.CONNECTION)) {
                 for (String token : connection.split(",")) {
                     String name = token.trim();
-                    if (!name.isEmpty() && !HttpHeaderNames.TRANSFER_ENCODING.contentEqualsIgnoreCase(name)) {
+                    if (!name.isEmpty() && !isNeverHopByHop(name)) {
                         headers.remove(name);
                     }
                 }
@@ -109,5 +131,14 @@ final class ProxyHeaders {
         for (AsciiString name : HOP_BY_HOP) {
             headers.remove(name);
         }
+    }
+
+    private static boolean isNeverHopByHop(String name) {
+        for (AsciiString kept : NEVER_HOP_BY_HOP) {
+            if (kept.contentEqualsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

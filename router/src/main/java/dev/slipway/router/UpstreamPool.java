@@ -32,7 +32,7 @@ final class UpstreamPool {
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
-                        (int) Math.min(Integer.MAX_VALUE, config.upstreamConnectTimeout().toMillis()));
+                        (int) Math.min(Integer.MAX_VALUE, config.timeouts().upstreamConnect().toMillis()));
     }
 
     UpstreamEndpoint endpoint(Endpoint endpoint) {
