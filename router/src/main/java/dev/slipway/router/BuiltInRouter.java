@@ -12,6 +12,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,6 +20,7 @@ import org.slf4j.LoggerFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -51,7 +53,9 @@ public final class BuiltInRouter implements TrafficRouter {
     private final EventLoopGroup workerGroup;
     private final EventLoopGroup adminGroup;
     private final ChannelGroup allConnections = new DefaultChannelGroup("slipway-router", GlobalEventExecutor.INSTANCE);
-    private final CountersByRevision counters = new CountersByRevision();
+    private final CountersByRevision counters;
+    /** The worker event loops, so that each can write latency samples of its own (see {@link LatencySamples}). */
+    private final List<EventExecutor> workerLoops = new ArrayList<>();
     private final UpstreamPool pool;
     private final ConnectionLimit connectionLimit;
     private final HttpDecoderConfig decoderConfig = new HttpDecoderConfig()
@@ -70,6 +74,8 @@ public final class BuiltInRouter implements TrafficRouter {
         this.bossGroup = transport.newGroup(1, "slipway-router-accept");
         // One per core: more threads than cores only adds context switches to a proxy that never blocks.
         this.workerGroup = transport.newGroup(Runtime.getRuntime().availableProcessors(), "slipway-router-io");
+        workerGroup.forEach(workerLoops::add);
+        this.counters = new CountersByRevision(SampleClock.start(), workerLoops.size());
         // A few requests a second: plain NIO is plenty, and keeps the admin port up whatever the native library does.
         this.adminGroup = Transport.nio().newGroup(1, "slipway-router-admin");
         this.pool = new UpstreamPool(config, allConnections, transport);
@@ -269,6 +275,15 @@ public final class BuiltInRouter implements TrafficRouter {
             }
         }
         return false;
+    }
+
+    /** The number of {@code loop} among the worker event loops: where its latency samples go. */
+    int eventLoopIndex(EventExecutor loop) {
+        int index = workerLoops.indexOf(loop);
+        if (index < 0) {
+            throw new IllegalStateException(loop + " is not one of the router's worker event loops");
+        }
+        return index;
     }
 
     /** Client connections open now (both listeners). */

@@ -60,6 +60,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     private final String scheme;
     /** The peer is one of the configured trusted proxies: its {@code X-Forwarded-*} headers are kept. */
     private boolean trustedPeer;
+    /** This connection's event loop among the router's: where its latency samples are written. */
+    private int eventLoop;
     private final ArrayDeque<Object> pipelined = new ArrayDeque<>(2);
     /** One task per connection checks response deadlines, instead of a timer scheduled and cancelled per request. */
     private final Runnable checkResponseDeadline = this::checkResponseDeadline;
@@ -87,6 +89,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext context) {
         this.ctx = context;
+        this.eventLoop = router.eventLoopIndex(context.channel().eventLoop());
     }
 
     @Override
@@ -670,7 +673,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         if (!current.outcomeRecorded) {
             current.outcomeRecorded = true;
             current.finishedNanos = System.nanoTime();
-            current.counters.requestFinished(current.status, current.finishedNanos - current.startNanos,
+            current.counters.requestFinished(eventLoop, current.finishedNanos, current.status,
+                    current.finishedNanos - current.startNanos,
                     current.upstreamError);
         }
     }

@@ -18,9 +18,11 @@ final class RevisionCounters {
     private final LongAdder[] latencyBuckets = adders(BUCKET_BOUNDS_MILLIS.length + 1);
     private final LongAdder latencySumNanos = new LongAdder();
     private final LongAdder inFlight = new LongAdder();
+    private final LatencySamples samples;
 
-    RevisionCounters(String revision) {
+    RevisionCounters(String revision, LatencySamples samples) {
         this.revision = revision;
+        this.samples = samples;
     }
 
     String revision() {
@@ -36,7 +38,12 @@ final class RevisionCounters {
         inFlight.decrement();
     }
 
-    void requestFinished(int status, long latencyNanos, boolean upstreamError) {
+    /**
+     * Counts an answered request; call on event loop {@code loop}, with {@code nowNanos} from
+     * {@link System#nanoTime()}.
+     */
+    void requestFinished(int loop, long nowNanos, int status, long latencyNanos, boolean upstreamError) {
+        samples.record(loop, nowNanos, latencyNanos, status);
         inFlight.decrement();
         requests.increment();
         int statusClass = status / 100;
@@ -57,6 +64,10 @@ final class RevisionCounters {
             }
         }
         return BUCKET_BOUNDS_MILLIS.length;
+    }
+
+    LatencySamples samples() {
+        return samples;
     }
 
     long requests() {

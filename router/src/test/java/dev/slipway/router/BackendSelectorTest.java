@@ -17,7 +17,7 @@ class BackendSelectorTest {
             Transport.nio());
 
     private BackendSelector selector(Backend... backends) {
-        return BackendSelector.build(new RouteTable(List.of(backends), List.of()), pool, new CountersByRevision());
+        return BackendSelector.build(new RouteTable(List.of(backends), List.of()), pool, new CountersByRevision(SampleClock.start(), 1));
     }
 
     private static Backend backend(String revision, int weight, int port) {
