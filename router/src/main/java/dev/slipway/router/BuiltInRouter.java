@@ -78,7 +78,7 @@ public final class BuiltInRouter implements TrafficRouter {
         this.counters = new CountersByRevision(SampleClock.start(), workerLoops.size());
         // A few requests a second: plain NIO is plenty, and keeps the admin port up whatever the native library does.
         this.adminGroup = Transport.nio().newGroup(1, "slipway-router-admin");
-        this.pool = new UpstreamPool(config, allConnections, transport);
+        this.pool = new UpstreamPool(config, allConnections, transport, workerLoops.size());
         this.connectionLimit = new ConnectionLimit(config.maxConnections());
         this.selector = BackendSelector.build(new RouteTable(List.of(), List.of()), pool, counters);
     }

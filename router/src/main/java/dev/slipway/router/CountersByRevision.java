@@ -23,7 +23,11 @@ final class CountersByRevision {
 
     RevisionCounters forRevision(String revision) {
         return counters.computeIfAbsent(revision,
-                name -> new RevisionCounters(name, new LatencySamples(clock, eventLoops)));
+                name -> new RevisionCounters(name, eventLoops, new LatencySamples(clock, eventLoops)));
+    }
+
+    int eventLoops() {
+        return eventLoops;
     }
 
     SampleClock clock() {

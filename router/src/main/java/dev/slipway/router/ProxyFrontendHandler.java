@@ -216,20 +216,20 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         exchange = current;
         BackendSelector selector = router.selector();
         current.selector = selector;
-        RoutableBackend backend = preview ? selector.preview() : selector.select(request.headers());
+        RoutableBackend backend = preview ? selector.preview() : selector.select(request.headers(), eventLoop);
         // After selection: header routes and sticky keys are read from the original headers.
         current.upstreamRequest = ProxyHeaders.upstreamRequest(request, clientAddress, trustedPeer, scheme);
         if (backend == null) {
             current.counters = router.counters().forRevision(CountersByRevision.NO_REVISION);
-            current.counters.requestStarted();
+            current.counters.requestStarted(eventLoop);
             respondWithError(current, HttpResponseStatus.SERVICE_UNAVAILABLE, preview
                     ? "no preview revision: no release is waiting for promotion" : "no ready revision", false);
             return;
         }
         current.backend = backend;
         current.counters = backend.counters();
-        current.counters.requestStarted();
-        UpstreamEndpoint endpoint = backend.nextEndpoint();
+        current.counters.requestStarted(eventLoop);
+        UpstreamEndpoint endpoint = backend.nextEndpoint(eventLoop);
         Choice choice = endpoint != null ? new Choice(backend, endpoint) : retryTarget(selector, backend, List.of());
         connectTo(current, choice, false);
         updateClientReading();
@@ -323,12 +323,12 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
 
     private void connectTo(Exchange current, Choice choice, boolean newConnection) {
         while (choice != null) {
-            choice.endpoint().attemptStarted();
+            choice.endpoint().attemptStarted(eventLoop);
             if (!choice.endpoint().isRemoved()) {
                 break;
             }
             // Removed between selection and now: awaitDrained may already have seen zero, so go elsewhere.
-            choice.endpoint().attemptEnded();
+            choice.endpoint().attemptEnded(eventLoop);
             current.tried().add(choice.endpoint());
             choice = retryTarget(router.selector(), choice.backend(), current.tried());
         }
@@ -338,10 +338,10 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         }
         if (choice.backend() != current.backend) {
             // Retried on another revision: that one answers, so it counts the request.
-            current.counters.requestAbandoned();
+            current.counters.requestAbandoned(eventLoop);
             current.backend = choice.backend();
             current.counters = choice.backend().counters();
-            current.counters.requestStarted();
+            current.counters.requestStarted(eventLoop);
         }
         current.endpoint = choice.endpoint();
         current.attemptActive = true;
@@ -358,7 +358,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
 
     /** Where to go after {@code failed}; a preview request never falls back to a revision that is not previewed. */
     private Choice retryTarget(BackendSelector selector, RoutableBackend failed, List<UpstreamEndpoint> tried) {
-        return selector.retryTarget(failed, tried, preview);
+        return selector.retryTarget(failed, tried, preview, eventLoop);
     }
 
     private void onConnectDone(Exchange current, ChannelFuture future) {
@@ -489,7 +489,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     private void endAttempt(Exchange current) {
         if (current.attemptActive) {
             current.attemptActive = false;
-            current.endpoint.attemptEnded();
+            current.endpoint.attemptEnded(eventLoop);
         }
     }
 
@@ -715,7 +715,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         // A complete response was counted when it was written.
         if (!current.outcomeRecorded && !current.responseComplete) {
             current.outcomeRecorded = true;
-            current.counters.requestAbandoned();
+            current.counters.requestAbandoned(eventLoop);
         }
     }
 

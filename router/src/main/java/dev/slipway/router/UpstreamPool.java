@@ -24,9 +24,11 @@ final class UpstreamPool {
     private final ConcurrentHashMap<Endpoint, UpstreamEndpoint> endpoints = new ConcurrentHashMap<>();
     private final Bootstrap template;
     private final ChannelGroup allConnections;
+    private final int eventLoops;
 
-    UpstreamPool(RouterConfig config, ChannelGroup allConnections, Transport transport) {
+    UpstreamPool(RouterConfig config, ChannelGroup allConnections, Transport transport, int eventLoops) {
         this.allConnections = allConnections;
+        this.eventLoops = eventLoops;
         this.template = new Bootstrap()
                 .channel(transport.socketChannel())
                 .option(ChannelOption.TCP_NODELAY, true)
@@ -36,7 +38,7 @@ final class UpstreamPool {
     }
 
     UpstreamEndpoint endpoint(Endpoint endpoint) {
-        return endpoints.computeIfAbsent(endpoint, UpstreamEndpoint::new);
+        return endpoints.computeIfAbsent(endpoint, key -> new UpstreamEndpoint(key, eventLoops));
     }
 
     /** Endpoints listed again after a removal take requests again. */
