@@ -87,8 +87,11 @@ final class BackendSelector {
         return table;
     }
 
-    /** The revision for a request with these headers, or null when none is routable. Call on event loop {@code loop}. */
-    RoutableBackend select(HttpHeaders headers, int loop) {
+    /**
+     * The revision for a request with these headers, or null when none is routable. {@code mayBeSticky}: the headers
+     * hold a sticky header or a cookie (false spares looking for them). Call on event loop {@code loop}.
+     */
+    RoutableBackend select(HttpHeaders headers, boolean mayBeSticky, int loop) {
         for (CompiledHeaderRoute route : headerRoutes) {
             if (route.value().equals(headers.get(route.name()))) {
                 return route.backend();
@@ -97,7 +100,7 @@ final class BackendSelector {
         if (totalWeight == 0) {
             return null;
         }
-        String stickyKey = stickyKey(headers);
+        String stickyKey = mayBeSticky ? stickyKey(headers) : null;
         long point = stickyKey != null
                 ? Math.floorMod(mix(stickyKey.hashCode()), totalWeight)
                 : ((requestNumbers[(loop + 1) * PAD]++ % totalWeight) * stride) % totalWeight;

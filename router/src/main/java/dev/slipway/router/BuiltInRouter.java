@@ -11,7 +11,6 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
@@ -153,7 +152,6 @@ public final class BuiltInRouter implements TrafficRouter {
                         timeouts.frontend(frontend);
                         pipeline.addLast("timeouts", timeouts)
                                 .addLast("http", new ClientHttpCodec(decoderConfig))
-                                .addLast("continue", new HttpServerExpectContinueHandler())
                                 .addLast("proxy", frontend);
                     }
                 });

@@ -202,23 +202,29 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     private void startExchange(HttpRequest request) {
         if (request.decoderResult().isFailure()) {
             Throwable cause = request.decoderResult().cause();
-            refuse(cause != null && ClientHttpCodec.BOTH_FRAMINGS.equals(cause.getMessage())
+            refuse(HttpResponseStatus.BAD_REQUEST, cause != null && ClientHttpCodec.BOTH_FRAMINGS.equals(cause.getMessage())
                     ? "ambiguous framing: " + ClientHttpCodec.BOTH_FRAMINGS : "malformed request");
             return;
         }
-        String framingProblem = RequestFraming.problem(request);
+        int known = KnownHeaders.of(request.headers());
+        String framingProblem = RequestFraming.problem(request, known);
         if (framingProblem != null) {
-            refuse("ambiguous framing: " + framingProblem);
+            refuse(HttpResponseStatus.BAD_REQUEST, "ambiguous framing: " + framingProblem);
+            return;
+        }
+        if ((known & KnownHeaders.EXPECT) != 0 && !answerExpectation(request)) {
             return;
         }
         timeouts.requestStarted();
-        Exchange current = new Exchange(request, System.nanoTime());
+        Exchange current = new Exchange(request, known, System.nanoTime());
         exchange = current;
         BackendSelector selector = router.selector();
         current.selector = selector;
-        RoutableBackend backend = preview ? selector.preview() : selector.select(request.headers(), eventLoop);
+        RoutableBackend backend = preview ? selector.preview()
+                : selector.select(request.headers(), (known & (KnownHeaders.STICKY | KnownHeaders.COOKIE)) != 0,
+                        eventLoop);
         // After selection: header routes and sticky keys are read from the original headers.
-        current.upstreamRequest = ProxyHeaders.upstreamRequest(request, clientAddress, trustedPeer, scheme);
+        current.upstreamRequest = ProxyHeaders.upstreamRequest(request, known, clientAddress, trustedPeer, scheme);
         if (backend == null) {
             current.counters = router.counters().forRevision(CountersByRevision.NO_REVISION);
             current.counters.requestStarted(eventLoop);
@@ -236,12 +242,31 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Answers 400 and closes: what follows a request the router cannot delimit safely could be anything, even a
-     * second request the upstream would see differently. Nothing reached an upstream, so nothing is counted.
+     * {@code Expect: 100-continue}: tells an HTTP/1.1 client to send its body (the upstream never sees the header, so
+     * a slow upstream does not stall the upload). Any other expectation is refused with 417 (RFC 9110 10.1.1).
+     * Returns whether the request goes on.
      */
-    private void refuse(String why) {
-        FullHttpResponse response = jsonResponse(HttpResponseStatus.BAD_REQUEST, why, CountersByRevision.NO_REVISION,
-                true, HttpVersion.HTTP_1_1);
+    private boolean answerExpectation(HttpRequest request) {
+        String expectation = request.headers().get(HttpHeaderNames.EXPECT);
+        if (expectation != null && !HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expectation.trim())) {
+            refuse(HttpResponseStatus.EXPECTATION_FAILED, "unsupported expectation");
+            return false;
+        }
+        if (request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
+            ctx.write(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
+                    Unpooled.EMPTY_BUFFER), ctx.voidPromise());
+            ctx.flush();
+        }
+        return true;
+    }
+
+    /**
+     * Answers and closes, for a request that is not forwarded (400: what follows a request the router cannot delimit
+     * safely could be anything, even a second request the upstream would see differently). Nothing reached an
+     * upstream, so nothing is counted.
+     */
+    private void refuse(HttpResponseStatus status, String why) {
+        FullHttpResponse response = jsonResponse(status, why, CountersByRevision.NO_REVISION, true, HttpVersion.HTTP_1_1);
         ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
         ctx.channel().config().setAutoRead(false); // the rest of this connection is not read
     }
@@ -524,8 +549,9 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         cancelResponseTimeout(current);
         current.responseStarted = true;
         current.status = code;
-        current.upstreamKeepAlive = HttpUtil.isKeepAlive(response);
-        ProxyHeaders.ClientResponse answer = ProxyHeaders.clientResponse(response, current.method,
+        int known = KnownHeaders.of(response.headers());
+        current.upstreamKeepAlive = ProxyHeaders.isKeepAlive(response, known);
+        ProxyHeaders.ClientResponse answer = ProxyHeaders.clientResponse(response, known, current.method,
                 current.clientVersion, current.clientKeepAlive, current.backend.revision());
         current.closeClientAfter = answer.closeAfter();
         ctx.write(answer.response(), ctx.voidPromise());
@@ -779,12 +805,12 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         /** When the outcome was recorded; 0 before. */
         long finishedNanos;
 
-        Exchange(HttpRequest request, long startNanos) {
+        Exchange(HttpRequest request, int known, long startNanos) {
             this.startNanos = startNanos;
             this.method = request.method();
             this.clientVersion = request.protocolVersion();
-            this.clientKeepAlive = HttpUtil.isKeepAlive(request);
-            this.requestHasBody = ProxyHeaders.hasBody(request);
+            this.clientKeepAlive = ProxyHeaders.isKeepAlive(request, known);
+            this.requestHasBody = ProxyHeaders.hasBody(request, known);
             this.replayable = ProxyHeaders.isIdempotent(request.method());
         }
 

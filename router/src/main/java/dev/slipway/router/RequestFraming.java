@@ -19,10 +19,10 @@ final class RequestFraming {
     private RequestFraming() {
     }
 
-    /** Why the request's framing is refused, or null when it is sound. */
-    static String problem(HttpRequest request) {
+    /** Why the request's framing is refused, or null when it is sound; {@code known}: its {@link KnownHeaders}. */
+    static String problem(HttpRequest request, int known) {
         HttpHeaders headers = request.headers();
-        if (headers.contains(HttpHeaderNames.TRANSFER_ENCODING)) {
+        if ((known & KnownHeaders.TRANSFER_ENCODING) != 0) {
             if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
                 // RFC 9112 6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing, whatever else it says.
                 return "Transfer-Encoding in an HTTP/1.0 request";
@@ -34,7 +34,7 @@ final class RequestFraming {
                 return "Transfer-Encoding other than chunked";
             }
         }
-        if (headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+        if ((known & KnownHeaders.CONTENT_LENGTH) != 0) {
             List<String> lengths = headers.getAll(HttpHeaderNames.CONTENT_LENGTH);
             if (lengths.size() != 1 || !isDigits(lengths.get(0))) {
                 return "Content-Length is not one decimal number";

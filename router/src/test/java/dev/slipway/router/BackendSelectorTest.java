@@ -31,7 +31,7 @@ class BackendSelectorTest {
                 backend("d", 2, 4));
         Map<String, Integer> counts = new HashMap<>();
         for (int i = 0; i < 10 * 7; i++) {
-            counts.merge(selector.select(new DefaultHttpHeaders(), 0).revision(), 1, Integer::sum);
+            counts.merge(selector.select(new DefaultHttpHeaders(), false, 0).revision(), 1, Integer::sum);
         }
         assertThat(counts).containsExactlyInAnyOrderEntriesOf(Map.of("a", 21, "b", 35, "d", 14));
     }
@@ -42,7 +42,7 @@ class BackendSelectorTest {
         int longestStableRun = 0;
         int run = 0;
         for (int i = 0; i < 100; i++) {
-            if (selector.select(new DefaultHttpHeaders(), 0).revision().equals("stable")) {
+            if (selector.select(new DefaultHttpHeaders(), false, 0).revision().equals("stable")) {
                 longestStableRun = Math.max(longestStableRun, ++run);
             } else {
                 run = 0;
@@ -54,7 +54,7 @@ class BackendSelectorTest {
     @Test
     void revisionsWithoutEndpointsOrWeightAreNeverChosen() {
         BackendSelector selector = selector(new Backend("empty", 100, List.of()), backend("zero", 0, 1));
-        assertThat(selector.select(new DefaultHttpHeaders(), 0)).isNull();
+        assertThat(selector.select(new DefaultHttpHeaders(), false, 0)).isNull();
     }
 
     @Test
@@ -72,9 +72,9 @@ class BackendSelectorTest {
     @Test
     void aStickyKeyKeepsItsRevisionAcrossTableRebuildsWithTheSameWeights() {
         HttpHeaders headers = new DefaultHttpHeaders().set("X-Slipway-Sticky", "user-1234");
-        String first = selector(backend("a", 50, 1), backend("b", 50, 2)).select(headers, 0).revision();
+        String first = selector(backend("a", 50, 1), backend("b", 50, 2)).select(headers, true, 0).revision();
         for (int i = 0; i < 5; i++) {
-            assertThat(selector(backend("a", 50, 1), backend("b", 50, 2)).select(headers, 0).revision()).isEqualTo(first);
+            assertThat(selector(backend("a", 50, 1), backend("b", 50, 2)).select(headers, true, 0).revision()).isEqualTo(first);
         }
     }
 }

@@ -66,6 +66,18 @@ final class RawClient implements AutoCloseable {
 
     /** Reads one response whose body has a Content-Length, leaving the connection open. */
     String readResponse() {
+        String head = readHead();
+        Matcher length = Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+        int bodyLength = length.find() && !head.startsWith("HTTP/1.1 1") ? Integer.parseInt(length.group(1)) : 0;
+        try {
+            return head + new String(socket.getInputStream().readNBytes(bodyLength), StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Reads a status line and headers only (e.g. the answer to a HEAD request), leaving the connection open. */
+    String readHead() {
         try {
             InputStream in = socket.getInputStream();
             StringBuilder head = new StringBuilder();
@@ -76,10 +88,7 @@ final class RawClient implements AutoCloseable {
                 }
                 head.append((char) b);
             }
-            Matcher length = Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
-            int bodyLength = length.find() ? Integer.parseInt(length.group(1)) : 0;
-            byte[] body = in.readNBytes(bodyLength);
-            return head + new String(body, StandardCharsets.ISO_8859_1);
+            return head.toString();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
