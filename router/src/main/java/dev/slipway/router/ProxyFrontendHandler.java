@@ -69,6 +69,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     private String clientAddress = "unknown";
     private Exchange exchange;
     private ScheduledFuture<?> deadlineCheck;
+    /** When {@link #deadlineCheck} runs ({@link System#nanoTime()}). */
+    private long deadlineCheckAt;
     /**
      * True between a client read and its {@code channelReadComplete}: upstream writes made meanwhile are flushed
      * once there, so a request head and its body end leave in one write instead of one per message.
@@ -341,7 +343,17 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         } else {
             read = current.upstream != null && current.upstream.isWritable();
         }
-        ctx.channel().config().setAutoRead(read);
+        setAutoRead(ctx.channel(), read);
+    }
+
+    /**
+     * Changes a channel's reading only when it differs: {@code setAutoRead} is an atomic exchange (a full fence)
+     * even when nothing changes, and the hot path asks several times per request.
+     */
+    static void setAutoRead(Channel channel, boolean read) {
+        if (channel.config().isAutoRead() != read) {
+            channel.config().setAutoRead(read);
+        }
     }
 
     // ---- choosing and connecting an upstream ---------------------------------------------------------
@@ -410,7 +422,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         current.upstream = upstream;
         current.upstreamHandler = handler;
         current.reusedConnection = reused;
-        upstream.config().setAutoRead(ctx.channel().isWritable());
+        setAutoRead(upstream, ctx.channel().isWritable());
         upstream.write(current.upstreamRequest, upstream.voidPromise());
         HttpContent chunk;
         while (current.upstream == upstream && current.unsent != null && (chunk = current.unsent.pollFirst()) != null) {
@@ -436,9 +448,23 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         current.responseDeadline = System.nanoTime() + responseTimeoutNanos;
-        if (deadlineCheck == null) {
-            deadlineCheck = ctx.executor().schedule(checkResponseDeadline, responseTimeoutNanos, TimeUnit.NANOSECONDS);
+        checkDeadlinesBy(current.responseDeadline);
+    }
+
+    /**
+     * Makes sure the connection's one deadline check runs by {@code deadline}: usually one is pending already for an
+     * earlier moment (it re-arms itself for what is left), so a request costs no timer work.
+     */
+    private void checkDeadlinesBy(long deadline) {
+        if (deadlineCheck != null) {
+            if (deadlineCheckAt - deadline <= 0) {
+                return;
+            }
+            deadlineCheck.cancel(false);
         }
+        deadlineCheckAt = deadline;
+        deadlineCheck = ctx.executor().schedule(checkResponseDeadline, deadline - System.nanoTime(),
+                TimeUnit.NANOSECONDS);
     }
 
     /**
@@ -461,7 +487,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         }
         long left = current.responseDeadline - System.nanoTime();
         if (left > 0) {
-            deadlineCheck = ctx.executor().schedule(checkResponseDeadline, left, TimeUnit.NANOSECONDS);
+            checkDeadlinesBy(current.responseDeadline);
         } else if (!current.responseStarted && current.upstream != null) {
             respondWithError(current, HttpResponseStatus.GATEWAY_TIMEOUT, "upstream timed out", true);
         }
@@ -476,9 +502,9 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         if (!upstream.config().isAutoRead()) {
             current.lastUpstreamRead = now; // paused by the router for a slow client: the upstream is not idle
         }
-        long left = current.lastUpstreamRead + upstreamIdleNanos - now;
-        if (left > 0) {
-            deadlineCheck = ctx.executor().schedule(checkResponseDeadline, left, TimeUnit.NANOSECONDS);
+        long idleUntil = current.lastUpstreamRead + upstreamIdleNanos;
+        if (idleUntil - now > 0) {
+            checkDeadlinesBy(idleUntil);
         } else {
             LOG.debug("upstream {} silent for longer than the upstream-idle timeout mid-response", current.endpoint);
             upstream.close(); // onUpstreamClosed cuts the client off, as for any upstream that breaks mid-response
@@ -604,9 +630,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         if (current != null && current.responseStarted && !current.responseComplete) {
             // A response longer than one read: watch the upstream for silence. Short responses never get here.
             current.lastUpstreamRead = System.nanoTime();
-            if (deadlineCheck == null) {
-                deadlineCheck = ctx.executor().schedule(checkResponseDeadline, upstreamIdleNanos, TimeUnit.NANOSECONDS);
-            }
+            checkDeadlinesBy(current.lastUpstreamRead + upstreamIdleNanos);
         }
     }
 

@@ -91,7 +91,7 @@ final class UpstreamPool {
 
     /** Pools a connection whose exchange completed cleanly, unless its endpoint is draining. Call on its loop. */
     void release(UpstreamEndpoint upstream, Channel channel) {
-        channel.config().setAutoRead(true); // an idle connection must notice when the upstream closes it
+        ProxyFrontendHandler.setAutoRead(channel, true); // an idle connection must notice when the upstream closes it
         ArrayDeque<Channel> idle = upstream.idleConnections(channel.eventLoop());
         if (upstream.isRemoved() || !channel.isActive() || idle.size() >= UpstreamEndpoint.MAX_IDLE_PER_EVENT_LOOP) {
             channel.close();

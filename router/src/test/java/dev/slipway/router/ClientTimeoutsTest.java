@@ -90,6 +90,22 @@ class ClientTimeoutsTest {
     }
 
     @Test
+    void aLongUpstreamIdleTimeoutNeverDelaysTheNextRequestsResponseTimeout() {
+        RouterSpec.Timeouts patientWithStreams = new RouterSpec.Timeouts(Duration.ofSeconds(10), Duration.ofSeconds(10),
+                Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofMillis(300), Duration.ofHours(1));
+        try (RoutedUpstream patient = new RoutedUpstream(RouterConfig.onLoopback().withTimeouts(patientWithStreams));
+             RawClient client = new RawClient(patient.router.address())) {
+            client.send("GET /download?bytes=1000000 HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(client.readChunkedResponse()).startsWith("HTTP/1.1 200 ").endsWith("(1000000 bytes)");
+
+            client.send("GET /slow?ms=5000 HTTP/1.1\r\nHost: x\r\n\r\n");
+
+            assertThat(client.readResponse()).as("504 after 300 ms, not the answer after 5 s")
+                    .startsWith("HTTP/1.1 504 ").contains("upstream timed out");
+        }
+    }
+
+    @Test
     void aSlowButSteadyClientIsServed() {
         // Well within every timeout at each step: nothing is cut short.
         try (RawClient client = new RawClient(router.address())) {

@@ -76,6 +76,41 @@ final class RawClient implements AutoCloseable {
         }
     }
 
+    /** Reads one response with a chunked body, leaving the connection open; returns the head and the body size. */
+    String readChunkedResponse() {
+        String head = readHead();
+        try {
+            InputStream in = socket.getInputStream();
+            long size = 0;
+            while (true) {
+                long chunk = Long.parseLong(readLine(in).split(";")[0].trim(), 16);
+                if (chunk == 0) {
+                    readLine(in); // the empty line after the last chunk (no trailers here)
+                    return head + "(" + size + " bytes)";
+                }
+                in.readNBytes((int) chunk);
+                readLine(in);
+                size += chunk;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String readLine(InputStream in) throws IOException {
+        StringBuilder line = new StringBuilder();
+        int b;
+        while ((b = in.read()) != '\n') {
+            if (b < 0) {
+                throw new AssertionError("closed in a chunked body after " + line);
+            }
+            if (b != '\r') {
+                line.append((char) b);
+            }
+        }
+        return line.toString();
+    }
+
     /** Reads a status line and headers only (e.g. the answer to a HEAD request), leaving the connection open. */
     String readHead() {
         try {
