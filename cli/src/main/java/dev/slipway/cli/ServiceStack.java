@@ -71,8 +71,8 @@ public final class ServiceStack implements AutoCloseable {
         store.init();
         // The router runs in its own process so that clients keep being served if this controller dies; a
         // restarted controller adopts it, and resume pushes the table the store describes.
-        routerProcess = RouterProcess.adopt(state).orElseGet(() -> RouterProcess.spawn(state, spec.routerListen(),
-                spec.routerPreview(), state.resolve("logs").resolve("router.log")));
+        routerProcess = RouterProcess.adopt(state).orElseGet(() -> RouterProcess.spawn(state, spec.router(),
+                state.resolve("logs").resolve("router.log")));
         RouterProcess process = routerProcess;
         own(process::stop);
         TrafficRouter router = own(process.router());

@@ -97,10 +97,13 @@ final class UpCommand implements Callable<Integer> {
         stack.open(service, new ServiceStack.Options(state, file.toAbsolutePath().getParent(), Optional.empty(),
                 entry -> printEvent(out, entry)));
         TrafficRouter router = stack.router();
-        InetSocketAddress address = router.address();
-        out.println("router   http://" + address.getHostString() + ":" + address.getPort() + "/");
-        router.previewAddress().ifPresent(preview ->
-                out.println("preview  http://" + preview.getHostString() + ":" + preview.getPort() + "/"));
+        String scheme = service.router().tls().isPresent() ? "https://" : "http://";
+        out.println("router   " + scheme + hostAndPort(router.address()) + "/");
+        router.previewAddress().ifPresent(preview -> out.println("preview  " + scheme + hostAndPort(preview) + "/"));
+        if (!router.adminAddress().getAddress().isLoopbackAddress()) {
+            out.println("warning: the router's admin port " + hostAndPort(router.adminAddress()) + " is reachable from"
+                    + " other machines (router.admin): metrics, routes and latency samples are open to anyone there");
+        }
         if (service.routerPreview().isPresent() && router.previewAddress().isEmpty()) {
             // An adopted router keeps the listeners it was started with; only a new router process opens more.
             long pid = stack.routerProcess().pid();
@@ -138,6 +141,11 @@ final class UpCommand implements Callable<Integer> {
         } catch (ConflictException conflict) {
             out.println("not applying " + version + ": " + conflict.getMessage());
         }
+    }
+
+    private static String hostAndPort(InetSocketAddress address) {
+        String host = address.getHostString();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
     }
 
     private static void printEvent(PrintStream out, TimelineEntry entry) {

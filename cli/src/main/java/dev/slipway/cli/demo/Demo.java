@@ -11,6 +11,7 @@ import dev.slipway.controller.store.RolloutRecord;
 import dev.slipway.model.CanaryStep;
 import dev.slipway.model.ReleaseSpec;
 import dev.slipway.model.RunSpec;
+import dev.slipway.model.RouterSpec;
 import dev.slipway.model.ServiceSpec;
 import dev.slipway.model.SpecParser;
 import dev.slipway.model.StrategySpec;
@@ -90,8 +91,9 @@ public final class Demo implements AutoCloseable {
         ReleaseSpec v2 = release("orders-v2.yaml");
         ReleaseSpec v3 = release("orders-v3.yaml");
         // the same stack as slipway up: the router is a process of its own, on a free port
-        ServiceSpec service = new ServiceSpec(SERVICE, options.databaseUrl(), "public", "local", "127.0.0.1:0",
-                Optional.empty(), v1);
+        ServiceSpec service = new ServiceSpec(SERVICE, options.databaseUrl(), "public", "local",
+                new RouterSpec("127.0.0.1:0", Optional.empty(), RouterSpec.DEFAULT_ADMIN, Optional.empty(),
+                        RouterSpec.Timeouts.defaults(), RouterSpec.DEFAULT_MAX_CONNECTIONS, List.of()), v1);
         ServiceStack stack = own(new ServiceStack());
         stack.open(service, new ServiceStack.Options(options.stateDirectory(), home, Optional.of(DATABASE), view::event));
         Database database = stack.database();
