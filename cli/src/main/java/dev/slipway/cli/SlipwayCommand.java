@@ -12,7 +12,7 @@ import java.util.Properties;
         description = {"Progressive delivery for stateful services: the binary rolls out progressively, the",
                 "schema changes through expand/contract migrations, and the two never move together."},
         subcommands = {DemoCommand.class, UpCommand.class, ApplyCommand.class, StatusCommand.class, RolloutCommand.class,
-                EnvCommand.class,
+                DashboardCommand.class, EnvCommand.class,
                 SchemaCommand.class, ImageCommand.class, CommandLine.HelpCommand.class})
 public final class SlipwayCommand implements Runnable {
 

@@ -156,7 +156,10 @@ final class UpCommand implements Callable<Integer> {
         DatabaseTarget target = new DatabaseTarget(database.jdbcUrl(databaseName), database.user(), database.password());
         api.useAutomaticBackups(reason -> Backups.take(target, state.resolve("backups"), service.service(),
                 Clock.systemUTC(), reason));
+        api.useMetrics(metrics);
         out.println("api      " + api.url() + " (token in " + api.descriptorFile() + ")");
+        out.println("dashboard: run slipway dashboard" + (state.equals(Path.of(".slipway").toAbsolutePath()) ? ""
+                : " --state-dir " + state) + " for a login link");
         applyAtStart(service, controller, api, resumed, out);
     }
 
