@@ -11,10 +11,18 @@ import java.util.Optional;
  * @param routerListen host:port of the built-in router; port 0 picks a free one
  * @param routerPreview host:port of the router's preview listener, where everything goes to the release waiting
  *                      for promotion (blue-green); empty when the service has none
+ * @param policy        notifications, hooks and the progress deadline of its rollouts
  */
 public record ServiceSpec(String service, String databaseUrl, String schemaName, String runtime,
-                          String routerListen, Optional<String> routerPreview, ReleaseSpec release) {
+                          String routerListen, Optional<String> routerPreview, ReleaseSpec release,
+                          RolloutPolicy policy) {
     public ServiceSpec {
         routerPreview = routerPreview == null ? Optional.empty() : routerPreview;
+        policy = policy == null ? RolloutPolicy.none() : policy;
+    }
+
+    public ServiceSpec(String service, String databaseUrl, String schemaName, String runtime, String routerListen,
+                       Optional<String> routerPreview, ReleaseSpec release) {
+        this(service, databaseUrl, schemaName, runtime, routerListen, routerPreview, release, RolloutPolicy.none());
     }
 }

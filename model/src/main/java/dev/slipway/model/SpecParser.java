@@ -35,7 +35,8 @@ public final class SpecParser {
 
     public static ServiceSpec parse(String file, String text) {
         SpecNode root = SpecNode.parse(file, text)
-                .allowOnly("service", "database", "runtime", "router", "release");
+                .allowOnly("service", "database", "runtime", "router", "release",
+                        "notifications", "hooks", "progressDeadline"); // the last three: PolicyParser
         SpecNode serviceNode = root.require("service");
         String service = serviceNode.nonBlankString();
         if (!NAME.matcher(service).matches()) {
@@ -89,7 +90,8 @@ public final class SpecParser {
             }
         }
         ReleaseSpec release = release(root.require("release"));
-        return new ServiceSpec(service, databaseUrl, schemaName, runtime, listen, preview, release);
+        return new ServiceSpec(service, databaseUrl, schemaName, runtime, listen, preview, release,
+                PolicyParser.parse(root));
     }
 
     /** A {@code host:port} the router may listen on: loopback only, port 0 picks a free one. */
