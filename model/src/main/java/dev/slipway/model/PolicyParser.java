@@ -118,24 +118,7 @@ public final class PolicyParser {
         String name = node.optional("name").map(PolicyParser::name).orElse(moment.specName() + "-" + (index + 1));
         HookSpec.Action action;
         if (command.isPresent()) {
-            List<String> argv = new ArrayList<>();
-            for (SpecNode part : command.get().items()) {
-                argv.add(part.nonBlankString());
-            }
-            if (argv.isEmpty()) {
-                throw command.get().error("the command is empty");
-            }
-            Map<String, String> env = new LinkedHashMap<>();
-            Optional<SpecNode> envNode = node.optional("env");
-            if (envNode.isPresent()) {
-                for (Map.Entry<String, SpecNode> entry : envNode.get().fields().entrySet()) {
-                    if (!entry.getKey().matches("[A-Za-z_][A-Za-z0-9_]*")) {
-                        throw entry.getValue().error("'" + entry.getKey() + "' is not an environment variable name");
-                    }
-                    env.put(entry.getKey(), entry.getValue().string());
-                }
-            }
-            action = new HookSpec.Command(argv, env);
+            action = new HookSpec.Command(SpecParser.command(command.get()), SpecParser.environment(node.optional("env")));
         } else {
             if (node.optional("env").isPresent()) {
                 throw node.optional("env").get().error("env is for command hooks; an http hook sends headers");

@@ -127,7 +127,11 @@ public final class SpecParser {
 
     private static RunSpec run(SpecNode node) {
         node.allowOnly("command", "env");
-        SpecNode commandNode = node.require("command");
+        return new RunSpec(command(node.require("command")), environment(node.optional("env")));
+    }
+
+    /** A program and its arguments, run without a shell: a non-empty list of non-blank strings. */
+    static List<String> command(SpecNode commandNode) {
         List<String> command = new ArrayList<>();
         for (SpecNode part : commandNode.items()) {
             command.add(part.nonBlankString());
@@ -135,8 +139,12 @@ public final class SpecParser {
         if (command.isEmpty()) {
             throw commandNode.error("the command is empty");
         }
+        return command;
+    }
+
+    /** Environment variables for a process: names checked, values as written. */
+    static Map<String, String> environment(Optional<SpecNode> envNode) {
         Map<String, String> env = new LinkedHashMap<>();
-        Optional<SpecNode> envNode = node.optional("env");
         if (envNode.isPresent()) {
             for (Map.Entry<String, SpecNode> entry : envNode.get().fields().entrySet()) {
                 if (!entry.getKey().matches("[A-Za-z_][A-Za-z0-9_]*")) {
@@ -145,7 +153,7 @@ public final class SpecParser {
                 env.put(entry.getKey(), entry.getValue().string());
             }
         }
-        return new RunSpec(command, env);
+        return env;
     }
 
     private static SchemaRange schemaRange(SpecNode node) {
