@@ -473,12 +473,24 @@ public final class ApiServer implements AutoCloseable {
         status.stable().ifPresent(stable -> versions.add(stable.version()));
         status.canary().ifPresent(canary -> versions.add(canary.version()));
         if (tick) {
-            series.record(now, status.canaryWeight(), versions);
+            series.record(now, newReleaseWeight(status), versions);
         }
         Optional<ReleaseSpec> release = status.rollout().map(RolloutRecord::toVersion).map(appliedReleases::get);
         DashboardView.Parts parts = new DashboardView.Parts(status, release, controller.history(20), series.points(),
                 Optional.ofNullable(backfill), now);
         return json(DashboardView.snapshot(parts));
+    }
+
+    /**
+     * The share of traffic the rollout's new release has: the canary weight while it runs, all of it once promoted
+     * (it is stable now), none after an abort.
+     */
+    private static int newReleaseWeight(ServiceStatus status) {
+        if (status.canary().isPresent()) {
+            return status.canaryWeight();
+        }
+        return status.rollout().filter(rollout -> rollout.phase() == dev.slipway.controller.store.RolloutPhase.PROMOTED)
+                .isPresent() ? 100 : 0;
     }
 
     /** Lets the dashboard chart the router's counters per version (the ones the canary analysis judges). */

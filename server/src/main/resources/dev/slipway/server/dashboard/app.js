@@ -11,7 +11,7 @@ let clockOffset = 0; // server time minus browser time, for the pause countdown
 
 function connect() {
   const source = new EventSource('/api/v1/dashboard/events');
-  source.addEventListener('open', () => setConnection('live', 'live'));
+  source.addEventListener('open', () => setConnection('', 'connected'));
   source.addEventListener('error', () => setConnection('down', 'reconnecting…'));
   source.addEventListener('status', (event) => {
     const snapshot = JSON.parse(event.data);
@@ -22,6 +22,7 @@ function connect() {
     latest = snapshot;
     clockOffset = Date.parse(snapshot.now) - Date.now();
     render(snapshot);
+    setConnection('live', 'live'); // only once the page shows the controller's state
   });
 }
 
@@ -120,7 +121,8 @@ function renderSchema(s) {
       ? 'Migration ' + migration.version + ' (' + migration.name + '): ' + migration.phase
         + (status.contractAt ? ' · contract at ' + new Date(status.contractAt).toLocaleString() : '')
       : 'No migration in flight.';
-  const backfill = s.backfill;
+  // the backfill belongs to the migration in flight: once it is completed or rolled back, it is history
+  const backfill = migration ? s.backfill : null;
   $('backfill').hidden = !backfill;
   if (backfill) {
     const percent = backfill.total > 0 ? Math.min(100, Math.round(100 * backfill.done / backfill.total)) : 100;
@@ -164,7 +166,7 @@ function renderAudit(entries) {
 
 // ------------------------------------------------------------------ charts (hand-drawn SVG)
 
-const CHART = { width: 600, height: 160, left: 44, right: 10, top: 10, bottom: 22 };
+const CHART = { height: 160, left: 44, right: 10, top: 10, bottom: 22 };
 
 function renderCharts(s) {
   const points = s.series;
@@ -188,7 +190,10 @@ function renderCharts(s) {
 }
 
 function chart(svg, points, lines, options) {
-  const { width, height, left, right, top, bottom } = CHART;
+  const { height, left, right, top, bottom } = CHART;
+  // drawn in the element's own pixels, so labels keep their size however wide the card is
+  const width = Math.max(200, Math.round(svg.getBoundingClientRect().width) || 600);
+  svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
   const plotWidth = width - left - right;
   const plotHeight = height - top - bottom;
   const values = [];
