@@ -53,28 +53,36 @@ final class RolloutCommand implements Runnable {
 
     @Command(name = "status", mixinStandardHelpOptions = true,
             description = {"Shows the rollout in progress (or the last one) and what runs.",
-                    "With --watch, refreshes every second until the rollout is promoted or aborted;",
+                    "With --watch, refreshes every second until the rollout is promoted or aborted, with a",
+                    "progress bar for the steps, the canary's weight and a backfill in flight;",
                     "then exits 0 when it was promoted and 1 when it was aborted."})
     static final class Status extends ApiSubcommand {
         @Option(names = "--watch", description = "Refresh every second until the rollout finishes.")
         boolean watch;
 
-        @Option(names = "--json", description = "Print the API's status JSON.")
-        boolean json;
+        @Mixin
+        OutputOption output;
 
         @Override
         public Integer call() throws InterruptedException {
             ApiClient client = state.client();
+            // on a terminal, --watch redraws its lines in place; into a pipe or file it appends only changes
+            boolean redraw = watch && output.isTable() && System.console() != null;
             String last = null;
             while (true) {
-                ApiClient.ApiResponse response = client.get("/api/v1/status");
+                ApiClient.ApiResponse response = client.get(watch && output.isTable()
+                        ? "/api/v1/dashboard/snapshot" : "/api/v1/status");
                 if (!response.ok()) {
                     return ApiAnswers.exitCode(response, spec.commandLine().getErr());
                 }
-                JsonNode status = response.body();
-                String shown = json ? status.toPrettyString() : StatusView.rollout(status);
-                // --watch prints only changes, so the output stays a readable log rather than a flood
+                JsonNode status = watch && output.isTable() ? response.body().path("status") : response.body();
+                String shown = watch && output.isTable() ? WatchView.render(response.body())
+                        : output.render(status, () -> StatusView.rollout(status));
                 if (!shown.equals(last)) {
+                    if (redraw && last != null) {
+                        // cursor up over the previous drawing, then clear to the end of the screen
+                        out().print("\u001b[" + last.lines().count() + "F\u001b[J");
+                    }
                     out().println(shown);
                     out().flush();
                     last = shown;
@@ -142,8 +150,8 @@ final class RolloutCommand implements Runnable {
         @Option(names = "--limit", defaultValue = "20", paramLabel = "N", description = "At most N entries (default: ${DEFAULT-VALUE}).")
         int limit;
 
-        @Option(names = "--json", description = "Print the API's JSON.")
-        boolean json;
+        @Mixin
+        OutputOption output;
 
         @Override
         public Integer call() {
@@ -151,18 +159,24 @@ final class RolloutCommand implements Runnable {
             if (!response.ok()) {
                 return ApiAnswers.exitCode(response, spec.commandLine().getErr());
             }
-            if (json) {
-                out().println(response.body().toPrettyString());
-            } else {
-                for (JsonNode entry : response.body().path("entries")) {
-                    String detail = entry.path("detail").asText("");
-                    out().println(entry.path("at").asText() + "  " + entry.path("actor").asText() + "  "
-                            + entry.path("action").asText() + "  " + entry.path("outcome").asText()
-                            + (detail.isEmpty() ? "" : System.lineSeparator() + "    " + detail.replace("\n", "\n    ")));
-                }
-            }
+            out().println(output.render(response.body(), () -> historyTable(response.body())));
             out().flush();
             return 0;
         }
+    }
+
+    /** The audit history, one entry a line (its detail indented below it). */
+    static String historyTable(JsonNode history) {
+        StringBuilder text = new StringBuilder();
+        for (JsonNode entry : history.path("entries")) {
+            String detail = entry.path("detail").asText("");
+            text.append(entry.path("at").asText()).append("  ").append(entry.path("actor").asText()).append("  ")
+                    .append(entry.path("action").asText()).append("  ").append(entry.path("outcome").asText());
+            if (!detail.isEmpty()) {
+                text.append(System.lineSeparator()).append("    ").append(detail.replace("\n", "\n    "));
+            }
+            text.append(System.lineSeparator());
+        }
+        return text.toString().stripTrailing();
     }
 }
