@@ -24,37 +24,17 @@ while [[ $# -gt 0 ]]; do
 done
 command -v hyperfine >/dev/null || { echo "hyperfine is needed (apt-get install hyperfine)" >&2; exit 1; }
 
+source "$REPO/bench/throwaway-up.sh"
 work="$(mktemp -d)"
-up_pid=""
 cleanup() {
-  if [[ -n "$up_pid" ]] && kill -0 "$up_pid" 2>/dev/null; then
-    kill "$up_pid"; wait "$up_pid" 2>/dev/null || true
-  fi
+  stop_throwaway_up
   if [[ "$KEEP" == 1 ]]; then echo "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT INT TERM
 
 "$REPO/slipway" --version >/dev/null   # builds, and makes the AppCDS archive
 jar="$REPO/cli/target/slipway.jar"
-
-cat > "$work/slipway.yaml" <<YAML
-service: bench
-router: {listen: 127.0.0.1:0}
-release:
-  version: 1.0.0
-  run: {command: [java, -version]}
-  schema: 1
-  strategy: {canary: {steps: [{setWeight: 100}]}}
-YAML
-(cd "$work" && exec "$REPO/slipway" up -f slipway.yaml --no-apply --state-dir "$work/.slipway" >"$work/up.log" 2>&1) &
-up_pid=$!
-for _ in $(seq 1 120); do
-  [[ -f "$work/.slipway/api.json" ]] && break
-  kill -0 "$up_pid" 2>/dev/null || { cat "$work/up.log"; exit 1; }
-  sleep 0.5
-done
-url="$(sed -n 's/.*"url" *: *"\([^"]*\)".*/\1/p' "$work/.slipway/api.json")"
-token="$(sed -n 's/.*"token" *: *"\([^"]*\)".*/\1/p' "$work/.slipway/api.json")"
+start_throwaway_up "$work"
 "$REPO/slipway" status --state-dir "$work/.slipway"
 
 full=(java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$jar" dev.slipway.cli.SlipwayCommand)
@@ -64,7 +44,7 @@ hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --export-json "$work/hyperfine.js
   -n "slipway status" "$REPO/slipway status --state-dir $work/.slipway" \
   -n "full path --version (no lean path, no AppCDS)" "${full[*]} --version" \
   -n "full path status (no lean path, no AppCDS)" "${full[*]} status --state-dir $work/.slipway" \
-  -n "the API alone (curl)" "curl -s -o /dev/null -H 'Authorization: Bearer $token' $url/api/v1/status"
+  -n "the API alone (curl)" "curl -s -o /dev/null -H 'Authorization: Bearer $API_TOKEN' $API_URL/api/v1/status"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 - "$work/hyperfine.json" <<'PY'
 import json, sys
