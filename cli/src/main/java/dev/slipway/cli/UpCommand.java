@@ -8,6 +8,7 @@ import dev.slipway.controller.SchemaCoordinator;
 import dev.slipway.controller.ServiceStatus;
 import dev.slipway.controller.TimelineEntry;
 import dev.slipway.controller.guard.GuardRefusedException;
+import dev.slipway.controller.hooks.PolicyCheck;
 import dev.slipway.controller.store.JdbcStore;
 import dev.slipway.model.ServiceSpec;
 import dev.slipway.model.SpecParser;
@@ -84,6 +85,7 @@ final class UpCommand implements Callable<Integer> {
             throw new IllegalArgumentException(file + ": no such file");
         }
         ServiceSpec service = SpecParser.parse(file.toString(), Files.readString(file));
+        PolicyCheck.check(service.policy(), file.toAbsolutePath().getParent(), System::getenv);
         Path state = stateDirectory.toAbsolutePath();
         Files.createDirectories(state.resolve("logs"));
         PrintStream out = System.out;
@@ -110,6 +112,7 @@ final class UpCommand implements Callable<Integer> {
 
     /** Assembles the stack from the spec, oldest part first, and applies the release when the guard allows. */
     private void start(ServiceSpec service, Path state, Stack stack, PrintStream out) throws SQLException {
+        Path specDirectory = file.toAbsolutePath().getParent();
         Database database = stack.own(Database.open(service.databaseUrl(), state));
         String databaseName = database.isEmbedded() ? service.service() : database.databaseName();
         if (database.isEmbedded()) {
@@ -142,7 +145,6 @@ final class UpCommand implements Callable<Integer> {
                     + " stop it (kill " + routerProcess.pid() + ") and run up again to open " + service.routerPreview().get());
         }
 
-        Path specDirectory = file.toAbsolutePath().getParent();
         dev.slipway.runtime.Runtime runtime = stack.own(service.runtime().equals("docker")
                 ? new DockerRuntime(state) : new LocalRuntime(state, specDirectory));
         InetSocketAddress admin = router.adminAddress();
@@ -157,6 +159,7 @@ final class UpCommand implements Callable<Integer> {
         api.useAutomaticBackups(reason -> Backups.take(target, state.resolve("backups"), service.service(),
                 Clock.systemUTC(), reason));
         api.useMetrics(metrics);
+        api.checkSpecsWith(applied -> PolicyCheck.check(applied.policy(), specDirectory, System::getenv));
         out.println("api      " + api.url() + " (token in " + api.descriptorFile() + ")");
         out.println("dashboard: run slipway dashboard" + (state.equals(Path.of(".slipway").toAbsolutePath()) ? ""
                 : " --state-dir " + state) + " for a login link");

@@ -8,7 +8,12 @@ import java.util.Map;
  * A hook a rollout runs at one of its moments ({@link Moment}): a command (exit 0 passes) or an HTTP call (2xx
  * passes), given the rollout's context (service, versions, schema state), and stopped after {@code timeout}.
  */
-public record HookSpec(String name, Moment moment, Action action, Duration timeout) {
+public record HookSpec(String name, Moment moment, Action action, Duration timeout, SpecPosition position) {
+
+    /** A hook made in code rather than read from a file (tests). */
+    public HookSpec(String name, Moment moment, Action action, Duration timeout) {
+        this(name, moment, action, timeout, new SpecPosition("(code)", 1, 1, moment.specName() + "." + name));
+    }
 
     /** When a hook runs, and what its failure does. */
     public enum Moment {

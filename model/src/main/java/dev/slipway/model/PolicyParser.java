@@ -131,7 +131,7 @@ public final class PolicyParser {
             action = new HookSpec.Http(url(call.require("url")), method,
                     call.optional("headers").map(PolicyParser::headers).orElse(Map.of()));
         }
-        return new HookSpec(name, moment, action, positive(node, "timeout", DEFAULT_HOOK_TIMEOUT));
+        return new HookSpec(name, moment, action, positive(node, "timeout", DEFAULT_HOOK_TIMEOUT), SpecPosition.of(node));
     }
 
     private static ProgressDeadline deadline(SpecNode node) {

@@ -64,7 +64,8 @@ class PolicyParserTest {
 
         assertThat(policy.hooks(HookSpec.Moment.PRE_ROLLOUT)).containsExactly(new HookSpec("backup-taken",
                 HookSpec.Moment.PRE_ROLLOUT, new HookSpec.Command(List.of("./hooks/check-backup.sh", "--strict"),
-                Map.of("LEVEL", "full")), Duration.ofMinutes(1)));
+                Map.of("LEVEL", "full")), Duration.ofMinutes(1),
+                new SpecPosition("slipway.yaml", 18, 7, "hooks.preRollout[0]")));
         HookSpec gate = policy.hooks(HookSpec.Moment.PRE_PROMOTION).get(0);
         assertThat(gate.name()).isEqualTo("prePromotion-1");
         assertThat(gate.timeout()).isEqualTo(Duration.ofSeconds(30));

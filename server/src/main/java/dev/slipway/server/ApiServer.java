@@ -12,6 +12,7 @@ import dev.slipway.controller.guard.ForceOverride;
 import dev.slipway.controller.guard.GuardRefusedException;
 import dev.slipway.controller.store.RolloutRecord;
 import dev.slipway.model.ReleaseSpec;
+import dev.slipway.model.ServiceSpec;
 import dev.slipway.runtime.replica.DaemonThreads;
 import dev.slipway.model.SpecException;
 import dev.slipway.model.SpecParser;
@@ -36,7 +37,6 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -89,6 +89,8 @@ public final class ApiServer implements AutoCloseable {
     private final LiveSeries series = new LiveSeries();
     /** The dashboard's live view: one snapshot a second while a page is open. */
     private final EventStream events = new EventStream(() -> dashboardSnapshot(true), Duration.ofSeconds(1), MAX_EVENT_LISTENERS);
+    /** Checks an applied spec against the controller's machine (secrets, hook programs); throws a located error. */
+    private volatile java.util.function.Consumer<ServiceSpec> specCheck = spec -> { };
     /** The latest backfill progress of a schema start made through this API, for the dashboard. */
     private volatile DashboardView.Backfill backfill;
 
@@ -179,6 +181,7 @@ public final class ApiServer implements AutoCloseable {
                 throw new BadRequest(file + ": describes service '" + spec.service() + "', but this controller runs '"
                         + service + "'");
             }
+            specCheck.accept(spec);
             apply(spec.release(), request.actor());
             ObjectNode body = JsonViews.accepted();
             body.put("version", spec.release().version());
@@ -239,6 +242,14 @@ public final class ApiServer implements AutoCloseable {
             schema.rollback(request.actor(), force(request));
             return respond(200, JsonViews.schemaState(schema.state()));
         });
+    }
+
+    /**
+     * Runs {@code check} on every spec {@code POST /apply} receives, before anything is applied: what only the
+     * controller's machine can tell (environment variables, hook programs). A {@link SpecException} is a 400.
+     */
+    public void checkSpecsWith(java.util.function.Consumer<ServiceSpec> check) {
+        this.specCheck = check;
     }
 
     /** Lets {@code ?force=true} without a named backup take one (pg_dump of the service database). */
@@ -469,11 +480,8 @@ public final class ApiServer implements AutoCloseable {
     private byte[] dashboardSnapshot(boolean tick) {
         ServiceStatus status = controller.status();
         Instant now = Instant.now();
-        List<String> versions = new ArrayList<>();
-        status.stable().ifPresent(stable -> versions.add(stable.version()));
-        status.canary().ifPresent(canary -> versions.add(canary.version()));
         if (tick) {
-            series.record(now, newReleaseWeight(status), versions);
+            series.record(now, weights(status));
         }
         Optional<ReleaseSpec> release = status.rollout().map(RolloutRecord::toVersion).map(appliedReleases::get);
         DashboardView.Parts parts = new DashboardView.Parts(status, release, controller.history(20), series.points(),
@@ -481,16 +489,13 @@ public final class ApiServer implements AutoCloseable {
         return json(DashboardView.snapshot(parts));
     }
 
-    /**
-     * The share of traffic the rollout's new release has: the canary weight while it runs, all of it once promoted
-     * (it is stable now), none after an abort.
-     */
-    private static int newReleaseWeight(ServiceStatus status) {
-        if (status.canary().isPresent()) {
-            return status.canaryWeight();
-        }
-        return status.rollout().filter(rollout -> rollout.phase() == dev.slipway.controller.store.RolloutPhase.PROMOTED)
-                .isPresent() ? 100 : 0;
+    /** Each running version's share of the traffic, in percent: the canary's weight, the rest to stable. */
+    private static Map<String, Integer> weights(ServiceStatus status) {
+        Map<String, Integer> weights = new LinkedHashMap<>();
+        int canaryWeight = status.canary().isPresent() ? status.canaryWeight() : 0;
+        status.stable().ifPresent(stable -> weights.put(stable.version(), 100 - canaryWeight));
+        status.canary().ifPresent(canary -> weights.merge(canary.version(), canaryWeight, Integer::sum));
+        return weights;
     }
 
     /** Lets the dashboard chart the router's counters per version (the ones the canary analysis judges). */

@@ -60,7 +60,8 @@ final class DashboardView {
         for (LiveSeries.Point point : points.subList(Math.max(0, points.size() - CHART_POINTS), points.size())) {
             ObjectNode p = series.addObject();
             p.put("at", point.at().toEpochMilli());
-            p.put("weight", point.canaryWeight());
+            ObjectNode weights = p.putObject("weights");
+            point.weights().forEach(weights::put);
             ObjectNode versions = p.putObject("versions");
             for (Map.Entry<String, LiveSeries.Measurement> entry : point.versions().entrySet()) {
                 ObjectNode m = versions.putObject(entry.getKey());

@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * What the dashboard charts: for each tick, the canary's traffic weight and, per running version, the error
+ * What the dashboard charts: for each tick, each running version's share of the traffic and its error
  * rate and p99 latency the router counted over the last {@link #WINDOW} — the same counters the canary
  * analysis judges. Kept for the last {@link #CAPACITY} ticks, so a page opened mid-rollout shows the curve so far.
  */
@@ -22,8 +22,8 @@ final class LiveSeries {
     static final Duration WINDOW = Duration.ofSeconds(10);
     static final int CAPACITY = 600;
 
-    /** One tick: when, the canary weight, and the measurements of the versions running then. */
-    record Point(Instant at, int canaryWeight, Map<String, Measurement> versions) {
+    /** One tick: when, the share of traffic per version (percent), and the measurements of the versions running then. */
+    record Point(Instant at, Map<String, Integer> weights, Map<String, Measurement> versions) {
     }
 
     /** A version's traffic over the window; latency is absent when it had no request. */
@@ -44,7 +44,8 @@ final class LiveSeries {
     }
 
     /** Records one tick; unreadable counters (router restarting) leave that version out of the point. */
-    synchronized void record(Instant now, int canaryWeight, List<String> versions) {
+    synchronized void record(Instant now, Map<String, Integer> weights) {
+        List<String> versions = List.copyOf(weights.keySet());
         Map<String, Measurement> measured = new HashMap<>();
         MetricProvider provider = metrics;
         if (provider != null) {
@@ -57,7 +58,7 @@ final class LiveSeries {
             }
         }
         samples.keySet().retainAll(versions);
-        points.addLast(new Point(now, canaryWeight, measured));
+        points.addLast(new Point(now, Map.copyOf(weights), measured));
         while (points.size() > CAPACITY) {
             points.removeFirst();
         }

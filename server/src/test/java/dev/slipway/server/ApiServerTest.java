@@ -3,6 +3,7 @@ package dev.slipway.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.slipway.controller.RolloutController;
+import dev.slipway.controller.hooks.PolicyCheck;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -115,6 +116,25 @@ class ApiServerTest {
                 """);
         assertThat(response.statusCode()).isEqualTo(400);
         assertThat(JSON.readTree(response.body()).path("error").asText()).matches("slipway\\.yaml:\\d+:\\d+: .*replicas.*");
+    }
+
+    @Test
+    void aSecretMissingFromTheControllersEnvironmentIs400WithItsLocationAndNothingIsApplied() throws Exception {
+        server.checkSpecsWith(spec -> PolicyCheck.check(spec.policy(), stateDirectory, java.util.Map.<String, String>of()::get));
+        HttpResponse<String> response = post("/api/v1/apply?file=slipway.yaml", """
+                service: orders
+                release:
+                  version: 1.0.0
+                  run: {command: [java, -jar, orders.jar]}
+                  schema: [1, 1]
+                  strategy: {canary: {steps: [{setWeight: 100}]}}
+                notifications:
+                  - url: "${OPS_WEBHOOK}"
+                """);
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(response.body()).path("error").asText()).isEqualTo("slipway.yaml:8:10: notifications[0].url:"
+                + " environment variable OPS_WEBHOOK is not set in the controller's environment");
+        assertThat(JSON.readTree(get("/api/v1/status").body()).path("desiredVersion").isNull()).isTrue();
     }
 
     @Test

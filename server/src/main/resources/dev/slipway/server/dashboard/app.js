@@ -172,8 +172,12 @@ function renderCharts(s) {
   const points = s.series;
   const stable = s.status.stable && s.status.stable.version;
   const canary = s.status.canary && s.status.canary.version;
-  chart($('weight-chart'), points, [{ name: 'canary weight', cls: 'canary', area: true, value: (p) => p.weight }],
-      { max: 100, format: (v) => v + '%' });
+  const versions = [];
+  points.forEach((p) => Object.keys(p.weights).forEach((v) => { if (!versions.includes(v)) versions.push(v); }));
+  chart($('weight-chart'), points, versions.map((v) => ({
+    name: v, cls: v === canary ? 'canary' : v === stable ? 'stable' : 'other', area: v === canary,
+    value: (p) => (p.weights[v] === undefined ? null : p.weights[v]),
+  })), { max: 100, format: (v) => v + '%' });
   const limits = s.limits || {};
   const measured = (version, field) => (p) => {
     const m = version && p.versions[version];
