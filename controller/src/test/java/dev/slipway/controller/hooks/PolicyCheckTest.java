@@ -2,7 +2,7 @@ package dev.slipway.controller.hooks;
 
 import dev.slipway.model.RolloutPolicy;
 import dev.slipway.model.SpecException;
-import dev.slipway.model.SpecParser;
+import dev.slipway.controller.PolicySpecs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,13 +56,6 @@ class PolicyCheckTest {
     }
 
     private static RolloutPolicy policy(String sections) {
-        return SpecParser.parse("slipway.yaml", """
-                service: orders
-                release:
-                  version: 2.0.0
-                  run: {command: [java, -jar, orders.jar]}
-                  schema: 1
-                  strategy: {canary: {steps: [{setWeight: 50}]}}
-                """ + sections).policy();
+        return PolicySpecs.parse(sections);
     }
 }

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.slipway.model.NotificationSpec;
 import dev.slipway.model.SpecException;
-import dev.slipway.model.SpecParser;
+import dev.slipway.controller.PolicySpecs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -182,16 +182,6 @@ class WebhookNotifierTest {
 
     /** One webhook as slipway.yaml would give it ({@code fields} indented under the list item). */
     private static List<NotificationSpec> spec(String fields) {
-        return SpecParser.parse("slipway.yaml", """
-                service: orders
-                release:
-                  version: 2.0.0
-                  run: {command: [java, -jar, orders.jar]}
-                  schema: 1
-                  strategy: {canary: {steps: [{setWeight: 50}]}}
-                notifications:
-                  - name: webhook-1
-                """ + "    " + fields + "\n").policy().notifications();
+        return PolicySpecs.parse("notifications:\n  - name: webhook-1\n    " + fields + "\n").notifications();
     }
-
 }
