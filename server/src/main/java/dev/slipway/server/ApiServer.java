@@ -91,6 +91,8 @@ public final class ApiServer implements AutoCloseable {
     private final EventStream events = new EventStream(() -> dashboardSnapshot(true), Duration.ofSeconds(1), MAX_EVENT_LISTENERS);
     /** Checks an applied spec against the controller's machine (secrets, hook programs); throws a located error. */
     private volatile java.util.function.Consumer<ServiceSpec> specCheck = spec -> { };
+    /** Told about every spec {@code POST /apply} applied: its rollout policy is the one in force from then on. */
+    private volatile java.util.function.Consumer<ServiceSpec> specApplied = spec -> { };
     /** The latest backfill progress of a schema start made through this API, for the dashboard. */
     private volatile DashboardView.Backfill backfill;
 
@@ -183,6 +185,7 @@ public final class ApiServer implements AutoCloseable {
             }
             specCheck.accept(spec);
             apply(spec.release(), request.actor());
+            specApplied.accept(spec);
             ObjectNode body = JsonViews.accepted();
             body.put("version", spec.release().version());
             return respond(202, body);
@@ -250,6 +253,11 @@ public final class ApiServer implements AutoCloseable {
      */
     public void checkSpecsWith(java.util.function.Consumer<ServiceSpec> check) {
         this.specCheck = check;
+    }
+
+    /** Runs {@code applied} after each spec {@code POST /apply} applied (its policy takes over). */
+    public void onSpecApplied(java.util.function.Consumer<ServiceSpec> applied) {
+        this.specApplied = applied;
     }
 
     /** Lets {@code ?force=true} without a named backup take one (pg_dump of the service database). */

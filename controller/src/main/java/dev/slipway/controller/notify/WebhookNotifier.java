@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Sends {@link Notification}s to the webhooks of the spec, on threads of its own: {@link #publish} only queues,
@@ -31,7 +32,7 @@ public final class WebhookNotifier implements AutoCloseable {
     /** Deliveries waiting (with their retries) beyond this are dropped and reported: memory stays bounded. */
     static final int MAX_PENDING = 1000;
 
-    private final List<NotificationSpec> webhooks;
+    private final Supplier<List<NotificationSpec>> webhooks;
     private final Function<String, String> environment;
     private final Consumer<String> failures;
     private final Duration firstBackoff;
@@ -44,14 +45,17 @@ public final class WebhookNotifier implements AutoCloseable {
      * @param environment where {@code ${VARIABLE}} secrets come from (the controller's environment)
      * @param failures    told, in one line, about every notification that could not be delivered
      */
-    public WebhookNotifier(List<NotificationSpec> webhooks, Function<String, String> environment,
+    public WebhookNotifier(Supplier<List<NotificationSpec>> webhooks, Function<String, String> environment,
                            Consumer<String> failures) {
         this(webhooks, environment, failures, Duration.ofSeconds(1), Duration.ofSeconds(30));
     }
 
-    WebhookNotifier(List<NotificationSpec> webhooks, Function<String, String> environment, Consumer<String> failures,
-                    Duration firstBackoff, Duration maxBackoff) {
-        this.webhooks = List.copyOf(webhooks);
+    /**
+     * @param webhooks the webhooks in force (the spec applied last), read at each publish
+     */
+    WebhookNotifier(Supplier<List<NotificationSpec>> webhooks, Function<String, String> environment,
+                    Consumer<String> failures, Duration firstBackoff, Duration maxBackoff) {
+        this.webhooks = webhooks;
         this.environment = environment;
         this.failures = failures;
         this.firstBackoff = firstBackoff;
@@ -75,7 +79,7 @@ public final class WebhookNotifier implements AutoCloseable {
 
     /** Queues the notification for every webhook that wants its event; returns at once. */
     public void publish(Notification notification) {
-        for (NotificationSpec webhook : webhooks) {
+        for (NotificationSpec webhook : webhooks.get()) {
             if (!webhook.wants(notification.event())) {
                 continue;
             }

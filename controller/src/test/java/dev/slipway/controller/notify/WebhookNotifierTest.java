@@ -159,7 +159,7 @@ class WebhookNotifierTest {
 
     @Test
     void backoffDoublesUpToItsCeiling() {
-        WebhookNotifier backoff = new WebhookNotifier(List.of(), name -> null, failures::add,
+        WebhookNotifier backoff = new WebhookNotifier(List::of, name -> null, failures::add,
                 Duration.ofMillis(100), Duration.ofMillis(1000));
         assertThat(backoff.backoff(1).toMillis()).isBetween(100L, 125L);
         assertThat(backoff.backoff(2).toMillis()).isBetween(200L, 250L);
@@ -177,7 +177,8 @@ class WebhookNotifierTest {
     }
 
     private WebhookNotifier notifier(List<NotificationSpec> webhooks, Map<String, String> environment) {
-        return new WebhookNotifier(webhooks, environment::get, failures::add, Duration.ofMillis(50), Duration.ofMillis(400));
+        return new WebhookNotifier(() -> webhooks, environment::get, failures::add, Duration.ofMillis(50),
+                Duration.ofMillis(400));
     }
 
     /** One webhook as slipway.yaml would give it ({@code fields} indented under the list item). */
