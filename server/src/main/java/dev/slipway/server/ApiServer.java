@@ -4,19 +4,22 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.slipway.analysis.MetricProvider;
+import dev.slipway.controller.BadInputException;
+import dev.slipway.controller.ConflictException;
+import dev.slipway.controller.NotFoundException;
 import dev.slipway.controller.RolloutController;
 import dev.slipway.controller.SchemaCoordinator;
-import dev.slipway.controller.ServiceStatus;
 import dev.slipway.controller.guard.Backups;
 import dev.slipway.controller.guard.ForceOverride;
 import dev.slipway.controller.guard.GuardRefusedException;
 import dev.slipway.controller.store.RolloutRecord;
+import dev.slipway.controller.rollout.StartedRollout;
 import dev.slipway.model.ReleaseSpec;
 import dev.slipway.model.ServiceSpec;
-import dev.slipway.runtime.replica.DaemonThreads;
 import dev.slipway.model.SpecException;
 import dev.slipway.model.SpecParser;
-import dev.slipway.model.StrategySpec;
+import dev.slipway.model.support.DaemonThreads;
+import dev.slipway.model.support.Tokens;
 import dev.slipway.schema.Migration;
 import dev.slipway.schema.MigrationException;
 import dev.slipway.schema.MigrationFile;
@@ -32,39 +35,30 @@ import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The local HTTP JSON API over one service's {@link RolloutController} and {@link SchemaCoordinator}: what the
  * {@code slipway} client commands talk to while {@code slipway up} runs. It listens on 127.0.0.1 only, wants
  * {@code Authorization: Bearer <token>} on every request (the token is random per start and published in
- * {@code <stateDir>/api.json}, mode 0600), and answers JSON: {@code {"error": "..."}} with 400 for bad input,
- * 409 for a guard refusal or a state conflict, 401, 404 and 405.
+ * {@code <stateDir>/api.json}, mode 0600), and answers JSON. A failed request answers
+ * {@code {"error": "...", "kind": "..."}} with a status by kind: 400 {@code bad-input}, 404 {@code not-found},
+ * 409 {@code conflict} (the service's state does not allow it now) and 409 {@code refused} (the compatibility guard
+ * refused it; the body also carries the guard's decision), besides 401 and 405.
  */
 public final class ApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
     private static final String PREFIX = "/api/v1";
     private static final String DEFAULT_ACTOR = "cli";
     private static final String DASHBOARD_ACTOR = "dashboard";
-    /** How long an undo may run before the API answers 202: long enough for the guard's refusal to arrive. */
-    private static final Duration UNDO_REFUSAL_WAIT = Duration.ofSeconds(1);
     private static final int MAX_BODY_BYTES = 4 * 1024 * 1024;
     private static final int MAX_EVENT_LISTENERS = 32;
     private static final String CSRF_HEADER = "X-Slipway-CSRF";
@@ -76,11 +70,7 @@ public final class ApiServer implements AutoCloseable {
     private final String token;
     private final HttpServer http;
     private final ExecutorService requestThreads;
-    /** Undo blocks for a whole rollout; it runs here so the request can answer early. */
-    private final ExecutorService undoThread;
     private final Map<String, Route> routes = new LinkedHashMap<>();
-    /** Releases applied through this API, for the step count of a running canary. */
-    private final Map<String, ReleaseSpec> appliedReleases = new ConcurrentHashMap<>();
     private final ApiDescriptor descriptor;
     /** Takes a fresh backup (pg_dump) for {@code ?force=true&backup=auto}; unset means only named backups work. */
     private volatile java.util.function.Function<String, ForceOverride> automaticBackup;
@@ -96,15 +86,13 @@ public final class ApiServer implements AutoCloseable {
     /** The latest backfill progress of a schema start made through this API, for the dashboard. */
     private volatile DashboardView.Backfill backfill;
 
-    private ApiServer(String service, RolloutController controller, SchemaCoordinator schema, Path stateDirectory,
-                      int port) throws IOException {
-        this.service = service;
+    private ApiServer(RolloutController controller, Path stateDirectory, int port) throws IOException {
+        this.service = controller.service();
         this.controller = controller;
-        this.schema = schema;
+        this.schema = controller.schema();
         this.stateDirectory = stateDirectory;
-        this.token = newToken();
+        this.token = Tokens.newToken();
         this.requestThreads = Executors.newFixedThreadPool(4, DaemonThreads.named("slipway-api"));
-        this.undoThread = Executors.newSingleThreadExecutor(DaemonThreads.named("slipway-api-undo"));
         defineRoutes();
         this.http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
         http.createContext("/", this::handle);
@@ -119,8 +107,7 @@ public final class ApiServer implements AutoCloseable {
      * Starts the API on 127.0.0.1:{@code port} (0 picks a free port) and publishes {@code <stateDirectory>/api.json}.
      * Refused when that file names another live process: one controller per state directory.
      */
-    public static ApiServer start(String service, RolloutController controller, SchemaCoordinator schema,
-                                  Path stateDirectory, int port) {
+    public static ApiServer start(RolloutController controller, Path stateDirectory, int port) {
         Optional<ApiDescriptor> existing = ApiDescriptor.read(stateDirectory);
         if (existing.isPresent() && existing.get().pid() != ProcessHandle.current().pid()
                 && ProcessHandle.of(existing.get().pid()).map(ProcessHandle::isAlive).orElse(false)) {
@@ -130,7 +117,7 @@ public final class ApiServer implements AutoCloseable {
         }
         ApiServer server;
         try {
-            server = new ApiServer(service, controller, schema, stateDirectory, port);
+            server = new ApiServer(controller, stateDirectory, port);
         } catch (IOException e) {
             throw new IllegalStateException("cannot start the API on 127.0.0.1:" + port + ": " + e.getMessage(), e);
         }
@@ -158,24 +145,20 @@ public final class ApiServer implements AutoCloseable {
     }
 
     /**
-     * Applies a release as {@code POST /api/v1/apply} does (guard first, then asynchronously); {@code slipway up}
-     * uses it so the API knows the release's steps too.
+     * Applies a release as {@code POST /api/v1/apply} does: returns once the guard decided and the rollout is
+     * recorded; the rollout runs on.
      */
-    public void apply(ReleaseSpec release, String actor) {
-        controller.apply(release, actor);
-        appliedReleases.put(release.version(), release);
+    public StartedRollout apply(ReleaseSpec release, String actor) {
+        return controller.apply(release, actor);
     }
 
     // ------------------------------------------------------------------ routes
 
     private void defineRoutes() {
-        route("GET", "/status", request -> {
-            ServiceStatus status = controller.status();
-            return respond(200, JsonViews.status(status, canarySteps(status)));
-        });
+        route("GET", "/status", request -> respond(200, JsonViews.status(controller.status())));
         route("GET", "/stable", request -> controller.stableSnapshot()
                 .map(stable -> respond(200, JsonViews.stable(service, stable)))
-                .orElseGet(() -> respond(404, JsonViews.error(service + " runs no release yet"))));
+                .orElseGet(() -> respond(404, JsonViews.error(JsonViews.NOT_FOUND, service + " runs no release yet"))));
         route("POST", "/apply", request -> {
             String file = request.query("file").orElse("slipway.yaml");
             var spec = SpecParser.parse(file, request.bodyText());
@@ -184,11 +167,9 @@ public final class ApiServer implements AutoCloseable {
                         + service + "'");
             }
             specCheck.accept(spec);
-            apply(spec.release(), request.actor());
+            StartedRollout started = controller.apply(spec.release(), request.actor(), force(request));
             specApplied.accept(spec);
-            ObjectNode body = JsonViews.accepted();
-            body.put("version", spec.release().version());
-            return respond(202, body);
+            return respond(202, JsonViews.started(started.recorded()));
         });
         route("POST", "/rollout/promote", request -> {
             controller.promote(request.actor(), request.booleanQuery("full"));
@@ -199,12 +180,13 @@ public final class ApiServer implements AutoCloseable {
             controller.abort(request.actor(), reason.isEmpty() ? null : reason);
             return respond(202, JsonViews.accepted());
         });
-        route("POST", "/rollout/retry", request -> {
-            controller.retry(request.actor());
-            return respond(202, JsonViews.accepted());
+        route("POST", "/rollout/retry", request ->
+                respond(202, JsonViews.started(controller.retry(request.actor()).recorded())));
+        route("POST", "/rollout/undo", request -> {
+            StartedRollout undo = controller.startUndo(request.query("to").filter(v -> !v.isBlank()).orElse(null),
+                    request.actor(), force(request));
+            return respond(202, JsonViews.started(undo.recorded()));
         });
-        route("POST", "/rollout/undo", request -> undo(request.query("to").filter(v -> !v.isBlank()).orElse(null),
-                request.actor(), force(request)));
         route("GET", "/rollout/history", request -> {
             int limit = request.intQuery("limit", 20);
             if (limit < 1 || limit > 1000) {
@@ -289,48 +271,16 @@ public final class ApiServer implements AutoCloseable {
         routes.put(PREFIX + path, new Route(method, handler));
     }
 
-    /**
-     * Runs the undo on its own thread: it blocks for the whole switch back, but the guard decides within
-     * moments, and a refusal must reach the caller as a 409 rather than a 202.
-     */
-    private Response undo(String toVersion, String actor, Optional<ForceOverride> force) throws Exception {
-        Future<?> running = undoThread.submit(() -> controller.undo(toVersion, actor, force));
-        try {
-            running.get(UNDO_REFUSAL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException stillRunning) {
-            return respond(202, JsonViews.accepted());
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof Exception cause) {
-                throw cause;
-            }
-            throw e;
-        }
-        return respond(202, JsonViews.accepted());
-    }
-
-    private OptionalInt canarySteps(ServiceStatus status) {
-        return status.canary()
-                .map(canary -> appliedReleases.get(canary.version()))
-                .filter(release -> release.strategy() instanceof StrategySpec.Canary)
-                .map(release -> OptionalInt.of(((StrategySpec.Canary) release.strategy()).steps().size()))
-                .orElse(OptionalInt.empty());
-    }
-
     // ------------------------------------------------------------------ HTTP plumbing
 
     private void handle(HttpExchange exchange) throws IOException {
         Response response;
         try {
             response = dispatch(exchange);
-        } catch (BadRequest | SpecException | MigrationException | IllegalArgumentException e) {
-            response = respond(400, JsonViews.error(e.getMessage()));
         } catch (Forbidden e) {
-            response = respond(403, JsonViews.error(e.getMessage()));
-        } catch (GuardRefusedException | IllegalStateException e) {
-            response = respond(409, JsonViews.error(e.getMessage()));
+            response = respond(403, JsonViews.error("forbidden", e.getMessage()));
         } catch (Exception e) {
-            log.warn("{} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
-            response = respond(500, JsonViews.error(e.getClass().getSimpleName() + ": " + e.getMessage()));
+            response = failure(exchange, e);
         }
         if (response == TAKEN_OVER) {
             return; // a live stream: its exchange stays open and belongs to the event stream now
@@ -355,12 +305,35 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
+    /** A failed request answered by the kind of failure: the client tells them apart by status and {@code kind}. */
+    private static Response failure(HttpExchange exchange, Exception e) {
+        if (e instanceof GuardRefusedException refused) {
+            return respond(409, JsonViews.refused(refused.decision()));
+        }
+        if (e instanceof NotFoundException) {
+            return respond(404, JsonViews.error(JsonViews.NOT_FOUND, e.getMessage()));
+        }
+        if (e instanceof ConflictException) {
+            return respond(409, JsonViews.error(JsonViews.CONFLICT, e.getMessage()));
+        }
+        if (e instanceof BadRequest || e instanceof BadInputException || e instanceof SpecException
+                || e instanceof MigrationException || e instanceof IllegalArgumentException) {
+            return respond(400, JsonViews.error(JsonViews.BAD_INPUT, e.getMessage()));
+        }
+        if (e instanceof IllegalStateException) {
+            // a state the action cannot run in, from a part that predates the typed errors
+            return respond(409, JsonViews.error(JsonViews.CONFLICT, e.getMessage()));
+        }
+        log.warn("{} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
+        return respond(500, JsonViews.error("failed", e.getClass().getSimpleName() + ": " + e.getMessage()));
+    }
+
     private Response dispatch(HttpExchange exchange) throws Exception {
         String path = exchange.getRequestURI().getPath();
         String method = exchange.getRequestMethod();
         if (!hostIsThisServer(exchange.getRequestHeaders().getFirst("Host"))) {
             // a page on another site that resolves its own name to 127.0.0.1 (DNS rebinding) gets nothing
-            return respond(403, JsonViews.error("unexpected Host header: use " + url()));
+            return respond(403, JsonViews.error("forbidden", "unexpected Host header: use " + url()));
         }
         if (path.equals("/login")) {
             return login(new Request(exchange, Caller.NOBODY));
@@ -372,8 +345,8 @@ public final class ApiServer implements AutoCloseable {
             if (page) {
                 return new Response(401, assets.loginNeeded(), HTML_TYPE, Map.of());
             }
-            return respond(401, JsonViews.error("missing or wrong bearer token (see " + ApiDescriptor.FILE_NAME
-                    + " in the state directory)"));
+            return respond(401, JsonViews.error("unauthorized", "missing or wrong bearer token (see "
+                    + ApiDescriptor.FILE_NAME + " in the state directory)"));
         }
         Request request = new Request(exchange, caller.get());
         if (caller.get().session().isPresent() && !method.equals("GET") && !method.equals("HEAD")) {
@@ -388,14 +361,14 @@ public final class ApiServer implements AutoCloseable {
         }
         if (path.equals(PREFIX + "/dashboard/events") && method.equals("GET")) {
             return events.subscribe(exchange) ? TAKEN_OVER
-                    : respond(503, JsonViews.error("too many open dashboards (" + MAX_EVENT_LISTENERS + ")"));
+                    : respond(503, JsonViews.error("unavailable", "too many open dashboards (" + MAX_EVENT_LISTENERS + ")"));
         }
         Route route = routes.get(path);
         if (route == null) {
-            return respond(404, JsonViews.error("no such endpoint: " + path));
+            return respond(404, JsonViews.error(JsonViews.NOT_FOUND, "no such endpoint: " + path));
         }
         if (!route.method().equals(method)) {
-            return new Response(405, json(JsonViews.error(method + " is not allowed on " + path
+            return new Response(405, json(JsonViews.error("method-not-allowed", method + " is not allowed on " + path
                     + " (use " + route.method() + ")")), JSON_TYPE, Map.of("Allow", route.method()));
         }
         return route.handler().handle(request);
@@ -406,7 +379,7 @@ public final class ApiServer implements AutoCloseable {
      * neither is valid.
      */
     private Optional<Caller> authenticate(HttpExchange exchange) {
-        if (authorized(exchange.getRequestHeaders().getFirst("Authorization"))) {
+        if (Tokens.presents(exchange.getRequestHeaders().getFirst("Authorization"), token)) {
             return Optional.of(Caller.TOKEN);
         }
         String sessionId = cookie(exchange.getRequestHeaders().getFirst("Cookie"), cookieName());
@@ -440,7 +413,7 @@ public final class ApiServer implements AutoCloseable {
     /** {@code GET /login?code=...}: a one-time code from {@code slipway dashboard} becomes a session cookie. */
     private Response login(Request request) {
         if (!request.exchange.getRequestMethod().equals("GET")) {
-            return respond(405, JsonViews.error("use GET /login?code=..."));
+            return respond(405, JsonViews.error("method-not-allowed", "use GET /login?code=..."));
         }
         Optional<String> session = sessions.redeem(request.query("code").orElse(null));
         if (session.isEmpty()) {
@@ -459,7 +432,7 @@ public final class ApiServer implements AutoCloseable {
         }
         return assets.asset(path)
                 .map(asset -> new Response(200, asset.bytes(), asset.contentType(), Map.of()))
-                .orElseGet(() -> respond(404, JsonViews.error("no such asset: " + path)));
+                .orElseGet(() -> respond(404, JsonViews.error(JsonViews.NOT_FOUND, "no such asset: " + path)));
     }
 
     /** Cookies are per host, not per port: each controller on 127.0.0.1 needs a name of its own. */
@@ -511,16 +484,6 @@ public final class ApiServer implements AutoCloseable {
         series.use(metrics);
     }
 
-    private boolean authorized(String header) {
-        String prefix = "Bearer ";
-        if (header == null || !header.regionMatches(true, 0, prefix, 0, prefix.length())) {
-            return false;
-        }
-        byte[] presented = header.substring(prefix.length()).strip().getBytes(StandardCharsets.UTF_8);
-        // constant-time, so the token cannot be guessed byte by byte from response times
-        return MessageDigest.isEqual(presented, token.getBytes(StandardCharsets.UTF_8));
-    }
-
     private static Response respond(int status, ObjectNode body) {
         return new Response(status, json(body), JSON_TYPE, Map.of());
     }
@@ -533,12 +496,6 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
-    private static String newToken() {
-        byte[] bytes = new byte[32];
-        new SecureRandom().nextBytes(bytes);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-    }
-
     /** Stops answering, removes {@code api.json}; the controller belongs to the caller. */
     @Override
     public void close() {
@@ -546,7 +503,6 @@ public final class ApiServer implements AutoCloseable {
         events.close();
         http.stop(0);
         requestThreads.shutdownNow();
-        undoThread.shutdownNow();
     }
 
     /** What one endpoint does with a request. */

@@ -1,7 +1,7 @@
 package dev.slipway.server;
 
 import com.sun.net.httpserver.HttpExchange;
-import dev.slipway.runtime.replica.DaemonThreads;
+import dev.slipway.model.support.DaemonThreads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -230,7 +230,7 @@ class ApiServerTest {
     @Test
     void aSecondControllerOnTheSameStateDirectoryIsRefusedWhileTheFirstLives() {
         // the same process may restart its API (the pid is its own); another live pid would be refused
-        ApiServer again = ApiServer.start("orders", controller, null, stateDirectory, 0);
+        ApiServer again = ApiServer.start(controller, stateDirectory, 0);
         again.close();
     }
 

@@ -61,7 +61,6 @@ final class ServerFixture implements AutoCloseable {
         store.init();
         SchemaEngine engine = new SchemaEngine(dataSource, "public", SchemaOptions.defaults());
         engine.init();
-        schema = new SchemaCoordinator("orders", engine, store, Clock.systemUTC());
         router = BuiltInRouter.start(RouterConfig.onLoopback());
         runtime = new LocalRuntime(stateDirectory);
         var admin = router.adminAddress();
@@ -69,7 +68,8 @@ final class ServerFixture implements AutoCloseable {
         controller = new RolloutController("orders", runtime, router, metrics, new ThresholdJudge(), store, schema,
                 new DatabaseTarget("jdbc:postgresql://127.0.0.1:" + postgres().getPort() + "/" + database, "postgres", ""),
                 Clock.systemUTC(), entry -> { });
-        server = ApiServer.start("orders", controller, schema, stateDirectory, 0);
+        schema = controller.schema();
+        server = ApiServer.start(controller, stateDirectory, 0);
         server.useMetrics(metrics);
     }
 

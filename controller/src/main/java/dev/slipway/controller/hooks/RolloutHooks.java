@@ -2,7 +2,7 @@ package dev.slipway.controller.hooks;
 
 import dev.slipway.model.HookSpec;
 import dev.slipway.model.RolloutPolicy;
-import dev.slipway.runtime.replica.DaemonThreads;
+import dev.slipway.model.support.DaemonThreads;
 
 import java.time.Duration;
 import java.util.List;

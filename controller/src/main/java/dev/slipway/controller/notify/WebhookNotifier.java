@@ -60,7 +60,7 @@ public final class WebhookNotifier implements AutoCloseable {
         this.failures = failures;
         this.firstBackoff = firstBackoff;
         this.maxBackoff = maxBackoff;
-        this.senders = new ScheduledThreadPoolExecutor(2, dev.slipway.runtime.replica.DaemonThreads.named("slipway-notify"));
+        this.senders = new ScheduledThreadPoolExecutor(2, dev.slipway.model.support.DaemonThreads.named("slipway-notify"));
         senders.setRemoveOnCancelPolicy(true);
     }
 
