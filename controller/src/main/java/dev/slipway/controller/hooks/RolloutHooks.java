@@ -20,16 +20,17 @@ import java.util.function.Supplier;
  * their failure is recorded, and a slow one never holds up the controller.
  */
 public final class RolloutHooks implements AutoCloseable {
-    private final HookRunner runner;
+    private final Supplier<HookRunner> runner;
     private final Supplier<RolloutPolicy> policy;
     private final Consumer<HookOutcome> failures;
     private final ExecutorService afterwards = Executors.newSingleThreadExecutor(DaemonThreads.named("slipway-hooks"));
 
     /**
+     * @param runner   what runs a hook (its working directory and secrets belong to the spec applied last)
      * @param policy   the policy in force (the spec applied last), read at each moment
      * @param failures told about every hook that failed, gate or not (timeline, notification)
      */
-    public RolloutHooks(HookRunner runner, Supplier<RolloutPolicy> policy, Consumer<HookOutcome> failures) {
+    public RolloutHooks(Supplier<HookRunner> runner, Supplier<RolloutPolicy> policy, Consumer<HookOutcome> failures) {
         this.runner = runner;
         this.policy = policy;
         this.failures = failures;
@@ -57,7 +58,7 @@ public final class RolloutHooks implements AutoCloseable {
 
     private Optional<HookOutcome> gate(HookSpec.Moment moment, HookContext context) {
         for (HookSpec hook : policy.get().hooks(moment)) {
-            HookOutcome outcome = runner.run(hook, context);
+            HookOutcome outcome = runner.get().run(hook, context);
             if (!outcome.passed()) {
                 failures.accept(outcome);
                 return Optional.of(outcome);
@@ -73,7 +74,7 @@ public final class RolloutHooks implements AutoCloseable {
         }
         afterwards.execute(() -> {
             for (HookSpec hook : hooks) {
-                HookOutcome outcome = runner.run(hook, context);
+                HookOutcome outcome = runner.get().run(hook, context);
                 if (!outcome.passed()) {
                     failures.accept(outcome);
                 }

@@ -38,7 +38,7 @@ class RolloutHooksTest {
                     - {name: no, command: [./no.sh]}
                     - {name: never, command: [./never.sh]}
                 """);
-        try (RolloutHooks hooks = new RolloutHooks(new HookRunner(directory, name -> null), () -> policy, failures::add)) {
+        try (RolloutHooks hooks = new RolloutHooks(() -> new HookRunner(directory, name -> null), () -> policy, failures::add)) {
             Optional<HookOutcome> refused = hooks.beforeRollout(CONTEXT);
 
             assertThat(refused).map(HookOutcome::describe)
@@ -59,7 +59,7 @@ class RolloutHooksTest {
                   onAbort:
                     - {name: undo-flags, command: [./slow-fail.sh], timeout: 30s}
                 """);
-        try (RolloutHooks hooks = new RolloutHooks(new HookRunner(directory, name -> null), () -> policy, failures::add)) {
+        try (RolloutHooks hooks = new RolloutHooks(() -> new HookRunner(directory, name -> null), () -> policy, failures::add)) {
             hooks.afterAbort(new HookContext("orders", 3, Optional.of("1.0.0"), "2.0.0", new TreeSet<>(Set.of(1)),
                     Optional.of("analysis failed")));
             // the call returned while the hook still waits for the release file: it runs on its own thread

@@ -1,5 +1,6 @@
 package dev.slipway.controller.rollout;
 
+import dev.slipway.controller.hooks.PolicyInForce;
 import dev.slipway.analysis.MetricSample;
 import dev.slipway.analysis.Verdict;
 import dev.slipway.controller.BadInputException;
@@ -27,7 +28,8 @@ class RolloutCommandsTest {
     private final RolloutRunner runner = new RolloutRunner("items", parts.loop, parts.fleet, parts.routes,
             revision -> new MetricSample(revision, 1000, 0, new double[0], new long[0]),
             (spec, window) -> new Verdict(Verdict.Outcome.PASS, "ok", window.requests(), 0, 0),
-            parts.store, Clock.systemUTC(), parts.events, timers);
+            parts.store, Clock.systemUTC(), parts.events, timers,
+            new PolicyInForce(Clock.systemUTC(), failed -> { }), parts::schemaState);
     private final RolloutCommands commands = new RolloutCommands("items", parts.loop, parts.gate, runner, timers,
             parts.fleet, parts.routes, new KnownReleases("items", parts.store), parts.store, Clock.systemUTC(), parts.events);
 

@@ -5,6 +5,7 @@ import dev.slipway.analysis.MetricProvider;
 import dev.slipway.analysis.MetricSample;
 import dev.slipway.analysis.Verdict;
 import dev.slipway.controller.event.RolloutEvent;
+import dev.slipway.controller.hooks.PolicyInForce;
 import dev.slipway.controller.sequence.ControllerParts;
 import dev.slipway.controller.sequence.ServiceUnderTest;
 import dev.slipway.controller.state.Revision;
@@ -31,7 +32,8 @@ class RolloutRunnerTest {
     private final MetricProvider metrics = revision -> new MetricSample(revision, 1000, 0, new double[0], new long[0]);
     private final Judge passing = (spec, window) -> new Verdict(Verdict.Outcome.PASS, "ok", window.requests(), 0, 0);
     private final RolloutRunner runner = new RolloutRunner("items", parts.loop, parts.fleet, parts.routes, metrics,
-            passing, parts.store, Clock.systemUTC(), parts.events, timers);
+            passing, parts.store, Clock.systemUTC(), parts.events, timers,
+            new PolicyInForce(Clock.systemUTC(), failed -> { }), parts::schemaState);
 
     @AfterEach
     void close() {
