@@ -5,20 +5,14 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.slipway.model.support.AtomicFiles;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.ByteBuffer;
-import java.nio.channels.SeekableByteChannel;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * How a client finds the running controller of a state directory: {@code <stateDir>/api.json} with the API's
@@ -75,8 +69,8 @@ public record ApiDescriptor(URI url, String token, long pid, String service) {
     }
 
     /**
-     * Writes the descriptor atomically: a new file created with mode 0600 (never readable by others, not even
-     * for a moment), then renamed over {@code api.json}.
+     * Writes the descriptor atomically and durably, readable by its owner only from the first byte on (it holds the
+     * token).
      */
     void write(Path stateDirectory) {
         ObjectMapper json = new ObjectMapper();
@@ -85,22 +79,10 @@ public record ApiDescriptor(URI url, String token, long pid, String service) {
         node.put("token", token);
         node.put("pid", pid);
         node.put("service", service);
-        Path target = file(stateDirectory);
-        Path temporary = stateDirectory.resolve(FILE_NAME + "." + pid + ".tmp");
         try {
-            Files.createDirectories(stateDirectory);
-            Files.deleteIfExists(temporary);
-            byte[] bytes = json.writerWithDefaultPrettyPrinter().writeValueAsBytes(node);
-            try (SeekableByteChannel channel = Files.newByteChannel(temporary,
-                    Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
-                channel.write(ByteBuffer.wrap(bytes));
-            }
-            Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (FileAlreadyExistsException e) {
-            throw new IllegalStateException("cannot write " + target + ": " + temporary + " appeared meanwhile", e);
+            AtomicFiles.writePrivately(file(stateDirectory), json.writerWithDefaultPrettyPrinter().writeValueAsString(node));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write " + file(stateDirectory) + ": " + e.getMessage(), e);
         }
     }
 
