@@ -335,7 +335,8 @@ public final class RolloutRunner implements AutoCloseable {
                     && stopReason().isEmpty()) {
                 if (deadlinePause.isPresent()) {
                     // the progress deadline says pause: an analysis that has not concluded waits for a person
-                    verdict = new Verdict(Verdict.Outcome.INCONCLUSIVE, deadlinePause.get());
+                    verdict = new Verdict(Verdict.Outcome.INCONCLUSIVE, deadlinePause.get(), verdict.requests(),
+                            verdict.errorRate(), verdict.latencyP99Millis());
                     deadlinePause = Optional.empty();
                     break;
                 }
