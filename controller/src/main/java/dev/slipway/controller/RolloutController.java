@@ -62,6 +62,7 @@ public final class RolloutController implements AutoCloseable {
     private final RolloutTimers timers;
     private final RolloutRunner runner;
     private final PolicyInForce policy;
+    private final KnownReleases releases;
     private final RolloutCommands commands;
     private final Resumer resumer;
     private final StatusReader status;
@@ -87,7 +88,7 @@ public final class RolloutController implements AutoCloseable {
                 failed.detail())));
         runner = new RolloutRunner(service, loop, fleet, routes, metrics, judge, store, clock, events, timers, policy,
                 () -> new TreeSet<>(engine.status().state()));
-        KnownReleases releases = new KnownReleases(service, store);
+        releases = new KnownReleases(service, store);
         commands = new RolloutCommands(service, loop, gate, runner, timers, fleet, routes, releases, store, clock, events);
         resumer = new Resumer(service, loop, fleet, routes, runner, releases, runtime, store, clock, events);
         ContractAfter contractAfter = new ContractAfter(service, loop, fleet, schema, store, clock, events);
@@ -112,6 +113,11 @@ public final class RolloutController implements AutoCloseable {
      */
     public void usePolicy(RolloutPolicy next, Path specDirectory, Function<String, String> environment) {
         policy.use(next, specDirectory, environment);
+    }
+
+    /** A release of this service that was applied here (or stored by an earlier controller), by version. */
+    public Optional<ReleaseSpec> release(String version) {
+        return releases.find(version);
     }
 
     /** Where every {@link RolloutEvent} goes out: add listeners here. */

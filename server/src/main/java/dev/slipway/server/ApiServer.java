@@ -9,6 +9,7 @@ import dev.slipway.controller.ConflictException;
 import dev.slipway.controller.NotFoundException;
 import dev.slipway.controller.RolloutController;
 import dev.slipway.controller.SchemaCoordinator;
+import dev.slipway.controller.ServiceStatus;
 import dev.slipway.controller.guard.Backups;
 import dev.slipway.controller.guard.ForceOverride;
 import dev.slipway.controller.guard.GuardRefusedException;
@@ -464,7 +465,8 @@ public final class ApiServer implements AutoCloseable {
         if (tick) {
             series.record(now, weights(status));
         }
-        Optional<ReleaseSpec> release = status.rollout().map(RolloutRecord::toVersion).map(appliedReleases::get);
+        // the rollout's release, for its steps: known to the controller even after a restart (the store keeps it)
+        Optional<ReleaseSpec> release = status.rollout().map(RolloutRecord::toVersion).flatMap(controller::release);
         DashboardView.Parts parts = new DashboardView.Parts(status, release, controller.history(20), series.points(),
                 Optional.ofNullable(backfill), now);
         return json(DashboardView.snapshot(parts));

@@ -17,7 +17,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 
 /**
  * The dashboard's snapshot, one JSON document: the API's status plus what only the page needs — the strategy's
@@ -45,8 +44,7 @@ final class DashboardView {
         Optional<List<CanaryStep>> steps = parts.rolloutRelease().map(ReleaseSpec::strategy)
                 .filter(StrategySpec.Canary.class::isInstance).map(strategy -> ((StrategySpec.Canary) strategy).steps());
         node.put("now", parts.now().toString());
-        node.set("status", JsonViews.status(parts.status(),
-                steps.map(list -> OptionalInt.of(list.size())).orElse(OptionalInt.empty())));
+        node.set("status", JsonViews.status(parts.status()));
         node.put("strategy", parts.rolloutRelease().map(release -> strategyName(release.strategy())).orElse(null));
         ArrayNode stepArray = node.putArray("steps");
         steps.ifPresent(list -> list.forEach(step -> stepArray.add(describe(step))));
