@@ -65,7 +65,7 @@ final class ServerFixture implements AutoCloseable {
         runtime = new LocalRuntime(stateDirectory);
         var admin = router.adminAddress();
         metrics = new RouterMetricProvider(URI.create("http://" + admin.getHostString() + ":" + admin.getPort() + "/metrics"));
-        controller = new RolloutController("orders", runtime, router, metrics, new ThresholdJudge(), store, schema,
+        controller = new RolloutController("orders", runtime, router, metrics, new ThresholdJudge(), store, engine,
                 new DatabaseTarget("jdbc:postgresql://127.0.0.1:" + postgres().getPort() + "/" + database, "postgres", ""),
                 Clock.systemUTC(), entry -> { });
         schema = controller.schema();
