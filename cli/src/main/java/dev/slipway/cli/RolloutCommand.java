@@ -54,18 +54,19 @@ final class RolloutCommand implements Runnable {
 
     @Command(name = "status", mixinStandardHelpOptions = true,
             description = {"Shows the rollout in progress (or the last one) and what runs.",
-                    "With --watch, refreshes every second until the rollout is promoted or aborted;",
+                    "With --watch, refreshes every second until the rollout is promoted or aborted, with a",
+                    "progress bar for the steps, the canary's weight and a backfill in flight;",
                     "then exits 0 when it was promoted and 1 when it was aborted."})
     static final class Status extends ApiSubcommand {
         @Option(names = "--watch", description = "Refresh every second until the rollout finishes.")
         boolean watch;
 
-        @Option(names = "--json", description = "Print the API's status JSON.")
-        boolean json;
+        @Mixin
+        OutputOption output;
 
         @Override
         public Integer call() throws InterruptedException {
-            return new RolloutWatch(state.client(), out(), spec.commandLine().getErr(), json)
+            return new RolloutWatch(state.client(), out(), spec.commandLine().getErr(), output.format())
                     .follow(watch, OptionalLong.empty());
         }
     }
@@ -133,8 +134,8 @@ final class RolloutCommand implements Runnable {
         @Option(names = "--limit", defaultValue = "20", paramLabel = "N", description = "At most N entries (default: ${DEFAULT-VALUE}).")
         int limit;
 
-        @Option(names = "--json", description = "Print the API's JSON.")
-        boolean json;
+        @Mixin
+        OutputOption output;
 
         @Override
         public Integer call() {
@@ -142,18 +143,24 @@ final class RolloutCommand implements Runnable {
             if (!response.ok()) {
                 return ApiAnswers.exitCode(response, spec.commandLine().getErr());
             }
-            if (json) {
-                out().println(response.body().toPrettyString());
-            } else {
-                for (JsonNode entry : response.body().path("entries")) {
-                    String detail = entry.path("detail").asText("");
-                    out().println(entry.path("at").asText() + "  " + entry.path("actor").asText() + "  "
-                            + entry.path("action").asText() + "  " + entry.path("outcome").asText()
-                            + (detail.isEmpty() ? "" : System.lineSeparator() + "    " + detail.replace("\n", "\n    ")));
-                }
-            }
+            out().println(output.render(response.body(), () -> historyTable(response.body())));
             out().flush();
             return 0;
         }
+    }
+
+    /** The audit history, one entry a line (its detail indented below it). */
+    static String historyTable(JsonNode history) {
+        StringBuilder text = new StringBuilder();
+        for (JsonNode entry : history.path("entries")) {
+            String detail = entry.path("detail").asText("");
+            text.append(entry.path("at").asText()).append("  ").append(entry.path("actor").asText()).append("  ")
+                    .append(entry.path("action").asText()).append("  ").append(entry.path("outcome").asText());
+            if (!detail.isEmpty()) {
+                text.append(System.lineSeparator()).append("    ").append(detail.replace("\n", "\n    "));
+            }
+            text.append(System.lineSeparator());
+        }
+        return text.toString().stripTrailing();
     }
 }

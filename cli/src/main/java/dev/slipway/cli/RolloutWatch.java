@@ -16,27 +16,35 @@ final class RolloutWatch {
     private final ApiClient client;
     private final PrintWriter out;
     private final PrintWriter err;
-    private final boolean json;
+    private final OutputOption.Format format;
 
-    RolloutWatch(ApiClient client, PrintWriter out, PrintWriter err, boolean json) {
+    RolloutWatch(ApiClient client, PrintWriter out, PrintWriter err, OutputOption.Format format) {
         this.client = client;
         this.out = out;
         this.err = err;
-        this.json = json;
+        this.format = format;
     }
 
     /** Shows the status once; with {@code watch}, until the rollout in it (or {@code rolloutId}) ends. */
     int follow(boolean watch, OptionalLong rolloutId) throws InterruptedException {
+        // a watched table shows progress bars (the dashboard's snapshot); on a terminal it is redrawn in place
+        boolean bars = watch && format == OutputOption.Format.table;
+        boolean redraw = bars && System.console() != null;
         String last = null;
         while (true) {
-            ApiClient.ApiResponse response = client.get("/api/v1/status");
+            ApiClient.ApiResponse response = client.get(bars ? "/api/v1/dashboard/snapshot" : "/api/v1/status");
             if (!response.ok()) {
                 return ApiAnswers.exitCode(response, err);
             }
-            JsonNode status = response.body();
-            String shown = json ? status.toPrettyString() : StatusView.rollout(status);
+            JsonNode status = bars ? response.body().path("status") : response.body();
+            String shown = bars ? WatchView.render(response.body()) : OutputOption.render(format, status,
+                    () -> StatusView.rollout(status));
             // only changes are printed, so the output stays a readable log rather than a flood
             if (!shown.equals(last)) {
+                if (redraw && last != null) {
+                    // cursor up over the previous drawing, then clear to the end of the screen
+                    out.print("\u001b[" + last.lines().count() + "F\u001b[J");
+                }
                 out.println(shown);
                 out.flush();
                 last = shown;

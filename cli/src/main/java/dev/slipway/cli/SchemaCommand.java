@@ -273,19 +273,19 @@ final class SchemaCommand {
     @Command(name = "status", mixinStandardHelpOptions = true, description = "Shows the schema state, the migration in flight and the history.")
     static final class Status implements Callable<Integer> {
         @Mixin Target target;
-        @Option(names = "--json", description = "Print JSON.") boolean json;
+        @Mixin OutputOption output;
 
         @Override
         public Integer call() throws Exception {
             return target.withEngine((engine, server) -> {
                 SchemaStatus status = engine.status();
-                if (json) {
-                    System.out.println(toJson(status));
-                } else {
-                    System.out.println("schema " + status.schema() + ": state " + state(status));
-                    status.inFlight().ifPresent(inFlight -> System.out.println("in flight: " + inFlight));
-                    status.history().forEach(applied -> System.out.println("  " + applied));
-                }
+                System.out.println(output.render(new ObjectMapper().readTree(toJson(status)), () -> {
+                    StringBuilder text = new StringBuilder("schema " + status.schema() + ": state " + state(status));
+                    status.inFlight().ifPresent(inFlight -> text.append(System.lineSeparator()).append("in flight: ")
+                            .append(inFlight));
+                    status.history().forEach(applied -> text.append(System.lineSeparator()).append("  ").append(applied));
+                    return text.toString();
+                }));
                 return 0;
             });
         }

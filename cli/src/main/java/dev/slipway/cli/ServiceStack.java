@@ -39,6 +39,7 @@ import java.util.function.Consumer;
  * it may be called while {@link #open} is still under way.
  */
 public final class ServiceStack implements AutoCloseable {
+    private RouterMetricProvider metrics;
     private final Deque<AutoCloseable> resources = new ArrayDeque<>();
     private volatile Database database;
     private volatile DataSource dataSource;
@@ -79,7 +80,7 @@ public final class ServiceStack implements AutoCloseable {
         Runtime runtime = own(spec.runtime().equals("docker") ? new DockerRuntime(state)
                 : new LocalRuntime(state, options.specDirectory()));
         InetSocketAddress admin = router.adminAddress();
-        RouterMetricProvider metrics = new RouterMetricProvider(
+        metrics = new RouterMetricProvider(
                 URI.create("http://" + admin.getHostString() + ":" + admin.getPort() + "/metrics"));
         controller = own(new RolloutController(spec.service(), runtime, router, metrics, new ThresholdJudge(), store,
                 engine, target, Clock.systemUTC(), options.timeline()));
@@ -97,6 +98,11 @@ public final class ServiceStack implements AutoCloseable {
         createDatabaseIfMissing(database, spec.service());
         Database.rememberEmbeddedDatabase(options.stateDirectory().toAbsolutePath(), spec.service());
         return spec.service();
+    }
+
+    /** The router's counters per revision, as the canary analysis reads them (the dashboard charts them too). */
+    public RouterMetricProvider metrics() {
+        return metrics;
     }
 
     public RolloutController controller() {

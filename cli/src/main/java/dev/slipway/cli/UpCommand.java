@@ -7,6 +7,10 @@ import dev.slipway.controller.ServiceStatus;
 import dev.slipway.controller.TimelineEntry;
 import dev.slipway.controller.guard.Backups;
 import dev.slipway.controller.guard.GuardRefusedException;
+import dev.slipway.controller.hooks.PolicyCheck;
+import dev.slipway.controller.notify.EventNotifications;
+import dev.slipway.controller.notify.WebhookNotifier;
+import dev.slipway.model.RolloutPolicy;
 import dev.slipway.model.ServiceSpec;
 import dev.slipway.model.SpecParser;
 import dev.slipway.router.TrafficRouter;
@@ -26,6 +30,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code slipway up -f slipway.yaml}: runs one service's controller in the foreground — database, schema
@@ -62,12 +67,16 @@ final class UpCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** The rollout policy of the spec applied last (up's own, then each slipway apply). */
+    private final AtomicReference<RolloutPolicy> policy = new AtomicReference<>(RolloutPolicy.none());
+
     @Override
     public Integer call() throws Exception {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException(file + ": no such file");
         }
         ServiceSpec service = SpecParser.parse(file.toString(), Files.readString(file));
+        PolicyCheck.check(service.policy(), file.toAbsolutePath().getParent(), System::getenv);
         Path state = stateDirectory.toAbsolutePath();
         Files.createDirectories(state.resolve("logs"));
         PrintStream out = System.out;
@@ -111,13 +120,37 @@ final class UpCommand implements Callable<Integer> {
                     + " stop it (kill " + pid + ") and run up again to open " + service.routerPreview().get());
         }
         RolloutController controller = stack.controller();
+        Path specDirectory = file.toAbsolutePath().getParent();
+        usePolicy(service, controller, stack, specDirectory);
         boolean resumed = controller.resume(ACTOR);
         ApiServer api = stack.own(ApiServer.start(controller, state, apiPort));
         DatabaseTarget target = stack.databaseTarget();
         api.useAutomaticBackups(reason -> Backups.take(target, state.resolve("backups"), service.service(),
                 Clock.systemUTC(), reason));
+        api.useMetrics(stack.metrics());
+        api.checkSpecsWith(applied -> PolicyCheck.check(applied.policy(), specDirectory, System::getenv));
+        api.onSpecApplied(applied -> {
+            policy.set(applied.policy());
+            controller.usePolicy(applied.policy(), specDirectory, System::getenv);
+        });
         out.println("api      " + api.url() + " (token in " + api.descriptorFile() + ")");
+        out.println("dashboard: run slipway dashboard" + (state.equals(Path.of(".slipway").toAbsolutePath()) ? ""
+                : " --state-dir " + state) + " for a login link");
         applyAtStart(service, controller, api, resumed, out);
+    }
+
+    /**
+     * The spec's rollout policy: its hooks and progress deadline act in the controller; its webhooks hear about
+     * the controller's events on threads of their own, and their failures go on the timeline.
+     */
+    private void usePolicy(ServiceSpec service, RolloutController controller, ServiceStack stack, Path specDirectory) {
+        policy.set(service.policy());
+        controller.usePolicy(service.policy(), specDirectory, System::getenv);
+        WebhookNotifier notifier = stack.own(new WebhookNotifier(() -> policy.get().notifications(), System::getenv,
+                controller::record));
+        EventNotifications notifications = stack.own(new EventNotifications(service.service(), controller::status,
+                notifier::publish, Clock.systemUTC()));
+        controller.events().addListener(notifications);
     }
 
     private void applyAtStart(ServiceSpec service, RolloutController controller, ApiServer api, boolean resumed,

@@ -5,6 +5,7 @@ import dev.slipway.analysis.MetricProvider;
 import dev.slipway.controller.event.RolloutEvent;
 import dev.slipway.controller.event.RolloutEvents;
 import dev.slipway.controller.guard.ForceOverride;
+import dev.slipway.controller.hooks.PolicyInForce;
 import dev.slipway.controller.guard.GuardGate;
 import dev.slipway.controller.guard.RevisionRef;
 import dev.slipway.controller.loop.RolloutLoop;
@@ -25,15 +26,18 @@ import dev.slipway.controller.store.RolloutRecord;
 import dev.slipway.controller.store.Store;
 import dev.slipway.controller.traffic.RouteSync;
 import dev.slipway.model.ReleaseSpec;
+import dev.slipway.model.RolloutPolicy;
 import dev.slipway.router.TrafficRouter;
 import dev.slipway.runtime.Runtime;
 import dev.slipway.schema.SchemaEngine;
 
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * One service's controller, as its callers (the API, the CLI, the demo, tests) see it: deploys the first release, runs
@@ -57,6 +61,8 @@ public final class RolloutController implements AutoCloseable {
     private final SchemaCoordinator schema;
     private final RolloutTimers timers;
     private final RolloutRunner runner;
+    private final PolicyInForce policy;
+    private final KnownReleases releases;
     private final RolloutCommands commands;
     private final Resumer resumer;
     private final StatusReader status;
@@ -78,11 +84,14 @@ public final class RolloutController implements AutoCloseable {
         schema = new SchemaCoordinator(service, engine, gate, loop, new ReplicaMoves(loop, fleet, events,
                 engine::versionSchema), events);
         timers = new RolloutTimers(service, loop, fleet, events);
-        runner = new RolloutRunner(service, loop, fleet, routes, metrics, judge, store, clock, events, timers);
-        KnownReleases releases = new KnownReleases(service, store);
+        policy = new PolicyInForce(clock, failed -> events.emit(new RolloutEvent.HookFailed(failed.moment(), failed.hook(),
+                failed.detail())));
+        runner = new RolloutRunner(service, loop, fleet, routes, metrics, judge, store, clock, events, timers, policy,
+                () -> new TreeSet<>(engine.status().state()));
+        releases = new KnownReleases(service, store);
         commands = new RolloutCommands(service, loop, gate, runner, timers, fleet, routes, releases, store, clock, events);
         resumer = new Resumer(service, loop, fleet, routes, runner, releases, runtime, store, clock, events);
-        ContractAfter contractAfter = new ContractAfter(service, loop, fleet, schema, store, clock);
+        ContractAfter contractAfter = new ContractAfter(service, loop, fleet, schema, store, clock, events);
         status = new StatusReader(service, loop, schema, gate, commands, fleet, releases, contractAfter, metrics, store,
                 clock, events);
         routes.start();
@@ -96,6 +105,19 @@ public final class RolloutController implements AutoCloseable {
 
     public String service() {
         return service;
+    }
+
+    /**
+     * Makes {@code next} the rollout policy in force (hooks, progress deadline): the spec applied last decides.
+     * Hook programs resolve against {@code specDirectory}; secrets come from {@code environment}.
+     */
+    public void usePolicy(RolloutPolicy next, Path specDirectory, Function<String, String> environment) {
+        policy.use(next, specDirectory, environment);
+    }
+
+    /** A release of this service that was applied here (or stored by an earlier controller), by version. */
+    public Optional<ReleaseSpec> release(String version) {
+        return releases.find(version);
     }
 
     /** Where every {@link RolloutEvent} goes out: add listeners here. */
@@ -230,6 +252,7 @@ public final class RolloutController implements AutoCloseable {
         fleet.close();
         routes.close();
         loop.close();
+        policy.close();
     }
 
     /** Stops the background threads but leaves every replica running, as a crash would (for tests). */

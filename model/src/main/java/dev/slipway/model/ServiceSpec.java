@@ -9,11 +9,18 @@ import java.util.Optional;
  * @param databaseUrl {@code embedded} or a {@code jdbc:postgresql://} URL
  * @param schemaName  the PostgreSQL schema that holds the service's tables (versions are {@code <schema>_v<N>})
  * @param router      where the built-in router listens and how it treats clients
+ * @param policy      notifications, hooks and the progress deadline of its rollouts
  */
 public record ServiceSpec(String service, String databaseUrl, String schemaName, String runtime, RouterSpec router,
-                          ReleaseSpec release) {
+                          ReleaseSpec release, RolloutPolicy policy) {
     public ServiceSpec {
         router = router == null ? RouterSpec.defaults() : router;
+        policy = policy == null ? RolloutPolicy.none() : policy;
+    }
+
+    public ServiceSpec(String service, String databaseUrl, String schemaName, String runtime, RouterSpec router,
+                       ReleaseSpec release) {
+        this(service, databaseUrl, schemaName, runtime, router, release, RolloutPolicy.none());
     }
 
     /** host:port of the built-in router; port 0 picks a free one. */

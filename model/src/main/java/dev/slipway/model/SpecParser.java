@@ -34,7 +34,8 @@ public final class SpecParser {
 
     public static ServiceSpec parse(String file, String text) {
         SpecNode root = SpecNode.parse(file, text)
-                .allowOnly("service", "database", "runtime", "router", "release");
+                .allowOnly("service", "database", "runtime", "router", "release",
+                        "notifications", "hooks", "progressDeadline"); // the last three: PolicyParser
         SpecNode serviceNode = root.require("service");
         String service = serviceNode.nonBlankString();
         if (!NAME.matcher(service).matches()) {
@@ -70,7 +71,7 @@ public final class SpecParser {
         }
         RouterSpec router = root.optional("router").map(RouterSpecParser::parse).orElse(RouterSpec.defaults());
         ReleaseSpec release = release(root.require("release"));
-        return new ServiceSpec(service, databaseUrl, schemaName, runtime, router, release);
+        return new ServiceSpec(service, databaseUrl, schemaName, runtime, router, release, PolicyParser.parse(root));
     }
 
     /** Reads a document that holds only a release (as {@link SpecWriter#release} writes it). */
@@ -92,7 +93,11 @@ public final class SpecParser {
 
     private static RunSpec run(SpecNode node) {
         node.allowOnly("command", "env");
-        SpecNode commandNode = node.require("command");
+        return new RunSpec(command(node.require("command")), environment(node.optional("env")));
+    }
+
+    /** A program and its arguments, run without a shell: a non-empty list of non-blank strings. */
+    static List<String> command(SpecNode commandNode) {
         List<String> command = new ArrayList<>();
         for (SpecNode part : commandNode.items()) {
             command.add(part.nonBlankString());
@@ -100,8 +105,12 @@ public final class SpecParser {
         if (command.isEmpty()) {
             throw commandNode.error("the command is empty");
         }
+        return command;
+    }
+
+    /** Environment variables for a process: names checked, values as written. */
+    static Map<String, String> environment(Optional<SpecNode> envNode) {
         Map<String, String> env = new LinkedHashMap<>();
-        Optional<SpecNode> envNode = node.optional("env");
         if (envNode.isPresent()) {
             for (Map.Entry<String, SpecNode> entry : envNode.get().fields().entrySet()) {
                 if (!entry.getKey().matches("[A-Za-z_][A-Za-z0-9_]*")) {
@@ -110,7 +119,7 @@ public final class SpecParser {
                 env.put(entry.getKey(), entry.getValue().string());
             }
         }
-        return new RunSpec(command, env);
+        return env;
     }
 
     private static SchemaRange schemaRange(SpecNode node) {

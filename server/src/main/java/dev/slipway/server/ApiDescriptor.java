@@ -1,6 +1,8 @@
 package dev.slipway.server;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.slipway.model.support.AtomicFiles;
@@ -19,31 +21,51 @@ import java.util.Optional;
  */
 public record ApiDescriptor(URI url, String token, long pid, String service) {
     public static final String FILE_NAME = "api.json";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** {@code <stateDirectory>/api.json}. */
     public static Path file(Path stateDirectory) {
         return stateDirectory.resolve(FILE_NAME);
     }
 
-    /** The descriptor of {@code stateDirectory}, or empty when no controller has written one. */
+    /**
+     * The descriptor of {@code stateDirectory}, or empty when no controller has written one. Read with the streaming
+     * parser alone: {@code slipway status} runs this on every call, and an ObjectMapper costs it hundreds of classes.
+     */
     public static Optional<ApiDescriptor> read(Path stateDirectory) {
         Path file = file(stateDirectory);
         if (!Files.isRegularFile(file)) {
             return Optional.empty();
         }
-        try {
-            JsonNode node = JSON.readTree(file.toFile());
-            String url = node.path("url").asText("");
-            String token = node.path("token").asText("");
-            if (url.isEmpty() || token.isEmpty()) {
-                throw new IllegalStateException(file + " is damaged (no url or token): remove it and start the controller again");
+        String url = "";
+        String token = "";
+        long pid = -1;
+        String service = "";
+        try (JsonParser parser = new JsonFactory().createParser(file.toFile())) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw new IllegalStateException(file + " is damaged (not a JSON object): remove it and start the controller again");
             }
-            return Optional.of(new ApiDescriptor(URI.create(url), token, node.path("pid").asLong(-1),
-                    node.path("service").asText("")));
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String name = parser.currentName();
+                JsonToken value = parser.nextToken();
+                switch (name) {
+                    case "url" -> url = parser.getValueAsString("");
+                    case "token" -> token = parser.getValueAsString("");
+                    case "pid" -> pid = parser.getValueAsLong(-1);
+                    case "service" -> service = parser.getValueAsString("");
+                    default -> {
+                        if (value.isStructStart()) {
+                            parser.skipChildren();
+                        }
+                    }
+                }
+            }
         } catch (IOException e) {
             throw new IllegalStateException("cannot read " + file + ": " + e.getMessage(), e);
         }
+        if (url.isEmpty() || token.isEmpty()) {
+            throw new IllegalStateException(file + " is damaged (no url or token): remove it and start the controller again");
+        }
+        return Optional.of(new ApiDescriptor(URI.create(url), token, pid, service));
     }
 
     /**
@@ -51,13 +73,14 @@ public record ApiDescriptor(URI url, String token, long pid, String service) {
      * token).
      */
     void write(Path stateDirectory) {
-        ObjectNode node = JSON.createObjectNode();
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode node = json.createObjectNode();
         node.put("url", url.toString());
         node.put("token", token);
         node.put("pid", pid);
         node.put("service", service);
         try {
-            AtomicFiles.writePrivately(file(stateDirectory), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node));
+            AtomicFiles.writePrivately(file(stateDirectory), json.writerWithDefaultPrettyPrinter().writeValueAsString(node));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file(stateDirectory) + ": " + e.getMessage(), e);
         }

@@ -3,16 +3,20 @@ package dev.slipway.server;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.slipway.analysis.MetricProvider;
 import dev.slipway.controller.BadInputException;
 import dev.slipway.controller.ConflictException;
 import dev.slipway.controller.NotFoundException;
 import dev.slipway.controller.RolloutController;
 import dev.slipway.controller.SchemaCoordinator;
+import dev.slipway.controller.ServiceStatus;
 import dev.slipway.controller.guard.Backups;
 import dev.slipway.controller.guard.ForceOverride;
 import dev.slipway.controller.guard.GuardRefusedException;
+import dev.slipway.controller.store.RolloutRecord;
 import dev.slipway.controller.rollout.StartedRollout;
 import dev.slipway.model.ReleaseSpec;
+import dev.slipway.model.ServiceSpec;
 import dev.slipway.model.SpecException;
 import dev.slipway.model.SpecParser;
 import dev.slipway.model.support.DaemonThreads;
@@ -32,6 +36,10 @@ import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -51,7 +59,10 @@ public final class ApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
     private static final String PREFIX = "/api/v1";
     private static final String DEFAULT_ACTOR = "cli";
+    private static final String DASHBOARD_ACTOR = "dashboard";
     private static final int MAX_BODY_BYTES = 4 * 1024 * 1024;
+    private static final int MAX_EVENT_LISTENERS = 32;
+    private static final String CSRF_HEADER = "X-Slipway-CSRF";
 
     private final String service;
     private final RolloutController controller;
@@ -64,6 +75,17 @@ public final class ApiServer implements AutoCloseable {
     private final ApiDescriptor descriptor;
     /** Takes a fresh backup (pg_dump) for {@code ?force=true&backup=auto}; unset means only named backups work. */
     private volatile java.util.function.Function<String, ForceOverride> automaticBackup;
+    private final DashboardSessions sessions = new DashboardSessions(Clock.systemUTC());
+    private final DashboardAssets assets = DashboardAssets.load();
+    private final LiveSeries series = new LiveSeries();
+    /** The dashboard's live view: one snapshot a second while a page is open. */
+    private final EventStream events = new EventStream(() -> dashboardSnapshot(true), Duration.ofSeconds(1), MAX_EVENT_LISTENERS);
+    /** Checks an applied spec against the controller's machine (secrets, hook programs); throws a located error. */
+    private volatile java.util.function.Consumer<ServiceSpec> specCheck = spec -> { };
+    /** Told about every spec {@code POST /apply} applied: its rollout policy is the one in force from then on. */
+    private volatile java.util.function.Consumer<ServiceSpec> specApplied = spec -> { };
+    /** The latest backfill progress of a schema start made through this API, for the dashboard. */
+    private volatile DashboardView.Backfill backfill;
 
     private ApiServer(RolloutController controller, Path stateDirectory, int port) throws IOException {
         this.service = controller.service();
@@ -145,7 +167,9 @@ public final class ApiServer implements AutoCloseable {
                 throw new BadRequest(file + ": describes service '" + spec.service() + "', but this controller runs '"
                         + service + "'");
             }
+            specCheck.accept(spec);
             StartedRollout started = controller.apply(spec.release(), request.actor(), force(request));
+            specApplied.accept(spec);
             return respond(202, JsonViews.started(started.recorded()));
         });
         route("POST", "/rollout/promote", request -> {
@@ -175,9 +199,27 @@ public final class ApiServer implements AutoCloseable {
             String file = request.query("file").orElseThrow(() -> new BadRequest(
                     "?file=NAME is required: the migration's file name (e.g. 002_split_name.yaml)"));
             Migration migration = MigrationFile.parse(file, request.body());
-            schema.start(migration, request.actor(), progress -> { }, force(request));
+            try {
+                schema.start(migration, request.actor(),
+                        progress -> backfill = new DashboardView.Backfill(progress, Instant.now(), true), force(request));
+            } finally {
+                DashboardView.Backfill last = backfill;
+                if (last != null && last.running()) {
+                    backfill = new DashboardView.Backfill(last.progress(), last.at(), false);
+                }
+            }
             return respond(200, JsonViews.schemaState(schema.state()));
         });
+        route("POST", "/dashboard/login-link", request -> {
+            if (request.caller().session().isPresent()) {
+                throw new Forbidden("a login link is handed out to holders of the API token only (slipway dashboard)");
+            }
+            ObjectNode body = JsonViews.JSON.createObjectNode();
+            body.put("url", url().resolve("/login?code=" + sessions.newCode()).toString());
+            body.put("expiresInSeconds", DashboardSessions.CODE_LIFETIME.toSeconds());
+            return respond(200, body);
+        });
+        route("GET", "/dashboard/snapshot", request -> new Response(200, dashboardSnapshot(false), JSON_TYPE, Map.of()));
         route("POST", "/schema/complete", request -> {
             schema.complete(request.actor(), force(request));
             return respond(200, JsonViews.schemaState(schema.state()));
@@ -186,6 +228,19 @@ public final class ApiServer implements AutoCloseable {
             schema.rollback(request.actor(), force(request));
             return respond(200, JsonViews.schemaState(schema.state()));
         });
+    }
+
+    /**
+     * Runs {@code check} on every spec {@code POST /apply} receives, before anything is applied: what only the
+     * controller's machine can tell (environment variables, hook programs). A {@link SpecException} is a 400.
+     */
+    public void checkSpecsWith(java.util.function.Consumer<ServiceSpec> check) {
+        this.specCheck = check;
+    }
+
+    /** Runs {@code applied} after each spec {@code POST /apply} applied (its policy takes over). */
+    public void onSpecApplied(java.util.function.Consumer<ServiceSpec> applied) {
+        this.specApplied = applied;
     }
 
     /** Lets {@code ?force=true} without a named backup take one (pg_dump of the service database). */
@@ -223,20 +278,30 @@ public final class ApiServer implements AutoCloseable {
         Response response;
         try {
             response = dispatch(exchange);
+        } catch (Forbidden e) {
+            response = respond(403, JsonViews.error("forbidden", e.getMessage()));
         } catch (Exception e) {
             response = failure(exchange, e);
         }
+        if (response == TAKEN_OVER) {
+            return; // a live stream: its exchange stays open and belongs to the event stream now
+        }
         try (exchange) {
-            byte[] bytes = JsonViews.JSON.writeValueAsBytes(response.body());
-            exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
-            exchange.getResponseHeaders().set("Cache-Control", "no-store");
-            response.allow().ifPresent(allow -> exchange.getResponseHeaders().set("Allow", allow));
-            if (response.status() == 401) {
-                exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"slipway\"");
+            var headers = exchange.getResponseHeaders();
+            headers.set("Content-Type", response.contentType());
+            headers.set("Cache-Control", "no-store");
+            headers.set("X-Content-Type-Options", "nosniff");
+            headers.set("X-Frame-Options", "DENY");
+            headers.set("Referrer-Policy", "no-referrer");
+            response.headers().forEach(headers::set);
+            if (response.status() == 401 && response.contentType().equals(JSON_TYPE)) {
+                headers.set("WWW-Authenticate", "Bearer realm=\"slipway\"");
             }
-            exchange.sendResponseHeaders(response.status(), bytes.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(bytes);
+            exchange.sendResponseHeaders(response.status(), response.body().length == 0 ? -1 : response.body().length);
+            if (response.body().length > 0) {
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(response.body());
+                }
             }
         }
     }
@@ -265,31 +330,179 @@ public final class ApiServer implements AutoCloseable {
     }
 
     private Response dispatch(HttpExchange exchange) throws Exception {
+        String path = exchange.getRequestURI().getPath();
+        String method = exchange.getRequestMethod();
+        if (!hostIsThisServer(exchange.getRequestHeaders().getFirst("Host"))) {
+            // a page on another site that resolves its own name to 127.0.0.1 (DNS rebinding) gets nothing
+            return respond(403, JsonViews.error("forbidden", "unexpected Host header: use " + url()));
+        }
+        if (path.equals("/login")) {
+            return login(new Request(exchange, Caller.NOBODY));
+        }
+        boolean page = path.equals("/") || path.startsWith(DashboardAssets.PREFIX);
         // Authentication comes before routing, so a caller without the token learns nothing about the paths.
-        if (!Tokens.presents(exchange.getRequestHeaders().getFirst("Authorization"), token)) {
+        Optional<Caller> caller = authenticate(exchange);
+        if (caller.isEmpty()) {
+            if (page) {
+                return new Response(401, assets.loginNeeded(), HTML_TYPE, Map.of());
+            }
             return respond(401, JsonViews.error("unauthorized", "missing or wrong bearer token (see "
                     + ApiDescriptor.FILE_NAME + " in the state directory)"));
         }
-        String path = exchange.getRequestURI().getPath();
+        Request request = new Request(exchange, caller.get());
+        if (caller.get().session().isPresent() && !method.equals("GET") && !method.equals("HEAD")) {
+            requireSameOrigin(request);
+        }
+        if (page && (method.equals("GET") || method.equals("HEAD"))) {
+            return dashboardPage(path, caller.get());
+        }
+        if (path.equals("/logout") && method.equals("POST")) {
+            sessions.end(caller.get().sessionId());
+            return new Response(303, new byte[0], HTML_TYPE, Map.of("Location", "/", "Set-Cookie", expiredCookie()));
+        }
+        if (path.equals(PREFIX + "/dashboard/events") && method.equals("GET")) {
+            return events.subscribe(exchange) ? TAKEN_OVER
+                    : respond(503, JsonViews.error("unavailable", "too many open dashboards (" + MAX_EVENT_LISTENERS + ")"));
+        }
         Route route = routes.get(path);
         if (route == null) {
             return respond(404, JsonViews.error(JsonViews.NOT_FOUND, "no such endpoint: " + path));
         }
-        if (!route.method().equals(exchange.getRequestMethod())) {
-            return new Response(405, JsonViews.error("method-not-allowed", exchange.getRequestMethod()
-                    + " is not allowed on " + path + " (use " + route.method() + ")"), Optional.of(route.method()));
+        if (!route.method().equals(method)) {
+            return new Response(405, json(JsonViews.error("method-not-allowed", method + " is not allowed on " + path
+                    + " (use " + route.method() + ")")), JSON_TYPE, Map.of("Allow", route.method()));
         }
-        return route.handler().handle(new Request(exchange));
+        return route.handler().handle(request);
+    }
+
+    /**
+     * Who is asking: the bearer token (the CLI, scripts) or a dashboard session cookie (a browser). Empty when
+     * neither is valid.
+     */
+    private Optional<Caller> authenticate(HttpExchange exchange) {
+        if (Tokens.presents(exchange.getRequestHeaders().getFirst("Authorization"), token)) {
+            return Optional.of(Caller.TOKEN);
+        }
+        String sessionId = cookie(exchange.getRequestHeaders().getFirst("Cookie"), cookieName());
+        return sessions.session(sessionId).map(session -> new Caller(sessionId, Optional.of(session)));
+    }
+
+    /**
+     * A browser's state-changing request must carry the session's CSRF token (which only the dashboard page
+     * knows) and, when the browser names an origin, come from this server's own. SameSite=Strict already keeps
+     * the cookie off other sites' requests; these checks hold even in a browser that ignores SameSite.
+     */
+    private void requireSameOrigin(Request request) {
+        String origin = request.header("Origin");
+        if (origin != null && !hostIsThisServer(origin.replaceFirst("^http://", ""))) {
+            throw new Forbidden("cross-origin request from " + origin + " refused");
+        }
+        if (!DashboardSessions.csrfMatches(request.caller().session().orElseThrow(), request.header(CSRF_HEADER))) {
+            throw new Forbidden("missing or wrong " + CSRF_HEADER + " header: reload the dashboard");
+        }
+    }
+
+    /** Host header (or origin without scheme) naming this server: 127.0.0.1 or localhost with our port. */
+    private boolean hostIsThisServer(String host) {
+        if (host == null) {
+            return false;
+        }
+        int port = url().getPort();
+        return host.equals("127.0.0.1:" + port) || host.equals("localhost:" + port) || host.equals("[::1]:" + port);
+    }
+
+    /** {@code GET /login?code=...}: a one-time code from {@code slipway dashboard} becomes a session cookie. */
+    private Response login(Request request) {
+        if (!request.exchange.getRequestMethod().equals("GET")) {
+            return respond(405, JsonViews.error("method-not-allowed", "use GET /login?code=..."));
+        }
+        Optional<String> session = sessions.redeem(request.query("code").orElse(null));
+        if (session.isEmpty()) {
+            return new Response(401, assets.loginExpired(), HTML_TYPE, Map.of());
+        }
+        return new Response(303, new byte[0], HTML_TYPE, Map.of("Location", "/",
+                "Set-Cookie", cookieName() + "=" + session.get() + "; Path=/; HttpOnly; SameSite=Strict"));
+    }
+
+    private Response dashboardPage(String path, Caller caller) {
+        if (path.equals("/")) {
+            // a token holder (no session) gets the page too, but its actions need a session: no CSRF token then
+            String csrf = caller.session().map(DashboardSessions.Session::csrfToken).orElse("");
+            return new Response(200, assets.index(service, csrf), HTML_TYPE,
+                    Map.of("Content-Security-Policy", DashboardAssets.CONTENT_SECURITY_POLICY));
+        }
+        return assets.asset(path)
+                .map(asset -> new Response(200, asset.bytes(), asset.contentType(), Map.of()))
+                .orElseGet(() -> respond(404, JsonViews.error(JsonViews.NOT_FOUND, "no such asset: " + path)));
+    }
+
+    /** Cookies are per host, not per port: each controller on 127.0.0.1 needs a name of its own. */
+    private String cookieName() {
+        return "slipway_session_" + url().getPort();
+    }
+
+    private String expiredCookie() {
+        return cookieName() + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0";
+    }
+
+    private static String cookie(String header, String name) {
+        if (header == null) {
+            return null;
+        }
+        for (String pair : header.split(";")) {
+            String trimmed = pair.strip();
+            if (trimmed.startsWith(name + "=")) {
+                return trimmed.substring(name.length() + 1);
+            }
+        }
+        return null;
+    }
+
+    /** The dashboard's snapshot now; with {@code tick}, the chart series gains a point first (the stream's tick). */
+    private byte[] dashboardSnapshot(boolean tick) {
+        ServiceStatus status = controller.status();
+        Instant now = Instant.now();
+        if (tick) {
+            series.record(now, weights(status));
+        }
+        // the rollout's release, for its steps: known to the controller even after a restart (the store keeps it)
+        Optional<ReleaseSpec> release = status.rollout().map(RolloutRecord::toVersion).flatMap(controller::release);
+        DashboardView.Parts parts = new DashboardView.Parts(status, release, controller.history(20), series.points(),
+                Optional.ofNullable(backfill), now);
+        return json(DashboardView.snapshot(parts));
+    }
+
+    /** Each running version's share of the traffic, in percent: the canary's weight, the rest to stable. */
+    private static Map<String, Integer> weights(ServiceStatus status) {
+        Map<String, Integer> weights = new LinkedHashMap<>();
+        int canaryWeight = status.canary().isPresent() ? status.canaryWeight() : 0;
+        status.stable().ifPresent(stable -> weights.put(stable.version(), 100 - canaryWeight));
+        status.canary().ifPresent(canary -> weights.merge(canary.version(), canaryWeight, Integer::sum));
+        return weights;
+    }
+
+    /** Lets the dashboard chart the router's counters per version (the ones the canary analysis judges). */
+    public void useMetrics(MetricProvider metrics) {
+        series.use(metrics);
     }
 
     private static Response respond(int status, ObjectNode body) {
-        return new Response(status, body, Optional.empty());
+        return new Response(status, json(body), JSON_TYPE, Map.of());
+    }
+
+    private static byte[] json(ObjectNode body) {
+        try {
+            return JsonViews.JSON.writeValueAsBytes(body);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot write JSON: " + e.getMessage(), e);
+        }
     }
 
     /** Stops answering, removes {@code api.json}; the controller belongs to the caller. */
     @Override
     public void close() {
         descriptor.delete(stateDirectory);
+        events.close();
         http.stop(0);
         requestThreads.shutdownNow();
     }
@@ -303,7 +516,28 @@ public final class ApiServer implements AutoCloseable {
     private record Route(String method, Handler handler) {
     }
 
-    private record Response(int status, ObjectNode body, Optional<String> allow) {
+    private record Response(int status, byte[] body, String contentType, Map<String, String> headers) {
+    }
+
+    /** What a handler returns when it answered the exchange itself and keeps it open (server-sent events). */
+    private static final Response TAKEN_OVER = new Response(0, new byte[0], "", Map.of());
+    private static final String JSON_TYPE = "application/json; charset=utf-8";
+    private static final String HTML_TYPE = "text/html; charset=utf-8";
+
+    /**
+     * Who sent a request: the token holder, or a browser with a dashboard session (and its CSRF token).
+     * {@code sessionId} is null for the token holder.
+     */
+    private record Caller(String sessionId, Optional<DashboardSessions.Session> session) {
+        static final Caller TOKEN = new Caller(null, Optional.empty());
+        static final Caller NOBODY = new Caller(null, Optional.empty());
+    }
+
+    /** A request the caller may not make whatever its input: answered with 403. */
+    private static final class Forbidden extends RuntimeException {
+        Forbidden(String message) {
+            super(message);
+        }
     }
 
     /** Bad input the client can fix: answered with 400. */
@@ -316,10 +550,12 @@ public final class ApiServer implements AutoCloseable {
     /** The parts of an exchange the endpoints read: query parameters, body, actor. */
     private static final class Request {
         private final HttpExchange exchange;
+        private final Caller caller;
         private final Map<String, String> query = new LinkedHashMap<>();
 
-        Request(HttpExchange exchange) {
+        Request(HttpExchange exchange, Caller caller) {
             this.exchange = exchange;
+            this.caller = caller;
             String raw = exchange.getRequestURI().getRawQuery();
             if (raw != null) {
                 for (String pair : raw.split("&")) {
@@ -361,7 +597,19 @@ public final class ApiServer implements AutoCloseable {
             }
         }
 
+        Caller caller() {
+            return caller;
+        }
+
+        String header(String name) {
+            return exchange.getRequestHeaders().getFirst(name);
+        }
+
+        /** Who the audit history names: the CLI's {@code X-Slipway-Actor}, or "dashboard" for a browser session. */
         String actor() {
+            if (caller.session().isPresent()) {
+                return DASHBOARD_ACTOR;
+            }
             String actor = exchange.getRequestHeaders().getFirst("X-Slipway-Actor");
             return actor == null || actor.isBlank() ? DEFAULT_ACTOR : actor.strip();
         }

@@ -111,6 +111,30 @@ public sealed interface RolloutEvent {
         }
     }
 
+    /** A hook of the rollout policy failed: a gate (the rollout acts on it) or an after-the-fact hook (recorded). */
+    record HookFailed(String moment, String hook, String detail) implements RolloutEvent {
+        @Override
+        public String text() {
+            return moment + " hook " + hook + " failed: " + detail;
+        }
+    }
+
+    /** The rollout of {@code version} made no progress for its progress deadline; it is aborted or paused. */
+    record ProgressDeadlinePassed(String version, String reason, boolean paused) implements RolloutEvent {
+        @Override
+        public String text() {
+            return version + ": " + reason + (paused ? "; paused until promoted" : "; aborting");
+        }
+    }
+
+    /** contractAfter has come for migration {@code version}: the contract runs now, if the guard allows. */
+    record ContractDue(int version, String stableVersion) implements RolloutEvent {
+        @Override
+        public String text() {
+            return "schema " + version + ": contract due (contractAfter of " + stableVersion + ")";
+        }
+    }
+
     /** Anything else worth a timeline line: replicas moved, a release scaled down, a resume. */
     record Note(String text) implements RolloutEvent {
     }

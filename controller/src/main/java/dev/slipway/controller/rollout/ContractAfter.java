@@ -1,6 +1,8 @@
 package dev.slipway.controller.rollout;
 
 import dev.slipway.controller.SchemaCoordinator;
+import dev.slipway.controller.event.RolloutEvent;
+import dev.slipway.controller.event.RolloutEvents;
 import dev.slipway.controller.loop.RolloutLoop;
 import dev.slipway.controller.replica.ReplicaFleet;
 import dev.slipway.controller.state.Revision;
@@ -25,9 +27,11 @@ public final class ContractAfter {
     private final SchemaCoordinator schema;
     private final Store store;
     private final Clock clock;
+    private final RolloutEvents events;
 
     public ContractAfter(String service, RolloutLoop loop, ReplicaFleet fleet, SchemaCoordinator schema, Store store,
-                         Clock clock) {
+                         Clock clock, RolloutEvents events) {
+        this.events = events;
         this.service = service;
         this.loop = loop;
         this.fleet = fleet;
@@ -67,6 +71,7 @@ public final class ContractAfter {
         if (fleet.readyCount(state.stable()) < stable.release().replicas() || !schema.completeAllowed()) {
             return;
         }
+        events.emit(new RolloutEvent.ContractDue(inFlight.get().version(), stable.version()));
         schema.complete("contractAfter of " + stable.version());
     }
 }

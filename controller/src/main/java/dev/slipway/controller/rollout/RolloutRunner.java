@@ -5,6 +5,10 @@ import dev.slipway.analysis.MetricProvider;
 import dev.slipway.analysis.MetricSample;
 import dev.slipway.analysis.Verdict;
 import dev.slipway.controller.event.RolloutEvent;
+import dev.slipway.controller.hooks.HookContext;
+import dev.slipway.controller.hooks.HookOutcome;
+import dev.slipway.controller.hooks.PolicyInForce;
+import dev.slipway.model.ProgressDeadline;
 import dev.slipway.controller.event.RolloutEvents;
 import dev.slipway.controller.loop.Change;
 import dev.slipway.controller.loop.RolloutLoop;
@@ -31,6 +35,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.SortedSet;
+import java.util.function.Supplier;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -55,11 +61,16 @@ public final class RolloutRunner implements AutoCloseable {
     private final Clock clock;
     private final RolloutEvents events;
     private final RolloutTimers timers;
+    private final PolicyInForce policy;
+    private final Supplier<SortedSet<Integer>> schemaState;
     private final ExecutorService thread;
     private volatile boolean stopped;
 
     public RolloutRunner(String service, RolloutLoop loop, ReplicaFleet fleet, RouteSync routes, MetricProvider metrics,
-                         Judge judge, Store store, Clock clock, RolloutEvents events, RolloutTimers timers) {
+                         Judge judge, Store store, Clock clock, RolloutEvents events, RolloutTimers timers,
+                         PolicyInForce policy, Supplier<SortedSet<Integer>> schemaState) {
+        this.policy = policy;
+        this.schemaState = schemaState;
         this.service = service;
         this.loop = loop;
         this.fleet = fleet;
@@ -91,21 +102,47 @@ public final class RolloutRunner implements AutoCloseable {
 
     private RolloutRecord run(RolloutRecord rollout, String actor) {
         Revision canary = loop.current().canary().orElseThrow(() -> new IllegalStateException("no rollout to drive"));
-        RolloutRecord ended;
+        policy.progress().start();
         try {
-            ended = Strategy.of(canary.release().strategy(), canary.release().replicas(), clock)
-                    .run(rollout, new Actions(canary.version()));
-        } catch (RuntimeException e) {
-            if (stopped || loop.hasStopped()) {
-                throw e;
+            // Nothing has moved yet (no step taken, no traffic): the pre-rollout hooks may still stop it all.
+            if (rollout.stepIndex() == 0 && rollout.canaryWeight() == 0) {
+                Optional<HookOutcome> refused = policy.hooks().beforeRollout(context(rollout, Optional.empty()));
+                if (refused.isPresent()) {
+                    return finishAborted(rollout, refused.get().describe(), actor);
+                }
             }
-            // A rollout that cannot go on must end, or it would hold the service forever.
-            return finishAborted(rollout, "failed: " + e.getMessage(), actor);
+            RolloutRecord ended;
+            try {
+                ended = Strategy.of(canary.release().strategy(), canary.release().replicas(), clock)
+                        .run(rollout, new Actions(canary.version()));
+            } catch (RuntimeException e) {
+                if (stopped || loop.hasStopped()) {
+                    throw e;
+                }
+                // A rollout that cannot go on must end, or it would hold the service forever.
+                return finishAborted(rollout, "failed: " + e.getMessage(), actor);
+            }
+            if (ended.phase() == RolloutPhase.PROMOTED) {
+                Optional<HookOutcome> gate = policy.hooks().beforePromotion(context(ended, Optional.empty()));
+                if (gate.isPresent()) {
+                    return finishAborted(ended, gate.get().describe(), actor);
+                }
+                RolloutRecord promoted = finishPromoted(ended, actor);
+                if (promoted.phase() == RolloutPhase.PROMOTED) {
+                    policy.hooks().afterPromotion(context(promoted, Optional.empty()));
+                }
+                return promoted;
+            }
+            return finishAborted(ended, ended.message(), actor);
+        } finally {
+            policy.progress().stop();
         }
-        if (ended.phase() == RolloutPhase.PROMOTED) {
-            return finishPromoted(ended, actor);
-        }
-        return finishAborted(ended, ended.message(), actor);
+    }
+
+    /** What a hook is told about this rollout. */
+    private HookContext context(RolloutRecord rollout, Optional<String> reason) {
+        return new HookContext(service, rollout.id(), Optional.ofNullable(rollout.fromVersion()), rollout.toVersion(),
+                schemaState.get(), reason);
     }
 
     private RolloutRecord firstDeploy(RolloutRecord rollout, String actor) {
@@ -176,6 +213,8 @@ public final class RolloutRunner implements AutoCloseable {
         fleet.stop(leaving);
         audit(actor, "rollout " + rollout.fromVersion() + " -> " + failed.version(), "aborted", why);
         events.note("removed " + failed.version());
+        // all traffic is back on stable and the new release is gone: now the on-abort hooks may undo what it did
+        policy.hooks().afterAbort(context(aborted, Optional.of(why)));
         return aborted;
     }
 
@@ -207,6 +246,8 @@ public final class RolloutRunner implements AutoCloseable {
     private final class Actions implements RolloutActions {
         private final String version;
         private MetricSample windowStart = MetricSample.empty("");
+        /** Set when the progress deadline passed with action pause: the reason, until the rollout has paused. */
+        private Optional<String> deadlinePause = Optional.empty();
 
         Actions(String version) {
             this.version = version;
@@ -242,7 +283,11 @@ public final class RolloutRunner implements AutoCloseable {
 
         @Override
         public Optional<String> scaleNew(int replicas) {
-            return fleet.scale(Slot.CANARY, replicas);
+            Optional<String> failed = fleet.scale(Slot.CANARY, replicas);
+            if (failed.isEmpty()) {
+                policy.progress().progressed(replicas + " replica(s) of " + version + " ready");
+            }
+            return failed;
         }
 
         @Override
@@ -262,18 +307,24 @@ public final class RolloutRunner implements AutoCloseable {
 
         @Override
         public boolean pause(Optional<Duration> duration) {
-            Instant end = duration.map(d -> clock.instant().plus(d)).orElse(Instant.MAX);
-            while (clock.instant().isBefore(end)) {
-                if (stopReason().isPresent()) {
-                    return false;
+            // waiting until promoted is waiting for a person, not a lack of progress
+            policy.progress().waitingForPerson(duration.isEmpty());
+            try {
+                Instant end = duration.map(d -> clock.instant().plus(d)).orElse(Instant.MAX);
+                while (clock.instant().isBefore(end)) {
+                    if (stopReason().isPresent()) {
+                        return false;
+                    }
+                    if (loop.current().requests().promote()) {
+                        loop.update(state -> state.withRequests(RolloutRequests::pauseEnded));
+                        return true;
+                    }
+                    sleep(POLL);
                 }
-                if (loop.current().requests().promote()) {
-                    loop.update(state -> state.withRequests(RolloutRequests::pauseEnded));
-                    return true;
-                }
-                sleep(POLL);
+                return stopReason().isEmpty();
+            } finally {
+                policy.progress().waitingForPerson(false);
             }
-            return stopReason().isEmpty();
         }
 
         @Override
@@ -282,10 +333,20 @@ public final class RolloutRunner implements AutoCloseable {
             Verdict verdict = judge.judge(spec, metrics.sample(version).since(windowStart));
             while (verdict.outcome() == Verdict.Outcome.INCONCLUSIVE && clock.instant().isBefore(end)
                     && stopReason().isEmpty()) {
+                if (deadlinePause.isPresent()) {
+                    // the progress deadline says pause: an analysis that has not concluded waits for a person
+                    verdict = new Verdict(Verdict.Outcome.INCONCLUSIVE, deadlinePause.get(), verdict.requests(),
+                            verdict.errorRate(), verdict.latencyP99Millis());
+                    deadlinePause = Optional.empty();
+                    break;
+                }
                 sleep(ANALYSIS_POLL);
                 verdict = judge.judge(spec, metrics.sample(version).since(windowStart));
             }
             events.emit(new RolloutEvent.AnalysisResult(version, verdict));
+            if (verdict.outcome() != Verdict.Outcome.INCONCLUSIVE) {
+                policy.progress().progressed("analysis " + verdict.outcome().name().toLowerCase());
+            }
             return verdict;
         }
 
@@ -294,6 +355,16 @@ public final class RolloutRunner implements AutoCloseable {
             RolloutRecord saved = loop.run(state -> Change.none(state, store.save(next)));
             events.emit(next.phase() == RolloutPhase.PAUSED ? new RolloutEvent.RolloutPaused(version, saved, event)
                     : new RolloutEvent.StepReached(version, saved, event));
+            policy.progress().progressed(event);
+            if (deadlinePause.isPresent() && next.phase() == RolloutPhase.PROGRESSING) {
+                // the progress deadline says pause: the rollout stops after this step until someone promotes it
+                String why = deadlinePause.get();
+                deadlinePause = Optional.empty();
+                saved = loop.run(state -> Change.none(state, store.save(next.withProgress(RolloutPhase.PAUSED,
+                        next.stepIndex(), next.canaryWeight(), why, clock.instant()))));
+                events.emit(new RolloutEvent.RolloutPaused(version, saved, why));
+                pause(Optional.empty());
+            }
             return saved;
         }
 
@@ -302,9 +373,18 @@ public final class RolloutRunner implements AutoCloseable {
             return loop.current().requests().fullPromotion();
         }
 
-        /** An abort asked for, or a replica of the new release that failed. */
+        /** An abort asked for, a replica of the new release that failed, or a passed progress deadline (abort). */
         @Override
         public Optional<String> stopReason() {
+            policy.progress().overdue().ifPresent(overdue -> {
+                boolean pause = overdue.deadline().action() == ProgressDeadline.OnDeadline.PAUSE;
+                events.emit(new RolloutEvent.ProgressDeadlinePassed(version, overdue.reason(), pause));
+                if (pause) {
+                    deadlinePause = Optional.of(overdue.reason());
+                } else {
+                    loop.update(state -> state.withRequests(requests -> requests.stopped(overdue.reason())));
+                }
+            });
             ServiceState state = loop.current();
             if (state.requests().stopReason().isPresent()) {
                 return state.requests().stopReason();

@@ -54,7 +54,8 @@ public final class ControllerParts implements AutoCloseable {
         runner = new RolloutRunner(SERVICE, loop, fleet, routes,
                 revision -> new MetricSample(revision, 1000, 0, new double[0], new long[0]),
                 (spec, window) -> new Verdict(Verdict.Outcome.PASS, "ok", window.requests(), 0, 0),
-                store, Clock.systemUTC(), events, timers);
+                store, Clock.systemUTC(), events, timers,
+                new dev.slipway.controller.hooks.PolicyInForce(Clock.systemUTC(), failed -> { }), this::schemaState);
         router.watch(() -> loop.current().runningVersions());
         routes.start();
     }

@@ -121,6 +121,11 @@ public final class FakeRuntime implements Runtime {
                 .map(replica -> requests.get(replica.id()).environment().get("DATABASE_SCHEMA")).toList();
     }
 
+    /** Every revision a replica was ever started for, stopped or not. */
+    public List<String> startedRevisions() {
+        return requests.values().stream().map(ReplicaRequest::revision).distinct().sorted().toList();
+    }
+
     /** The revisions that still have replicas (started and not stopped), in no particular order. */
     public List<String> liveRevisions() {
         return replicas.values().stream().map(Replica::revision).distinct().sorted().toList();
