@@ -11,11 +11,14 @@ import dev.slipway.controller.guard.GuardRefusedException;
 import dev.slipway.controller.store.JdbcStore;
 import dev.slipway.model.ServiceSpec;
 import dev.slipway.model.SpecParser;
+import dev.slipway.model.SwarmSpec;
 import dev.slipway.controller.guard.Backups;
 import dev.slipway.router.RouterProcess;
 import dev.slipway.router.TrafficRouter;
 import dev.slipway.runtime.docker.DockerRuntime;
 import dev.slipway.runtime.local.LocalRuntime;
+import dev.slipway.runtime.swarm.SwarmRuntime;
+import dev.slipway.runtime.swarm.SwarmSettings;
 import dev.slipway.schema.SchemaEngine;
 import dev.slipway.schema.SchemaOptions;
 import dev.slipway.server.ApiServer;
@@ -45,13 +48,15 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code slipway up -f slipway.yaml}: runs one service's controller in the foreground — database, schema
- * engine, store, built-in router, local runtime, rollout controller and the local API — until Ctrl-C.
+ * engine, store, built-in router, runtime (local, docker or swarm), rollout controller and the local API — until
+ * Ctrl-C.
  */
 @Command(name = "up", mixinStandardHelpOptions = true,
         description = {"Runs the controller of the service in slipway.yaml in the foreground: its database",
                 "(embedded: a database named after the service, created if missing; or the JDBC URL as given),",
-                "the built-in router on router.listen, replicas as local processes, and the API that the",
-                "other commands (status, apply, rollout, schema) talk to. Stops everything on Ctrl-C/SIGTERM.",
+                "the built-in router on router.listen, replicas (local processes, docker containers or swarm",
+                "services, as runtime says), and the API that the other commands (status, apply, rollout,",
+                "schema) talk to. Stops everything on Ctrl-C/SIGTERM.",
                 "",
                 "After a restart it resumes what the store recorded. Then it applies the spec's release, but only",
                 "if the guard allows it: on a fresh database no schema version is readable yet, so it prints the",
@@ -143,8 +148,11 @@ final class UpCommand implements Callable<Integer> {
         }
 
         Path specDirectory = file.toAbsolutePath().getParent();
-        dev.slipway.runtime.Runtime runtime = stack.own(service.runtime().equals("docker")
-                ? new DockerRuntime(state) : new LocalRuntime(state, specDirectory));
+        dev.slipway.runtime.Runtime runtime = stack.own(switch (service.runtime()) {
+            case "docker" -> new DockerRuntime(state);
+            case "swarm" -> swarmRuntime(service, state, database, out);
+            default -> new LocalRuntime(state, specDirectory);
+        });
         InetSocketAddress admin = router.adminAddress();
         RouterMetricProvider metrics = new RouterMetricProvider(
                 URI.create("http://" + admin.getHostString() + ":" + admin.getPort() + "/metrics"));
@@ -158,6 +166,16 @@ final class UpCommand implements Callable<Integer> {
                 Clock.systemUTC(), reason));
         out.println("api      " + api.url() + " (token in " + api.descriptorFile() + ")");
         applyAtStart(service, controller, api, resumed, out);
+    }
+
+    private static SwarmRuntime swarmRuntime(ServiceSpec service, Path state, Database database, PrintStream out) {
+        SwarmSpec swarm = service.swarm().orElse(SwarmSpec.defaults());
+        if (database.isEmbedded()) {
+            out.println("note: replicas get the embedded database at 127.0.0.1: only tasks on this machine reach it;"
+                    + " for a swarm of several machines, give database.url a server every node reaches");
+        }
+        return new SwarmRuntime(state, new SwarmSettings(URI.create(swarm.manager()), swarm.bind(), swarm.constraints(),
+                swarm.firstPort(), swarm.lastPort(), SwarmSettings.DEFAULT_STOP_GRACE));
     }
 
     private void applyAtStart(ServiceSpec service, RolloutController controller, ApiServer api, boolean resumed,

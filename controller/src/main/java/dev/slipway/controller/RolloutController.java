@@ -720,7 +720,10 @@ public final class RolloutController implements AutoCloseable {
             ReplicaState state = runtime.awaitReady(replica, deadline);
             if (state != ReplicaState.READY) {
                 started.forEach(this::stopReplica);
-                return Optional.of("replica " + replica.id() + " is " + state + " after " + deadline.toSeconds() + " s");
+                return Optional.of(state == ReplicaState.FAILED
+                        ? "replica " + replica.id() + " FAILED" + runtime.failureReason(replica)
+                        .map(reason -> ": " + reason).orElse("")
+                        : "replica " + replica.id() + " is " + state + " after " + deadline.toSeconds() + " s");
             }
         }
         revision.replicas().addAll(started);
@@ -878,7 +881,8 @@ public final class RolloutController implements AutoCloseable {
     private void stopReplica(Replica replica) {
         draining.add(replica.id());
         refreshRoutes();
-        boolean drained = router.awaitDrained(new Endpoint(replica.host(), replica.port()), DRAIN_TIMEOUT);
+        Replica current = runtime.current(replica);
+        boolean drained = router.awaitDrained(new Endpoint(current.host(), current.port()), DRAIN_TIMEOUT);
         if (!drained) {
             log.warn("replica {} still had requests in flight after {} s; stopping it anyway",
                     replica.id(), DRAIN_TIMEOUT.toSeconds());
@@ -928,7 +932,9 @@ public final class RolloutController implements AutoCloseable {
         }
         for (Replica replica : revision.replicas()) {
             if (!draining.contains(replica.id()) && runtime.state(replica) == ReplicaState.READY) {
-                endpoints.add(new Endpoint(replica.host(), replica.port()));
+                // where it answers now: a Swarm task may have moved to another node
+                Replica current = runtime.current(replica);
+                endpoints.add(new Endpoint(current.host(), current.port()));
             }
         }
         return endpoints;

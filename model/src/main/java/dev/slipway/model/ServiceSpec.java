@@ -11,10 +11,13 @@ import java.util.Optional;
  * @param routerListen host:port of the built-in router; port 0 picks a free one
  * @param routerPreview host:port of the router's preview listener, where everything goes to the release waiting
  *                      for promotion (blue-green); empty when the service has none
+ * @param swarm         with {@code runtime: swarm}: its manager and placement; empty for the other runtimes
  */
 public record ServiceSpec(String service, String databaseUrl, String schemaName, String runtime,
-                          String routerListen, Optional<String> routerPreview, ReleaseSpec release) {
+                          String routerListen, Optional<String> routerPreview, ReleaseSpec release,
+                          Optional<SwarmSpec> swarm) {
     public ServiceSpec {
         routerPreview = routerPreview == null ? Optional.empty() : routerPreview;
+        swarm = swarm == null ? Optional.empty() : swarm;
     }
 }

@@ -35,7 +35,7 @@ public final class SpecParser {
 
     public static ServiceSpec parse(String file, String text) {
         SpecNode root = SpecNode.parse(file, text)
-                .allowOnly("service", "database", "runtime", "router", "release");
+                .allowOnly("service", "database", "runtime", "swarm", "router", "release");
         SpecNode serviceNode = root.require("service");
         String service = serviceNode.nonBlankString();
         if (!NAME.matcher(service).matches()) {
@@ -65,9 +65,18 @@ public final class SpecParser {
         Optional<SpecNode> runtimeNode = root.optional("runtime");
         if (runtimeNode.isPresent()) {
             runtime = runtimeNode.get().nonBlankString();
-            if (!runtime.equals("local") && !runtime.equals("docker")) {
-                throw runtimeNode.get().error("runtime '" + runtime + "' is not available (available: local, docker)");
+            if (!runtime.equals("local") && !runtime.equals("docker") && !runtime.equals("swarm")) {
+                throw runtimeNode.get().error("runtime '" + runtime + "' is not available (available: local, docker,"
+                        + " swarm)");
             }
+        }
+        Optional<SwarmSpec> swarm = runtime.equals("swarm") ? Optional.of(SwarmSpec.defaults()) : Optional.empty();
+        Optional<SpecNode> swarmNode = root.optional("swarm");
+        if (swarmNode.isPresent()) {
+            if (!runtime.equals("swarm")) {
+                throw swarmNode.get().error("a swarm section needs runtime: swarm (runtime is " + runtime + ")");
+            }
+            swarm = Optional.of(SwarmSpec.parse(swarmNode.get()));
         }
         String listen = "127.0.0.1:8080";
         Optional<String> preview = Optional.empty();
@@ -89,7 +98,7 @@ public final class SpecParser {
             }
         }
         ReleaseSpec release = release(root.require("release"));
-        return new ServiceSpec(service, databaseUrl, schemaName, runtime, listen, preview, release);
+        return new ServiceSpec(service, databaseUrl, schemaName, runtime, listen, preview, release, swarm);
     }
 
     /** A {@code host:port} the router may listen on: loopback only, port 0 picks a free one. */
