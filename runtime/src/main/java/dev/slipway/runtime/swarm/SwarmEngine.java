@@ -32,6 +32,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -241,8 +242,36 @@ final class SwarmEngine implements AutoCloseable {
         return ports;
     }
 
-    /** The tasks of these services, current and past (Swarm keeps a few ended ones per service). */
-    List<TaskView> tasks(Collection<String> serviceIds) {
+    /**
+     * The tasks of these services, current and past (Swarm keeps a few ended ones per service), by service id. A
+     * service that no longer exists (removed outside Slipway) is missing from the map.
+     */
+    Map<String, List<TaskView>> tasks(Collection<String> serviceIds) {
+        Map<String, List<TaskView>> byService = new HashMap<>();
+        try {
+            serviceIds.forEach(serviceId -> byService.put(serviceId, new ArrayList<>()));
+            listTasks(serviceIds).forEach(task -> byService.get(task.serviceId()).add(task));
+            return byService;
+        } catch (DockerEngineException e) {
+            if (!e.notFound()) {
+                throw e;
+            }
+        }
+        // One of them is gone, and the manager refuses the whole list: ask service by service.
+        byService.clear();
+        for (String serviceId : serviceIds) {
+            try {
+                byService.put(serviceId, new ArrayList<>(listTasks(List.of(serviceId))));
+            } catch (DockerEngineException e) {
+                if (!e.notFound()) {
+                    throw e;
+                }
+            }
+        }
+        return byService;
+    }
+
+    private List<TaskView> listTasks(Collection<String> serviceIds) {
         if (serviceIds.isEmpty()) {
             return List.of();
         }

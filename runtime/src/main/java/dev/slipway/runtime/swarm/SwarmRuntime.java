@@ -38,7 +38,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Collectors;
 
 /**
  * Runs every replica as a Docker Swarm service of one task, through a manager's Engine API (docker-java). Swarm picks
@@ -115,10 +114,10 @@ public final class SwarmRuntime implements Runtime {
         this.settings = settings;
         try {
             Files.createDirectories(stateDirectory.resolve("logs"));
-            this.owner = hostname() + ":" + stateDirectory.toRealPath();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the state directory " + stateDirectory + ": " + e.getMessage(), e);
         }
+        this.owner = ownerOf(stateDirectory);
         this.logDirectory = stateDirectory.resolve("logs");
         try {
             this.engine = SwarmEngine.connect(settings.manager());
@@ -278,13 +277,10 @@ public final class SwarmRuntime implements Runtime {
             if (watched.isEmpty()) {
                 return;
             }
-            Map<String, List<TaskView>> tasks = engine.tasks(watched.stream().map(r -> r.serviceId().orElseThrow()).toList())
-                    .stream().collect(Collectors.groupingBy(TaskView::serviceId));
+            Map<String, List<TaskView>> tasks = engine.tasks(watched.stream().map(r -> r.serviceId().orElseThrow()).toList());
             Map<String, NodeView> nodes = engine.nodes();
             for (SwarmReplica swarmReplica : watched) {
-                TaskWatch.Observation observation = swarmReplica.watch().observe(
-                        tasks.getOrDefault(swarmReplica.serviceId().orElseThrow(), List.of()), nodes);
-                apply(swarmReplica, observation);
+                observe(swarmReplica, tasks, nodes);
             }
             if (lastPollProblem != null) {
                 log.info("following the swarm's tasks through {} again", settings.manager());
@@ -296,6 +292,16 @@ public final class SwarmRuntime implements Runtime {
                 log.warn("cannot follow the swarm's tasks through {}: {}", settings.manager(), lastPollProblem);
             }
         }
+    }
+
+    private void observe(SwarmReplica swarmReplica, Map<String, List<TaskView>> tasks, Map<String, NodeView> nodes) {
+        String serviceId = swarmReplica.serviceId().orElseThrow();
+        if (!tasks.containsKey(serviceId)) {
+            fail(swarmReplica, "its Swarm service " + serviceName(swarmReplica.replica().id())
+                    + " was removed outside Slipway");
+            return;
+        }
+        apply(swarmReplica, swarmReplica.watch().observe(tasks.get(serviceId), nodes));
     }
 
     private void apply(SwarmReplica swarmReplica, TaskWatch.Observation observation) {
@@ -324,7 +330,11 @@ public final class SwarmRuntime implements Runtime {
                     : "");
             if (fail(swarmReplica, why)) {
                 // Nothing half-made stays behind: Swarm would keep trying forever.
-                later(() -> swarmReplica.serviceId().ifPresent(engine::remove));
+                later(() -> swarmReplica.serviceId().ifPresent(serviceId -> {
+                    engine.scale(serviceId, 0);
+                    awaitNoTask(serviceId);
+                    engine.remove(serviceId);
+                }));
             }
         }
     }
@@ -358,7 +368,7 @@ public final class SwarmRuntime implements Runtime {
             }
             // The probes may notice an exit before Swarm reports it: a liveness restart can wait that moment.
             for (int look = 0; look < EXIT_REPORT_LOOKS; look++) {
-                apply(swarmReplica, swarmReplica.watch().observe(engine.tasks(List.of(serviceId.get())), engine.nodes()));
+                observe(swarmReplica, engine.tasks(List.of(serviceId.get())), engine.nodes());
                 if (!swarmReplica.lifecycle().isProbed() || swarmReplica.lifecycle().generation() != failedGeneration) {
                     return;
                 }
@@ -412,23 +422,33 @@ public final class SwarmRuntime implements Runtime {
     }
 
     /**
-     * Scales the service to 0 (Swarm sends SIGTERM, then SIGKILL after the service's stop grace) and waits until no
-     * node that is up runs its task, so that its last output still reaches the log; then removes the service.
+     * Scales the service to 0 (Swarm sends SIGTERM, then SIGKILL after the service's stop grace), waits until Swarm
+     * has ended its task and deleted it, so that its last output reaches the log, then removes the service. An
+     * interrupt (a controller shutting down) cuts the wait short but never leaves the service behind.
+     *
+     * <p>Why wait for the deletion: Docker 20.10's swarm manager panics (a nil task in {@code SetServiceTasksRemove})
+     * and takes the whole engine down when a service is removed while its task reaper deletes one of its tasks, which
+     * is exactly when a scaled-down task has just ended. Removed once no task waits for the reaper, it has none to
+     * race.
      */
     private void removeAndWait(SwarmReplica swarmReplica, String serviceId) {
         String id = swarmReplica.replica().id();
+        boolean interrupted = Thread.interrupted();
         long started = System.nanoTime();
         try {
             engine.scale(serviceId, 0);
             long deadline = started + settings.stopGrace().plus(STOP_MARGIN).toNanos();
-            while (stillRunning(serviceId) && System.nanoTime() < deadline) {
-                TimeUnit.MILLISECONDS.sleep(200);
+            while (!interrupted && stillListed(serviceId) && System.nanoTime() < deadline) {
+                try {
+                    TimeUnit.MILLISECONDS.sleep(200);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
             }
         } catch (DockerEngineException e) {
             log.warn("{}: {}; removing its service anyway", id, e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
+        interrupted |= Thread.interrupted();
         try {
             engine.remove(serviceId);
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
@@ -437,18 +457,27 @@ public final class SwarmRuntime implements Runtime {
         } catch (DockerEngineException e) {
             log.error("{}: {}", id, e.getMessage());
             swarmReplica.note(e.getMessage());
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
-    private boolean stillRunning(String serviceId) {
-        List<TaskView> tasks = engine.tasks(List.of(serviceId));
-        if (tasks.stream().noneMatch(TaskView::running)) {
+    /**
+     * Whether a task of the service is still to be ended and deleted: wanted running (the scale-down not applied
+     * yet) or "remove" (as scaling to 0 makes it) and not yet deleted by the reaper. Ended tasks Swarm keeps as
+     * history (wanted "shutdown") are no concern, and one on a lost node never ends: the reaper leaves both alone.
+     */
+    private boolean stillListed(String serviceId) {
+        List<TaskView> removing = engine.tasks(List.of(serviceId)).getOrDefault(serviceId, List.of()).stream()
+                .filter(task -> task.wanted() || task.desiredState().equals("remove")).toList();
+        if (removing.isEmpty()) {
             return false;
         }
         Map<String, NodeView> nodes = engine.nodes();
-        // A node that is down cannot report its task's end; nothing can reach that task either.
-        return tasks.stream().filter(TaskView::running)
-                .anyMatch(task -> nodes.containsKey(task.nodeId()) && nodes.get(task.nodeId()).up());
+        return removing.stream().anyMatch(task -> task.nodeId().isEmpty()
+                || (nodes.containsKey(task.nodeId()) && nodes.get(task.nodeId()).up()));
     }
 
     // --- adoption ---------------------------------------------------------------------------------------------------
@@ -473,6 +502,7 @@ public final class SwarmRuntime implements Runtime {
                 replicaLog.note("removing service " + service.name() + ": an earlier runtime kept it, without a task,"
                         + " for a replica that had failed");
                 replicaLog.close();
+                awaitNoTask(service.id());
                 engine.remove(service.id());
                 log.info("removed service {} of {}, left by an earlier runtime", service.name(), labels.replica().id());
                 continue;
@@ -485,6 +515,14 @@ public final class SwarmRuntime implements Runtime {
             replicas.add(swarmReplica);
             swarmReplica.note("adopted " + labels.replica().id() + " (service " + service.name() + ")");
             log.info("adopted {} (service {})", labels.replica().id(), service.name());
+        }
+    }
+
+    /** See {@link #removeAndWait}: a service is removed only once no task of it is about to be deleted. */
+    private void awaitNoTask(String serviceId) {
+        long deadline = System.nanoTime() + STOP_MARGIN.toNanos();
+        while (stillListed(serviceId) && System.nanoTime() < deadline) {
+            pause(Duration.ofMillis(200));
         }
     }
 
@@ -532,6 +570,18 @@ public final class SwarmRuntime implements Runtime {
         int randomEnd = name.lastIndexOf('-');
         String end = name.substring(randomEnd);
         return name.substring(0, MAX_NAME - end.length()) + end;
+    }
+
+    /**
+     * The value of {@code dev.slipway.state-directory} on the services of a runtime on {@code stateDirectory}:
+     * {@code <this machine's name>:<the directory's real path>}, since a swarm is shared by machines.
+     */
+    public static String ownerOf(Path stateDirectory) {
+        try {
+            return hostname() + ":" + stateDirectory.toRealPath();
+        } catch (IOException e) {
+            return hostname() + ":" + stateDirectory.toAbsolutePath().normalize();
+        }
     }
 
     private static String hostname() {

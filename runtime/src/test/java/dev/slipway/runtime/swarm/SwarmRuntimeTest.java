@@ -49,6 +49,7 @@ class SwarmRuntimeTest {
         TestImage.reference();
     }
 
+    /** Every test ends by closing its runtimes: close must leave no service behind. */
     @AfterEach
     void closeRuntimesAndRemoveTheirServices() {
         runtimes.forEach(SwarmRuntime::close);
@@ -216,19 +217,23 @@ class SwarmRuntimeTest {
     }
 
     @Test
-    void closeRemovesTheServiceOfEveryReplica() {
+    void aServiceRemovedOutsideSlipwayFailsItsReplicaWhileTheOthersAreStillFollowed() {
         SwarmRuntime runtime = newRuntime(settings());
-        Replica first = runtime.start(backend("1.0.0", 0, Map.of()));
-        Replica second = runtime.start(backend("1.0.0", 1, Map.of()));
-        assertThat(first.port()).isNotEqualTo(second.port());
-        assertThat(runtime.awaitReady(first, PATIENCE)).isEqualTo(ReplicaState.READY);
-        assertThat(runtime.awaitReady(second, PATIENCE)).isEqualTo(ReplicaState.READY);
+        Replica removed = runtime.start(backend("1.0.0", 0, Map.of()));
+        Replica kept = runtime.start(backend("1.0.0", 1, Map.of()));
+        assertThat(runtime.awaitReady(removed, PATIENCE)).isEqualTo(ReplicaState.READY);
+        assertThat(runtime.awaitReady(kept, PATIENCE)).isEqualTo(ReplicaState.READY);
 
-        runtime.close();
+        TestServices.runOrFail(List.of("docker", "service", "rm", runtime.serviceId(removed).orElseThrow()), 30);
 
-        assertThat(runtime.state(first)).isEqualTo(ReplicaState.STOPPED);
-        assertThat(runtime.state(second)).isEqualTo(ReplicaState.STOPPED);
-        assertThat(TestManager.servicesOf(stateDirectory)).isEmpty();
+        awaitTrue(() -> runtime.state(removed) == ReplicaState.FAILED);
+        assertThat(runtime.failureReason(removed)).hasValue("its Swarm service "
+                + SwarmRuntime.serviceName(removed.id()) + " was removed outside Slipway");
+        assertThat(runtime.state(kept)).isEqualTo(ReplicaState.READY);
+        TestServices.runOrFail(List.of("docker", "service", "update", "--detach", "--force",
+                runtime.serviceId(kept).orElseThrow()), 30);
+        awaitTrue(() -> runtime.restarts(kept) == 1);
+        assertThat(runtime.awaitReady(kept, PATIENCE)).as("its new task is followed").isEqualTo(ReplicaState.READY);
     }
 
     // ---------------------------------------------------------------------------------------------------------------

@@ -3,8 +3,6 @@ package dev.slipway.runtime.swarm;
 import dev.slipway.runtime.replica.ReplicaLabels;
 import dev.slipway.testkit.TestServices;
 
-import java.io.IOException;
-import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,10 +48,6 @@ final class TestManager {
     }
 
     static String owner(Path stateDirectory) {
-        try {
-            return InetAddress.getLocalHost().getHostName() + ":" + stateDirectory.toRealPath();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return SwarmRuntime.ownerOf(stateDirectory);
     }
 }
