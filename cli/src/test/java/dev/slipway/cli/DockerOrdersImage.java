@@ -6,6 +6,9 @@ import dev.slipway.image.BuildRequest;
 import dev.slipway.image.ImageBuilder;
 import dev.slipway.image.ImageResult;
 import dev.slipway.image.ImageTarget;
+import dev.slipway.image.PatchBuilder;
+import dev.slipway.image.PatchRequest;
+import dev.slipway.image.PatchResult;
 import dev.slipway.image.RegistryAccess;
 import dev.slipway.testkit.TestJre;
 import dev.slipway.testkit.TestRegistry;
@@ -83,6 +86,24 @@ final class DockerOrdersImage {
         ImageResult result = build(ordersJar, ImageTarget.registry(registry.reference(repository + ":test")),
                 RegistryAccess.insecureLoopback());
         return registry.host() + "/" + repository + "@" + result.digest();
+    }
+
+    /**
+     * A thin patch of {@code pushedImage} (as {@code slipway image patch} makes it): one layer adding
+     * {@code /etc/slipway/patch.txt}, pushed to {@code registry} and named by digest.
+     */
+    static String patched(String pushedImage, TestRegistry registry, Path work) throws IOException {
+        Path source = Files.createDirectories(work.resolve("patch"));
+        Files.writeString(source.resolve("patch.txt"), "patched for the swarm test\n");
+        String repository = "slipway-testkit/orders-patched";
+        PatchResult result = new PatchBuilder(RegistryAccess.insecureLoopback()).patch(PatchRequest.of(
+                BaseImage.registry(pushedImage), source, "/etc/slipway",
+                ImageTarget.registry(registry.reference(repository + ":test"))));
+        if (!result.added().contains("/etc/slipway/patch.txt") || !result.changed().isEmpty()
+                || !result.deleted().isEmpty()) {
+            throw new IllegalStateException("the patch should add one file and change nothing: " + result);
+        }
+        return registry.host() + "/" + repository + "@" + result.image().digest();
     }
 
     private static ImageResult build(Path ordersJar, ImageTarget target, RegistryAccess access) {

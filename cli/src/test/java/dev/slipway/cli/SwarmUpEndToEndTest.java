@@ -23,7 +23,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * {@code slipway up} with {@code runtime: swarm}, as a user runs it: a spec with a swarm section, the image pulled by
- * digest from a registry, replicas as Swarm services of the local single-node swarm. {@code up} is killed with
+ * digest from a registry (1.1.0 is a thin patch of 1.0.0's image, as {@code slipway image patch} makes it), replicas as
+ * Swarm services of the local single-node swarm. {@code up} is killed with
  * SIGKILL in the middle of a canary under 200 requests/s; the router (its own process) and the services keep serving,
  * and the next {@code up} adopts the services by their labels and finishes the rollout. A spec whose manager does not
  * answer is refused at once, making nothing.
@@ -48,6 +49,7 @@ class SwarmUpEndToEndTest {
              SlipwayProcesses slipway = new SlipwayProcesses(directory)) {
             OrdersDatabase.atVersionOne(database, "orders", SEEDED);
             String image = DockerOrdersImage.pushed(jar, registry);
+            String patched = DockerOrdersImage.patched(image, registry, directory);
             int routerPort = CliHarness.freePort();
             try (LoadGenerator load = new LoadGenerator(URI.create("http://127.0.0.1:" + routerPort + "/"), RATE, SEEDED)) {
                 Process firstUp = slipway.up(spec(slipway, database, routerPort, "1.0.0", image,
@@ -57,7 +59,7 @@ class SwarmUpEndToEndTest {
                 load.start();
                 sleep(1500);
 
-                Path second = spec(slipway, database, routerPort, "1.1.0", image, """
+                Path second = spec(slipway, database, routerPort, "1.1.0", patched, """
                         canary:
                           steps:
                             - setWeight: 25

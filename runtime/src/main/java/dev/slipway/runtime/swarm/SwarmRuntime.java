@@ -188,8 +188,9 @@ public final class SwarmRuntime implements Runtime {
     }
 
     /**
-     * Removes the replica's service (Swarm sends SIGTERM, then SIGKILL after the stop grace the service was made with)
-     * and waits until its task is down. Idempotent: a second call waits for the first.
+     * Ends the replica's task (Swarm waits 2 s for its network to forget the task, sends SIGTERM, then SIGKILL after
+     * the stop grace the service was made with), waits until it is down, and removes its service. The grace passed
+     * here is not Swarm's: it was fixed when the service was made. Idempotent: a second call waits for the first.
      */
     @Override
     public void stop(Replica replica, Duration grace) {
