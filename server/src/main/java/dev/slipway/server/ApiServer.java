@@ -43,8 +43,11 @@ import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The local HTTP JSON API over one service's {@link RolloutController} and {@link SchemaCoordinator}: what the
@@ -53,13 +56,26 @@ import java.util.concurrent.Executors;
  * {@code <stateDir>/api.json}, mode 0600), and answers JSON. A failed request answers
  * {@code {"error": "...", "kind": "..."}} with a status by kind: 400 {@code bad-input}, 404 {@code not-found},
  * 409 {@code conflict} (the service's state does not allow it now) and 409 {@code refused} (the compatibility guard
- * refused it; the body also carries the guard's decision), besides 401 and 405.
+ * refused it; the body also carries the guard's decision), besides 401 and 405, and 503 {@code busy} when too many
+ * commands wait. Reads answer on a few request threads; commands run on their own threads, so status answers during
+ * a long backfill; a request that is not read or whose answer is not taken within the request timeout loses its
+ * connection (see {@link RequestThreads}).
  */
 public final class ApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
     private static final String PREFIX = "/api/v1";
-    private static final String DEFAULT_ACTOR = "cli";
-    private static final String DASHBOARD_ACTOR = "dashboard";
+    /** The audit's actor for a bearer-token caller: the token says only that, not which person holds it. */
+    static final String TOKEN_ACTOR = "api-token";
+    static final String DASHBOARD_ACTOR = "dashboard";
+    /** A client's own word on who it is (the CLI sends its user name): kept only as a labelled, bounded claim. */
+    private static final String CLAIMED_ACTOR_HEADER = "X-Slipway-Actor";
+    private static final int MAX_CLAIM_LENGTH = 200;
+    /** How long reading a request or writing a response may take before its connection is closed. */
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
+    /** Few threads answer reads (status, dashboard); commands, which may wait long, have threads of their own. */
+    private static final int REQUEST_THREADS = 4;
+    private static final int COMMAND_THREADS = 4;
+    private static final int MAX_WAITING_COMMANDS = 32;
     private static final int MAX_BODY_BYTES = 4 * 1024 * 1024;
     private static final int MAX_EVENT_LISTENERS = 32;
     private static final String CSRF_HEADER = "X-Slipway-CSRF";
@@ -70,7 +86,13 @@ public final class ApiServer implements AutoCloseable {
     private final Path stateDirectory;
     private final String token;
     private final HttpServer http;
-    private final ExecutorService requestThreads;
+    private final RequestThreads requestThreads;
+    /**
+     * Runs the commands (apply, promote, schema start with its backfill, anything that may take a backup): they wait
+     * for the guard's gate, the database or pg_dump, and must not take the request threads from status and the
+     * dashboard meanwhile.
+     */
+    private final ExecutorService commandThreads;
     private final Map<String, Route> routes = new LinkedHashMap<>();
     private final ApiDescriptor descriptor;
     /** Takes a fresh backup (pg_dump) for {@code ?force=true&backup=auto}; unset means only named backups work. */
@@ -87,13 +109,15 @@ public final class ApiServer implements AutoCloseable {
     /** The latest backfill progress of a schema start made through this API, for the dashboard. */
     private volatile DashboardView.Backfill backfill;
 
-    private ApiServer(RolloutController controller, Path stateDirectory, int port) throws IOException {
+    private ApiServer(RolloutController controller, Path stateDirectory, int port, Duration requestTimeout) throws IOException {
         this.service = controller.service();
         this.controller = controller;
         this.schema = controller.schema();
         this.stateDirectory = stateDirectory;
         this.token = Tokens.newToken();
-        this.requestThreads = Executors.newFixedThreadPool(4, DaemonThreads.named("slipway-api"));
+        this.requestThreads = new RequestThreads(REQUEST_THREADS, requestTimeout);
+        this.commandThreads = new ThreadPoolExecutor(COMMAND_THREADS, COMMAND_THREADS, 0, TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(MAX_WAITING_COMMANDS), DaemonThreads.named("slipway-api-command"));
         defineRoutes();
         this.http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
         http.createContext("/", this::handle);
@@ -109,6 +133,11 @@ public final class ApiServer implements AutoCloseable {
      * Refused when that file names another live process: one controller per state directory.
      */
     public static ApiServer start(RolloutController controller, Path stateDirectory, int port) {
+        return start(controller, stateDirectory, port, DEFAULT_REQUEST_TIMEOUT);
+    }
+
+    /** {@link #start(RolloutController, Path, int)} with another bound on reading a request and writing its answer. */
+    public static ApiServer start(RolloutController controller, Path stateDirectory, int port, Duration requestTimeout) {
         Optional<ApiDescriptor> existing = ApiDescriptor.read(stateDirectory);
         if (existing.isPresent() && existing.get().pid() != ProcessHandle.current().pid()
                 && ProcessHandle.of(existing.get().pid()).map(ProcessHandle::isAlive).orElse(false)) {
@@ -118,7 +147,7 @@ public final class ApiServer implements AutoCloseable {
         }
         ApiServer server;
         try {
-            server = new ApiServer(controller, stateDirectory, port);
+            server = new ApiServer(controller, stateDirectory, port, requestTimeout);
         } catch (IOException e) {
             throw new IllegalStateException("cannot start the API on 127.0.0.1:" + port + ": " + e.getMessage(), e);
         }
@@ -160,7 +189,7 @@ public final class ApiServer implements AutoCloseable {
         route("GET", "/stable", request -> controller.stableSnapshot()
                 .map(stable -> respond(200, JsonViews.stable(service, stable)))
                 .orElseGet(() -> respond(404, JsonViews.error(JsonViews.NOT_FOUND, service + " runs no release yet"))));
-        route("POST", "/apply", request -> {
+        command("POST", "/apply", request -> {
             String file = request.query("file").orElse("slipway.yaml");
             var spec = SpecParser.parse(file, request.bodyText());
             if (!spec.service().equals(service)) {
@@ -172,18 +201,18 @@ public final class ApiServer implements AutoCloseable {
             specApplied.accept(spec);
             return respond(202, JsonViews.started(started.recorded()));
         });
-        route("POST", "/rollout/promote", request -> {
+        command("POST", "/rollout/promote", request -> {
             controller.promote(request.actor(), request.booleanQuery("full"));
             return respond(202, JsonViews.accepted());
         });
-        route("POST", "/rollout/abort", request -> {
+        command("POST", "/rollout/abort", request -> {
             String reason = request.bodyText().strip();
             controller.abort(request.actor(), reason.isEmpty() ? null : reason);
             return respond(202, JsonViews.accepted());
         });
-        route("POST", "/rollout/retry", request ->
+        command("POST", "/rollout/retry", request ->
                 respond(202, JsonViews.started(controller.retry(request.actor(), force(request)).recorded())));
-        route("POST", "/rollout/undo", request -> {
+        command("POST", "/rollout/undo", request -> {
             StartedRollout undo = controller.startUndo(request.query("to").filter(v -> !v.isBlank()).orElse(null),
                     request.actor(), force(request));
             return respond(202, JsonViews.started(undo.recorded()));
@@ -195,7 +224,7 @@ public final class ApiServer implements AutoCloseable {
             }
             return respond(200, JsonViews.history(controller.history(limit)));
         });
-        route("POST", "/schema/start", request -> {
+        command("POST", "/schema/start", request -> {
             String file = request.query("file").orElseThrow(() -> new BadRequest(
                     "?file=NAME is required: the migration's file name (e.g. 002_split_name.yaml)"));
             Migration migration = MigrationFile.parse(file, request.body());
@@ -220,11 +249,11 @@ public final class ApiServer implements AutoCloseable {
             return respond(200, body);
         });
         route("GET", "/dashboard/snapshot", request -> new Response(200, dashboardSnapshot(false), JSON_TYPE, Map.of()));
-        route("POST", "/schema/complete", request -> {
+        command("POST", "/schema/complete", request -> {
             schema.complete(request.actor(), force(request));
             return respond(200, JsonViews.schemaState(schema.state()));
         });
-        route("POST", "/schema/rollback", request -> {
+        command("POST", "/schema/rollback", request -> {
             schema.rollback(request.actor(), force(request));
             return respond(200, JsonViews.schemaState(schema.state()));
         });
@@ -269,23 +298,81 @@ public final class ApiServer implements AutoCloseable {
     }
 
     private void route(String method, String path, Handler handler) {
-        routes.put(PREFIX + path, new Route(method, handler));
+        routes.put(PREFIX + path, new Route(method, handler, false));
+    }
+
+    /** A route that changes the service: it runs on the command threads (see {@link #commandThreads}). */
+    private void command(String method, String path, Handler handler) {
+        routes.put(PREFIX + path, new Route(method, handler, true));
     }
 
     // ------------------------------------------------------------------ HTTP plumbing
 
     private void handle(HttpExchange exchange) throws IOException {
-        Response response;
-        try {
-            response = dispatch(exchange);
-        } catch (Forbidden e) {
-            response = respond(403, JsonViews.error("forbidden", e.getMessage()));
-        } catch (Exception e) {
-            response = failure(exchange, e);
-        }
+        RequestThreads.requestHeadRead();
+        Response response = answer(exchange, () -> dispatch(exchange));
         if (response == TAKEN_OVER) {
-            return; // a live stream: its exchange stays open and belongs to the event stream now
+            return; // a live stream or a command: its exchange stays open and is answered elsewhere
         }
+        send(exchange, response);
+    }
+
+    /** What {@code work} answers: its response, or its failure by kind. */
+    private static Response answer(HttpExchange exchange, java.util.concurrent.Callable<Response> work) {
+        try {
+            return work.call();
+        } catch (Forbidden e) {
+            return respond(403, JsonViews.error("forbidden", e.getMessage()));
+        } catch (Exception e) {
+            if (e instanceof IOException && RequestThreads.timedOutHere()) {
+                return TIMED_OUT;
+            }
+            return failure(exchange, e);
+        }
+    }
+
+    /**
+     * Runs a command on the command threads: its body is read here, on the request thread and under the request
+     * timeout; its answer is written by a request thread again, under the same timeout.
+     */
+    private Response runCommand(HttpExchange exchange, Request request, Handler handler) throws IOException {
+        request.body();
+        try {
+            commandThreads.execute(() -> {
+                Response response = answer(exchange, () -> handler.handle(request));
+                try {
+                    requestThreads.execute(() -> sendQuietly(exchange, response));
+                } catch (RejectedExecutionException stopped) {
+                    exchange.close(); // the API is closing
+                }
+            });
+        } catch (RejectedExecutionException busy) {
+            return respond(503, JsonViews.error("busy", MAX_WAITING_COMMANDS + " commands are waiting already; try again"));
+        }
+        return TAKEN_OVER;
+    }
+
+    private void sendQuietly(HttpExchange exchange, Response response) {
+        try {
+            send(exchange, response);
+        } catch (IOException e) {
+            log.debug("could not answer {} {}: {}", exchange.getRequestMethod(), exchange.getRequestURI(), e.toString());
+            exchange.close();
+        }
+    }
+
+    private void send(HttpExchange exchange, Response response) throws IOException {
+        if (response == TIMED_OUT || RequestThreads.timedOutHere()) {
+            exchange.close(); // the client was too slow to send its request: its connection is closed already
+            return;
+        }
+        RequestThreads.io(() -> {
+            write(exchange, response);
+            return null;
+        });
+    }
+
+    private static void write(HttpExchange exchange, Response response) throws IOException {
         try (exchange) {
             var headers = exchange.getResponseHeaders();
             headers.set("Content-Type", response.contentType());
@@ -371,6 +458,9 @@ public final class ApiServer implements AutoCloseable {
         if (!route.method().equals(method)) {
             return new Response(405, json(JsonViews.error("method-not-allowed", method + " is not allowed on " + path
                     + " (use " + route.method() + ")")), JSON_TYPE, Map.of("Allow", route.method()));
+        }
+        if (route.command()) {
+            return runCommand(exchange, request, route.handler());
         }
         return route.handler().handle(request);
     }
@@ -504,7 +594,8 @@ public final class ApiServer implements AutoCloseable {
         descriptor.delete(stateDirectory);
         events.close();
         http.stop(0);
-        requestThreads.shutdownNow();
+        commandThreads.shutdownNow();
+        requestThreads.close();
     }
 
     /** What one endpoint does with a request. */
@@ -513,7 +604,7 @@ public final class ApiServer implements AutoCloseable {
         Response handle(Request request) throws Exception;
     }
 
-    private record Route(String method, Handler handler) {
+    private record Route(String method, Handler handler, boolean command) {
     }
 
     private record Response(int status, byte[] body, String contentType, Map<String, String> headers) {
@@ -521,6 +612,8 @@ public final class ApiServer implements AutoCloseable {
 
     /** What a handler returns when it answered the exchange itself and keeps it open (server-sent events). */
     private static final Response TAKEN_OVER = new Response(0, new byte[0], "", Map.of());
+    /** What a request answers whose client was too slow to send it: nothing, its connection is closed. */
+    private static final Response TIMED_OUT = new Response(0, new byte[0], "", Map.of());
     private static final String JSON_TYPE = "application/json; charset=utf-8";
     private static final String HTML_TYPE = "text/html; charset=utf-8";
 
@@ -552,6 +645,7 @@ public final class ApiServer implements AutoCloseable {
         private final HttpExchange exchange;
         private final Caller caller;
         private final Map<String, String> query = new LinkedHashMap<>();
+        private byte[] body;
 
         Request(HttpExchange exchange, Caller caller) {
             this.exchange = exchange;
@@ -605,16 +699,27 @@ public final class ApiServer implements AutoCloseable {
             return exchange.getRequestHeaders().getFirst(name);
         }
 
-        /** Who the audit history names: the CLI's {@code X-Slipway-Actor}, or "dashboard" for a browser session. */
+        /**
+         * Who the audit history names: how the caller authenticated ("api-token" or "dashboard"), never a name the
+         * client merely states. A token holder's {@code X-Slipway-Actor} (the CLI sends the local user name) is kept
+         * as a labelled claim, "api-token (claims: ada)"; a browser session's is ignored.
+         */
         String actor() {
             if (caller.session().isPresent()) {
                 return DASHBOARD_ACTOR;
             }
-            String actor = exchange.getRequestHeaders().getFirst("X-Slipway-Actor");
-            return actor == null || actor.isBlank() ? DEFAULT_ACTOR : actor.strip();
+            return ClaimedActor.label(TOKEN_ACTOR, exchange.getRequestHeaders().getFirst(CLAIMED_ACTOR_HEADER), MAX_CLAIM_LENGTH);
         }
 
+        /** The request body, read once (under the request timeout) and kept for the handler. */
         byte[] body() throws IOException {
+            if (body == null) {
+                body = RequestThreads.io(this::readBody);
+            }
+            return body;
+        }
+
+        private byte[] readBody() throws IOException {
             try (InputStream in = exchange.getRequestBody()) {
                 byte[] bytes = in.readNBytes(MAX_BODY_BYTES + 1);
                 if (bytes.length > MAX_BODY_BYTES) {

@@ -203,7 +203,7 @@ class ApiServerTest {
         assertThat(entries).extracting(entry -> entry.path("action").asText())
                 .anyMatch(action -> action.startsWith("schema start of version 1"))
                 .anyMatch(action -> action.startsWith("schema complete of version 1"));
-        assertThat(entries.get(0).path("actor").asText()).isEqualTo("cli");
+        assertThat(entries.get(0).path("actor").asText()).isEqualTo("api-token");
         assertThat(entries.get(0).has("at")).isTrue();
         assertThat(get("/api/v1/rollout/history?limit=zero").statusCode()).isEqualTo(400);
         assertThat(JSON.readTree(get("/api/v1/status").body()).path("schemaState").toString()).isEqualTo("[1]");
@@ -218,13 +218,41 @@ class ApiServerTest {
     }
 
     @Test
-    void theActorHeaderNamesWhoAsked() throws Exception {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(server.url().resolve("/api/v1/schema/start?file=001.yaml"))
-                .header("Authorization", "Bearer " + server.token()).header("X-Slipway-Actor", "ada")
-                .POST(HttpRequest.BodyPublishers.ofString(ServerFixture.MIGRATION_1)).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).isEqualTo(200);
-        JsonNode entries = JSON.readTree(get("/api/v1/rollout/history").body()).path("entries");
-        assertThat(entries.get(0).path("actor").asText()).isEqualTo("ada");
+    void theAuditNamesTheTokenAndKeepsTheNameAClientGivesItselfOnlyAsAClaim() throws Exception {
+        assertThat(startAs("001.yaml", ServerFixture.MIGRATION_1, "ada").statusCode()).isEqualTo(200);
+        assertThat(latestActor()).isEqualTo("api-token (claims: ada)");
+
+        // a token holder cannot pass for a dashboard session, nor for the token without a claim
+        assertThat(post("/api/v1/schema/complete", "").statusCode()).isEqualTo(200);
+        assertThat(latestActor()).isEqualTo("api-token");
+        assertThat(startAs("002.yaml", MIGRATION_2, "dashboard").statusCode()).isEqualTo(200);
+        assertThat(latestActor()).isEqualTo("api-token (claims: dashboard)");
+
+        // a claim is bounded: a client cannot flood the audit history through it
+        HttpResponse<String> rolledBack = http.send(HttpRequest.newBuilder(server.url().resolve("/api/v1/schema/rollback"))
+                .header("Authorization", "Bearer " + server.token()).header("X-Slipway-Actor", "x".repeat(5000))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(rolledBack.statusCode()).as(rolledBack.body()).isEqualTo(200);
+        assertThat(latestActor()).isEqualTo("api-token (claims: " + "x".repeat(200) + "…)");
+    }
+
+    private static final String MIGRATION_2 = """
+            version: 2
+            description: customers' email
+            operations:
+              - add_column:
+                  table: customers
+                  column: {name: email, type: text}
+            """;
+
+    private HttpResponse<String> startAs(String file, String migration, String claimedActor) throws Exception {
+        return http.send(HttpRequest.newBuilder(server.url().resolve("/api/v1/schema/start?file=" + file))
+                .header("Authorization", "Bearer " + server.token()).header("X-Slipway-Actor", claimedActor)
+                .POST(HttpRequest.BodyPublishers.ofString(migration)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private String latestActor() throws Exception {
+        return JSON.readTree(get("/api/v1/rollout/history").body()).path("entries").get(0).path("actor").asText();
     }
 
     @Test

@@ -126,6 +126,20 @@ class DashboardTest {
     }
 
     @Test
+    void aBrowserActionIsAuditedAsTheDashboardWhateverNameTheRequestClaims() throws Exception {
+        String cookie = login();
+        String csrf = csrfOf(send(HttpRequest.newBuilder(server.url().resolve("/")).header("Cookie", cookie).GET()).body());
+        HttpResponse<String> started = send(HttpRequest.newBuilder(server.url().resolve("/api/v1/schema/start?file=001.yaml"))
+                .header("Cookie", cookie).header("X-Slipway-CSRF", csrf).header("X-Slipway-Actor", "ada")
+                .POST(HttpRequest.BodyPublishers.ofString(ServerFixture.MIGRATION_1)));
+        assertThat(started.statusCode()).as(started.body()).isEqualTo(200);
+
+        HttpResponse<String> history = send(HttpRequest.newBuilder(server.url().resolve("/api/v1/rollout/history"))
+                .header("Authorization", "Bearer " + server.token()).GET());
+        assertThat(JSON.readTree(history.body()).path("entries").get(0).path("actor").asText()).isEqualTo("dashboard");
+    }
+
+    @Test
     void aRequestNamingAnotherHostIsRefused() throws Exception {
         // DNS rebinding: a page of evil.example whose name now resolves to 127.0.0.1 sends its own Host header
         try (Socket socket = new Socket("127.0.0.1", server.url().getPort())) {

@@ -22,6 +22,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -50,7 +51,7 @@ final class ServerFixture implements AutoCloseable {
     final ApiServer server;
     final RouterMetricProvider metrics;
 
-    private ServerFixture(Path stateDirectory) throws SQLException {
+    private ServerFixture(Path stateDirectory, Duration requestTimeout) throws SQLException {
         String database = "api" + DATABASES.incrementAndGet();
         try (Connection connection = postgres().getPostgresDatabase().getConnection();
              Statement statement = connection.createStatement()) {
@@ -69,12 +70,17 @@ final class ServerFixture implements AutoCloseable {
                 new DatabaseTarget("jdbc:postgresql://127.0.0.1:" + postgres().getPort() + "/" + database, "postgres", ""),
                 Clock.systemUTC(), entry -> { });
         schema = controller.schema();
-        server = ApiServer.start(controller, stateDirectory, 0);
+        server = ApiServer.start(controller, stateDirectory, 0, requestTimeout);
         server.useMetrics(metrics);
     }
 
     static ServerFixture start(Path stateDirectory) throws SQLException {
-        return new ServerFixture(stateDirectory);
+        return new ServerFixture(stateDirectory, ApiServer.DEFAULT_REQUEST_TIMEOUT);
+    }
+
+    /** With another bound on reading a request and writing its answer. */
+    static ServerFixture start(Path stateDirectory, Duration requestTimeout) throws SQLException {
+        return new ServerFixture(stateDirectory, requestTimeout);
     }
 
     private static synchronized EmbeddedPostgres postgres() {
