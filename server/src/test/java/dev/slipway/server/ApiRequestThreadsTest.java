@@ -15,6 +15,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -87,6 +90,96 @@ class ApiRequestThreadsTest {
                 socket.close();
             }
         }
+    }
+
+    @Test
+    void statusAnswersWhileASchemaStartBackfillsAndMoreStartsWaitBehindIt() throws Exception {
+        fixture = ServerFixture.start(stateDirectory);
+        ApiServer server = fixture.server;
+        assertThat(post(server, "/api/v1/schema/start?file=001_customers.yaml", ServerFixture.MIGRATION_1).statusCode())
+                .isEqualTo(200);
+        assertThat(post(server, "/api/v1/schema/complete", "").statusCode()).isEqualTo(200);
+        // a backfill that runs until the test opens its gate: its up expression waits, row by row, in the database
+        sql("""
+                INSERT INTO customers (full_name) VALUES ('Ada Lovelace'), ('Alan Turing');
+                CREATE TABLE backfill_gate (open boolean NOT NULL);
+                INSERT INTO backfill_gate VALUES (false);
+                CREATE FUNCTION public.once_the_gate_opens(value text) RETURNS text LANGUAGE plpgsql AS $$
+                BEGIN
+                  WHILE NOT (SELECT open FROM public.backfill_gate) LOOP
+                    PERFORM pg_sleep(0.05);
+                  END LOOP;
+                  RETURN value;
+                END $$;
+                """);
+        String migration2 = """
+                version: 2
+                description: a display name, backfilled from the full name
+                operations:
+                  - add_column:
+                      table: customers
+                      column: {name: display_name, type: text}
+                      up: "public.once_the_gate_opens(full_name)"
+                """;
+
+        List<CompletableFuture<HttpResponse<String>>> starts = new ArrayList<>();
+        for (int i = 0; i < MORE_THAN_THE_REQUEST_THREADS; i++) {
+            starts.add(http.sendAsync(HttpRequest.newBuilder(server.url().resolve("/api/v1/schema/start?file=002_display_name.yaml"))
+                    .header("Authorization", "Bearer " + server.token()).timeout(FAILURE_BOUND)
+                    .POST(HttpRequest.BodyPublishers.ofString(migration2)).build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        awaitBackfillWaitingAtTheGate();
+
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> status = get(server, "/api/v1/status");
+            assertThat(status.statusCode()).isEqualTo(200);
+            assertThat(JSON.readTree(status.body()).path("service").asText()).isEqualTo("orders");
+            assertThat(get(server, "/api/v1/dashboard/snapshot").statusCode()).isEqualTo(200);
+            assertThat(get(server, "/api/v1/rollout/history").statusCode()).isEqualTo(200);
+        }
+        // every answer above came while the backfill was still running and every start still waiting
+        assertThat(starts).noneMatch(CompletableFuture::isDone);
+
+        sql("UPDATE backfill_gate SET open = true");
+        List<HttpResponse<String>> answers = new ArrayList<>();
+        for (CompletableFuture<HttpResponse<String>> start : starts) {
+            answers.add(start.get(FAILURE_BOUND.toSeconds(), TimeUnit.SECONDS));
+        }
+        // one start expanded the schema; the others, which waited behind it, find version 2 in flight and say so
+        assertThat(answers).filteredOn(answer -> answer.statusCode() == 200).hasSize(1);
+        assertThat(answers).filteredOn(answer -> answer.statusCode() != 200)
+                .allSatisfy(answer -> assertThat(answer.statusCode()).as(answer.body()).isBetween(400, 499));
+        assertThat(JSON.readTree(get(server, "/api/v1/status").body()).path("schemaState").toString()).isEqualTo("[1,2]");
+    }
+
+    /** Until a backend of the service database sleeps in the gate function: the backfill's batch is running. */
+    private void awaitBackfillWaitingAtTheGate() throws Exception {
+        long deadline = System.nanoTime() + FAILURE_BOUND.toNanos();
+        while (true) {
+            try (Connection connection = fixture.dataSource.getConnection();
+                 Statement statement = connection.createStatement();
+                 ResultSet waiting = statement.executeQuery("SELECT count(*) FROM pg_stat_activity"
+                         + " WHERE datname = current_database() AND wait_event = 'PgSleep'")) {
+                waiting.next();
+                if (waiting.getInt(1) > 0) {
+                    return;
+                }
+            }
+            assertThat(System.nanoTime()).as("the backfill reached the gate").isLessThan(deadline);
+            Thread.sleep(20); // polling a condition, not waiting for time to pass
+        }
+    }
+
+    private void sql(String statements) throws Exception {
+        try (Connection connection = fixture.dataSource.getConnection(); Statement statement = connection.createStatement()) {
+            statement.execute(statements);
+        }
+    }
+
+    private HttpResponse<String> post(ApiServer server, String path, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(server.url().resolve(path)).header("Authorization", "Bearer " + server.token())
+                .timeout(FAILURE_BOUND).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     @Test

@@ -50,6 +50,8 @@ final class ServerFixture implements AutoCloseable {
     final SchemaCoordinator schema;
     final ApiServer server;
     final RouterMetricProvider metrics;
+    /** The service database, as the controller's store and schema engine see it. */
+    final DataSource dataSource;
 
     private ServerFixture(Path stateDirectory, Duration requestTimeout) throws SQLException {
         String database = "api" + DATABASES.incrementAndGet();
@@ -57,7 +59,7 @@ final class ServerFixture implements AutoCloseable {
              Statement statement = connection.createStatement()) {
             statement.execute("CREATE DATABASE " + database);
         }
-        DataSource dataSource = postgres().getDatabase("postgres", database);
+        dataSource = postgres().getDatabase("postgres", database);
         JdbcStore store = new JdbcStore(dataSource);
         store.init();
         SchemaEngine engine = new SchemaEngine(dataSource, "public", SchemaOptions.defaults());
