@@ -40,12 +40,20 @@ public final class SpecWriter {
             lines.add("  blueGreen: {" + String.join(", ", fields) + "}");
         } else if (strategy instanceof StrategySpec.Canary canary) {
             lines.add("  canary:");
+            canary.analysis().ifPresent(background -> lines.add("    analysis: " + AnalysisSpecWriter.background(background)));
             lines.add("    steps:");
             if (canary.steps().isEmpty()) {
                 lines.set(lines.size() - 1, "    steps: []");
             }
             for (CanaryStep step : canary.steps()) {
                 lines.add("      - " + step(step));
+            }
+        }
+        if (strategy instanceof StrategySpec.Canary canary) {
+            List<AnalysisTemplate> templates = AnalysisSpecWriter.templatesOf(canary);
+            if (!templates.isEmpty()) {
+                lines.add("analysisTemplates:");
+                templates.forEach(template -> lines.add("  - " + AnalysisSpecWriter.template(template)));
             }
         }
         return String.join("\n", lines) + "\n";
@@ -60,6 +68,12 @@ public final class SpecWriter {
         }
         if (step instanceof CanaryStep.Analysis analysis) {
             return "analysis: " + analysis(analysis.spec());
+        }
+        if (step instanceof CanaryStep.TemplateAnalysis analysis) {
+            return "analysis: {" + AnalysisSpecWriter.reference(analysis.run()) + "}";
+        }
+        if (step instanceof CanaryStep.Experiment experiment) {
+            return "experiment: " + AnalysisSpecWriter.experiment(experiment);
         }
         if (step instanceof CanaryStep.SetHeaderRoute route) {
             return "setHeaderRoute: {header: " + quote(route.name()) + ", value: " + quote(route.value()) + "}";
@@ -82,7 +96,7 @@ public final class SpecWriter {
     }
 
     /** Double-quoted YAML scalar: safe for any text. */
-    private static String quote(String text) {
+    static String quote(String text) {
         StringBuilder quoted = new StringBuilder("\"");
         for (char c : text.toCharArray()) {
             switch (c) {
