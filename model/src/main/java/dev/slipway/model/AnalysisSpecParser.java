@@ -112,6 +112,10 @@ final class AnalysisSpecParser {
             throw node.error("metric '" + name + "' needs a successCondition or a failureCondition"
                     + " (e.g. successCondition: result < 0.01): without one no measurement could ever fail");
         }
+        if (provider.windowed() && interval.isEmpty() && initialDelay.isZero()) {
+            throw node.error("metric '" + name + "' measures the traffic since the analysis began; give it an"
+                    + " interval (its first measurement comes one interval after the start) or an initialDelay");
+        }
         if (provider instanceof ProviderSpec.Database database && database.measure().sampled() && interval.isPresent()
                 && database.window().compareTo(interval.get()) > 0) {
             throw providerNode.error("the database window " + Durations.format(database.window())

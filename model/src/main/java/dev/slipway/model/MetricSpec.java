@@ -27,6 +27,14 @@ public record MetricSpec(String name, ProviderSpec provider, Optional<Duration> 
         return count.isEmpty() && interval.isPresent();
     }
 
+    /**
+     * How long after the analysis starts the first measurement is due: the initial delay, plus one interval for a
+     * provider that measures a window (so the first window is not empty).
+     */
+    public Duration firstMeasurementAfter() {
+        return provider.windowed() ? initialDelay.plus(interval.orElse(Duration.ZERO)) : initialDelay;
+    }
+
     /** The number of measurements that ends the metric, or {@link Integer#MAX_VALUE} when unbounded. */
     public int effectiveCount() {
         return count.orElse(interval.isPresent() ? Integer.MAX_VALUE : 1);

@@ -15,6 +15,14 @@ public sealed interface ProviderSpec {
     /** The provider's name as written in the spec. */
     String kind();
 
+    /**
+     * True when a measurement covers the time since the previous one (the analysis' start, for the first): such a
+     * metric takes its first measurement one interval after the start, not at once over an empty window.
+     */
+    default boolean windowed() {
+        return false;
+    }
+
     /** A PromQL instant query against a Prometheus server's HTTP API; the result is a number or a list. */
     record Prometheus(String address, String query, Duration timeout) implements ProviderSpec {
         public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
@@ -63,6 +71,11 @@ public sealed interface ProviderSpec {
         public static final long DEFAULT_MIN_REQUESTS = 50;
 
         @Override
+        public boolean windowed() {
+            return true;
+        }
+
+        @Override
         public String kind() {
             return "router";
         }
@@ -98,6 +111,12 @@ public sealed interface ProviderSpec {
         public static final double DEFAULT_QUANTILE = 0.99;
         public static final Duration DEFAULT_WINDOW = Duration.ofSeconds(5);
         public static final Duration DEFAULT_SAMPLE_EVERY = Duration.ofMillis(100);
+
+        @Override
+        public boolean windowed() {
+            return measure == DatabaseMeasure.DEADLOCKS || measure == DatabaseMeasure.STATEMENT_ERRORS
+                    || measure == DatabaseMeasure.BACKFILL_RATE;
+        }
 
         @Override
         public String kind() {
@@ -165,6 +184,11 @@ public sealed interface ProviderSpec {
 
         public Statistical {
             groups = List.copyOf(groups);
+        }
+
+        @Override
+        public boolean windowed() {
+            return true;
         }
 
         @Override

@@ -194,6 +194,12 @@ class AnalysisSpecParserTest {
     }
 
     @Test
+    void aWindowedMetricWithoutIntervalIsRefused() {
+        assertError(SPEC.replace("        interval: 15s\n        count: 2\n", ""),
+                "metric 'judge' measures the traffic since the analysis began; give it an interval");
+    }
+
+    @Test
     void anUnknownDatabaseMeasureListsTheKnownOnes() {
         assertError(SPEC.replace("measure: lockWait", "measure: lockWaits"),
                 "unknown database measure 'lockWaits' (known: [lockWait, lockWaitCaused, blockedSessions,"

@@ -243,7 +243,7 @@ public final class AnalysisRun implements AutoCloseable {
                 return false;
             }
             if (lastStartedAt.isEmpty()) {
-                return !now.isBefore(startedAt.plus(spec.initialDelay()));
+                return !now.isBefore(startedAt.plus(spec.firstMeasurementAfter()));
             }
             return spec.interval().isPresent() && !now.isBefore(lastStartedAt.get().plus(spec.interval().get()));
         }

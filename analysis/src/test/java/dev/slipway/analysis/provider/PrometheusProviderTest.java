@@ -166,6 +166,7 @@ class PrometheusProviderTest {
     private static StatisticalMeasurer judgeSeries(String canary, String baseline) {
         var spec = (dev.slipway.model.ProviderSpec.Statistical) Analyses.step("""
                 - name: judge
+                  interval: 6s
                   provider:
                     statistical:
                       groups:

@@ -71,7 +71,7 @@ class AnalysisRunTest {
                   interval: 10s
                   count: 3
                   successCondition: result < {{args.limit}}
-                  provider: {router: {metric: errorRate}}
+                  provider: {prometheus: {address: "http://127.0.0.1:9090", query: errors}}
                 """));
 
         AnalysisStatus status = runToTheEnd(run);
@@ -94,7 +94,7 @@ class AnalysisRunTest {
                   count: 10
                   failureLimit: 1
                   successCondition: result < 0.05
-                  provider: {router: {metric: errorRate}}
+                  provider: {prometheus: {address: "http://127.0.0.1:9090", query: errors}}
                 """));
 
         AnalysisStatus status = runToTheEnd(run);
@@ -134,7 +134,7 @@ class AnalysisRunTest {
         AnalysisRun run = run(analysis("""
                 - name: errors
                   successCondition: result < 0.05
-                  provider: {router: {metric: errorRate}}
+                  provider: {prometheus: {address: "http://127.0.0.1:9090", query: errors}}
                 """));
 
         AnalysisStatus status = runToTheEnd(run);
@@ -175,12 +175,12 @@ class AnalysisRunTest {
                   count: 2
                   dryRun: true
                   successCondition: result < 0.01
-                  provider: {router: {metric: errorRate}}
+                  provider: {prometheus: {address: "http://127.0.0.1:9090", query: errors}}
                 - name: loose
                   interval: 10s
                   count: 2
                   successCondition: result < 0.9
-                  provider: {router: {metric: errorRate}}
+                  provider: {prometheus: {address: "http://127.0.0.1:9090", query: errors}}
                 """));
 
         AnalysisStatus status = runToTheEnd(run);
@@ -196,7 +196,7 @@ class AnalysisRunTest {
         AnalysisRun run = run(analysis("""
                 - name: errors
                   successCondition: result < 0.01
-                  provider: {router: {metric: errorRate}}
+                  provider: {prometheus: {address: "http://127.0.0.1:9090", query: errors}}
                 """, ", dryRun: true"));
 
         AnalysisStatus status = runToTheEnd(run);
@@ -213,12 +213,12 @@ class AnalysisRunTest {
                 - name: fast
                   initialDelay: 25s
                   successCondition: result < 0.5
-                  provider: {router: {metric: errorRate}}
+                  provider: {prometheus: {address: "http://127.0.0.1:9090", query: errors}}
                 - name: slow
                   interval: 10s
                   count: 6
                   successCondition: result < 0.5
-                  provider: {router: {metric: errorRate}}
+                  provider: {prometheus: {address: "http://127.0.0.1:9090", query: errors}}
                 """));
 
         AnalysisStatus status = runToTheEnd(run);
@@ -227,6 +227,24 @@ class AnalysisRunTest {
         assertThat(Duration.between(status.startedAt(), status.finishedAt().orElseThrow())).isEqualTo(Duration.ofSeconds(25));
         assertThat(status.metric("slow").orElseThrow().successful()).isEqualTo(3);
         assertThat(status.metric("slow").orElseThrow().message()).startsWith("stopped (the analysis failed)");
+    }
+
+    @Test
+    void aMetricOverTheTrafficSinceTheStartMeasuresFirstOneIntervalIn() {
+        script("errors", 0.0, 0.0);
+        AnalysisRun run = run(analysis("""
+                - name: errors
+                  interval: 10s
+                  count: 2
+                  successCondition: result < 0.05
+                  provider: {router: {metric: errorRate}}
+                """));
+
+        AnalysisStatus status = runToTheEnd(run);
+
+        List<Measurement> measurements = status.metric("errors").orElseThrow().measurements();
+        assertThat(Duration.between(status.startedAt(), measurements.get(0).startedAt())).isEqualTo(Duration.ofSeconds(10));
+        assertThat(Duration.between(status.startedAt(), measurements.get(1).startedAt())).isEqualTo(Duration.ofSeconds(20));
     }
 
     @Test
@@ -252,7 +270,7 @@ class AnalysisRunTest {
                 - name: errors
                   interval: 10s
                   successCondition: result < 0.05
-                  provider: {router: {metric: errorRate}}
+                  provider: {prometheus: {address: "http://127.0.0.1:9090", query: errors}}
                 """.replace("interval: 10s", "interval: 10s\n  count: 1000")));
         for (int second = 0; second < 35; second++) {
             run.tick();
@@ -276,7 +294,7 @@ class AnalysisRunTest {
                   count: 3
                   failureLimit: 1
                   successCondition: result < 0.05
-                  provider: {router: {metric: errorRate}}
+                  provider: {prometheus: {address: "http://127.0.0.1:9090", query: errors}}
                 """);
         AnalysisRun first = run(spec);
         first.tick();
@@ -307,7 +325,7 @@ class AnalysisRunTest {
                   interval: 1s
                   count: 15
                   successCondition: result < 0.05
-                  provider: {router: {metric: errorRate}}
+                  provider: {prometheus: {address: "http://127.0.0.1:9090", query: errors}}
                 """));
 
         MetricStatus errors = runToTheEnd(run).metric("errors").orElseThrow();
