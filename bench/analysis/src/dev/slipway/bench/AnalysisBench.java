@@ -362,22 +362,31 @@ public final class AnalysisBench {
                         failure != null || response.statusCode() >= 500));
     }
 
-    /** Every request a revision answered: its latency and whether it failed. */
+    /** Every request a revision answered: when it ended, its latency and whether it failed. */
     private static final class Recorder {
+        private long[] endedAt = new long[1 << 16];
         private double[] latencies = new double[1 << 16];
         private boolean[] failed = new boolean[1 << 16];
         private int size;
 
         synchronized void add(double latency, boolean failure) {
             if (size == latencies.length) {
+                endedAt = Arrays.copyOf(endedAt, size * 2);
                 latencies = Arrays.copyOf(latencies, size * 2);
                 failed = Arrays.copyOf(failed, size * 2);
             }
+            endedAt[size] = System.currentTimeMillis();
             latencies[size] = latency;
             failed[size++] = failure;
         }
 
-        synchronized RequestSamples.Window since(int from) {
+        /** Requests that ended at or after {@code start} (appended in the order they ended). */
+        synchronized RequestSamples.Window since(long start) {
+            int from = Arrays.binarySearch(endedAt, 0, size, start);
+            from = from < 0 ? -from - 1 : from;
+            while (from > 0 && endedAt[from - 1] >= start) {
+                from--;
+            }
             long errors = 0;
             for (int i = from; i < size; i++) {
                 errors += failed[i] ? 1 : 0;
@@ -390,24 +399,16 @@ public final class AnalysisBench {
         }
     }
 
-    /** What the statistical judge reads: each revision's requests since this reader's previous call. */
+    /** What the statistical judge reads, as it would read the router's samples. */
     private final class Reader implements RequestSamples {
-        private final Map<String, Integer> cursors = new ConcurrentHashMap<>();
-
-        Reader() {
-            recorders.forEach((revision, recorder) -> cursors.put(revision, recorder.size()));
-        }
-
         @Override
-        public Window next(String revision) {
-            Recorder recorder = recorders.get(revision);
-            if (recorder == null) {
-                return new Window(new double[0], 0, 0);
+        public Map<String, Window> since(Instant start, List<String> revisions) {
+            Map<String, Window> windows = new LinkedHashMap<>();
+            for (String revision : revisions) {
+                Recorder recorder = recorders.get(revision);
+                windows.put(revision, recorder == null ? new Window(new double[0], 0, 0) : recorder.since(start.toEpochMilli()));
             }
-            int from = cursors.getOrDefault(revision, 0);
-            Window window = recorder.since(from);
-            cursors.put(revision, from + (int) window.requests());
-            return window;
+            return windows;
         }
     }
 }

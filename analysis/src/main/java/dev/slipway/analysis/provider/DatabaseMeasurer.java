@@ -232,6 +232,9 @@ public final class DatabaseMeasurer implements Measurer {
         }
         long done = progress.get()[0];
         long total = progress.get()[1];
+        if (total < 0) {
+            return Observation.noData("the backfill is still counting its rows");
+        }
         double share = total == 0 ? 1.0 : Math.min(1.0, (double) done / total);
         return number(share, done + " of " + total + " rows backfilled");
     }
@@ -240,11 +243,14 @@ public final class DatabaseMeasurer implements Measurer {
     private static Optional<long[]> backfill(Connection connection) throws SQLException {
         try (Statement statement = connection.createStatement();
              ResultSet row = statement.executeQuery("""
-                     SELECT count(*), coalesce(sum(b.done), 0), coalesce(sum(coalesce(b.total, b.done)), 0)
+                     SELECT count(*), coalesce(sum(b.done), 0), coalesce(sum(coalesce(b.total, b.done)), 0),
+                            coalesce(bool_or(b.total IS NULL AND NOT b.finished), false)
                        FROM slipway.backfills b JOIN slipway.migrations m ON m.id = b.migration_id
                       WHERE m.state = 'started'""")) {
             row.next();
-            return row.getLong(1) == 0 ? Optional.empty() : Optional.of(new long[] {row.getLong(2), row.getLong(3)});
+            // total is unknown (-1) until the backfill has counted the rows it will walk
+            return row.getLong(1) == 0 ? Optional.empty()
+                    : Optional.of(new long[] {row.getLong(2), row.getBoolean(4) ? -1 : row.getLong(3)});
         } catch (SQLException e) {
             if ("42P01".equals(e.getSQLState()) || "3F000".equals(e.getSQLState())) {
                 return Optional.empty(); // no slipway catalog: nothing was ever migrated here

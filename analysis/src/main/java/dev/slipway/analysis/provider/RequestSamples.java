@@ -1,11 +1,14 @@
 package dev.slipway.analysis.provider;
 
 import java.io.IOException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 
 /**
- * Per-request observations of revisions, as the router keeps them: a bounded sample of request latencies and the
- * counts of all requests and failures. Stateful: each call returns what happened since the previous call for the
- * same revision on the same object (since the object was made, for the first), so one object serves one metric.
+ * Per-request observations of revisions over a window, as the router keeps them: a bounded sample of request
+ * latencies and the exact counts of requests and failures. Both revisions of a comparison are read in one call,
+ * so they cover the same window.
  */
 public interface RequestSamples {
 
@@ -13,5 +16,6 @@ public interface RequestSamples {
     record Window(double[] latenciesMillis, long requests, long errors) {
     }
 
-    Window next(String revision) throws IOException;
+    /** What each revision answered from {@code start} until now; a revision without requests has an empty window. */
+    Map<String, Window> since(Instant start, List<String> revisions) throws IOException;
 }

@@ -12,6 +12,7 @@ import dev.slipway.model.ProviderSpec;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -20,8 +21,8 @@ import java.util.function.Supplier;
  * A statistical metric: each measurement judges everything canary and baseline showed since the analysis began
  * (Kayenta's growing window: evidence adds up, so a small effect that one interval cannot show is caught by a
  * later one) — the router's per-request latencies and failures, and Prometheus series — with the
- * {@link StatisticalJudge}. The measurement's value is the score; its message lists every compared metric with its
- * numbers. At most {@value #KEPT_LATENCIES} latencies are kept per revision, a uniform sample of all seen.
+ * {@link StatisticalJudge}. The window is read whole at each measurement, so canary and baseline always cover the
+ * same time. The measurement's value is the score; its message lists every compared metric with its numbers.
  */
 public final class StatisticalMeasurer implements Measurer {
     private final ProviderSpec.Statistical spec;
@@ -31,10 +32,7 @@ public final class StatisticalMeasurer implements Measurer {
     private final Clock clock;
     private final StatisticalJudge judge = new StatisticalJudge();
     private final Map<String, PrometheusClient> prometheus = new LinkedHashMap<>();
-    static final int KEPT_LATENCIES = 100_000;
     private final Instant analysisStart;
-    private final Accumulated canarySeen = new Accumulated(1);
-    private final Accumulated baselineSeen = new Accumulated(2);
 
     public StatisticalMeasurer(ProviderSpec.Statistical spec, String canary, String baseline,
                                Supplier<RequestSamples> requests, Clock clock) {
@@ -58,84 +56,43 @@ public final class StatisticalMeasurer implements Measurer {
         this.analysisStart = clock.instant();
     }
 
-    /** A revision's requests since the analysis began: counts of all, a uniform sample of latencies. */
-    private static final class Accumulated {
-        private final java.util.Random random;
-        private double[] latencies = new double[1024];
-        private int kept;
-        private long seen;
-        private long requests;
-        private long errors;
-
-        Accumulated(long seed) {
-            random = new java.util.Random(seed);
-        }
-
-        void add(RequestSamples.Window window) {
-            requests += window.requests();
-            errors += window.errors();
-            for (double latency : window.latenciesMillis()) {
-                seen++;
-                if (kept < KEPT_LATENCIES) {
-                    if (kept == latencies.length) {
-                        latencies = java.util.Arrays.copyOf(latencies, Math.min(KEPT_LATENCIES, kept * 2));
-                    }
-                    latencies[kept++] = latency;
-                } else {
-                    long slot = (long) (random.nextDouble() * seen); // reservoir sampling
-                    if (slot < KEPT_LATENCIES) {
-                        latencies[(int) slot] = latency;
-                    }
-                }
-            }
-        }
-
-        double[] latencies() {
-            return java.util.Arrays.copyOf(latencies, kept);
-        }
-    }
-
     @Override
     public Observation measure() throws Exception {
-        Instant start = analysisStart;
         Instant end = clock.instant();
-        if (requests != null) {
-            RequestSamples.Window canaryWindow = requests.next(canary);
-            RequestSamples.Window baselineWindow = requests.next(baseline);
-            canarySeen.add(canaryWindow);
-            baselineSeen.add(baselineWindow);
-        }
+        Map<String, RequestSamples.Window> seen = requests == null ? Map.of()
+                : requests.since(analysisStart, List.of(canary, baseline));
         Map<String, StatisticalJudge.Pair> samples = new LinkedHashMap<>();
         for (ProviderSpec.MetricGroup group : spec.groups()) {
             for (ProviderSpec.ComparedMetric metric : group.metrics()) {
-                samples.put(metric.name(), pair(metric, start, end));
+                samples.put(metric.name(), pair(metric, seen, end));
             }
         }
         StatisticalJudge.Report report = judge.judge(spec, samples);
-        Phase phase = phase(report.outcome());
         StringBuilder message = new StringBuilder(report.summary()).append(" | ").append(canary).append(" vs ")
                 .append(baseline).append(": ");
         for (MetricComparison comparison : report.comparisons()) {
             message.append(comparison).append("; ");
         }
         String value = Double.isNaN(report.score()) ? "no score" : String.format(Locale.ROOT, "score %.0f", report.score());
-        return Observation.decided(phase, value, message.substring(0, message.length() - 2));
+        return Observation.decided(phase(report.outcome()), value, message.substring(0, message.length() - 2));
     }
 
-    private StatisticalJudge.Pair pair(ProviderSpec.ComparedMetric metric, Instant start, Instant end)
-            throws PrometheusClient.PrometheusException {
+    private StatisticalJudge.Pair pair(ProviderSpec.ComparedMetric metric, Map<String, RequestSamples.Window> seen,
+                                       Instant end) throws PrometheusClient.PrometheusException {
         if (metric.source() instanceof ProviderSpec.PrometheusSeries series) {
             PrometheusClient client = prometheus.get(metric.name());
             return new StatisticalJudge.Pair(
-                    new Samples.Values(client.range(series.query().replace("{{revision}}", canary), start, end, series.step())),
-                    new Samples.Values(client.range(series.query().replace("{{revision}}", baseline), start, end, series.step())));
+                    new Samples.Values(client.range(series.query().replace("{{revision}}", canary), analysisStart, end, series.step())),
+                    new Samples.Values(client.range(series.query().replace("{{revision}}", baseline), analysisStart, end, series.step())));
         }
+        RequestSamples.Window canaryWindow = seen.getOrDefault(canary, new RequestSamples.Window(new double[0], 0, 0));
+        RequestSamples.Window baselineWindow = seen.getOrDefault(baseline, new RequestSamples.Window(new double[0], 0, 0));
         if (metric.source() instanceof ProviderSpec.RouterErrors) {
-            return new StatisticalJudge.Pair(new Samples.Counts(canarySeen.requests, canarySeen.errors),
-                    new Samples.Counts(baselineSeen.requests, baselineSeen.errors));
+            return new StatisticalJudge.Pair(new Samples.Counts(canaryWindow.requests(), canaryWindow.errors()),
+                    new Samples.Counts(baselineWindow.requests(), baselineWindow.errors()));
         }
-        return new StatisticalJudge.Pair(new Samples.Values(canarySeen.latencies()),
-                new Samples.Values(baselineSeen.latencies()));
+        return new StatisticalJudge.Pair(new Samples.Values(canaryWindow.latenciesMillis()),
+                new Samples.Values(baselineWindow.latenciesMillis()));
     }
 
     private static Phase phase(Verdict.Outcome outcome) {

@@ -167,6 +167,7 @@ class PrometheusProviderTest {
         var spec = (dev.slipway.model.ProviderSpec.Statistical) Analyses.step("""
                 - name: judge
                   interval: 6s
+                  count: 1
                   provider:
                     statistical:
                       groups:
