@@ -151,6 +151,8 @@ final class UpCommand implements Callable<Integer> {
         RolloutController controller = stack.own(new RolloutController(service.service(), runtime, router, metrics,
                 new ThresholdJudge(), store, schema, new DatabaseTarget(database.jdbcUrl(databaseName), database.user(),
                 database.password()), Clock.systemUTC(), entry -> printEvent(out, entry)));
+        controller.readRequestSamplesFrom(() -> new dev.slipway.analysis.provider.RouterRequestSamples(
+                URI.create("http://" + admin.getHostString() + ":" + admin.getPort())));
         boolean resumed = controller.resume(ACTOR);
         ApiServer api = stack.own(ApiServer.start(service.service(), controller, schema, state, apiPort));
         DatabaseTarget target = new DatabaseTarget(database.jdbcUrl(databaseName), database.user(), database.password());

@@ -4,6 +4,14 @@ import dev.slipway.analysis.Judge;
 import dev.slipway.analysis.MetricProvider;
 import dev.slipway.analysis.MetricSample;
 import dev.slipway.analysis.Verdict;
+import dev.slipway.analysis.provider.ConnectionSource;
+import dev.slipway.analysis.provider.Providers;
+import dev.slipway.analysis.provider.RequestSamples;
+import dev.slipway.analysis.run.AnalysisStatus;
+import dev.slipway.analysis.run.Phase;
+import dev.slipway.controller.analysis.RolloutAnalyses;
+import dev.slipway.model.AnalysisArgs;
+import dev.slipway.model.AnalysisRunSpec;
 import dev.slipway.controller.guard.CompatibilityGuard;
 import dev.slipway.controller.guard.ForceOverride;
 import dev.slipway.controller.guard.GuardDecision;
@@ -105,6 +113,15 @@ public final class RolloutController implements AutoCloseable {
     private volatile RouteTable lastTable = new RouteTable(List.of(), List.of());
     /** Set by {@link #detach}: this controller is dead and must not touch the router or the store again. */
     private volatile boolean detached;
+    /** An experiment's baseline: fresh replicas of the stable release at the canary's weight. */
+    private volatile Revision baseline;
+    private volatile RolloutAnalyses analyses;
+    private volatile java.util.function.Supplier<RequestSamples> requestSamples = () -> (start, revisions) -> {
+        throw new java.io.IOException("this controller reads no per-request samples from its router");
+    };
+    private final String backgroundName = "background";
+    private volatile boolean backgroundStarted;
+    private volatile boolean backgroundInconclusiveAnswered;
 
     public RolloutController(String service, Runtime runtime, TrafficRouter router, MetricProvider metrics, Judge judge,
                              Store store, SchemaCoordinator schema, DatabaseTarget database, Clock clock,
@@ -119,6 +136,7 @@ public final class RolloutController implements AutoCloseable {
         this.database = database;
         this.clock = clock;
         this.timelineListener = timelineListener;
+        this.analyses = new RolloutAnalyses(analysisProviders(Path.of("").toAbsolutePath()), store, clock, this::record);
         schema.watch(this::mustKeepWorking, this::record);
         schema.beforeViewsDrop(this::rebindReplicas);
         schema.beforeOpaqueMigration(this::prepareForOpaqueMigration);
@@ -131,6 +149,37 @@ public final class RolloutController implements AutoCloseable {
                 log.warn("automatic contract failed: {}", e.getMessage());
             }
         }, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Where the statistical judge reads per-request samples: the router's {@code /samples} (set by whoever starts
+     * the router). Without it, a statistical metric on router sources errors.
+     */
+    public void readRequestSamplesFrom(java.util.function.Supplier<RequestSamples> samples) {
+        this.requestSamples = samples;
+    }
+
+    /** The analyses of the rollout in progress (or the last one): every metric and its latest measurements. */
+    public List<AnalysisStatus> analyses() {
+        return analyses.statuses();
+    }
+
+    private Providers analysisProviders(Path directory) {
+        ConnectionSource connections = () -> java.sql.DriverManager.getConnection(database.jdbcUrl(), database.user(),
+                database.password());
+        return new Providers(new Providers.Environment(service, metrics, () -> requestSamples.get(),
+                Optional.of(connections), directory, clock));
+    }
+
+    /** The arguments Slipway gives every analysis: service and the revisions in play right now. */
+    private Map<String, String> builtInArgs() {
+        Map<String, String> args = new LinkedHashMap<>();
+        args.put("service", service);
+        args.put("canary", canary == null ? "" : canary.version());
+        args.put("stable", stable == null ? "" : stable.version());
+        Revision currentBaseline = baseline;
+        args.put("baseline", currentBaseline != null ? currentBaseline.version() : stable == null ? "" : stable.version());
+        return args;
     }
 
     // ------------------------------------------------------------------ actions
@@ -220,6 +269,9 @@ public final class RolloutController implements AutoCloseable {
     /** Runs the strategy from where the record stands, then promotes or aborts. */
     private RolloutRecord drive(RolloutRecord rollout, String actor) {
         ReleaseSpec release = canary.release();
+        analyses.begin(rollout.id());
+        backgroundStarted = false;
+        backgroundInconclusiveAnswered = false;
         RolloutRecord ended;
         try {
             ended = Strategy.of(release.strategy(), release.replicas(), clock).run(rollout, new Actions());
@@ -452,7 +504,7 @@ public final class RolloutController implements AutoCloseable {
                 Optional.ofNullable(currentCanary).map(this::revisionStatus), currentCanary == null ? 0 : canaryWeight,
                 schema.state(), migration, pending, pending ? contractAt() : Optional.empty(),
                 Optional.ofNullable(desiredVersion), store.latestRollout(service), actionChecks(),
-                List.copyOf(events.subList(Math.max(0, events.size() - 20), events.size())));
+                List.copyOf(events.subList(Math.max(0, events.size() - 20), events.size())), analyses.statuses());
     }
 
     /** Each action a user may try now, with the guard's (or the rollout state's) answer. */
@@ -620,6 +672,7 @@ public final class RolloutController implements AutoCloseable {
     // ------------------------------------------------------------------ endings
 
     private RolloutRecord finishPromoted(RolloutRecord rollout, String actor) {
+        endAnalyses("the rollout was promoted");
         Revision incoming = canary;
         Optional<String> failure = ensureReplicas(incoming, incoming.release().replicas());
         if (failure.isPresent()) {
@@ -678,6 +731,7 @@ public final class RolloutController implements AutoCloseable {
     }
 
     private RolloutRecord finishAborted(RolloutRecord rollout, String why, String actor) {
+        endAnalyses("the rollout was aborted");
         Revision failed = canary;
         Revision currentStable = stable;
         // Traffic goes back to stable at once: rolling updates may have scaled it down, so it grows back first
@@ -701,6 +755,20 @@ public final class RolloutController implements AutoCloseable {
         audit(actor, "rollout " + rollout.fromVersion() + " -> " + failed.version(), "aborted", why);
         record("removed " + failed.version());
         return aborted;
+    }
+
+    /** Stops the analyses still running and removes an experiment's baseline. */
+    private void endAnalyses(String why) {
+        analyses.stopAll(why);
+        Revision currentBaseline = baseline;
+        if (currentBaseline != null) {
+            synchronized (this) {
+                baseline = null;
+            }
+            refreshRoutes();
+            stopRevision(currentBaseline);
+            record("removed the baseline " + currentBaseline.version());
+        }
     }
 
     // ------------------------------------------------------------------ replicas and traffic
@@ -762,6 +830,8 @@ public final class RolloutController implements AutoCloseable {
         environment.put("DATABASE_PASSWORD", database.password());
         environment.put("DATABASE_SCHEMA", databaseSchema);
         environment.put("SLIPWAY_REVISION", release.version());
+        // libpq-based clients name their sessions from it; JDBC applications pass it on as ApplicationName
+        environment.put("PGAPPNAME", AnalysisArgs.applicationName(service, release.version()));
         RunSpec run = new RunSpec(resolveCommand(release.run().command()), release.run().env());
         Replica replica = runtime.start(new ReplicaRequest(service, release.version(), ordinal, run, environment,
                 release.health()));
@@ -915,6 +985,11 @@ public final class RolloutController implements AutoCloseable {
                 currentStable == null ? null : currentStable.version(), readyEndpoints(currentStable),
                 currentCanary == null ? null : currentCanary.version(), readyEndpoints(currentCanary),
                 canaryWeight, headerRoutes, previewCanary);
+        Revision currentBaseline = baseline;
+        if (currentBaseline != null && currentCanary != null) {
+            table = RouteTables.withBaseline(table, currentBaseline.version(), readyEndpoints(currentBaseline),
+                    currentCanary.version());
+        }
         if (!table.equals(lastTable)) {
             router.route(table);
             lastTable = table;
@@ -998,12 +1073,13 @@ public final class RolloutController implements AutoCloseable {
     /** Stops every replica and the background threads; the router and runtime belong to the caller. */
     @Override
     public void close() {
+        analyses.close();
         monitor.shutdownNow();
         worker.shutdownNow();
         if (detached) {
             return; // a dead controller's replicas belong to whoever adopted them
         }
-        for (Revision revision : new Revision[] {canary, previous, stable}) {
+        for (Revision revision : new Revision[] {baseline, canary, previous, stable}) {
             if (revision != null) {
                 stopRevision(revision);
             }
@@ -1092,7 +1168,7 @@ public final class RolloutController implements AutoCloseable {
         public boolean pause(Optional<Duration> duration) {
             Instant end = duration.map(d -> clock.instant().plus(d)).orElse(Instant.MAX);
             while (clock.instant().isBefore(end)) {
-                if (stopReason != null) {
+                if (stopReason().isPresent()) {
                     return false;
                 }
                 if (promoteRequested) {
@@ -1118,6 +1194,62 @@ public final class RolloutController implements AutoCloseable {
         }
 
         @Override
+        public AnalysisStatus analyze(String name, AnalysisRunSpec run) {
+            return analyses.runToEnd(name, run, builtInArgs(), () -> stopReason().isPresent());
+        }
+
+        @Override
+        public Optional<String> startBaseline(int replicas) {
+            Revision currentStable = stable;
+            Revision currentBaseline = baseline;
+            if (currentBaseline == null) {
+                ReleaseSpec release = currentStable.release();
+                currentBaseline = new Revision(new ReleaseSpec(release.version() + "-baseline", release.run(),
+                        release.schema(), replicas, release.health(), release.strategy(), Optional.empty()));
+                synchronized (RolloutController.this) {
+                    baseline = currentBaseline;
+                }
+            }
+            Optional<String> failed = ensureReplicas(currentBaseline, replicas);
+            refreshRoutes();
+            return failed;
+        }
+
+        @Override
+        public void stopBaseline() {
+            Revision currentBaseline = baseline;
+            if (currentBaseline == null) {
+                return;
+            }
+            synchronized (RolloutController.this) {
+                baseline = null;
+            }
+            refreshRoutes();
+            stopRevision(currentBaseline);
+        }
+
+        @Override
+        public void startBackground(AnalysisRunSpec run) {
+            if (!backgroundStarted) {
+                backgroundStarted = true;
+                analyses.start(backgroundName, run, builtInArgs());
+            }
+        }
+
+        @Override
+        public Optional<AnalysisStatus> backgroundInconclusive() {
+            if (!backgroundStarted || backgroundInconclusiveAnswered) {
+                return Optional.empty();
+            }
+            AnalysisStatus status = analyses.tick(backgroundName);
+            if (status.phase() == Phase.INCONCLUSIVE) {
+                backgroundInconclusiveAnswered = true;
+                return Optional.of(status);
+            }
+            return Optional.empty();
+        }
+
+        @Override
         public RolloutRecord transition(RolloutRecord next, String event) {
             if (detached) {
                 throw new IllegalStateException("this controller was detached");
@@ -1134,6 +1266,13 @@ public final class RolloutController implements AutoCloseable {
 
         @Override
         public Optional<String> stopReason() {
+            if (stopReason == null && backgroundStarted) {
+                AnalysisStatus background = analyses.tick(backgroundName);
+                if (background.phase() == Phase.FAILED || background.phase() == Phase.ERROR) {
+                    stopReason = "background analysis " + background.phase().name().toLowerCase() + ": "
+                            + background.message();
+                }
+            }
             return Optional.ofNullable(stopReason);
         }
     }

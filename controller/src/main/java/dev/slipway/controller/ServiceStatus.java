@@ -1,5 +1,6 @@
 package dev.slipway.controller;
 
+import dev.slipway.analysis.run.AnalysisStatus;
 import dev.slipway.controller.store.RolloutRecord;
 import dev.slipway.model.SchemaRange;
 
@@ -16,12 +17,21 @@ import java.util.SortedSet;
  * @param desiredVersion       the release last applied; differs from stable while a rollout runs or after an abort
  * @param schemaUpdatePending  a migration is expanded and waits for its contract (automatic with contractAfter)
  * @param contractAt           when the automatic contract will run, if the stable release has contractAfter
+ * @param analyses             the analyses of the rollout in progress (or the last one), with their measurements
  */
 public record ServiceStatus(String service, Optional<RevisionStatus> stable, Optional<RevisionStatus> canary,
                             int canaryWeight, SortedSet<Integer> schemaState, Optional<MigrationStatus> migration,
                             boolean schemaUpdatePending, Optional<Instant> contractAt, Optional<String> desiredVersion,
                             Optional<RolloutRecord> rollout, List<ActionCheck> actions,
-                            List<TimelineEntry> recentEvents) {
+                            List<TimelineEntry> recentEvents, List<AnalysisStatus> analyses) {
+
+    public ServiceStatus(String service, Optional<RevisionStatus> stable, Optional<RevisionStatus> canary,
+                         int canaryWeight, SortedSet<Integer> schemaState, Optional<MigrationStatus> migration,
+                         boolean schemaUpdatePending, Optional<Instant> contractAt, Optional<String> desiredVersion,
+                         Optional<RolloutRecord> rollout, List<ActionCheck> actions, List<TimelineEntry> recentEvents) {
+        this(service, stable, canary, canaryWeight, schemaState, migration, schemaUpdatePending, contractAt,
+                desiredVersion, rollout, actions, recentEvents, List.of());
+    }
 
     /** One revision as seen now. */
     public record RevisionStatus(String version, SchemaRange schema, int replicas, int readyReplicas) {

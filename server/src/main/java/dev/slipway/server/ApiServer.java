@@ -154,6 +154,12 @@ public final class ApiServer implements AutoCloseable {
             ServiceStatus status = controller.status();
             return respond(200, JsonViews.status(status, canarySteps(status)));
         });
+        route("GET", "/analyses", request -> {
+            ObjectNode body = JsonViews.accepted().removeAll();
+            body.put("service", service);
+            body.set("analyses", JsonViews.analyses(controller.analyses()));
+            return respond(200, body);
+        });
         route("GET", "/stable", request -> controller.stableSnapshot()
                 .map(stable -> respond(200, JsonViews.stable(service, stable)))
                 .orElseGet(() -> respond(404, JsonViews.error(service + " runs no release yet"))));
