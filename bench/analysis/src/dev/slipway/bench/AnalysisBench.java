@@ -74,7 +74,7 @@ public final class AnalysisBench {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = new LinkedHashMap<>(Map.of("scenarios", "aa,errors,latency,locks",
+        Map<String, String> options = new LinkedHashMap<>(Map.of("scenarios", "errors,latency,locks,aa",
                 "runs", "", "aa-runs", "200", "power-runs", "40", "rate", "180", "interval", "4s", "count", "3",
                 "restart-every", "20", "warmup", "8"));
         Path home = Path.of(".");
@@ -114,6 +114,8 @@ public final class AnalysisBench {
             });
         }
         AnalysisRunSpec spec = analysis();
+        // Ctrl-C or kill: the releases this harness started go with it
+        java.lang.Runtime.getRuntime().addShutdownHook(new Thread(() -> backends.values().forEach(Backend::stop)));
         startDatabase();
         ScheduledExecutorService load = Executors.newSingleThreadScheduledExecutor();
         ExecutorService measurements = Executors.newCachedThreadPool();

@@ -45,7 +45,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * gate; a dry-run metric that fails is recorded and aborts nothing.
  */
 class AnalysisEndToEndTest {
-    private static final int RATE = 120;
+    private static final int RATE = 80;
     @TempDir
     static Path shared;
     private static Path home;
@@ -142,8 +142,9 @@ class AnalysisEndToEndTest {
                   - name: prometheus-checks
                     metrics:
                       - name: error-share
-                        interval: 3s
+                        interval: 4s
                         count: 3
+                        inconclusiveLimit: 2
                         successCondition: result < 0.05
                         provider:
                           prometheus:
@@ -152,8 +153,9 @@ class AnalysisEndToEndTest {
                               sum(rate(slipway_router_requests_total{revision="{{args.canary}}",code="5xx"}[15s]))
                               / sum(rate(slipway_router_requests_total{revision="{{args.canary}}"}[15s]))
                       - name: p99-threshold
-                        interval: 3s
+                        interval: 4s
                         count: 3
+                        inconclusiveLimit: 2
                         successCondition: result < 5000
                         provider: {router: {metric: latencyP99, minRequests: 10}}
                       - name: impossible
@@ -165,9 +167,9 @@ class AnalysisEndToEndTest {
                   - name: judge
                     metrics:
                       - name: canary-vs-baseline
-                        interval: 8s
-                        count: 2
-                        inconclusiveLimit: 1
+                        interval: 10s
+                        count: 3
+                        inconclusiveLimit: 2
                         provider:
                           statistical:
                             groups:
@@ -186,7 +188,8 @@ class AnalysisEndToEndTest {
                     metrics:
                       - name: lock-waits
                         interval: 3s
-                        count: 4
+                        count: 6
+                        inconclusiveLimit: 5
                         failureCondition: result > 100
                         provider: {database: {measure: lockWaitCaused, window: 2s}}
                 release:
@@ -220,6 +223,23 @@ class AnalysisEndToEndTest {
                   - templates: [judge]
             - setWeight: 100""";
 
+    /** Runs a rollout to its end; one that pauses (an inconclusive analysis) fails the test with the analyses. */
+    private RolloutRecord rollout(ServiceSpec spec) {
+        java.util.concurrent.CompletableFuture<RolloutRecord> rollout = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> controller.rollout(spec.release(), "test"));
+        CliHarness.await(java.time.Duration.ofMinutes(3), () -> rollout.isDone()
+                || controller.status().rollout().filter(r -> r.phase() == RolloutPhase.PAUSED).isPresent());
+        if (!rollout.isDone()) {
+            controller.abort("test", "paused");
+            rollout.join();
+            throw new AssertionError("the rollout paused (load: " + load.sent() + " sent, " + load.succeeded()
+                    + " succeeded, by revision " + load.answersByRevision() + "): "
+                    + controller.status().rollout().orElseThrow().message()
+                    + "\nanalyses: " + controller.analyses());
+        }
+        return rollout.join();
+    }
+
     private MetricStatus metric(String analysisPrefix, String metric) {
         return controller.analyses().stream().filter(a -> a.name().startsWith(analysisPrefix)).findFirst()
                 .flatMap(a -> a.metric(metric)).orElseThrow(() -> new AssertionError("no metric " + metric + " in "
@@ -228,8 +248,7 @@ class AnalysisEndToEndTest {
 
     @Test
     void aGoodReleasePassesPrometheusAndTheStatisticalJudgeAndADryRunFailureAbortsNothing() {
-        RolloutRecord ended = controller.rollout(spec("2.1.0", "orders-2.0.0.jar", "{}", PROMETHEUS_AND_JUDGE).release(),
-                "test");
+        RolloutRecord ended = rollout(spec("2.1.0", "orders-2.0.0.jar", "{}", PROMETHEUS_AND_JUDGE));
 
         assertThat(ended.phase()).as(ended.message()).isEqualTo(RolloutPhase.PROMOTED);
         assertThat(metric("step 2", "error-share").phase()).isEqualTo(Phase.SUCCESSFUL);
@@ -247,8 +266,8 @@ class AnalysisEndToEndTest {
 
     @Test
     void aReleaseThirtyPercentSlowerIsAbortedByTheJudgeWhereAFixedThresholdPassesIt() {
-        RolloutRecord ended = controller.rollout(spec("3.0.0", "orders-3.0.0.jar",
-                "{ORDERS_FAULT_RATE: \"0\", ORDERS_ADDED_LATENCY: \"30%\"}", PROMETHEUS_AND_JUDGE).release(), "test");
+        RolloutRecord ended = rollout(spec("3.0.0", "orders-3.0.0.jar",
+                "{ORDERS_FAULT_RATE: \"0\", ORDERS_ADDED_LATENCY: \"30%\"}", PROMETHEUS_AND_JUDGE));
 
         assertThat(ended.phase()).isEqualTo(RolloutPhase.ABORTED);
         assertThat(ended.message()).startsWith("analysis step 3 experiment: judge failed: metric canary-vs-baseline failed")
@@ -262,11 +281,11 @@ class AnalysisEndToEndTest {
 
     @Test
     void aReleaseHoldingAHeavyLockIsAbortedByTheDatabaseGate() {
-        RolloutRecord ended = controller.rollout(spec("3.0.0", "orders-3.0.0.jar",
+        RolloutRecord ended = rollout(spec("3.0.0", "orders-3.0.0.jar",
                 "{ORDERS_FAULT_RATE: \"0\", ORDERS_LOCK_HOLD: 300ms, ORDERS_LOCK_SHARE: \"0.5\"}", """
                         - setWeight: 30
                         - analysis: {templates: [database]}
-                        - setWeight: 100""").release(), "test");
+                        - setWeight: 100"""));
 
         assertThat(ended.phase()).isEqualTo(RolloutPhase.ABORTED);
         assertThat(ended.message()).startsWith("analysis step 2: database failed: metric lock-waits failed")

@@ -24,7 +24,7 @@ class StatisticalJudgeTest {
             Direction.INCREASE, 0.01, true, NoData.INCONCLUSIVE, 50);
     /** The judge the README recommends: latency and errors, both critical. */
     private static final ProviderSpec.Statistical DEFAULT = new ProviderSpec.Statistical("{{args.baseline}}",
-            "{{args.canary}}", 0.99, 75, 95, List.of(new ProviderSpec.MetricGroup("latency", 1, List.of(LATENCY)),
+            "{{args.canary}}", ProviderSpec.Statistical.DEFAULT_CONFIDENCE, 75, 95, List.of(new ProviderSpec.MetricGroup("latency", 1, List.of(LATENCY)),
             new ProviderSpec.MetricGroup("errors", 1, List.of(ERRORS))));
 
     private final StatisticalJudge judge = new StatisticalJudge();
