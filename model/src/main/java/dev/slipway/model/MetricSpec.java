@@ -12,6 +12,8 @@ import java.util.Optional;
  *
  * @param interval  between two measurements; empty: one measurement
  * @param count     measurements to take; empty: 1 without interval, or until the rollout ends with one
+ * @param initialDelay how long the metric waits before it starts; a provider that measures a window starts its
+ *                     window then (fresh baseline replicas can warm up first)
  * @param dryRun    measured and recorded, but never fails (or pauses) the rollout
  */
 public record MetricSpec(String name, ProviderSpec provider, Optional<Duration> interval, Optional<Integer> count,

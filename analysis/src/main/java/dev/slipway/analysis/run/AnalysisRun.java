@@ -201,6 +201,8 @@ public final class AnalysisRun implements AutoCloseable {
         Optional<Instant> lastStartedAt = Optional.empty();
         final List<Measurement> measurements = new ArrayList<>();
         Measurer measurer;
+        Map<String, String> args;
+        MeasurerFactory factory;
         Optional<Condition> success = Optional.empty();
         Optional<Condition> failure = Optional.empty();
         CompletableFuture<Measurement> running;
@@ -223,10 +225,14 @@ public final class AnalysisRun implements AutoCloseable {
         }
 
         void prepare(Map<String, String> args, MeasurerFactory factory) {
+            this.args = args;
+            this.factory = factory;
             try {
                 success = spec.successCondition().map(text -> Condition.parse(AnalysisArgs.substitute(text, args)));
                 failure = spec.failureCondition().map(text -> Condition.parse(AnalysisArgs.substitute(text, args)));
-                measurer = factory.create(spec, args);
+                if (spec.initialDelay().isZero() || lastStartedAt.isPresent()) {
+                    measurer = factory.create(spec, args);
+                }
             } catch (RuntimeException e) {
                 Instant now = clock.instant();
                 record(new Measurement(Phase.ERROR, now, now, "", "cannot measure: " + e.getMessage()));
@@ -240,6 +246,19 @@ public final class AnalysisRun implements AutoCloseable {
 
         boolean due(Instant now) {
             if (phase.finished() || running != null) {
+                return false;
+            }
+            if (measurer == null && !now.isBefore(startedAt.plus(spec.initialDelay()))) {
+                // The metric starts looking now: a window-based provider's window begins here.
+                try {
+                    measurer = factory.create(spec, args);
+                } catch (RuntimeException e) {
+                    record(new Measurement(Phase.ERROR, now, now, "", "cannot measure: " + e.getMessage()));
+                    finish(Phase.ERROR, "cannot measure: " + e.getMessage());
+                    return false;
+                }
+            }
+            if (measurer == null) {
                 return false;
             }
             if (lastStartedAt.isEmpty()) {
