@@ -137,11 +137,11 @@ class StatisticalJudgeTest {
     }
 
     @Test
-    void twoPointsMoreErrorsInFifteenHundredRequestsAreCaughtInNineteenOfTwentyJudgements() {
+    void twoPointsMoreErrorsInTwoThousandRequestsAreCaughtInNineteenOfTwentyJudgements() {
         Random random = new Random(44);
         int caught = 0;
         for (int i = 0; i < 200; i++) {
-            if (judge.judge(DEFAULT, traffic(random, 1500, 10, 0.025, 0.005)).outcome() == Verdict.Outcome.FAIL) {
+            if (judge.judge(DEFAULT, traffic(random, 2000, 10, 0.025, 0.005)).outcome() == Verdict.Outcome.FAIL) {
                 caught++;
             }
         }

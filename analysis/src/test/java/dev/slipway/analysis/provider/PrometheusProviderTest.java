@@ -170,6 +170,7 @@ class PrometheusProviderTest {
                   count: 1
                   provider:
                     statistical:
+                      confidence: 0.99   # six points a side: the exact test cannot go below p = 0.001
                       groups:
                         - name: work
                           metrics:
