@@ -1,5 +1,6 @@
 package dev.slipway.cli;
 
+import dev.slipway.model.support.AtomicFiles;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.postgresql.ds.PGSimpleDataSource;
 
@@ -112,11 +113,7 @@ public final class Database implements AutoCloseable {
 
     /** Records which database of the embedded server holds the service, for the schema commands. */
     static void rememberEmbeddedDatabase(Path stateDirectory, String database) {
-        try {
-            Files.writeString(stateDirectory.resolve(EMBEDDED_DATABASE_FILE), database + "\n");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + stateDirectory.resolve(EMBEDDED_DATABASE_FILE), e);
-        }
+        AtomicFiles.write(stateDirectory.resolve(EMBEDDED_DATABASE_FILE), database + "\n");
     }
 
     private static String embeddedDatabase(Path stateDirectory) {

@@ -8,7 +8,6 @@ import dev.slipway.analysis.run.Phase;
 import dev.slipway.cli.demo.LoadGenerator;
 import dev.slipway.controller.DatabaseTarget;
 import dev.slipway.controller.RolloutController;
-import dev.slipway.controller.SchemaCoordinator;
 import dev.slipway.controller.store.JdbcStore;
 import dev.slipway.controller.store.RolloutPhase;
 import dev.slipway.controller.store.RolloutRecord;
@@ -103,7 +102,7 @@ class AnalysisEndToEndTest {
         runtime = new LocalRuntime(stateDirectory);
         controller = new RolloutController(service, runtime, router, new RouterMetricProvider(
                 URI.create("http://127.0.0.1:" + router.adminAddress().getPort() + "/metrics")), new ThresholdJudge(),
-                store, new SchemaCoordinator(service, engine, store, Clock.systemUTC()),
+                store, engine,
                 new DatabaseTarget(database.jdbcUrl("analysis"), database.user(), database.password()),
                 Clock.systemUTC(), entry -> System.out.println(entry.event() + "  " + entry.weights()));
         controller.deploy(spec("2.0.0", "orders-2.0.0.jar", "{}").release(), "test");

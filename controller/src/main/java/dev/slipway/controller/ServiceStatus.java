@@ -7,6 +7,7 @@ import dev.slipway.model.SchemaRange;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.SortedSet;
 
 /**
@@ -17,20 +18,26 @@ import java.util.SortedSet;
  * @param desiredVersion       the release last applied; differs from stable while a rollout runs or after an abort
  * @param schemaUpdatePending  a migration is expanded and waits for its contract (automatic with contractAfter)
  * @param contractAt           when the automatic contract will run, if the stable release has contractAfter
+ * @param canarySteps          how many steps the canary's strategy has (canary strategies only), for "step 2/5"
  * @param analyses             the analyses of the rollout in progress (or the last one), with their measurements
  */
 public record ServiceStatus(String service, Optional<RevisionStatus> stable, Optional<RevisionStatus> canary,
                             int canaryWeight, SortedSet<Integer> schemaState, Optional<MigrationStatus> migration,
                             boolean schemaUpdatePending, Optional<Instant> contractAt, Optional<String> desiredVersion,
                             Optional<RolloutRecord> rollout, List<ActionCheck> actions,
-                            List<TimelineEntry> recentEvents, List<AnalysisStatus> analyses) {
+                            List<TimelineEntry> recentEvents, OptionalInt canarySteps, List<AnalysisStatus> analyses) {
+    public ServiceStatus {
+        analyses = List.copyOf(analyses);
+    }
 
+    /** A status without analyses (no analysis template ran in this rollout). */
     public ServiceStatus(String service, Optional<RevisionStatus> stable, Optional<RevisionStatus> canary,
                          int canaryWeight, SortedSet<Integer> schemaState, Optional<MigrationStatus> migration,
                          boolean schemaUpdatePending, Optional<Instant> contractAt, Optional<String> desiredVersion,
-                         Optional<RolloutRecord> rollout, List<ActionCheck> actions, List<TimelineEntry> recentEvents) {
+                         Optional<RolloutRecord> rollout, List<ActionCheck> actions, List<TimelineEntry> recentEvents,
+                         OptionalInt canarySteps) {
         this(service, stable, canary, canaryWeight, schemaState, migration, schemaUpdatePending, contractAt,
-                desiredVersion, rollout, actions, recentEvents, List.of());
+                desiredVersion, rollout, actions, recentEvents, canarySteps, List.of());
     }
 
     /** One revision as seen now. */

@@ -1,16 +1,25 @@
 package dev.slipway.model;
 
+import org.yaml.snakeyaml.nodes.Node;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
-import java.util.stream.Collectors;
+
+import static dev.slipway.model.SpecWriter.Fields;
+import static dev.slipway.model.SpecWriter.bool;
+import static dev.slipway.model.SpecWriter.decimal;
+import static dev.slipway.model.SpecWriter.duration;
+import static dev.slipway.model.SpecWriter.number;
+import static dev.slipway.model.SpecWriter.plain;
+import static dev.slipway.model.SpecWriter.sequence;
+import static dev.slipway.model.SpecWriter.text;
 
 /**
- * Writes analysis templates and the references to them in the YAML flow form {@link AnalysisSpecParser} reads
- * back into equal records. Every field is written, defaults included, so a stored release never changes meaning
- * when a default does.
+ * Writes analysis templates and the references to them as YAML nodes that {@link AnalysisSpecParser} reads back into
+ * equal records. Every field is written, defaults included, so a stored release never changes meaning when a default
+ * does.
  */
 final class AnalysisSpecWriter {
     private AnalysisSpecWriter() {
@@ -32,99 +41,132 @@ final class AnalysisSpecWriter {
         return List.copyOf(used.values());
     }
 
-    static String template(AnalysisTemplate template) {
-        return "{name: " + q(template.name())
-                + ", args: [" + join(template.args(), arg -> "{name: " + q(arg.name())
-                + arg.value().map(value -> ", value: " + q(value)).orElse("") + "}")
-                + "], metrics: [" + join(template.metrics(), AnalysisSpecWriter::metric) + "]}";
+    static Node template(AnalysisTemplate template) {
+        Fields fields = new Fields();
+        fields.put("name", text(template.name()));
+        fields.put("args", sequence(template.args().stream().map(arg -> {
+            Fields argument = new Fields();
+            argument.put("name", text(arg.name()));
+            arg.value().ifPresent(value -> argument.put("value", text(value)));
+            return argument.node();
+        }).toList()));
+        fields.put("metrics", sequence(template.metrics().stream().map(AnalysisSpecWriter::metric).toList()));
+        return fields.node();
     }
 
-    static String reference(AnalysisRunSpec run) {
-        return "templates: [" + join(run.templates(), template -> q(template.name())) + "], args: {"
-                + run.args().entrySet().stream().map(e -> q(e.getKey()) + ": " + q(e.getValue()))
-                .collect(Collectors.joining(", ")) + "}, dryRun: " + run.dryRun();
+    /** A step's (or background's) use of templates: their names, its arguments and dry run. */
+    static Fields reference(AnalysisRunSpec run) {
+        Fields fields = new Fields();
+        fields.put("templates", sequence(run.templates().stream().map(template -> text(template.name())).toList()));
+        fields.put("args", textMap(run.args()));
+        fields.put("dryRun", bool(run.dryRun()));
+        return fields;
     }
 
-    static String background(BackgroundAnalysis background) {
-        return "{" + reference(background.run()) + ", startingStep: " + background.startingStep() + "}";
+    static Node background(BackgroundAnalysis background) {
+        Fields fields = reference(background.run());
+        fields.put("startingStep", number(background.startingStep()));
+        return fields.node();
     }
 
-    static String experiment(CanaryStep.Experiment experiment) {
-        List<String> fields = new ArrayList<>();
-        experiment.replicas().ifPresent(replicas -> fields.add("replicas: " + replicas));
-        experiment.duration().ifPresent(duration -> fields.add("duration: " + Durations.format(duration)));
-        fields.add("analyses: [" + join(experiment.analyses(), run -> "{" + reference(run) + "}") + "]");
-        return "{" + String.join(", ", fields) + "}";
+    static Node experiment(CanaryStep.Experiment experiment) {
+        Fields fields = new Fields();
+        experiment.replicas().ifPresent(replicas -> fields.put("replicas", number(replicas)));
+        experiment.duration().ifPresent(length -> fields.put("duration", duration(length)));
+        fields.put("analyses", sequence(experiment.analyses().stream().map(run -> reference(run).node()).toList()));
+        return fields.node();
     }
 
-    private static String metric(MetricSpec metric) {
-        List<String> fields = new ArrayList<>();
-        fields.add("name: " + q(metric.name()));
-        metric.interval().ifPresent(interval -> fields.add("interval: " + Durations.format(interval)));
-        metric.count().ifPresent(count -> fields.add("count: " + count));
-        fields.add("initialDelay: " + Durations.format(metric.initialDelay()));
-        fields.add("failureLimit: " + metric.failureLimit());
-        fields.add("consecutiveErrorLimit: " + metric.consecutiveErrorLimit());
-        fields.add("inconclusiveLimit: " + metric.inconclusiveLimit());
-        metric.successCondition().ifPresent(condition -> fields.add("successCondition: " + q(condition)));
-        metric.failureCondition().ifPresent(condition -> fields.add("failureCondition: " + q(condition)));
-        fields.add("dryRun: " + metric.dryRun());
-        fields.add("provider: {" + metric.provider().kind() + ": " + provider(metric.provider()) + "}");
-        return "{" + String.join(", ", fields) + "}";
+    private static Node metric(MetricSpec metric) {
+        Fields fields = new Fields();
+        fields.put("name", text(metric.name()));
+        metric.interval().ifPresent(interval -> fields.put("interval", duration(interval)));
+        metric.count().ifPresent(count -> fields.put("count", number(count)));
+        fields.put("initialDelay", duration(metric.initialDelay()));
+        fields.put("failureLimit", number(metric.failureLimit()));
+        fields.put("consecutiveErrorLimit", number(metric.consecutiveErrorLimit()));
+        fields.put("inconclusiveLimit", number(metric.inconclusiveLimit()));
+        metric.successCondition().ifPresent(condition -> fields.put("successCondition", text(condition)));
+        metric.failureCondition().ifPresent(condition -> fields.put("failureCondition", text(condition)));
+        fields.put("dryRun", bool(metric.dryRun()));
+        Fields provider = new Fields();
+        provider.put(metric.provider().kind(), provider(metric.provider()));
+        fields.put("provider", provider.node());
+        return fields.node();
     }
 
-    private static String provider(ProviderSpec provider) {
+    private static Node provider(ProviderSpec provider) {
+        Fields fields = new Fields();
         if (provider instanceof ProviderSpec.Prometheus prometheus) {
-            return "{address: " + q(prometheus.address()) + ", query: " + q(prometheus.query()) + ", timeout: "
-                    + Durations.format(prometheus.timeout()) + "}";
-        }
-        if (provider instanceof ProviderSpec.Web web) {
-            return "{url: " + q(web.url()) + ", method: " + web.method() + ", headers: {"
-                    + web.headers().entrySet().stream().map(e -> q(e.getKey()) + ": " + q(e.getValue()))
-                    .collect(Collectors.joining(", ")) + "}"
-                    + web.body().map(body -> ", body: " + q(body)).orElse("")
-                    + web.jsonPath().map(path -> ", jsonPath: " + q(path)).orElse("")
-                    + ", timeout: " + Durations.format(web.timeout()) + "}";
-        }
-        if (provider instanceof ProviderSpec.Job job) {
-            return "{command: [" + join(job.command(), AnalysisSpecWriter::q) + "], env: {"
-                    + job.env().entrySet().stream().map(e -> e.getKey() + ": " + q(e.getValue()))
-                    .collect(Collectors.joining(", ")) + "}, timeout: " + Durations.format(job.timeout()) + "}";
-        }
-        if (provider instanceof ProviderSpec.Router router) {
-            return "{metric: " + router.metric().spec() + ", revision: " + q(router.revision()) + ", minRequests: "
-                    + router.minRequests() + "}";
-        }
-        if (provider instanceof ProviderSpec.Database database) {
-            return "{measure: " + database.measure().spec() + ", revision: " + q(database.revision()) + ", quantile: "
-                    + database.quantile() + ", window: " + Durations.format(database.window()) + ", sampleEvery: "
-                    + Durations.format(database.sampleEvery()) + "}";
-        }
-        ProviderSpec.Statistical judge = (ProviderSpec.Statistical) provider;
-        return "{baseline: " + q(judge.baseline()) + ", canary: " + q(judge.canary()) + ", confidence: "
-                + judge.confidence() + ", thresholds: {marginal: " + judge.marginal() + ", pass: " + judge.pass()
-                + "}, groups: [" + join(judge.groups(), group -> "{name: " + q(group.name()) + ", weight: "
-                + group.weight() + ", metrics: [" + join(group.metrics(), AnalysisSpecWriter::compared) + "]}") + "]}";
-    }
-
-    private static String compared(ProviderSpec.ComparedMetric metric) {
-        String source;
-        if (metric.source() instanceof ProviderSpec.PrometheusSeries series) {
-            source = "{prometheus: {address: " + q(series.address()) + ", query: " + q(series.query()) + ", step: "
-                    + Durations.format(series.step()) + "}}";
+            fields.put("address", text(prometheus.address()));
+            fields.put("query", text(prometheus.query()));
+            fields.put("timeout", duration(prometheus.timeout()));
+        } else if (provider instanceof ProviderSpec.Web web) {
+            fields.put("url", text(web.url()));
+            fields.put("method", plain(web.method()));
+            fields.put("headers", textMap(web.headers()));
+            web.body().ifPresent(body -> fields.put("body", text(body)));
+            web.jsonPath().ifPresent(path -> fields.put("jsonPath", text(path)));
+            fields.put("timeout", duration(web.timeout()));
+        } else if (provider instanceof ProviderSpec.Job job) {
+            fields.put("command", sequence(job.command().stream().map(SpecWriter::text).toList()));
+            fields.put("env", textMap(job.env()));
+            fields.put("timeout", duration(job.timeout()));
+        } else if (provider instanceof ProviderSpec.Router router) {
+            fields.put("metric", plain(router.metric().spec()));
+            fields.put("revision", text(router.revision()));
+            fields.put("minRequests", number(router.minRequests()));
+        } else if (provider instanceof ProviderSpec.Database database) {
+            fields.put("measure", plain(database.measure().spec()));
+            fields.put("revision", text(database.revision()));
+            fields.put("quantile", decimal(database.quantile()));
+            fields.put("window", duration(database.window()));
+            fields.put("sampleEvery", duration(database.sampleEvery()));
         } else {
-            source = metric.source().describe();
+            ProviderSpec.Statistical judge = (ProviderSpec.Statistical) provider;
+            fields.put("baseline", text(judge.baseline()));
+            fields.put("canary", text(judge.canary()));
+            fields.put("confidence", decimal(judge.confidence()));
+            Fields thresholds = new Fields();
+            thresholds.put("marginal", decimal(judge.marginal()));
+            thresholds.put("pass", decimal(judge.pass()));
+            fields.put("thresholds", thresholds.node());
+            fields.put("groups", sequence(judge.groups().stream().map(group -> {
+                Fields written = new Fields();
+                written.put("name", text(group.name()));
+                written.put("weight", decimal(group.weight()));
+                written.put("metrics", sequence(group.metrics().stream().map(AnalysisSpecWriter::compared).toList()));
+                return written.node();
+            }).toList()));
         }
-        return "{name: " + q(metric.name()) + ", source: " + source + ", direction: " + metric.direction().spec()
-                + ", effectSize: " + metric.effectSize() + ", critical: " + metric.critical() + ", noData: "
-                + metric.noData().spec() + ", minSamples: " + metric.minSamples() + "}";
+        return fields.node();
     }
 
-    private static <T> String join(List<T> items, Function<T, String> render) {
-        return items.stream().map(render).collect(Collectors.joining(", "));
+    private static Node compared(ProviderSpec.ComparedMetric metric) {
+        Fields fields = new Fields();
+        fields.put("name", text(metric.name()));
+        if (metric.source() instanceof ProviderSpec.PrometheusSeries series) {
+            Fields prometheus = new Fields();
+            prometheus.put("address", text(series.address()));
+            prometheus.put("query", text(series.query()));
+            prometheus.put("step", duration(series.step()));
+            Fields source = new Fields();
+            source.put("prometheus", prometheus.node());
+            fields.put("source", source.node());
+        } else {
+            fields.put("source", plain(metric.source().describe()));
+        }
+        fields.put("direction", plain(metric.direction().spec()));
+        fields.put("effectSize", decimal(metric.effectSize()));
+        fields.put("critical", bool(metric.critical()));
+        fields.put("noData", plain(metric.noData().spec()));
+        fields.put("minSamples", number(metric.minSamples()));
+        return fields.node();
     }
 
-    private static String q(String text) {
-        return SpecWriter.quote(text);
+    private static Node textMap(Map<String, String> values) {
+        Fields fields = new Fields();
+        values.forEach((name, value) -> fields.put(name, text(value)));
+        return fields.node();
     }
 }

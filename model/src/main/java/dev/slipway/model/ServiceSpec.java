@@ -4,17 +4,35 @@ import java.util.Optional;
 
 /**
  * A service as described in {@code slipway.yaml}: its database, where revisions run,
- * where the router listens and the release that should be running.
+ * the built-in router and the release that should be running.
  *
  * @param databaseUrl {@code embedded} or a {@code jdbc:postgresql://} URL
  * @param schemaName  the PostgreSQL schema that holds the service's tables (versions are {@code <schema>_v<N>})
- * @param routerListen host:port of the built-in router; port 0 picks a free one
- * @param routerPreview host:port of the router's preview listener, where everything goes to the release waiting
- *                      for promotion (blue-green); empty when the service has none
+ * @param router      where the built-in router listens and how it treats clients
+ * @param policy      notifications, hooks and the progress deadline of its rollouts
  */
-public record ServiceSpec(String service, String databaseUrl, String schemaName, String runtime,
-                          String routerListen, Optional<String> routerPreview, ReleaseSpec release) {
+public record ServiceSpec(String service, String databaseUrl, String schemaName, String runtime, RouterSpec router,
+                          ReleaseSpec release, RolloutPolicy policy) {
     public ServiceSpec {
-        routerPreview = routerPreview == null ? Optional.empty() : routerPreview;
+        router = router == null ? RouterSpec.defaults() : router;
+        policy = policy == null ? RolloutPolicy.none() : policy;
+    }
+
+    public ServiceSpec(String service, String databaseUrl, String schemaName, String runtime, RouterSpec router,
+                       ReleaseSpec release) {
+        this(service, databaseUrl, schemaName, runtime, router, release, RolloutPolicy.none());
+    }
+
+    /** host:port of the built-in router; port 0 picks a free one. */
+    public String routerListen() {
+        return router.listen();
+    }
+
+    /**
+     * host:port of the router's preview listener, where everything goes to the release waiting for promotion
+     * (blue-green); empty when the service has none.
+     */
+    public Optional<String> routerPreview() {
+        return router.preview();
     }
 }

@@ -6,8 +6,11 @@ import dev.slipway.analysis.run.AnalysisStatusJson;
 import dev.slipway.analysis.run.Measurement;
 import dev.slipway.analysis.run.MeasurerFactory;
 import dev.slipway.analysis.run.MetricStatus;
+import dev.slipway.controller.event.RolloutEvent;
+import dev.slipway.controller.event.RolloutEvents;
 import dev.slipway.controller.store.Store;
 import dev.slipway.model.AnalysisRunSpec;
+import dev.slipway.model.support.DaemonThreads;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -19,37 +22,31 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
-import java.util.function.Consumer;
 
 /**
  * The analyses of one rollout: starts them (or resumes them from the store after a crash), ticks them, stores
- * every status in the same store as the rollout, and puts each new measurement on the timeline. Step analyses
+ * every status in the same store as the rollout, and emits each new measurement as a {@link RolloutEvent}. Step analyses
  * run to their end; the background analysis is ticked by whoever drives the rollout and stopped when it ends.
  */
 public final class RolloutAnalyses implements AutoCloseable {
     private static final Duration TICK = Duration.ofMillis(200);
-    private static final int TIMELINE_MESSAGE = 400;
 
     private final MeasurerFactory factory;
     private final Store store;
     private final Clock clock;
-    private final Consumer<String> timeline;
-    private final ExecutorService measurements = Executors.newCachedThreadPool(runnable -> {
-        Thread thread = new Thread(runnable, "slipway-measurement");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final RolloutEvents events;
+    private final ExecutorService measurements = Executors.newCachedThreadPool(DaemonThreads.named("slipway-measurement"));
     private final Map<String, AnalysisRun> running = new LinkedHashMap<>();
     private final Map<String, AnalysisStatus> latest = new LinkedHashMap<>();
     private final Map<String, Integer> reported = new LinkedHashMap<>();
     private long rolloutId;
     private Map<String, String> stored = Map.of();
 
-    public RolloutAnalyses(MeasurerFactory factory, Store store, Clock clock, Consumer<String> timeline) {
+    public RolloutAnalyses(MeasurerFactory factory, Store store, Clock clock, RolloutEvents events) {
         this.factory = factory;
         this.store = store;
         this.clock = clock;
-        this.timeline = timeline;
+        this.events = events;
     }
 
     /** Starts following a rollout; statuses it stored before (a restarted controller) are picked up again. */
@@ -106,7 +103,7 @@ public final class RolloutAnalyses implements AutoCloseable {
                 ? new AnalysisRun(name, spec, builtIns, factory, clock, measurements)
                 : AnalysisRun.resume(before, spec, builtIns, factory, clock, measurements);
         if (before == null) {
-            timeline.accept("analysis " + name + " started");
+            events.emit(new RolloutEvent.AnalysisStarted(name, spec.describe()));
         }
         running.put(name, run);
         save(name, run.status());
@@ -123,8 +120,7 @@ public final class RolloutAnalyses implements AutoCloseable {
         save(name, status);
         if (status.phase().finished()) {
             running.remove(name).close();
-            timeline.accept("analysis " + name + " " + status.phase().name().toLowerCase() + ": "
-                    + shorten(status.message()));
+            events.emit(new RolloutEvent.AnalysisEnded(name, status));
         }
         return status;
     }
@@ -161,10 +157,7 @@ public final class RolloutAnalyses implements AutoCloseable {
                 int taken = metric.measured() + metric.errors();
                 int fresh = Math.min(kept.size(), taken - reportedOf(name, metric.name()));
                 for (Measurement measurement : kept.subList(kept.size() - Math.max(0, fresh), kept.size())) {
-                    timeline.accept("analysis " + name + ": " + metric.name() + (metric.dryRun() ? " (dry run) " : " ")
-                            + measurement.phase().name().toLowerCase()
-                            + (measurement.value().isEmpty() ? "" : " " + measurement.value()) + ": "
-                            + shorten(measurement.message()));
+                    events.emit(new RolloutEvent.AnalysisMeasured(name, metric.name(), metric.dryRun(), measurement));
                 }
                 reported.put(name + "/" + metric.name(), taken);
             }
@@ -181,10 +174,6 @@ public final class RolloutAnalyses implements AutoCloseable {
 
     private static int measurementsSeen(AnalysisStatus status) {
         return status.metrics().stream().mapToInt(metric -> metric.measured() + metric.errors()).sum();
-    }
-
-    private static String shorten(String message) {
-        return message.length() <= TIMELINE_MESSAGE ? message : message.substring(0, TIMELINE_MESSAGE) + "...";
     }
 
     @Override

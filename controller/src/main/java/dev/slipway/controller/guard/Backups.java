@@ -1,5 +1,6 @@
 package dev.slipway.controller.guard;
 
+import dev.slipway.controller.BadInputException;
 import dev.slipway.controller.DatabaseTarget;
 
 import java.io.IOException;
@@ -32,11 +33,11 @@ public final class Backups {
     /** An existing backup file named by the user; it must exist and not be empty. */
     public static ForceOverride named(Path file, String reason) {
         if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("--backup " + file + ": no such file");
+            throw new BadInputException("--backup " + file + ": no such file");
         }
         try {
             if (Files.size(file) == 0) {
-                throw new IllegalArgumentException("--backup " + file + ": the file is empty");
+                throw new BadInputException("--backup " + file + ": the file is empty");
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -1,6 +1,7 @@
 package dev.slipway.controller.store;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -31,7 +32,7 @@ public interface Store {
     void saveAnalysis(long rolloutId, String name, String statusJson);
 
     /** The analyses of a rollout by name, in the order they began. */
-    java.util.Map<String, String> analyses(long rolloutId);
+    Map<String, String> analyses(long rolloutId);
 
     /** Appends to the audit history. */
     void audit(AuditEntry entry);
