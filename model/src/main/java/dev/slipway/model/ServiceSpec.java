@@ -10,17 +10,19 @@ import java.util.Optional;
  * @param schemaName  the PostgreSQL schema that holds the service's tables (versions are {@code <schema>_v<N>})
  * @param router      where the built-in router listens and how it treats clients
  * @param policy      notifications, hooks and the progress deadline of its rollouts
+ * @param swarm       with {@code runtime: swarm}: its manager and placement; empty for the other runtimes
  */
 public record ServiceSpec(String service, String databaseUrl, String schemaName, String runtime, RouterSpec router,
-                          ReleaseSpec release, RolloutPolicy policy) {
+                          ReleaseSpec release, RolloutPolicy policy, Optional<SwarmSpec> swarm) {
     public ServiceSpec {
         router = router == null ? RouterSpec.defaults() : router;
         policy = policy == null ? RolloutPolicy.none() : policy;
+        swarm = swarm == null ? Optional.empty() : swarm;
     }
 
     public ServiceSpec(String service, String databaseUrl, String schemaName, String runtime, RouterSpec router,
                        ReleaseSpec release) {
-        this(service, databaseUrl, schemaName, runtime, router, release, RolloutPolicy.none());
+        this(service, databaseUrl, schemaName, runtime, router, release, RolloutPolicy.none(), Optional.empty());
     }
 
     /** host:port of the built-in router; port 0 picks a free one. */

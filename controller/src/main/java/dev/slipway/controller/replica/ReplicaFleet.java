@@ -92,8 +92,9 @@ public final class ReplicaFleet implements AutoCloseable {
         for (BoundReplica replica : started) {
             ReplicaState state = runtime.awaitReady(replica.replica(), deadline);
             if (state != ReplicaState.READY) {
+                String why = notReady(replica.replica(), state, deadline);
                 started.forEach(this::stopUnrouted);
-                return Optional.of("replica " + replica.id() + " is " + state + " after " + deadline.toSeconds() + " s");
+                return Optional.of(why);
             }
         }
         if (!started.isEmpty()) {
@@ -134,9 +135,10 @@ public final class ReplicaFleet implements AutoCloseable {
             Duration deadline = readinessDeadline(revision.release());
             ReplicaState state = runtime.awaitReady(fresh.replica(), deadline);
             if (state != ReplicaState.READY) {
+                String why = notReady(fresh.replica(), state, deadline);
                 stopUnrouted(fresh);
                 throw new IllegalStateException("a replica of " + revision.version() + " on " + binding.databaseSchema()
-                        + " is " + state + " after " + deadline.toSeconds() + " s; the schema was not changed");
+                        + ": " + why + "; the schema was not changed");
             }
             loop.update(current -> current.withReplica(slot, revision.version(), fresh));
             routes.sync();
@@ -198,7 +200,9 @@ public final class ReplicaFleet implements AutoCloseable {
         loop.update(current -> current.drainingToo(replicas));
         routes.sync();
         for (Replica replica : replicas) {
-            boolean drained = router.awaitDrained(new Endpoint(replica.host(), replica.port()), DRAIN_TIMEOUT);
+            // where it answers now: a Swarm task may have moved to another node
+            Replica now = runtime.current(replica);
+            boolean drained = router.awaitDrained(new Endpoint(now.host(), now.port()), DRAIN_TIMEOUT);
             if (!drained) {
                 log.warn("replica {} still had requests in flight after {} s; stopping it anyway",
                         replica.id(), DRAIN_TIMEOUT.toSeconds());
@@ -245,6 +249,15 @@ public final class ReplicaFleet implements AutoCloseable {
                     e.getMessage());
             return Optional.empty();
         }
+    }
+
+    /** Why a replica did not become ready: the runtime's words when it failed (asked before it is stopped). */
+    private String notReady(Replica replica, ReplicaState state, Duration deadline) {
+        if (state == ReplicaState.FAILED) {
+            return "replica " + replica.id() + " FAILED" + runtime.failureReason(replica).map(reason -> ": " + reason)
+                    .orElse("");
+        }
+        return "replica " + replica.id() + " is " + state + " after " + deadline.toSeconds() + " s";
     }
 
     private static Duration readinessDeadline(ReleaseSpec release) {

@@ -12,7 +12,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 
-/** Shared by the local and docker runtimes so both probe alike (readiness gating cannot tell them apart). Asks a replica on 127.0.0.1 whether a probe path answers 2xx within the probe's timeout. */
+/**
+ * Shared by the runtimes so all probe alike (readiness gating cannot tell them apart). Asks a replica (on 127.0.0.1,
+ * or on its Swarm node) whether a probe path answers 2xx within the probe's timeout.
+ */
 public final class HttpProbe {
     private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(1);
 
@@ -34,7 +37,7 @@ public final class HttpProbe {
     }
 
     /** Never completes exceptionally: a refused connection, a timeout or a non-2xx status are all {@code false}. */
-    public CompletableFuture<Boolean> passes(int port, ProbeSpec probe) {
+    public CompletableFuture<Boolean> passes(String host, int port, ProbeSpec probe) {
         String path = probe.path() == null || probe.path().isEmpty() ? "/" : probe.path();
         if (!path.startsWith("/")) {
             path = "/" + path;
@@ -43,7 +46,7 @@ public final class HttpProbe {
                 ? DEFAULT_TIMEOUT : probe.timeout();
         HttpRequest request;
         try {
-            request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            request = HttpRequest.newBuilder(URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port + path))
                     .timeout(timeout)
                     .GET()
                     .build();

@@ -16,10 +16,10 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Probes the readiness and liveness of a runtime's replicas over HTTP on 127.0.0.1, each probe on its own period, on
- * a small shared scheduler; feeds the results into each replica's {@link ReplicaLifecycle} and hands a liveness
- * restart to the runtime, which alone knows how to end and start a run. Probing a replica ends when it fails or
- * stops, or when this is closed.
+ * Probes the readiness and liveness of a runtime's replicas over HTTP at their address (127.0.0.1 unless they run on
+ * another machine), each probe on its own period, on a small shared scheduler; feeds the results into each replica's
+ * {@link ReplicaLifecycle} and hands a liveness restart to the runtime, which alone knows how to end and start a run.
+ * Probing a replica ends when it fails or stops, or when this is closed.
  *
  * @param <R> the runtime's replica
  */
@@ -82,7 +82,7 @@ public final class ReplicaProbes<R extends ReplicaProbes.Probed> {
             return;
         }
         long generation = lifecycle.generation();
-        probe.passes(replica.replica().port(), readiness).thenAccept(passed -> {
+        probe.passes(replica.replica().host(), replica.replica().port(), readiness).thenAccept(passed -> {
             ReplicaState before = lifecycle.state();
             lifecycle.readinessProbed(generation, passed, Instant.now());
             reportChange(replica, before);
@@ -96,7 +96,7 @@ public final class ReplicaProbes<R extends ReplicaProbes.Probed> {
             return;
         }
         long generation = lifecycle.generation();
-        probe.passes(replica.replica().port(), liveness).thenAccept(passed -> {
+        probe.passes(replica.replica().host(), replica.replica().port(), liveness).thenAccept(passed -> {
             if (lifecycle.livenessProbed(generation, passed) && !closed) {
                 restart.restart(replica, generation, liveness);
             }
