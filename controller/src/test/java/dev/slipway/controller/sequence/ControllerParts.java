@@ -12,9 +12,15 @@ import dev.slipway.controller.loop.RolloutLoop;
 import dev.slipway.controller.replica.ReplicaFleet;
 import dev.slipway.controller.rollout.RolloutRunner;
 import dev.slipway.controller.rollout.RolloutTimers;
+import dev.slipway.controller.state.Revision;
+import dev.slipway.controller.state.Slot;
+import dev.slipway.controller.store.RolloutPhase;
+import dev.slipway.controller.store.RolloutRecord;
 import dev.slipway.controller.traffic.RouteSync;
+import dev.slipway.model.ReleaseSpec;
 
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.SortedSet;
 import java.util.TreeSet;
@@ -65,6 +71,17 @@ public final class ControllerParts implements AutoCloseable {
                 analyses);
         router.watch(() -> loop.current().runningVersions());
         routes.start();
+    }
+
+    /** Makes 1.0.0 stable with one replica and records a rollout of {@code release} from it, for a runner to drive. */
+    public RolloutRecord acceptRollout(ReleaseSpec release) {
+        loop.update(state -> state.firstDeployAccepted(Revision.of(ServiceUnderTest.release("1.0.0", 1, 1, false,
+                false))));
+        fleet.scale(Slot.CANARY, 1);
+        loop.update(state -> state.firstDeployDone().rolloutAccepted(Revision.of(release)));
+        Instant now = Instant.now();
+        return store.save(new RolloutRecord(0, SERVICE, "1.0.0", release.version(), RolloutPhase.PROGRESSING, 0, 0,
+                "starting", now, now));
     }
 
     public SortedSet<Integer> schemaState() {
