@@ -125,6 +125,10 @@ public final class RouteSync implements AutoCloseable {
                 current.stable().map(Revision::version).orElse(null), readyEndpoints(current.stable(), current),
                 current.canary().map(Revision::version).orElse(null), readyEndpoints(current.canary(), current),
                 current.canaryWeight(), current.headerRoutes(), current.previewCanary());
+        if (current.baseline().isPresent() && current.canary().isPresent()) {
+            table = RouteTables.withBaseline(table, current.baseline().get().version(),
+                    readyEndpoints(current.baseline(), current), current.canary().get().version());
+        }
         if (!table.equals(sent)) {
             router.route(table);
             sent = table;
