@@ -103,6 +103,7 @@ public final class RolloutController implements AutoCloseable {
     private volatile boolean fullPromotionRequested;
     private volatile String desiredVersion;
     private volatile RouteTable lastTable = new RouteTable(List.of(), List.of());
+    private final PanicRouting panicRouting = new PanicRouting(this::recordLater);
     /** Set by {@link #detach}: this controller is dead and must not touch the router or the store again. */
     private volatile boolean detached;
 
@@ -122,6 +123,9 @@ public final class RolloutController implements AutoCloseable {
         schema.watch(this::mustKeepWorking, this::record);
         schema.beforeViewsDrop(this::rebindReplicas);
         schema.beforeOpaqueMigration(this::prepareForOpaqueMigration);
+        // Liveness restarts: within the release's budget, each replica out of routing and drained first.
+        runtime.useRestartPolicy(new RoutedRestarts(this::releaseSpec, this::refreshRoutes, router, DRAIN_TIMEOUT,
+                this::recordLater));
         // Readiness gates traffic: a replica that stops being ready leaves the table, and comes back.
         monitor.scheduleWithFixedDelay(this::refreshRoutesQuietly, 250, 250, TimeUnit.MILLISECONDS);
         monitor.scheduleWithFixedDelay(() -> {
@@ -617,6 +621,15 @@ public final class RolloutController implements AutoCloseable {
         timelineListener.accept(entry);
     }
 
+    /** Records on the monitor thread: for callers holding this controller's lock, or a probe thread. */
+    private void recordLater(String event) {
+        try {
+            monitor.execute(() -> record(event));
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            log.info("{}", event);
+        }
+    }
+
     // ------------------------------------------------------------------ endings
 
     private RolloutRecord finishPromoted(RolloutRecord rollout, String actor) {
@@ -911,9 +924,12 @@ public final class RolloutController implements AutoCloseable {
         }
         Revision currentStable = stable;
         Revision currentCanary = canary;
-        RouteTable table = RouteTables.build(
-                currentStable == null ? null : currentStable.version(), readyEndpoints(currentStable),
-                currentCanary == null ? null : currentCanary.version(), readyEndpoints(currentCanary),
+        String stableVersion = currentStable == null ? null : currentStable.version();
+        List<Endpoint> canaryReady = endpoints(currentCanary, ReplicaState.READY);
+        List<Endpoint> stableEndpoints = panicRouting.stableEndpoints(stableVersion,
+                endpoints(currentStable, ReplicaState.READY), endpoints(currentStable, ReplicaState.NOT_READY), canaryReady);
+        RouteTable table = RouteTables.build(stableVersion, stableEndpoints,
+                currentCanary == null ? null : currentCanary.version(), canaryReady,
                 canaryWeight, headerRoutes, previewCanary);
         if (!table.equals(lastTable)) {
             router.route(table);
@@ -922,12 +938,17 @@ public final class RolloutController implements AutoCloseable {
     }
 
     private List<Endpoint> readyEndpoints(Revision revision) {
+        return endpoints(revision, ReplicaState.READY);
+    }
+
+    /** The endpoints of the revision's replicas in {@code state}, draining ones left out. */
+    private List<Endpoint> endpoints(Revision revision, ReplicaState state) {
         List<Endpoint> endpoints = new ArrayList<>();
         if (revision == null) {
             return endpoints;
         }
         for (Replica replica : revision.replicas()) {
-            if (!draining.contains(replica.id()) && runtime.state(replica) == ReplicaState.READY) {
+            if (!draining.contains(replica.id()) && runtime.state(replica) == state) {
                 endpoints.add(new Endpoint(replica.host(), replica.port()));
             }
         }

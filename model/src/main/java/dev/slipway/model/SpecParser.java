@@ -166,8 +166,8 @@ public final class SpecParser {
         node.allowOnly("readiness", "liveness");
         ProbeSpec readiness = node.optional("readiness").map(n -> probe(n, ProbeSpec.readinessDefault()))
                 .orElse(ProbeSpec.readinessDefault());
-        ProbeSpec liveness = node.optional("liveness").map(n -> probe(n, ProbeSpec.livenessDefault()))
-                .orElse(ProbeSpec.livenessDefault());
+        // opt-in: only a spec that sets liveness gets a liveness probe (its unset fields take the defaults)
+        ProbeSpec liveness = node.optional("liveness").map(n -> probe(n, ProbeSpec.livenessDefault())).orElse(null);
         return new HealthSpec(readiness, liveness);
     }
 

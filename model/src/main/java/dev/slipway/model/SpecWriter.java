@@ -25,7 +25,9 @@ public final class SpecWriter {
         release.contractAfter().ifPresent(d -> lines.add("contractAfter: " + Durations.format(d)));
         lines.add("health:");
         lines.add("  readiness: " + probe(release.health().readiness()));
-        lines.add("  liveness: " + probe(release.health().liveness()));
+        if (release.health().liveness() != null) {
+            lines.add("  liveness: " + probe(release.health().liveness()));
+        }
         lines.add("strategy:");
         StrategySpec strategy = release.strategy();
         if (strategy instanceof StrategySpec.Rolling rolling) {

@@ -6,7 +6,9 @@ import dev.slipway.runtime.Replica;
 import dev.slipway.runtime.ReplicaRequest;
 import dev.slipway.runtime.ReplicaState;
 import dev.slipway.runtime.Runtime;
+import dev.slipway.runtime.RestartPolicy;
 import dev.slipway.runtime.replica.DaemonThreads;
+import dev.slipway.runtime.replica.LivenessRestarts;
 import dev.slipway.runtime.replica.NewReplica;
 import dev.slipway.runtime.replica.ReplicaProbes;
 import dev.slipway.runtime.replica.ReplicaTable;
@@ -26,7 +28,6 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -38,7 +39,8 @@ import java.util.concurrent.TimeUnit;
  * that a later runtime on the same directory (after a controller crash) adopts it instead of losing it.
  *
  * <p>A small shared scheduler probes readiness and liveness over HTTP/1.1. Readiness moves a replica between
- * STARTING, READY and NOT_READY; liveness failures of a replica that was ready restart its process on the same port.
+ * STARTING, READY and NOT_READY; liveness failures of a replica that was ready restart its process on the same port,
+ * within the {@link RestartPolicy}'s budget and after the replica left routing and drained.
  * Safe to call from several threads.
  */
 public final class LocalRuntime implements Runtime {
@@ -54,7 +56,8 @@ public final class LocalRuntime implements Runtime {
     private final Path runDirectory;
     private final ReplicaTable<LocalReplica> replicas = new ReplicaTable<>();
     private final PortAllocator ports = new PortAllocator();
-    private final ReplicaProbes<LocalReplica> probes = new ReplicaProbes<>("slipway-local", this::restart);
+    private final LivenessRestarts<LocalReplica> restarts = new LivenessRestarts<>("slipway-local", this::restart);
+    private final ReplicaProbes<LocalReplica> probes = new ReplicaProbes<>("slipway-local", restarts);
     /** Runs the blocking parts: ending a process for a restart, stopping replicas in parallel on close. */
     private final ExecutorService terminations;
     private volatile boolean closed;
@@ -140,6 +143,11 @@ public final class LocalRuntime implements Runtime {
         }
     }
 
+    @Override
+    public void useRestartPolicy(RestartPolicy policy) {
+        restarts.use(policy);
+    }
+
     /** Replicas of a service that have not been stopped, FAILED ones included (they still need a stop). */
     @Override
     public List<Replica> list(String service) {
@@ -177,6 +185,7 @@ public final class LocalRuntime implements Runtime {
             return;
         }
         closed = true;
+        restarts.close();
         replicas.stopAll(replica -> stop(replica, CLOSE_GRACE), terminations);
         probes.close();
         terminations.shutdownNow();
@@ -188,6 +197,7 @@ public final class LocalRuntime implements Runtime {
      */
     public void detach() {
         closed = true;
+        restarts.close();
         probes.close();
         terminations.shutdownNow();
         replicas.clear();
@@ -242,27 +252,19 @@ public final class LocalRuntime implements Runtime {
         });
     }
 
-    private void restart(LocalReplica localReplica, long failedGeneration, ProbeSpec liveness) {
+    /** Runs on a restart thread: the replica leaves routing and drains, then its process ends and starts again. */
+    private boolean restart(LocalReplica localReplica, long failedGeneration, ProbeSpec liveness) {
         Optional<LocalReplica.Run> previous = localReplica.lifecycle().beginRestart(failedGeneration, Instant.now());
         if (previous.isEmpty()) {
-            return;
+            return false;
         }
         long generation = localReplica.lifecycle().generation();
-        String message = "restarting " + localReplica.replica().id() + ": liveness failed "
-                + liveness.failureThreshold() + " times in a row on " + liveness.path()
-                + " (restart " + localReplica.lifecycle().restarts() + ")";
-        log.warn(message);
-        localReplica.note(message);
-        try {
-            terminations.execute(() -> {
-                ProcessTree.terminate(previous.get().process(), RESTART_GRACE);
-                if (!closed) {
-                    launch(localReplica, generation);
-                }
-            });
-        } catch (RejectedExecutionException runtimeClosed) {
-            // close() or detach() is under way; the replica is being stopped or left as it is.
+        restarts.announceAndDrain(localReplica, liveness);
+        ProcessTree.terminate(previous.get().process(), RESTART_GRACE);
+        if (!closed) {
+            launch(localReplica, generation);
         }
+        return true;
     }
 
     // --- adoption ---------------------------------------------------------------------------------------------------
