@@ -46,6 +46,11 @@ public final class Database implements AutoCloseable {
 
     /** {@code embedded} (or null) starts the embedded server; anything else must be a jdbc:postgresql:// URL. */
     public static Database open(String url, Path stateDirectory) {
+        return open(url, stateDirectory, PasswordSource.commandLine(null));
+    }
+
+    /** As {@link #open(String, Path)}; the password of a URL's server comes from {@code passwords}. */
+    public static Database open(String url, Path stateDirectory, PasswordSource passwords) {
         if (url == null || url.equals("embedded")) {
             return embedded(stateDirectory);
         }
@@ -66,7 +71,7 @@ public final class Database implements AutoCloseable {
         String path = uri.getPath() == null || uri.getPath().length() <= 1 ? "postgres" : uri.getPath().substring(1);
         String server = "jdbc:postgresql://" + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "");
         String user = query.getOrDefault("user", System.getenv().getOrDefault("PGUSER", "postgres"));
-        String password = query.getOrDefault("password", System.getenv().getOrDefault("PGPASSWORD", ""));
+        String password = passwords.password(query, System.getenv());
         return new Database(null, false, server, user, password, path);
     }
 
@@ -83,9 +88,9 @@ public final class Database implements AutoCloseable {
      * controller runs. The embedded database is the one {@code up} recorded for the state directory
      * ({@link #rememberEmbeddedDatabase}), or {@code postgres}.
      */
-    public static Database openShared(String url, Path stateDirectory) {
+    public static Database openShared(String url, Path stateDirectory, PasswordSource passwords) {
         if (url != null && !url.equals("embedded")) {
-            return open(url, stateDirectory);
+            return open(url, stateDirectory, passwords);
         }
         Path dataDirectory = stateDirectory.resolve("postgres");
         String databaseName = embeddedDatabase(stateDirectory);

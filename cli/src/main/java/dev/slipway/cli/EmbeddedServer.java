@@ -60,7 +60,7 @@ final class EmbeddedServer {
         String password = Files.isRegularFile(passwordFile) ? password(stateDirectory) : newPassword(passwordFile);
         Path log = OwnerOnly.file(stateDirectory.resolve("postgres.log"));
         try {
-            Files.createDirectories(dataDirectory);
+            OwnerOnly.directory(dataDirectory);
             EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                     .setDataDirectory(dataDirectory)
                     .setCleanDataDirectory(false)
@@ -76,9 +76,13 @@ final class EmbeddedServer {
                     .setConnectConfig("password", password)
                     .setOutputRedirector(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .setErrorRedirector(ProcessBuilder.Redirect.appendTo(log.toFile()));
-            if (!trustUntilLocked) {
-                builder.setDataDirectoryCustomizer(directory -> writeHba(directory.toPath()));
-            }
+            builder.setDataDirectoryCustomizer(directory -> {
+                // after initdb and the library's lock, before the server starts
+                OwnerOnly.file(directory.toPath().resolve("epg-lock")); // the library made its (empty) lock file 0644
+                if (!trustUntilLocked) {
+                    writeHba(directory.toPath());
+                }
+            });
             EmbeddedPostgres postgres = builder.start();
             if (trustUntilLocked) {
                 lock(postgres, dataDirectory, password);

@@ -85,7 +85,7 @@ final class UpCommand implements Callable<Integer> {
         }
         ServiceSpec service = SpecParser.parse(file.toString(), Files.readString(file));
         Path state = stateDirectory.toAbsolutePath();
-        Files.createDirectories(state.resolve("logs"));
+        StateDirectory.prepare(state);
         PrintStream out = System.out;
         Stack stack = new Stack();
         Thread shutdown = new Thread(stack::close, "slipway-up-shutdown");
@@ -110,7 +110,10 @@ final class UpCommand implements Callable<Integer> {
 
     /** Assembles the stack from the spec, oldest part first, and applies the release when the guard allows. */
     private void start(ServiceSpec service, Path state, Stack stack, PrintStream out) throws SQLException {
-        Database database = stack.own(Database.open(service.databaseUrl(), state));
+        Path specDirectory = file.toAbsolutePath().getParent();
+        Database database = stack.own(Database.open(service.databaseUrl(), state, new PasswordSource(
+                service.databasePasswordFile().map(specDirectory::resolve), file + " database.url",
+                "database.passwordFile", System.err)));
         String databaseName = database.isEmbedded() ? service.service() : database.databaseName();
         if (database.isEmbedded()) {
             createDatabaseIfMissing(database, databaseName);
@@ -142,7 +145,6 @@ final class UpCommand implements Callable<Integer> {
                     + " stop it (kill " + routerProcess.pid() + ") and run up again to open " + service.routerPreview().get());
         }
 
-        Path specDirectory = file.toAbsolutePath().getParent();
         dev.slipway.runtime.Runtime runtime = stack.own(service.runtime().equals("docker")
                 ? new DockerRuntime(state) : new LocalRuntime(state, specDirectory));
         InetSocketAddress admin = router.adminAddress();

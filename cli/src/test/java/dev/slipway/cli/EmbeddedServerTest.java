@@ -132,7 +132,7 @@ class EmbeddedServerTest {
     @Test
     void toolsAttachingToTheRunningServerUseThePasswordFile() throws Exception {
         try (Database owner = Database.open("embedded", state);
-             Database attached = Database.openShared("embedded", state)) {
+             Database attached = Database.openShared("embedded", state, PasswordSource.commandLine(null))) {
             assertThat(attached.password()).isEqualTo(owner.password());
             assertThat(query(attached, "SELECT 1")).containsExactly("1");
         }

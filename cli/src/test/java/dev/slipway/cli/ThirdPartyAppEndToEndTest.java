@@ -12,8 +12,11 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -114,8 +117,24 @@ class ThirdPartyAppEndToEndTest {
                     assertThat(Files.readString(log)).as(log.toString()).doesNotContain("restarting greeter-");
                 }
             }
+            assertOwnerOnly(slipway.state);
             assertThat(slipway.stop(up)).isIn(0, 143);
         }
+    }
+
+    /** Issue #15 item 2: every directory under the state directory is 0700 and every file 0600, the state directory too. */
+    private static void assertOwnerOnly(Path state) throws IOException {
+        List<String> loose = new ArrayList<>();
+        try (Stream<Path> paths = Files.walk(state)) {
+            for (Path path : paths.toList()) {
+                String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS));
+                String wanted = Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS) ? "rwx------" : "rw-------";
+                if (!mode.equals(wanted)) {
+                    loose.add(state.relativize(path) + " " + mode);
+                }
+            }
+        }
+        assertThat(loose).as("files and directories others may read under " + state).isEmpty();
     }
 
     private static boolean stable(SlipwayProcesses slipway, String version) {

@@ -43,9 +43,11 @@ public final class SpecParser {
         }
         String databaseUrl = "embedded";
         String schemaName = "public";
+        Optional<String> passwordFile = Optional.empty();
         Optional<SpecNode> database = root.optional("database");
         if (database.isPresent()) {
-            SpecNode node = database.get().allowOnly("url", "schema");
+            SpecNode node = database.get().allowOnly("url", "schema", "passwordFile");
+            passwordFile = node.optional("passwordFile").map(SpecNode::nonBlankString);
             if (node.optional("url").isPresent()) {
                 SpecNode urlNode = node.require("url");
                 databaseUrl = urlNode.nonBlankString();
@@ -89,7 +91,7 @@ public final class SpecParser {
             }
         }
         ReleaseSpec release = release(root.require("release"));
-        return new ServiceSpec(service, databaseUrl, schemaName, runtime, listen, preview, release);
+        return new ServiceSpec(service, databaseUrl, schemaName, runtime, listen, preview, release, passwordFile);
     }
 
     /** A {@code host:port} the router may listen on: loopback only, port 0 picks a free one. */

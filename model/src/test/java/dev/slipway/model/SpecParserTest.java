@@ -85,6 +85,17 @@ class SpecParserTest {
     }
 
     @Test
+    void theDatabasePasswordCanComeFromAFileInsteadOfTheUrl() {
+        String spec = VALID.replace("database: {url: embedded}",
+                "database: {url: \"jdbc:postgresql://db:5432/orders?user=orders\", passwordFile: secrets/orders-db}");
+        ServiceSpec parsed = SpecParser.parse("slipway.yaml", spec);
+
+        assertThat(parsed.databaseUrl()).isEqualTo("jdbc:postgresql://db:5432/orders?user=orders");
+        assertThat(parsed.databasePasswordFile()).contains("secrets/orders-db");
+        assertThat(SpecParser.parse("slipway.yaml", VALID).databasePasswordFile()).isEmpty();
+    }
+
+    @Test
     void aMisspelledFieldIsNamedWithASuggestion() {
         String spec = VALID.replace("  replicas: 3", "  replica: 3");
         assertThatThrownBy(() -> SpecParser.parse("slipway.yaml", spec))

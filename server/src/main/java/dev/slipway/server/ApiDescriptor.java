@@ -1,5 +1,6 @@
 package dev.slipway.server;
 
+import dev.slipway.model.io.OwnerOnly;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -65,7 +66,7 @@ public record ApiDescriptor(URI url, String token, long pid, String service) {
         Path target = file(stateDirectory);
         Path temporary = stateDirectory.resolve(FILE_NAME + "." + pid + ".tmp");
         try {
-            Files.createDirectories(stateDirectory);
+            OwnerOnly.directory(stateDirectory);
             Files.deleteIfExists(temporary);
             byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(node);
             try (SeekableByteChannel channel = Files.newByteChannel(temporary,

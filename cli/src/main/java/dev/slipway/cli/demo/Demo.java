@@ -3,6 +3,8 @@ package dev.slipway.cli.demo;
 import dev.slipway.analysis.judge.ThresholdJudge;
 import dev.slipway.analysis.provider.RouterMetricProvider;
 import dev.slipway.cli.Database;
+import dev.slipway.cli.PasswordSource;
+import dev.slipway.cli.StateDirectory;
 import dev.slipway.controller.DatabaseTarget;
 import dev.slipway.controller.RolloutController;
 import dev.slipway.controller.SchemaCoordinator;
@@ -66,8 +68,8 @@ public final class Demo implements AutoCloseable {
     private static final String ACTOR = "demo";
 
     /** How to run the demo. {@code quick} halves the pauses. */
-    public record Options(Path home, Path stateDirectory, String databaseUrl, boolean quick, int requestsPerSecond,
-                          PrintStream out, boolean terminal) {
+    public record Options(Path home, Path stateDirectory, String databaseUrl, PasswordSource passwords, boolean quick,
+                          int requestsPerSecond, PrintStream out, boolean terminal) {
     }
 
     private final Options options;
@@ -88,12 +90,12 @@ public final class Demo implements AutoCloseable {
                 throw new IllegalStateException(jar + " is missing: build with ./slipway (or mvn -B -DskipTests package)");
             }
         }
-        Files.createDirectories(options.stateDirectory().resolve("logs"));
+        StateDirectory.prepare(options.stateDirectory());
         view = own(new LiveView(out, start, options.terminal()));
         out.println("Slipway demo: orders service, schema 1 -> 2, canary 1.0.0 -> 2.0.0, then a faulty 3.0.0");
         out.println("logs: " + options.stateDirectory().resolve("logs"));
 
-        Database database = own(Database.open(options.databaseUrl(), options.stateDirectory()));
+        Database database = own(Database.open(options.databaseUrl(), options.stateDirectory(), options.passwords()));
         database.recreateDatabase(DATABASE);
         DataSource dataSource = database.dataSource(DATABASE);
         view.message("PostgreSQL ready (" + (database.isEmbedded() ? "embedded, data in "

@@ -1,5 +1,6 @@
 package dev.slipway.runtime.docker;
 
+import dev.slipway.model.io.OwnerOnly;
 import dev.slipway.runtime.probe.PortAllocator;
 import dev.slipway.model.ProbeSpec;
 import dev.slipway.runtime.Replica;
@@ -105,7 +106,8 @@ public final class DockerRuntime implements Runtime {
      */
     public DockerRuntime(Path stateDirectory, URI engineHost) {
         try {
-            Files.createDirectories(stateDirectory.resolve("logs"));
+            OwnerOnly.directory(stateDirectory);
+            OwnerOnly.directory(stateDirectory.resolve("logs"));
             this.stateDirectory = stateDirectory.toRealPath().toString();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the state directory " + stateDirectory + ": " + e.getMessage(), e);

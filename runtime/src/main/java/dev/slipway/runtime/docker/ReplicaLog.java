@@ -1,5 +1,6 @@
 package dev.slipway.runtime.docker;
 
+import dev.slipway.model.io.OwnerOnly;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +35,7 @@ final class ReplicaLog {
     synchronized void write(byte[] bytes) {
         try {
             if (output == null) {
-                output = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                output = Files.newOutputStream(OwnerOnly.file(file), StandardOpenOption.APPEND);
             }
             output.write(bytes);
             output.flush();

@@ -1,5 +1,6 @@
 package dev.slipway.runtime.local;
 
+import dev.slipway.model.io.OwnerOnly;
 import dev.slipway.runtime.probe.PortAllocator;
 import dev.slipway.model.ProbeSpec;
 import dev.slipway.runtime.Replica;
@@ -10,6 +11,7 @@ import dev.slipway.runtime.RestartPolicy;
 import dev.slipway.runtime.replica.DaemonThreads;
 import dev.slipway.runtime.replica.LivenessRestarts;
 import dev.slipway.runtime.replica.NewReplica;
+import dev.slipway.runtime.replica.ReplicaEnvironment;
 import dev.slipway.runtime.replica.ReplicaProbes;
 import dev.slipway.runtime.replica.ReplicaTable;
 import org.slf4j.Logger;
@@ -24,6 +26,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ExecutorService;
@@ -32,7 +35,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The embedded default runtime: every replica is a child process listening on 127.0.0.1 at a port this runtime
- * allocates and passes as {@code PORT} (and {@code HOST=127.0.0.1}).
+ * allocates and passes as {@code PORT} (and {@code HOST=127.0.0.1}). Its environment is the allowed part of the
+ * controller's ({@link ReplicaEnvironment}), {@code run.env} and Slipway's variables — nothing else.
  *
  * <p>Files under the state directory: {@code logs/<service>-<revision>-<ordinal>.log} receives the replica's stdout
  * and stderr (appended, across restarts), and {@code run/<replica id>.properties} describes each running replica so
@@ -52,6 +56,7 @@ public final class LocalRuntime implements Runtime {
     private static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
 
     private final Path workingDirectory;
+    private final Map<String, String> controllerEnvironment;
     private final Path logDirectory;
     private final Path runDirectory;
     private final ReplicaTable<LocalReplica> replicas = new ReplicaTable<>();
@@ -73,15 +78,18 @@ public final class LocalRuntime implements Runtime {
      * @param workingDirectory where replica commands run
      */
     public LocalRuntime(Path stateDirectory, Path workingDirectory) {
+        this(stateDirectory, workingDirectory, System.getenv());
+    }
+
+    /** @param controllerEnvironment what replica processes inherit the allowed part of ({@link ReplicaEnvironment}) */
+    LocalRuntime(Path stateDirectory, Path workingDirectory, Map<String, String> controllerEnvironment) {
+        this.controllerEnvironment = Map.copyOf(controllerEnvironment);
         this.workingDirectory = workingDirectory.toAbsolutePath();
         this.logDirectory = stateDirectory.resolve("logs");
         this.runDirectory = stateDirectory.resolve("run");
-        try {
-            Files.createDirectories(logDirectory);
-            Files.createDirectories(runDirectory);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the state directory " + stateDirectory + ": " + e.getMessage(), e);
-        }
+        OwnerOnly.directory(stateDirectory);
+        OwnerOnly.directory(logDirectory);
+        OwnerOnly.directory(runDirectory);
         this.terminations = Executors.newCachedThreadPool(DaemonThreads.named("slipway-local-stop"));
         adoptRunningReplicas();
     }
@@ -229,8 +237,11 @@ public final class LocalRuntime implements Runtime {
         ProcessBuilder builder = new ProcessBuilder(plan.command())
                 .directory(plan.workingDirectory().toFile())
                 .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(localReplica.logFile().toFile()));
-        builder.environment().putAll(plan.environment());
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(OwnerOnly.file(localReplica.logFile()).toFile()));
+        Map<String, String> environment = builder.environment();
+        environment.clear();
+        environment.putAll(ReplicaEnvironment.inherited(controllerEnvironment));
+        environment.putAll(plan.environment());
         Process process = builder.start();
         // Nothing is ever written to stdin; an early EOF is what the process would see after adoption anyway.
         process.getOutputStream().close();

@@ -71,6 +71,24 @@ class LocalRuntimeTest {
     }
 
     @Test
+    void aReplicaInheritsOnlyTheAllowedPartOfTheControllersEnvironment() throws Exception {
+        Map<String, String> controller = Map.of("PATH", System.getenv("PATH"), "LC_ALL", "C.UTF-8",
+                "AWS_SECRET_ACCESS_KEY", "controller-secret", "PGPASSWORD", "superuser-password");
+        LocalRuntime runtime = new LocalRuntime(stateDirectory, Path.of("").toAbsolutePath(), controller);
+        runtimes.add(runtime);
+        Replica replica = runtime.start(backend("1.0.0", Map.of("DATABASE_PASSWORD", "replica-password")));
+        assertThat(runtime.awaitReady(replica, PATIENCE)).isEqualTo(ReplicaState.READY);
+
+        assertThat(get(replica, "/env?name=LC_ALL")).isEqualTo("C.UTF-8");
+        assertThat(get(replica, "/env?name=PATH")).isEqualTo(System.getenv("PATH"));
+        assertThat(get(replica, "/env?name=AWS_SECRET_ACCESS_KEY")).as("not inherited").isEmpty();
+        assertThat(get(replica, "/env?name=PGPASSWORD")).as("not inherited").isEmpty();
+        assertThat(get(replica, "/env?name=FROM_RUN_SPEC")).isEqualTo("run");
+        assertThat(get(replica, "/env?name=DATABASE_PASSWORD")).isEqualTo("replica-password");
+        assertThat(get(replica, "/env?name=PORT")).isEqualTo(Integer.toString(replica.port()));
+    }
+
+    @Test
     void replicasStartedTogetherGetDistinctPorts() {
         LocalRuntime runtime = newRuntime();
         List<Replica> replicas = new ArrayList<>();
