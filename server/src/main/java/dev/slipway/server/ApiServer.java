@@ -270,6 +270,8 @@ public final class ApiServer implements AutoCloseable {
         Response response;
         try {
             response = dispatch(exchange);
+        } catch (PayloadTooLarge e) {
+            response = respond(413, JsonViews.error(e.getMessage()));
         } catch (BadRequest | SpecException | MigrationException | IllegalArgumentException e) {
             response = respond(400, JsonViews.error(e.getMessage()));
         } catch (GuardRefusedException | IllegalStateException e) {
@@ -368,6 +370,13 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
+    /** A request body over {@link #MAX_BODY_BYTES}: answered with 413; none of it is kept. */
+    private static final class PayloadTooLarge extends RuntimeException {
+        PayloadTooLarge() {
+            super("request body larger than " + MAX_BODY_BYTES + " bytes");
+        }
+    }
+
     /** The parts of an exchange the endpoints read: query parameters, body, actor. */
     private static final class Request {
         private final HttpExchange exchange;
@@ -422,12 +431,38 @@ public final class ApiServer implements AutoCloseable {
         }
 
         byte[] body() throws IOException {
+            String length = exchange.getRequestHeaders().getFirst("Content-Length");
             try (InputStream in = exchange.getRequestBody()) {
+                if (length != null && isOver(length.strip())) {
+                    discard(in);
+                    throw new PayloadTooLarge();
+                }
                 byte[] bytes = in.readNBytes(MAX_BODY_BYTES + 1);
                 if (bytes.length > MAX_BODY_BYTES) {
-                    throw new BadRequest("request body larger than " + MAX_BODY_BYTES + " bytes");
+                    discard(in);
+                    throw new PayloadTooLarge();
                 }
                 return bytes;
+            }
+        }
+
+        private static boolean isOver(String contentLength) {
+            try {
+                return Long.parseLong(contentLength) > MAX_BODY_BYTES;
+            } catch (NumberFormatException e) {
+                return false; // the HTTP server has checked it already; the read below still stops at the limit
+            }
+        }
+
+        /**
+         * Reads what the client still sends, keeping none of it, so that it gets the 413 rather than a connection
+         * closed under its upload; up to a bound, past which the connection is closed after all.
+         */
+        private static void discard(InputStream in) throws IOException {
+            long budget = 16L * MAX_BODY_BYTES;
+            byte[] sink = new byte[64 * 1024];
+            for (int read; budget > 0 && (read = in.read(sink)) > 0; ) {
+                budget -= read;
             }
         }
 
