@@ -1,5 +1,6 @@
 package dev.slipway.cli;
 
+import dev.slipway.model.SpecParser;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -14,7 +15,8 @@ import java.util.concurrent.Callable;
 @Command(name = "apply", mixinStandardHelpOptions = true,
         description = {"Sends slipway.yaml to the running controller: its release is deployed (first release) or",
                 "rolled out with its strategy. Refused at once when the release cannot read the schema state.",
-                "Only the release is applied; database, runtime and router take effect at the next slipway up."})
+                "Only the release is applied; database, runtime and router take effect at the next slipway up.",
+                "The file is checked first, with or without a controller (slipway lint checks it alone)."})
 final class ApplyCommand implements Callable<Integer> {
 
     @Option(names = {"-f", "--file"}, required = true, paramLabel = "FILE", description = "The service spec (slipway.yaml).")
@@ -32,6 +34,8 @@ final class ApplyCommand implements Callable<Integer> {
             throw new IllegalArgumentException(file + ": no such file");
         }
         String text = Files.readString(file);
+        // The file first: a spec error is the user's next step whether or not a controller runs.
+        SpecParser.parse(file.toString(), text);
         ApiClient client = state.client();
         ApiClient.ApiResponse response = client.post("/api/v1/apply?file=" + Queries.encode(file.toString()), text);
         if (!response.ok()) {

@@ -11,8 +11,8 @@ import java.util.Properties;
 @Command(name = "slipway", mixinStandardHelpOptions = true, versionProvider = SlipwayCommand.Version.class,
         description = {"Progressive delivery for stateful services: the binary rolls out progressively, the",
                 "schema changes through expand/contract migrations, and the two never move together."},
-        subcommands = {DemoCommand.class, UpCommand.class, ApplyCommand.class, StatusCommand.class, RolloutCommand.class,
-                EnvCommand.class,
+        subcommands = {DemoCommand.class, UpCommand.class, ApplyCommand.class, LintCommand.class, StatusCommand.class,
+                RolloutCommand.class, EnvCommand.class,
                 SchemaCommand.class, ImageCommand.class, CommandLine.HelpCommand.class})
 public final class SlipwayCommand implements Runnable {
 

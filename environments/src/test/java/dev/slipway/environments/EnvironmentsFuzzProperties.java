@@ -1,38 +1,27 @@
 package dev.slipway.environments;
 
 import dev.slipway.model.SpecException;
+import dev.slipway.testkit.fuzz.FuzzSeeds;
 import dev.slipway.testkit.fuzz.LocatedErrors;
 import dev.slipway.testkit.fuzz.YamlMutations;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.statistics.Statistics;
 
 import java.nio.file.Path;
-import java.util.List;
 
 /**
  * Issue #15 item 5: hostile variants of valid {@code environments.yaml} files end in environments or in a
  * {@link SpecException} located at {@code environments.yaml:line:column} — never another exception.
  */
 class EnvironmentsFuzzProperties {
-    static final List<String> SEEDS = List.of("""
-            service: orders
-            environments:
-              test: {stateDir: test/.slipway}
-              staging:
-                stateDir: staging/.slipway
-                promotion: {from: test, soak: 10m}
-              prod:
-                stateDir: prod/.slipway
-                promotion: {from: staging, soak: 30m, maxErrorRate: 0.01, minRequests: 200, approval: true}
-            """, """
-            service: billing
-            environments:
-              dev: {stateDir: /var/lib/billing/dev}
-              live: {stateDir: live, promotion: {from: dev, soak: 1h30m, approval: false}}
-            """);
+    @Example
+    void theSeedsAreValid() {
+        FuzzSeeds.environments().forEach(seed -> EnvironmentsParser.parse("environments.yaml", seed, Path.of("/srv/orders")));
+    }
 
     @Property // 1000 tries; more with -Djqwik.tries.default=N
     void everyMutatedEnvironmentsFileIsValidOrAnErrorLocatedInTheFile(@ForAll("files") YamlMutations.Mutated input) {
@@ -50,6 +39,6 @@ class EnvironmentsFuzzProperties {
 
     @Provide
     Arbitrary<YamlMutations.Mutated> files() {
-        return YamlMutations.of(SEEDS);
+        return YamlMutations.of(FuzzSeeds.environments());
     }
 }

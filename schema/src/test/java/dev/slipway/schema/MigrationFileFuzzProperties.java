@@ -1,5 +1,6 @@
 package dev.slipway.schema;
 
+import dev.slipway.testkit.fuzz.FuzzSeeds;
 import dev.slipway.testkit.fuzz.LocatedErrors;
 import dev.slipway.testkit.fuzz.YamlMutations;
 import net.jqwik.api.Arbitrary;
@@ -9,13 +10,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.statistics.Statistics;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -25,12 +20,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@link MigrationException} located at {@code file:line:column} — never another exception, never a stack trace.
  */
 class MigrationFileFuzzProperties {
-    static final String FILE = "003_fuzzed.yaml";
-    static final List<String> SEEDS = seeds();
+    static final String FILE = FuzzSeeds.MIGRATION_FILE;
 
     @Example
     void theSeedsAreValidMigrations() {
-        SEEDS.forEach(seed -> assertThat(MigrationFile.parse(FILE, seed.getBytes(StandardCharsets.UTF_8)).operations())
+        FuzzSeeds.migrations().forEach(seed -> assertThat(MigrationFile.parse(FILE, seed.getBytes(StandardCharsets.UTF_8)).operations())
                 .isNotEmpty());
     }
 
@@ -50,40 +44,6 @@ class MigrationFileFuzzProperties {
 
     @Provide
     Arbitrary<YamlMutations.Mutated> migrations() {
-        return YamlMutations.of(SEEDS);
-    }
-
-    private static List<String> seeds() {
-        List<String> seeds = new ArrayList<>(List.of("""
-                version: 3
-                description: every kind of operation
-                operations:
-                  - alter_column:
-                      table: orders
-                      column: amount
-                      type: numeric(12,2)
-                      check: "amount >= 0"
-                      up: "greatest(amount, 0)::numeric(12,2)"
-                      down: "round(amount)::int"
-                  - rename_column: {table: customers, from: email, to: mail}
-                  - create_index: {name: orders_customer, table: orders, columns: [customer_id], unique: false}
-                  - create_constraint: {table: orders, name: positive, type: check, check: "amount_cents > 0"}
-                  - rename_table: {from: notes, to: remarks}
-                  - drop_table: {name: legacy}
-                """, """
-                version: 3
-                operations:
-                  - raw_sql: {up: "CREATE EXTENSION IF NOT EXISTS pg_trgm", down: "DROP EXTENSION pg_trgm"}
-                """));
-        Path migrations = Path.of(System.getProperty("slipway.home", ".."), "examples/orders/migrations");
-        for (String name : List.of("001_initial.yaml", "002_split_name.yaml")) {
-            try {
-                // the version comes from the file name here: drop it from the text so the seed fits FILE
-                seeds.add(Files.readString(migrations.resolve(name)).replaceFirst("(?m)^version: \\d+\\n", ""));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        return List.copyOf(seeds);
+        return YamlMutations.of(FuzzSeeds.migrations());
     }
 }
