@@ -51,7 +51,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code slipway} client commands talk to while {@code slipway up} runs. It listens on 127.0.0.1 only, wants
  * {@code Authorization: Bearer <token>} on every request (the token is random per start and published in
  * {@code <stateDir>/api.json}, mode 0600), and answers JSON: {@code {"error": "..."}} with 400 for bad input,
- * 409 for a guard refusal or a state conflict, 401, 404 and 405.
+ * 409 for a guard refusal or a state conflict, 413 for a body over 4 MiB, 401, 404 and 405.
  */
 public final class ApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
