@@ -34,7 +34,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * with a spec that sets only {@code health.readiness.path}, two replicas, under {@code wrk -c8} through the router
  * the whole time. Through the real command line: {@code up}, {@code schema start}, {@code apply} of 1.0.0, a canary
  * of 2.0.0 that is promoted, a faulty 3.0.0 (30 % of its answers are 500) that the analysis aborts, and
- * {@code rollout undo --to 1.0.0}. Not one request may fail, except 3.0.0's own 500s while it held weight.
+ * {@code rollout undo --to 1.0.0}; then a 4.0.0 whose readiness path the app does not serve, refused with the reason.
+ * Not one request may fail, except 3.0.0's own 500s while it held weight.
  *
  * <p>The suite runs the sequence once; {@code -Dslipway.thirdparty.runs=N} runs it N times in a row
  * ({@code bench/thirdparty/run.sh} does, for the 20-run proof).
@@ -100,6 +101,12 @@ class ThirdPartyAppEndToEndTest {
             succeeds(slipway.cli("rollout", "undo", "--to", "1.0.0"));
             await(Duration.ofSeconds(60), () -> stable(slipway, "1.0.0") && rolloutIs(slipway, "1.0.0", "PROMOTED")
                     && slipway.apiStatus().path("canary").isNull());
+            // a release whose readiness path the app does not serve: refused within seconds, naming the path
+            succeeds(slipway.cli("apply", "-f", spec(directory, routerPort, "4.0.0", "", "canary: {steps: [{setWeight: 50}]}")
+                    .toString()));
+            await(Duration.ofSeconds(30), () -> rolloutIs(slipway, "4.0.0", "ABORTED"));
+            assertThat(slipway.apiStatus().path("rollout").path("message").asText())
+                    .contains("readiness path /health answered 404 Not Found");
             sleep(2000); // load on 1.0.0 alone again
 
             Map<String, Long> outcomes = wrk.stop();
@@ -151,7 +158,10 @@ class ThirdPartyAppEndToEndTest {
         assertThat(result.exitCode()).as(result.out() + result.err()).isZero();
     }
 
-    /** A spec as a new user writes it: only the readiness path under health, the embedded database by default. */
+    /**
+     * A spec as a new user writes it: only the readiness path under health, the embedded database by default. 4.0.0
+     * names a path the app does not serve (/health rather than /healthz).
+     */
     private static Path spec(Path directory, int routerPort, String version, String failureShare, String strategy)
             throws IOException {
         Path file = directory.resolve("greeter-" + version + ".yaml");
@@ -164,11 +174,12 @@ class ThirdPartyAppEndToEndTest {
                   schema: 1
                   replicas: 2
                   health:
-                    readiness: {path: /healthz}
+                    readiness: {path: %s}
                   strategy:
                 %s
                 """.formatted(routerPort, version, directory.resolve("greeter.py"), version,
-                failureShare.isEmpty() ? "" : ", \"" + failureShare + "\"", strategy.indent(4).stripTrailing()));
+                failureShare.isEmpty() ? "" : ", \"" + failureShare + "\"",
+                version.equals("4.0.0") ? "/health" : "/healthz", strategy.indent(4).stripTrailing()));
         return file;
     }
 

@@ -733,7 +733,8 @@ public final class RolloutController implements AutoCloseable {
             ReplicaState state = runtime.awaitReady(replica, deadline);
             if (state != ReplicaState.READY) {
                 started.forEach(this::stopReplica);
-                return Optional.of("replica " + replica.id() + " is " + state + " after " + deadline.toSeconds() + " s");
+                return Optional.of("replica " + replica.id() + " is " + state + runtime.failureReason(replica)
+                        .map(reason -> ": " + reason).orElse(" after " + deadline.toSeconds() + " s"));
             }
         }
         revision.replicas().addAll(started);

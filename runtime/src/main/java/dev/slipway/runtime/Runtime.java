@@ -24,6 +24,11 @@ public interface Runtime extends AutoCloseable {
      */
     void stop(Replica replica, Duration grace);
 
+    /** Why a FAILED replica failed, in words for the user (e.g. "exited with code 3"); empty when not known. */
+    default java.util.Optional<String> failureReason(Replica replica) {
+        return java.util.Optional.empty();
+    }
+
     /**
      * Sets how replicas failing liveness are restarted: how many of a revision at once, and how each leaves routing
      * first. Until called, {@link RestartPolicy#ONE_AT_A_TIME}.

@@ -181,6 +181,7 @@ public final class DockerRuntime implements Runtime {
     }
 
     /** Why a FAILED replica failed, in words for the user (e.g. "exited with code 3"). */
+    @Override
     public Optional<String> failureReason(Replica replica) {
         return replicas.failureReason(replica);
     }
