@@ -33,8 +33,8 @@ import java.util.stream.Stream;
 @Command(name = "lint", mixinStandardHelpOptions = true,
         description = {"Checks slipway.yaml specs, environments.yaml files and migration files without a controller or a",
                 "database, and writes nothing. A directory stands for its .yaml, .yml and .json files. Each file's kind",
-                "comes from its top-level keys (operations: a migration; environments: an environments file; otherwise a",
-                "spec; for a file that is not YAML, its name decides) unless --kind says it. Prints each problem as",
+                "comes from its top-level keys (operations: a migration; environments: an environments file; release: a",
+                "spec; without them, its name: 002_x.yaml a migration) unless --kind says it. Prints each problem as",
                 "FILE:LINE:COLUMN: ... (a migration by its file name, as the schema commands do); exits 0 when every",
                 "file is valid, 1 otherwise."})
 final class LintCommand implements Callable<Integer> {
@@ -99,8 +99,9 @@ final class LintCommand implements Callable<Integer> {
     }
 
     /**
-     * From the top-level keys; for a file that is no YAML mapping, from its name (a migration's starts with its version,
-     * {@code 002_split_name.yaml}), so that the right parser says what is wrong.
+     * From the top-level keys ({@code operations}, {@code environments}, {@code release}); when none of them is there
+     * or the file is no YAML mapping, from its name (a migration's starts with its version, {@code 002_split.yaml}),
+     * so that the parser of what the file was meant to be says what is wrong.
      */
     private static Kind kindOf(Path file, String text) {
         try {
@@ -108,14 +109,20 @@ final class LintCommand implements Callable<Integer> {
             if (keys.contains("operations")) {
                 return Kind.migration;
             }
-            return keys.contains("environments") ? Kind.environments : Kind.spec;
-        } catch (SpecException notAMapping) {
-            String name = file.getFileName().toString();
-            if (name.matches("\\d+[_.-].*")) {
-                return Kind.migration;
+            if (keys.contains("environments")) {
+                return Kind.environments;
             }
-            return name.startsWith("environments") ? Kind.environments : Kind.spec;
+            if (keys.contains("release")) {
+                return Kind.spec;
+            }
+        } catch (SpecException notAMapping) {
+            // the name decides
         }
+        String name = file.getFileName().toString();
+        if (name.matches("\\d+[_.-].*")) {
+            return Kind.migration;
+        }
+        return name.startsWith("environments") ? Kind.environments : Kind.spec;
     }
 
     private List<Path> files() {

@@ -43,7 +43,7 @@ class LintFuzzProperties {
         }
     }
 
-    @Property(tries = 100)
+    @Property(tries = 300)
     void lintEndsInOkOrLocatedErrors(@ForAll("files") Input input) throws IOException {
         Path file = directory.resolve(input.name());
         Files.write(file, input.mutated().text().getBytes(StandardCharsets.UTF_8)); // a lone surrogate becomes ?
@@ -60,7 +60,7 @@ class LintFuzzProperties {
         }
     }
 
-    @Property(tries = 50)
+    @Property(tries = 100)
     void applyWithoutAControllerSaysWhatIsWrongWithTheFileAndCreatesNothing(@ForAll("specs") YamlMutations.Mutated spec)
             throws IOException {
         Path file = directory.resolve("slipway.yaml");
