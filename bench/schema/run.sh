@@ -6,8 +6,10 @@
 #   bench/schema/run.sh --large         # adds 10 000 000 rows
 #   bench/schema/run.sh --sizes=200000  # any sizes; --batch=N sets the engine's backfill batch size
 #
-# Builds the schema module's jar (offline), compiles the harness against it and its dependencies (test scope, for
-# io.zonky embedded-postgres), and runs it. Everything it writes goes to bench/schema/target/ (git-ignored).
+# Builds the schema module and what it needs in one reactor run (so slipway-model comes from this checkout, not from a
+# local repository a fresh machine does not have), writes the module's test-scope classpath (for io.zonky
+# embedded-postgres) with a pinned maven-dependency-plugin, compiles the harness against it and runs it. Runs on a
+# fresh machine: Maven downloads what is missing. Everything it writes goes to bench/schema/target/ (git-ignored).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -15,9 +17,11 @@ target="$here/target"
 mkdir -p "$target/classes"
 
 cd "$root"
-mvn -B -q -o -pl schema -am -Dmaven.test.skip=true package
-mvn -B -q -o -pl schema dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$target/classpath.txt" >/dev/null
-classpath="$root/schema/target/slipway-schema-0.1.0-SNAPSHOT.jar:$root/model/target/classes:$(cat "$target/classpath.txt")"
+# The plugin's relative outputFile resolves against each module's directory: schema/target/bench-classpath.txt.
+mvn -B -q -pl schema -am -Dmaven.test.skip=true package \
+  org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
+  -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt >/dev/null
+classpath="$root/schema/target/slipway-schema-0.1.0-SNAPSHOT.jar:$(cat "$root/schema/target/bench-classpath.txt")"
 
 javac -d "$target/classes" -cp "$classpath" $(find "$here/src" -name '*.java')
 exec java -Xmx2g -Dslipway.home="$root" -Dlogback.configurationFile="$here/logback.xml" \

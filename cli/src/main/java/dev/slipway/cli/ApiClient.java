@@ -3,6 +3,7 @@ package dev.slipway.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.slipway.model.support.Tokens;
 import dev.slipway.server.ApiDescriptor;
 
 import java.io.IOException;
@@ -73,7 +74,7 @@ public final class ApiClient {
     private HttpRequest.Builder request(String path) {
         return HttpRequest.newBuilder(descriptor.url().resolve(path))
                 .timeout(REQUEST_TIMEOUT)
-                .header("Authorization", "Bearer " + descriptor.token())
+                .header("Authorization", Tokens.bearer(descriptor.token()))
                 .header("X-Slipway-Actor", actor);
     }
 
@@ -120,6 +121,11 @@ public final class ApiClient {
         /** The server's message for a failed request. */
         public String error() {
             return body.path("error").asText("HTTP " + status);
+        }
+
+        /** What kind of failure: {@code refused} (by the guard), {@code conflict}, {@code bad-input}, {@code not-found}. */
+        public String kind() {
+            return body.path("kind").asText("");
         }
     }
 }

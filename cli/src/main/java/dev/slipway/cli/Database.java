@@ -1,6 +1,6 @@
 package dev.slipway.cli;
 
-import dev.slipway.model.io.OwnerOnly;
+import dev.slipway.model.support.AtomicFiles;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.postgresql.ds.PGSimpleDataSource;
 
@@ -105,7 +105,7 @@ public final class Database implements AutoCloseable {
 
     /** Records which database of the embedded server holds the service, for the schema commands. */
     static void rememberEmbeddedDatabase(Path stateDirectory, String database) {
-        OwnerOnly.write(stateDirectory.resolve(EMBEDDED_DATABASE_FILE), database + "\n");
+        AtomicFiles.writePrivately(stateDirectory.resolve(EMBEDDED_DATABASE_FILE), database + "\n");
     }
 
     private static String embeddedDatabase(Path stateDirectory) {

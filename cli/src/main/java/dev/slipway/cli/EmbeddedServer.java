@@ -1,6 +1,8 @@
 package dev.slipway.cli;
 
-import dev.slipway.model.io.OwnerOnly;
+import dev.slipway.model.support.AtomicFiles;
+import dev.slipway.model.support.OwnerOnly;
+import dev.slipway.model.support.Tokens;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.postgresql.ds.PGSimpleDataSource;
 
@@ -8,13 +10,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.Base64;
 
 /**
  * The embedded PostgreSQL as a real server, for a service that runs for months on it: its data under
@@ -117,15 +117,13 @@ final class EmbeddedServer {
     }
 
     private static String newPassword(Path passwordFile) {
-        byte[] random = new byte[24];
-        new SecureRandom().nextBytes(random);
-        String password = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-        OwnerOnly.write(passwordFile, password + "\n");
+        String password = Tokens.newToken(); // 32 random bytes, base64url
+        AtomicFiles.writePrivately(passwordFile, password + "\n");
         return password;
     }
 
     private static void writeHba(Path dataDirectory) {
-        OwnerOnly.write(dataDirectory.resolve("pg_hba.conf"), HBA);
+        AtomicFiles.writePrivately(dataDirectory.resolve("pg_hba.conf"), HBA);
     }
 
     /** Sets the superuser's password on a server that still lets anyone in, then turns password logins on. */

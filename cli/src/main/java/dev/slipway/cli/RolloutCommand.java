@@ -7,6 +7,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
+import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 
 /**
@@ -53,38 +54,20 @@ final class RolloutCommand implements Runnable {
 
     @Command(name = "status", mixinStandardHelpOptions = true,
             description = {"Shows the rollout in progress (or the last one) and what runs.",
-                    "With --watch, refreshes every second until the rollout is promoted or aborted;",
+                    "With --watch, refreshes every second until the rollout is promoted or aborted, with a",
+                    "progress bar for the steps, the canary's weight and a backfill in flight;",
                     "then exits 0 when it was promoted and 1 when it was aborted."})
     static final class Status extends ApiSubcommand {
         @Option(names = "--watch", description = "Refresh every second until the rollout finishes.")
         boolean watch;
 
-        @Option(names = "--json", description = "Print the API's status JSON.")
-        boolean json;
+        @Mixin
+        OutputOption output;
 
         @Override
         public Integer call() throws InterruptedException {
-            ApiClient client = state.client();
-            String last = null;
-            while (true) {
-                ApiClient.ApiResponse response = client.get("/api/v1/status");
-                if (!response.ok()) {
-                    return ApiAnswers.exitCode(response, spec.commandLine().getErr());
-                }
-                JsonNode status = response.body();
-                String shown = json ? status.toPrettyString() : StatusView.rollout(status);
-                // --watch prints only changes, so the output stays a readable log rather than a flood
-                if (!shown.equals(last)) {
-                    out().println(shown);
-                    out().flush();
-                    last = shown;
-                }
-                if (!watch || StatusView.rolloutFinished(status)) {
-                    boolean aborted = status.path("rollout").path("phase").asText().equals("ABORTED");
-                    return watch && aborted ? 1 : 0;
-                }
-                Thread.sleep(1000);
-            }
+            return new RolloutWatch(state.client(), out(), spec.commandLine().getErr(), output.format())
+                    .follow(watch, OptionalLong.empty());
         }
     }
 
@@ -114,24 +97,33 @@ final class RolloutCommand implements Runnable {
     }
 
     @Command(name = "retry", mixinStandardHelpOptions = true,
-            description = "Runs the last aborted rollout again from its first step.")
+            description = {"Runs the last aborted rollout again from its first step; returns once it is recorded.",
+                    "Refused when its release cannot read the schema state (now): --force with a backup overrides."})
     static final class Retry extends ApiSubcommand {
+        @Mixin
+        ForceOptions force;
+
         @Override
         public Integer call() {
-            return post("/api/v1/rollout/retry", "", "retry started");
+            return post(force.appendTo("/api/v1/rollout/retry"), "", "retry started");
         }
     }
 
     @Command(name = "undo", mixinStandardHelpOptions = true,
-            description = {"Goes back to an earlier release (by default the one the last rollout replaced).",
-                    "Refused when that release cannot read the schema state."})
+            description = {"Goes back to an earlier release (by default the one the last rollout replaced): at once",
+                    "while blue-green still keeps it running, otherwise as a rollout that switches all traffic.",
+                    "Refused when that release cannot read the schema state; --force with a backup overrides",
+                    "(the release may then fail against the schema: restore the backup to go back)."})
     static final class Undo extends ApiSubcommand {
         @Option(names = "--to", paramLabel = "VERSION", description = "The release to go back to.")
         String version;
 
+        @Mixin
+        ForceOptions force;
+
         @Override
         public Integer call() {
-            String path = "/api/v1/rollout/undo" + (version == null ? "" : "?to=" + Queries.encode(version));
+            String path = force.appendTo("/api/v1/rollout/undo" + (version == null ? "" : "?to=" + Queries.encode(version)));
             return post(path, "", "undo started" + (version == null ? "" : " (to " + version + ")"));
         }
     }
@@ -142,8 +134,8 @@ final class RolloutCommand implements Runnable {
         @Option(names = "--limit", defaultValue = "20", paramLabel = "N", description = "At most N entries (default: ${DEFAULT-VALUE}).")
         int limit;
 
-        @Option(names = "--json", description = "Print the API's JSON.")
-        boolean json;
+        @Mixin
+        OutputOption output;
 
         @Override
         public Integer call() {
@@ -151,18 +143,24 @@ final class RolloutCommand implements Runnable {
             if (!response.ok()) {
                 return ApiAnswers.exitCode(response, spec.commandLine().getErr());
             }
-            if (json) {
-                out().println(response.body().toPrettyString());
-            } else {
-                for (JsonNode entry : response.body().path("entries")) {
-                    String detail = entry.path("detail").asText("");
-                    out().println(entry.path("at").asText() + "  " + entry.path("actor").asText() + "  "
-                            + entry.path("action").asText() + "  " + entry.path("outcome").asText()
-                            + (detail.isEmpty() ? "" : System.lineSeparator() + "    " + detail.replace("\n", "\n    ")));
-                }
-            }
+            out().println(output.render(response.body(), () -> historyTable(response.body())));
             out().flush();
             return 0;
         }
+    }
+
+    /** The audit history, one entry a line (its detail indented below it). */
+    static String historyTable(JsonNode history) {
+        StringBuilder text = new StringBuilder();
+        for (JsonNode entry : history.path("entries")) {
+            String detail = entry.path("detail").asText("");
+            text.append(entry.path("at").asText()).append("  ").append(entry.path("actor").asText()).append("  ")
+                    .append(entry.path("action").asText()).append("  ").append(entry.path("outcome").asText());
+            if (!detail.isEmpty()) {
+                text.append(System.lineSeparator()).append("    ").append(detail.replace("\n", "\n    "));
+            }
+            text.append(System.lineSeparator());
+        }
+        return text.toString().stripTrailing();
     }
 }

@@ -26,7 +26,8 @@ import java.util.stream.Collectors;
         subcommands = {SchemaCommand.Init.class, SchemaCommand.Plan.class, SchemaCommand.Start.class,
                 SchemaCommand.Resume.class, SchemaCommand.Complete.class, SchemaCommand.Rollback.class,
                 SchemaCommand.Status.class, SchemaCommand.Url.class, SchemaCommand.Validate.class,
-                SchemaCommand.Baseline.class, SchemaCommand.Repair.class})
+                SchemaCommand.Baseline.class, SchemaCommand.Repair.class, SchemaCommand.Migrate.class,
+                SchemaCommand.Convert.class})
 final class SchemaCommand {
 
     /** The options every schema command shares. */
@@ -76,32 +77,10 @@ final class SchemaCommand {
         }
     }
 
-    /** --force and its backup; only meaningful through a running controller, whose guard it overrides. */
-    static final class Force {
-        @Option(names = "--force", description = "Run even if the compatibility guard refuses; needs a backup (recorded in the audit history).")
-        boolean force;
-        @Option(names = "--backup", paramLabel = "FILE", description = "With --force: an existing backup (default: Slipway takes a pg_dump into .slipway/backups/).")
-        Path backup;
-        @Option(names = "--reason", paramLabel = "TEXT", description = "With --force: why, for the audit history.")
-        String reason;
+    /** --direct: past the running controller, and with it past the guard. */
+    static final class Direct {
         @Option(names = "--direct", description = "Talk to the database directly even when a controller runs here (skips the guard).")
         boolean direct;
-
-        String query() {
-            if (!force) {
-                return "";
-            }
-            StringBuilder query = new StringBuilder("force=true");
-            query.append("&backup=").append(encode(backup == null ? "auto" : backup.toAbsolutePath().toString()));
-            if (reason != null) {
-                query.append("&reason=").append(encode(reason));
-            }
-            return query.toString();
-        }
-
-        private static String encode(String text) {
-            return java.net.URLEncoder.encode(text, java.nio.charset.StandardCharsets.UTF_8);
-        }
     }
 
     /** Sends a schema action to the running controller; prints its answer. */
@@ -156,24 +135,89 @@ final class SchemaCommand {
             description = "Expands to the file's version: new columns and tables, sync triggers, backfill, view schema <schema>_v<N>.")
     static final class Start implements Callable<Integer> {
         @Mixin Target target;
-        @Mixin Force force;
+        @Mixin ForceOptions force;
+        @Mixin Direct direct;
         @Parameters(paramLabel = "FILE", description = "The migration file (YAML or JSON).") Path file;
 
         @Override
         public Integer call() throws Exception {
             Migration migration = MigrationFile.parse(file);
-            var controller = force.direct ? java.util.Optional.<ApiClient>empty() : target.controller();
+            var controller = direct.direct ? java.util.Optional.<ApiClient>empty() : target.controller();
             if (controller.isPresent()) {
-                String query = "file=" + Force.encode(file.getFileName().toString())
-                        + (force.query().isEmpty() ? "" : "&" + force.query());
-                return throughController(controller.get(), "/api/v1/schema/start?" + query,
-                        java.nio.file.Files.readAllBytes(file));
+                String path = force.appendTo("/api/v1/schema/start?file=" + Queries.encode(file.getFileName().toString()));
+                return throughController(controller.get(), path, java.nio.file.Files.readAllBytes(file));
             }
             return target.withEngine((engine, server) -> {
                 engine.start(migration, SchemaCommand::progress);
                 System.out.println("started version " + migration.version() + "; state " + state(engine.status()));
                 return 0;
             });
+        }
+    }
+
+    @Command(name = "migrate", mixinStandardHelpOptions = true,
+            description = "Applies every pending file of DIR in order, one at a time: each is started and completed before"
+                    + " the next; the last is left expanded unless --complete. Through a running controller every step"
+                    + " passes the guard; the first refusal stops the run.")
+    static final class Migrate implements Callable<Integer> {
+        @Mixin Target target;
+        @Mixin ForceOptions force;
+        @Mixin Direct direct;
+        @Parameters(paramLabel = "DIR", description = "The migrations directory.") Path directory;
+        @Option(names = "--complete", description = "Complete the last migration too.") boolean completeLast;
+
+        @Override
+        public Integer call() throws Exception {
+            var controller = direct.direct ? java.util.Optional.<ApiClient>empty() : target.controller();
+            if (controller.isEmpty()) {
+                return target.withEngine((engine, server) -> {
+                    var steps = dev.slipway.schema.SchemaMigrations.of(engine, directory, SchemaCommand::progress)
+                            .migrate(completeLast);
+                    System.out.println(steps.isEmpty() ? "nothing to do: every migration in " + directory + " is applied"
+                            : String.join(", ", steps) + "; state " + state(engine.status()));
+                    return 0;
+                });
+            }
+            // Reads go to the database, every change through the controller and its guard, one step at a time.
+            record Pending(java.util.Optional<dev.slipway.schema.InFlight> inFlight, java.util.List<Migration> files) {
+            }
+            Pending plan = target.withEngine((engine, server) -> new Pending(engine.status().inFlight(),
+                    dev.slipway.schema.SchemaMigrations.of(engine, directory, SchemaCommand::progress).pending()));
+            var pending = plan.files();
+            var inFlight = plan.inFlight();
+            String query = force.query().isEmpty() ? "" : "&" + force.query();
+            if (inFlight.isPresent() && (!pending.isEmpty() || completeLast)) {
+                int code = throughController(controller.get(), "/api/v1/schema/complete?" + force.query(), new byte[0]);
+                if (code != 0) return code;
+            }
+            for (int i = 0; i < pending.size(); i++) {
+                Migration migration = pending.get(i);
+                int code = throughController(controller.get(), "/api/v1/schema/start?file="
+                        + Queries.encode(migration.file()) + query, migration.content().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                if (code != 0) return code;
+                if (i < pending.size() - 1 || completeLast) {
+                    code = throughController(controller.get(), "/api/v1/schema/complete?" + force.query(), new byte[0]);
+                    if (code != 0) return code;
+                }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "convert", mixinStandardHelpOptions = true,
+            description = "Turns plain DDL (FILE.sql) into a migration file on standard output; what needs an up/down"
+                    + " expression is marked TODO (the file does not start until they are written).")
+    static final class Convert implements Callable<Integer> {
+        @Parameters(paramLabel = "FILE", description = "The SQL file.") Path file;
+        @Option(names = "--name", paramLabel = "NAME", description = "The migration's name (default: the file name).") String name;
+
+        @Override
+        public Integer call() throws Exception {
+            String sql = java.nio.file.Files.readString(file);
+            String fileName = file.getFileName().toString();
+            System.out.print(dev.slipway.schema.SqlConverter.convert(sql,
+                    name != null ? name : fileName.replaceFirst("\\.sql$", "")));
+            return 0;
         }
     }
 
@@ -194,13 +238,14 @@ final class SchemaCommand {
     @Command(name = "complete", mixinStandardHelpOptions = true, description = "Contracts the migration in flight.")
     static final class Complete implements Callable<Integer> {
         @Mixin Target target;
-        @Mixin Force force;
+        @Mixin ForceOptions force;
+        @Mixin Direct direct;
 
         @Override
         public Integer call() throws Exception {
-            var controller = force.direct ? java.util.Optional.<ApiClient>empty() : target.controller();
+            var controller = direct.direct ? java.util.Optional.<ApiClient>empty() : target.controller();
             if (controller.isPresent()) {
-                return throughController(controller.get(), "/api/v1/schema/complete?" + force.query(), new byte[0]);
+                return throughController(controller.get(), force.appendTo("/api/v1/schema/complete"), new byte[0]);
             }
             return target.withEngine((engine, server) -> {
                 engine.complete();
@@ -213,13 +258,14 @@ final class SchemaCommand {
     @Command(name = "rollback", mixinStandardHelpOptions = true, description = "Undoes the start of the migration in flight.")
     static final class Rollback implements Callable<Integer> {
         @Mixin Target target;
-        @Mixin Force force;
+        @Mixin ForceOptions force;
+        @Mixin Direct direct;
 
         @Override
         public Integer call() throws Exception {
-            var controller = force.direct ? java.util.Optional.<ApiClient>empty() : target.controller();
+            var controller = direct.direct ? java.util.Optional.<ApiClient>empty() : target.controller();
             if (controller.isPresent()) {
-                return throughController(controller.get(), "/api/v1/schema/rollback?" + force.query(), new byte[0]);
+                return throughController(controller.get(), force.appendTo("/api/v1/schema/rollback"), new byte[0]);
             }
             return target.withEngine((engine, server) -> {
                 engine.rollback();
@@ -232,19 +278,19 @@ final class SchemaCommand {
     @Command(name = "status", mixinStandardHelpOptions = true, description = "Shows the schema state, the migration in flight and the history.")
     static final class Status implements Callable<Integer> {
         @Mixin Target target;
-        @Option(names = "--json", description = "Print JSON.") boolean json;
+        @Mixin OutputOption output;
 
         @Override
         public Integer call() throws Exception {
             return target.withEngine((engine, server) -> {
                 SchemaStatus status = engine.status();
-                if (json) {
-                    System.out.println(toJson(status));
-                } else {
-                    System.out.println("schema " + status.schema() + ": state " + state(status));
-                    status.inFlight().ifPresent(inFlight -> System.out.println("in flight: " + inFlight));
-                    status.history().forEach(applied -> System.out.println("  " + applied));
-                }
+                System.out.println(output.render(new ObjectMapper().readTree(toJson(status)), () -> {
+                    StringBuilder text = new StringBuilder("schema " + status.schema() + ": state " + state(status));
+                    status.inFlight().ifPresent(inFlight -> text.append(System.lineSeparator()).append("in flight: ")
+                            .append(inFlight));
+                    status.history().forEach(applied -> text.append(System.lineSeparator()).append("  ").append(applied));
+                    return text.toString();
+                }));
                 return 0;
             });
         }

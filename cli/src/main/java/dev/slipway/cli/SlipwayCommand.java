@@ -3,17 +3,15 @@ package dev.slipway.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.util.Properties;
 
 /** The {@code slipway} command line: one picocli class per command group. */
 @Command(name = "slipway", mixinStandardHelpOptions = true, versionProvider = SlipwayCommand.Version.class,
         description = {"Progressive delivery for stateful services: the binary rolls out progressively, the",
                 "schema changes through expand/contract migrations, and the two never move together."},
         subcommands = {DemoCommand.class, UpCommand.class, ApplyCommand.class, LintCommand.class, StatusCommand.class,
-                RolloutCommand.class, EnvCommand.class,
-                SchemaCommand.class, ImageCommand.class, CommandLine.HelpCommand.class})
+                RolloutCommand.class, DashboardCommand.class, EnvCommand.class,
+                SchemaCommand.class, ImageCommand.class, CommandLine.HelpCommand.class,
+                picocli.AutoComplete.GenerateCompletion.class})
 public final class SlipwayCommand implements Runnable {
 
     @CommandLine.Spec
@@ -25,12 +23,17 @@ public final class SlipwayCommand implements Runnable {
 
     /** Runs the command line and returns its exit code (tests call this rather than main). */
     public static int execute(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /** The command line with Slipway's error handling: an exception prints {@code error: <message>} and exits 1. */
+    static CommandLine commandLine() {
         CommandLine commandLine = new CommandLine(new SlipwayCommand());
         commandLine.setExecutionExceptionHandler((exception, line, parseResult) -> {
             line.getErr().println("error: " + exception.getMessage());
             return 1;
         });
-        return commandLine.execute(args);
+        return commandLine;
     }
 
     @Override
@@ -41,15 +44,8 @@ public final class SlipwayCommand implements Runnable {
     /** The version baked into the jar at build time. */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
-        public String[] getVersion() throws IOException {
-            Properties properties = new Properties();
-            try (InputStream in = SlipwayCommand.class.getResourceAsStream("/slipway-version.properties")) {
-                if (in != null) {
-                    properties.load(in);
-                }
-            }
-            return new String[] {"slipway " + properties.getProperty("version", "unknown"),
-                    "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")"};
+        public String[] getVersion() {
+            return SlipwayVersion.lines();
         }
     }
 }

@@ -1,6 +1,6 @@
 package dev.slipway.cli;
 
-import dev.slipway.model.io.OwnerOnly;
+import dev.slipway.model.support.OwnerOnly;
 
 import java.nio.file.Path;
 

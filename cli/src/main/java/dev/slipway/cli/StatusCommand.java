@@ -3,7 +3,6 @@ package dev.slipway.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 import java.util.concurrent.Callable;
 
@@ -16,8 +15,8 @@ final class StatusCommand implements Callable<Integer> {
     @Mixin
     StateDirectoryOption state;
 
-    @Option(names = "--json", description = "Print the API's JSON instead of one line.")
-    boolean json;
+    @Mixin
+    OutputOption output;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -28,7 +27,7 @@ final class StatusCommand implements Callable<Integer> {
         if (!response.ok()) {
             return ApiAnswers.exitCode(response, spec.commandLine().getErr());
         }
-        spec.commandLine().getOut().println(json ? response.body().toPrettyString() : StatusView.line(response.body()));
+        spec.commandLine().getOut().println(output.render(response.body(), () -> StatusView.line(response.body())));
         spec.commandLine().getOut().flush();
         return 0;
     }

@@ -1,47 +1,36 @@
 package dev.slipway.cli;
 
-import dev.slipway.analysis.judge.ThresholdJudge;
-import dev.slipway.analysis.provider.RouterMetricProvider;
+import dev.slipway.controller.ConflictException;
 import dev.slipway.controller.DatabaseTarget;
 import dev.slipway.controller.RolloutController;
-import dev.slipway.controller.SchemaCoordinator;
 import dev.slipway.controller.ServiceStatus;
 import dev.slipway.controller.TimelineEntry;
+import dev.slipway.controller.guard.Backups;
 import dev.slipway.controller.guard.GuardRefusedException;
-import dev.slipway.controller.store.JdbcStore;
+import dev.slipway.controller.hooks.PolicyCheck;
+import dev.slipway.controller.notify.EventNotifications;
+import dev.slipway.controller.notify.WebhookNotifier;
+import dev.slipway.model.RolloutPolicy;
 import dev.slipway.model.ServiceSpec;
 import dev.slipway.model.SpecParser;
-import dev.slipway.controller.guard.Backups;
-import dev.slipway.router.RouterProcess;
 import dev.slipway.router.TrafficRouter;
-import dev.slipway.runtime.docker.DockerRuntime;
-import dev.slipway.runtime.local.LocalRuntime;
-import dev.slipway.schema.SchemaEngine;
-import dev.slipway.schema.SchemaOptions;
 import dev.slipway.server.ApiServer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import javax.sql.DataSource;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.LocalTime;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayDeque;
-import java.util.Deque;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code slipway up -f slipway.yaml}: runs one service's controller in the foreground — database, schema
@@ -78,16 +67,20 @@ final class UpCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** The rollout policy of the spec applied last (up's own, then each slipway apply). */
+    private final AtomicReference<RolloutPolicy> policy = new AtomicReference<>(RolloutPolicy.none());
+
     @Override
     public Integer call() throws Exception {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException(file + ": no such file");
         }
         ServiceSpec service = SpecParser.parse(file.toString(), Files.readString(file));
+        PolicyCheck.check(service.policy(), file.toAbsolutePath().getParent(), System::getenv);
         Path state = stateDirectory.toAbsolutePath();
         StateDirectory.prepare(state);
         PrintStream out = System.out;
-        Stack stack = new Stack();
+        ServiceStack stack = new ServiceStack();
         Thread shutdown = new Thread(stack::close, "slipway-up-shutdown");
         java.lang.Runtime.getRuntime().addShutdownHook(shutdown);
         try {
@@ -108,58 +101,58 @@ final class UpCommand implements Callable<Integer> {
         }
     }
 
-    /** Assembles the stack from the spec, oldest part first, and applies the release when the guard allows. */
-    private void start(ServiceSpec service, Path state, Stack stack, PrintStream out) throws SQLException {
+    /** Opens the service's stack, serves the API, and applies the release when the guard allows. */
+    private void start(ServiceSpec service, Path state, ServiceStack stack, PrintStream out) {
         Path specDirectory = file.toAbsolutePath().getParent();
-        Database database = stack.own(Database.open(service.databaseUrl(), state, new PasswordSource(
-                service.databasePasswordFile().map(specDirectory::resolve), file + " database.url",
-                "database.passwordFile", System.err)));
-        String databaseName = database.isEmbedded() ? service.service() : database.databaseName();
-        if (database.isEmbedded()) {
-            createDatabaseIfMissing(database, databaseName);
-            Database.rememberEmbeddedDatabase(state, databaseName);
+        PasswordSource passwords = new PasswordSource(service.databasePasswordFile().map(specDirectory::resolve),
+                file + " database.url", "database.passwordFile", System.err);
+        stack.open(service, new ServiceStack.Options(state, specDirectory, Optional.empty(), passwords,
+                entry -> printEvent(out, entry)));
+        TrafficRouter router = stack.router();
+        String scheme = service.router().tls().isPresent() ? "https://" : "http://";
+        out.println("router   " + scheme + hostAndPort(router.address()) + "/");
+        router.previewAddress().ifPresent(preview -> out.println("preview  " + scheme + hostAndPort(preview) + "/"));
+        if (!router.adminAddress().getAddress().isLoopbackAddress()) {
+            out.println("warning: the router's admin port " + hostAndPort(router.adminAddress()) + " is reachable from"
+                    + " other machines (router.admin): metrics, routes and latency samples are open to anyone there");
         }
-        DataSource dataSource = database.dataSource(databaseName);
-        SchemaEngine engine = new SchemaEngine(dataSource, service.schemaName(), SchemaOptions.defaults());
-        engine.init();
-        JdbcStore store = new JdbcStore(dataSource);
-        store.init();
-        SchemaCoordinator schema = new SchemaCoordinator(service.service(), engine, store, Clock.systemUTC());
-
-        String listen = service.routerListen();
-        // The router runs in its own process so that clients keep being served if this controller dies;
-        // a restarted `up` adopts it, and resume pushes the table the store describes.
-        RouterProcess routerProcess = RouterProcess.adopt(state).orElseGet(() -> RouterProcess.spawn(state, listen,
-                service.routerPreview(), state.resolve("logs").resolve("router.log")));
-        AutoCloseable stopRouter = routerProcess::stop;
-        stack.own(stopRouter);
-        TrafficRouter router = routerProcess.router();
-        stack.own(router);
-        InetSocketAddress address = router.address();
-        out.println("router   http://" + address.getHostString() + ":" + address.getPort() + "/");
-        router.previewAddress().ifPresent(preview ->
-                out.println("preview  http://" + preview.getHostString() + ":" + preview.getPort() + "/"));
         if (service.routerPreview().isPresent() && router.previewAddress().isEmpty()) {
             // An adopted router keeps the listeners it was started with; only a new router process opens more.
-            out.println("note: the running router (pid " + routerProcess.pid() + ") has no preview listener;"
-                    + " stop it (kill " + routerProcess.pid() + ") and run up again to open " + service.routerPreview().get());
+            long pid = stack.routerProcess().pid();
+            out.println("note: the running router (pid " + pid + ") has no preview listener;"
+                    + " stop it (kill " + pid + ") and run up again to open " + service.routerPreview().get());
         }
-
-        dev.slipway.runtime.Runtime runtime = stack.own(service.runtime().equals("docker")
-                ? new DockerRuntime(state) : new LocalRuntime(state, specDirectory));
-        InetSocketAddress admin = router.adminAddress();
-        RouterMetricProvider metrics = new RouterMetricProvider(
-                URI.create("http://" + admin.getHostString() + ":" + admin.getPort() + "/metrics"));
-        RolloutController controller = stack.own(new RolloutController(service.service(), runtime, router, metrics,
-                new ThresholdJudge(), store, schema, new DatabaseTarget(database.jdbcUrl(databaseName), database.user(),
-                database.password()), Clock.systemUTC(), entry -> printEvent(out, entry)));
+        RolloutController controller = stack.controller();
+        usePolicy(service, controller, stack, specDirectory);
         boolean resumed = controller.resume(ACTOR);
-        ApiServer api = stack.own(ApiServer.start(service.service(), controller, schema, state, apiPort));
-        DatabaseTarget target = new DatabaseTarget(database.jdbcUrl(databaseName), database.user(), database.password());
+        ApiServer api = stack.own(ApiServer.start(controller, state, apiPort));
+        DatabaseTarget target = stack.databaseTarget();
         api.useAutomaticBackups(reason -> Backups.take(target, state.resolve("backups"), service.service(),
                 Clock.systemUTC(), reason));
+        api.useMetrics(stack.metrics());
+        api.checkSpecsWith(applied -> PolicyCheck.check(applied.policy(), specDirectory, System::getenv));
+        api.onSpecApplied(applied -> {
+            policy.set(applied.policy());
+            controller.usePolicy(applied.policy(), specDirectory, System::getenv);
+        });
         out.println("api      " + api.url() + " (token in " + api.descriptorFile() + ")");
+        out.println("dashboard: run slipway dashboard" + (state.equals(Path.of(".slipway").toAbsolutePath()) ? ""
+                : " --state-dir " + state) + " for a login link");
         applyAtStart(service, controller, api, resumed, out);
+    }
+
+    /**
+     * The spec's rollout policy: its hooks and progress deadline act in the controller; its webhooks hear about
+     * the controller's events on threads of their own, and their failures go on the timeline.
+     */
+    private void usePolicy(ServiceSpec service, RolloutController controller, ServiceStack stack, Path specDirectory) {
+        policy.set(service.policy());
+        controller.usePolicy(service.policy(), specDirectory, System::getenv);
+        WebhookNotifier notifier = stack.own(new WebhookNotifier(() -> policy.get().notifications(), System::getenv,
+                controller::record));
+        EventNotifications notifications = stack.own(new EventNotifications(service.service(), controller::status,
+                notifier::publish, Clock.systemUTC()));
+        controller.events().addListener(notifications);
     }
 
     private void applyAtStart(ServiceSpec service, RolloutController controller, ApiServer api, boolean resumed,
@@ -180,52 +173,18 @@ final class UpCommand implements Callable<Integer> {
             out.println("not applying " + version + " yet:");
             out.println("  " + refused.getMessage().replace("\n", "\n  "));
             out.println("  Start a schema version it reads (slipway schema start FILE), then: slipway apply -f " + file);
-        } catch (IllegalStateException conflict) {
+        } catch (ConflictException conflict) {
             out.println("not applying " + version + ": " + conflict.getMessage());
         }
     }
 
-    /** The embedded server is shared by every service of this state directory: one database each, never dropped. */
-    private static void createDatabaseIfMissing(Database database, String name) throws SQLException {
-        try (Connection connection = database.dataSource(database.databaseName()).getConnection()) {
-            try (PreparedStatement exists = connection.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
-                exists.setString(1, name);
-                try (ResultSet row = exists.executeQuery()) {
-                    if (row.next()) {
-                        return;
-                    }
-                }
-            }
-            try (Statement create = connection.createStatement()) {
-                // the name passed the spec's service-name check (lowercase letters, digits, '-'), quoted for the '-'
-                create.execute("CREATE DATABASE \"" + name + "\"");
-            }
-        }
+    private static String hostAndPort(InetSocketAddress address) {
+        String host = address.getHostString();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
     }
 
     private static void printEvent(PrintStream out, TimelineEntry entry) {
         out.println(LocalTime.ofInstant(entry.at(), ZoneId.systemDefault()).format(CLOCK) + "  " + entry.event());
         out.flush();
-    }
-
-    /** What {@code up} started, closed newest first exactly once (by the main thread or the shutdown hook). */
-    private static final class Stack {
-        private final Deque<AutoCloseable> resources = new ArrayDeque<>();
-
-        synchronized <T extends AutoCloseable> T own(T resource) {
-            resources.push(resource);
-            return resource;
-        }
-
-        synchronized void close() {
-            while (!resources.isEmpty()) {
-                AutoCloseable resource = resources.pop();
-                try {
-                    resource.close();
-                } catch (Exception e) {
-                    System.err.println("warning: could not close " + resource.getClass().getSimpleName() + ": " + e.getMessage());
-                }
-            }
-        }
     }
 }

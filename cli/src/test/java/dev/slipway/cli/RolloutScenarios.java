@@ -5,7 +5,6 @@ import dev.slipway.analysis.provider.RouterMetricProvider;
 import dev.slipway.cli.demo.LoadGenerator;
 import dev.slipway.controller.DatabaseTarget;
 import dev.slipway.controller.RolloutController;
-import dev.slipway.controller.SchemaCoordinator;
 import dev.slipway.controller.store.JdbcStore;
 import dev.slipway.controller.store.RolloutPhase;
 import dev.slipway.controller.store.RolloutRecord;
@@ -124,9 +123,8 @@ abstract class RolloutScenarios {
 
     private RolloutController newController(Runtime replicas) {
         InetSocketAddress admin = router.adminAddress();
-        SchemaCoordinator schema = new SchemaCoordinator(service, engine, store, Clock.systemUTC());
         return new RolloutController(service, replicas, router, new RouterMetricProvider(
-                URI.create("http://127.0.0.1:" + admin.getPort() + "/metrics")), new ThresholdJudge(), store, schema,
+                URI.create("http://127.0.0.1:" + admin.getPort() + "/metrics")), new ThresholdJudge(), store, engine,
                 new DatabaseTarget(database.jdbcUrl("rollouts"), database.user(), database.password()),
                 Clock.systemUTC(), entry -> System.out.println(entry.event() + "  " + entry.weights()));
     }

@@ -154,10 +154,10 @@ class UpCommandTest {
         Path spec = directory.resolve("slipway.yaml");
         Files.writeString(spec, """
                 service: orders
-                router: {listen: 10.0.0.1:8080}
+                router: {listen: 10.0.0.300:8080}
                 """);
         CliHarness.Result result = run("up", "-f", spec.toString(), "--state-dir", directory.resolve("state").toString());
         assertThat(result.exitCode()).isEqualTo(1);
-        assertThat(result.err()).startsWith("error: " + spec + ":2:18: ").contains("loopback");
+        assertThat(result.err()).startsWith("error: " + spec + ":2:18: ").contains("'10.0.0.300' is not an IP address");
     }
 }

@@ -1,74 +1,58 @@
 package dev.slipway.controller;
 
-import dev.slipway.controller.guard.CompatibilityGuard;
+import dev.slipway.controller.event.RolloutEvent;
+import dev.slipway.controller.event.RolloutEvent.SchemaChanged.Kind;
+import dev.slipway.controller.event.RolloutEvents;
 import dev.slipway.controller.guard.ForceOverride;
 import dev.slipway.controller.guard.GuardDecision;
-import dev.slipway.controller.guard.GuardRefusedException;
-import dev.slipway.controller.guard.RevisionRef;
-import dev.slipway.controller.store.AuditEntry;
-import dev.slipway.controller.store.Store;
+import dev.slipway.controller.guard.GuardGate;
+import dev.slipway.controller.loop.RolloutLoop;
+import dev.slipway.controller.replica.ReplicaMoves;
+import dev.slipway.schema.AppliedMigration;
 import dev.slipway.schema.BackfillListener;
+import dev.slipway.schema.InFlight;
 import dev.slipway.schema.Migration;
 import dev.slipway.schema.SchemaEngine;
 import dev.slipway.schema.SchemaStatus;
 
-import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.SortedSet;
 import java.util.TreeSet;
-import java.util.function.Consumer;
-import java.util.function.IntConsumer;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
- * The schema side of a service under the guard: start, complete and rollback of migrations, each checked
- * against the binaries that must keep reading the schema before it runs, and recorded in the audit history.
+ * The schema side of a service under the guard: start, complete and rollback of migrations. Each passes the
+ * {@link GuardGate} — checked against the binaries that must keep reading the schema, with nothing else guarded
+ * running until it is done — moves the replicas the action would strand, runs, and is audited. Built whole by the
+ * {@link RolloutController} that owns the service.
  */
 public final class SchemaCoordinator {
-    private final String service;
     private final SchemaEngine engine;
-    private final Store store;
-    private final Clock clock;
-    private final CompatibilityGuard guard = new CompatibilityGuard();
-    private volatile Supplier<List<RevisionRef>> mustKeepWorking = List::of;
-    private volatile Consumer<String> timeline = event -> { };
-    private volatile Consumer<SortedSet<Integer>> beforeViewsDrop = state -> { };
-    private volatile IntConsumer beforeOpaqueMigration = version -> { };
+    private final GuardGate gate;
+    private final RolloutLoop loop;
+    private final ReplicaMoves moves;
+    private final RolloutEvents events;
+    private final String service;
 
-    public SchemaCoordinator(String service, SchemaEngine engine, Store store, Clock clock) {
+    public SchemaCoordinator(String service, SchemaEngine engine, GuardGate gate, RolloutLoop loop, ReplicaMoves moves,
+                             RolloutEvents events) {
         this.service = service;
         this.engine = engine;
-        this.store = store;
-        this.clock = clock;
-    }
-
-    /** Tells the coordinator whose binaries it must protect, and where to report what it did. */
-    public void watch(Supplier<List<RevisionRef>> revisions, Consumer<String> timelineRecorder) {
-        this.mustKeepWorking = revisions;
-        this.timeline = timelineRecorder;
-    }
-
-    /**
-     * Called with the state a complete or rollback leaves, after the guard allowed it and before the engine drops
-     * the view schemas of the versions that go: the running replicas still bound to one of them (their
-     * {@code DATABASE_SCHEMA}) must move first. A failure stops the action before anything was dropped.
-     */
-    public void beforeViewsDrop(Consumer<SortedSet<Integer>> moveReplicas) {
-        this.beforeViewsDrop = moveReplicas;
-    }
-
-    /**
-     * Called with the version of an opaque migration after the guard allowed it and before it runs: it replaces
-     * the previous version's views by its own in one step, so the replicas that read it must be ready for both.
-     */
-    public void beforeOpaqueMigration(IntConsumer prepareReplicas) {
-        this.beforeOpaqueMigration = prepareReplicas;
+        this.gate = gate;
+        this.loop = loop;
+        this.moves = moves;
+        this.events = events;
     }
 
     /** The versions readable right now. */
     public SortedSet<Integer> state() {
         return new TreeSet<>(engine.status().state());
+    }
+
+    /** The schema's state, migration in flight and history, in one read. */
+    public SchemaStatus status() {
+        return engine.status();
     }
 
     /** The PostgreSQL schema that exposes version {@code version}, e.g. {@code public_v2}. */
@@ -77,7 +61,7 @@ public final class SchemaCoordinator {
     }
 
     /** The migration in flight, if any. */
-    public Optional<dev.slipway.schema.InFlight> inFlight() {
+    public Optional<InFlight> inFlight() {
         return engine.status().inFlight();
     }
 
@@ -93,112 +77,104 @@ public final class SchemaCoordinator {
         rollback(actor, Optional.empty());
     }
 
-    /** The decision the guard would give a schema complete now (for status). */
-    public GuardDecision checkComplete() {
-        int version = inFlight().map(dev.slipway.schema.InFlight::version).orElse(-1);
-        return guard.check("schema complete of version " + version, new TreeSet<>(List.of(version)),
-                mustKeepWorking.get(), List.of("Finish the rollout first."));
-    }
-
-    /** The decision the guard would give a schema rollback now (for status). */
-    public GuardDecision checkRollback() {
-        SortedSet<Integer> after = stateAfterRollback();
-        return guard.check("schema rollback", after, mustKeepWorking.get(), List.of("Abort the rollout first."));
-    }
-
     /** Expands to {@code migration}'s version; an opaque migration replaces the state instead of adding to it. */
     public void start(Migration migration, String actor, BackfillListener listener, Optional<ForceOverride> force) {
-        SortedSet<Integer> after = state();
-        if (migration.opaque()) {
-            after.clear();
-        }
-        after.add(migration.version());
-        String action = "schema start of version " + migration.version() + " (" + migration.name() + ")";
-        require(action, after, actor, List.of(
-                migration.opaque() ? "This migration is opaque (no expand phase): roll out a binary that reads "
-                        + migration.version() + " everywhere first, then migrate." : "Finish the rollout first."), force);
-        if (migration.opaque()) {
-            beforeOpaqueMigration.accept(migration.version());
-        }
-        attempt(actor, action, () -> engine.start(migration, listener));
-        audit(actor, action, "done");
-        timeline.accept("schema " + migration.version() + " started (" + migration.description() + ")");
+        gate.admitSchema(actor, force, () -> startPlan(engine.status(), migration), plan -> {
+            if (migration.opaque()) {
+                moves.beforeOpaqueMigration(plan.before(), migration.version());
+            }
+            engine.start(migration, listener);
+            events.emit(new RolloutEvent.SchemaChanged(Kind.STARTED, migration.version(), migration.description()));
+            return null;
+        });
     }
 
     /** Contracts the migration in flight: only its version stays readable. */
     public void complete(String actor, Optional<ForceOverride> force) {
-        SchemaStatus status = engine.status();
-        int version = status.inFlight().orElseThrow(() -> new IllegalStateException(
-                "no migration is in flight in schema " + status.schema())).version();
-        String action = "schema complete of version " + version;
-        require(action, new TreeSet<>(List.of(version)), actor, List.of(
-                "Finish the rollout first: wait until no revision reading only older versions runs.",
-                "Or roll back the migration instead (slipway schema rollback)."), force);
-        beforeViewsDrop.accept(new TreeSet<>(List.of(version)));
-        attempt(actor, action, engine::complete);
-        audit(actor, action, "done");
-        timeline.accept("schema " + version + " completed (contract)");
+        dropVersions(actor, force, SchemaCoordinator::completePlan, engine::complete, Kind.COMPLETED);
     }
 
     /** Undoes the migration in flight: its version stops being readable. */
     public void rollback(String actor, Optional<ForceOverride> force) {
-        SchemaStatus status = engine.status();
-        int version = status.inFlight().orElseThrow(() -> new IllegalStateException(
-                "no migration is in flight in schema " + status.schema())).version();
-        SortedSet<Integer> after = stateAfterRollback();
-        String action = "schema rollback of version " + version;
-        require(action, after, actor, List.of(
-                "Abort or undo the rollout of the binary that needs version " + version + " first."), force);
-        beforeViewsDrop.accept(after);
-        attempt(actor, action, engine::rollback);
-        audit(actor, action, "done");
-        timeline.accept("schema " + version + " rolled back");
+        dropVersions(actor, force, SchemaCoordinator::rollbackPlan, engine::rollback, Kind.ROLLED_BACK);
     }
 
     /**
-     * What a rollback leaves readable: the latest completed version (an opaque migration replaced the state,
-     * so removing its version from the state would leave nothing, which is not what the engine does).
+     * A complete or a rollback: the view schemas of the versions that stop being readable go, so the replicas bound to
+     * them move first.
      */
-    private SortedSet<Integer> stateAfterRollback() {
-        SortedSet<Integer> after = new TreeSet<>();
-        engine.status().history().stream()
-                .filter(applied -> applied.state().equals(dev.slipway.schema.AppliedMigration.COMPLETED))
-                .mapToInt(dev.slipway.schema.AppliedMigration::version).max().ifPresent(after::add);
-        return after;
-    }
-
-    private void require(String action, SortedSet<Integer> after, String actor, List<String> waysForward,
-                         Optional<ForceOverride> force) {
-        GuardDecision decision = guard.check(action, after, mustKeepWorking.get(), waysForward);
-        if (decision.allowed()) {
-            return;
-        }
-        if (force.isPresent()) {
-            store.audit(new AuditEntry(clock.instant(), service, actor, action, "forced",
-                    decision.message() + "\n  overridden with " + force.get().describe()));
-            timeline.accept("FORCED " + action + " over the guard (" + force.get().describe() + ")");
-            return;
-        }
-        audit(actor, action, "refused: " + decision.message());
-        throw new GuardRefusedException(decision);
-    }
-
-    /**
-     * Runs the engine's part of an action the guard allowed (or a forced override let through). When the engine
-     * refuses or fails — and undoes itself — the history says so, so that a "forced" entry is never the last
-     * word about an action that changed nothing.
-     */
-    private void attempt(String actor, String action, Runnable engineAction) {
-        try {
+    private void dropVersions(String actor, Optional<ForceOverride> force, Function<SchemaStatus, GuardGate.SchemaPlan> planner,
+                              Runnable engineAction, Kind kind) {
+        gate.admitSchema(actor, force, () -> planner.apply(engine.status()), plan -> {
+            moves.beforeViewsDrop(plan.before(), plan.after());
             engineAction.run();
-        } catch (RuntimeException e) {
-            store.audit(new AuditEntry(clock.instant(), service, actor, action, "failed", String.valueOf(e.getMessage())));
-            throw e;
-        }
+            events.emit(new RolloutEvent.SchemaChanged(kind, plan.version(), ""));
+            return null;
+        });
     }
 
-    private void audit(String actor, String action, String outcome) {
-        store.audit(new AuditEntry(clock.instant(), service, actor, action, outcome.startsWith("refused") ? "refused" : outcome,
-                outcome.startsWith("refused") ? outcome : ""));
+    /** The guard's answer to a schema complete now, given the schema as {@code status} shows it (for status). */
+    public GuardDecision checkComplete(SchemaStatus status) {
+        return gate.wouldAllow(completePlan(status).question(loop.current(), service));
+    }
+
+    /** The guard's answer to a schema rollback now (for status). */
+    public GuardDecision checkRollback(SchemaStatus status) {
+        return gate.wouldAllow(rollbackPlan(status).question(loop.current(), service));
+    }
+
+    /** Whether a schema complete would pass the guard now, without a word in the audit history (contractAfter). */
+    public boolean completeAllowed() {
+        SchemaStatus status = engine.status();
+        return status.inFlight().isPresent() && checkComplete(status).allowed();
+    }
+
+    /** Whether another guarded action runs now (the automatic contract waits for its next turn then). */
+    public boolean busy() {
+        return gate.busy();
+    }
+
+    private static GuardGate.SchemaPlan startPlan(SchemaStatus status, Migration migration) {
+        SortedSet<Integer> after = new TreeSet<>(status.state());
+        if (migration.opaque()) {
+            after.clear();
+        }
+        after.add(migration.version());
+        return new GuardGate.SchemaPlan("schema start of version " + migration.version() + " (" + migration.name() + ")",
+                migration.version(), status.state(), after, List.of(migration.opaque()
+                ? "This migration is opaque (no expand phase): roll out a binary that reads " + migration.version()
+                + " everywhere first, then migrate."
+                : "Finish the rollout first."));
+    }
+
+    private static GuardGate.SchemaPlan completePlan(SchemaStatus status) {
+        int version = inFlightVersion(status);
+        return new GuardGate.SchemaPlan("schema complete of version " + version, version, status.state(),
+                new TreeSet<>(List.of(version)), List.of(
+                "Finish the rollout first: wait until no revision reading only older versions runs.",
+                "Or roll back the migration instead (slipway schema rollback)."));
+    }
+
+    private static GuardGate.SchemaPlan rollbackPlan(SchemaStatus status) {
+        int version = inFlightVersion(status);
+        return new GuardGate.SchemaPlan("schema rollback of version " + version, version, status.state(),
+                stateAfterRollback(status), List.of(
+                "Abort or undo the rollout of the binary that needs version " + version + " first."));
+    }
+
+    private static int inFlightVersion(SchemaStatus status) {
+        return status.inFlight().orElseThrow(() -> new ConflictException(
+                "no migration is in flight in schema " + status.schema())).version();
+    }
+
+    /**
+     * What a rollback leaves readable: the latest completed version (an opaque migration replaced the state, so
+     * removing its version from the state would leave nothing, which is not what the engine does).
+     */
+    private static SortedSet<Integer> stateAfterRollback(SchemaStatus status) {
+        SortedSet<Integer> after = new TreeSet<>();
+        status.history().stream().filter(applied -> applied.state().equals(AppliedMigration.COMPLETED))
+                .mapToInt(AppliedMigration::version).max().ifPresent(after::add);
+        return after;
     }
 }

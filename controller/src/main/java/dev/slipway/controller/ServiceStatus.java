@@ -6,6 +6,7 @@ import dev.slipway.model.SchemaRange;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.SortedSet;
 
 /**
@@ -16,12 +17,13 @@ import java.util.SortedSet;
  * @param desiredVersion       the release last applied; differs from stable while a rollout runs or after an abort
  * @param schemaUpdatePending  a migration is expanded and waits for its contract (automatic with contractAfter)
  * @param contractAt           when the automatic contract will run, if the stable release has contractAfter
+ * @param canarySteps          how many steps the canary's strategy has (canary strategies only), for "step 2/5"
  */
 public record ServiceStatus(String service, Optional<RevisionStatus> stable, Optional<RevisionStatus> canary,
                             int canaryWeight, SortedSet<Integer> schemaState, Optional<MigrationStatus> migration,
                             boolean schemaUpdatePending, Optional<Instant> contractAt, Optional<String> desiredVersion,
                             Optional<RolloutRecord> rollout, List<ActionCheck> actions,
-                            List<TimelineEntry> recentEvents) {
+                            List<TimelineEntry> recentEvents, OptionalInt canarySteps) {
 
     /** One revision as seen now. */
     public record RevisionStatus(String version, SchemaRange schema, int replicas, int readyReplicas) {

@@ -4,21 +4,44 @@ import java.util.Optional;
 
 /**
  * A service as described in {@code slipway.yaml}: its database, where revisions run,
- * where the router listens and the release that should be running.
+ * the built-in router and the release that should be running.
  *
  * @param databaseUrl {@code embedded} or a {@code jdbc:postgresql://} URL
  * @param schemaName  the PostgreSQL schema that holds the service's tables (versions are {@code <schema>_v<N>})
- * @param routerListen host:port of the built-in router; port 0 picks a free one
- * @param routerPreview host:port of the router's preview listener, where everything goes to the release waiting
- *                      for promotion (blue-green); empty when the service has none
+ * @param router      where the built-in router listens and how it treats clients
+ * @param policy      notifications, hooks and the progress deadline of its rollouts
  * @param databasePasswordFile a file (relative to the spec's directory) whose first line is the database password,
  *                             so that it need not be in the URL; empty: the URL's password, or PGPASSWORD
  */
-public record ServiceSpec(String service, String databaseUrl, String schemaName, String runtime,
-                          String routerListen, Optional<String> routerPreview, ReleaseSpec release,
-                          Optional<String> databasePasswordFile) {
+public record ServiceSpec(String service, String databaseUrl, String schemaName, String runtime, RouterSpec router,
+                          ReleaseSpec release, RolloutPolicy policy, Optional<String> databasePasswordFile) {
     public ServiceSpec {
-        routerPreview = routerPreview == null ? Optional.empty() : routerPreview;
+        router = router == null ? RouterSpec.defaults() : router;
+        policy = policy == null ? RolloutPolicy.none() : policy;
         databasePasswordFile = databasePasswordFile == null ? Optional.empty() : databasePasswordFile;
+    }
+
+    /** A service whose database password, if any, is in its URL or in PGPASSWORD. */
+    public ServiceSpec(String service, String databaseUrl, String schemaName, String runtime, RouterSpec router,
+                       ReleaseSpec release, RolloutPolicy policy) {
+        this(service, databaseUrl, schemaName, runtime, router, release, policy, Optional.empty());
+    }
+
+    public ServiceSpec(String service, String databaseUrl, String schemaName, String runtime, RouterSpec router,
+                       ReleaseSpec release) {
+        this(service, databaseUrl, schemaName, runtime, router, release, RolloutPolicy.none());
+    }
+
+    /** host:port of the built-in router; port 0 picks a free one. */
+    public String routerListen() {
+        return router.listen();
+    }
+
+    /**
+     * host:port of the router's preview listener, where everything goes to the release waiting for promotion
+     * (blue-green); empty when the service has none.
+     */
+    public Optional<String> routerPreview() {
+        return router.preview();
     }
 }

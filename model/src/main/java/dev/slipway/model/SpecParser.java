@@ -20,7 +20,6 @@ import java.util.regex.Pattern;
 public final class SpecParser {
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,62}");
     private static final Pattern SCHEMA_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,40}");
-    private static final Pattern HOST_PORT = Pattern.compile("([0-9.]+|localhost|\\[::1]):(\\d{1,5})");
 
     private SpecParser() {
     }
@@ -35,7 +34,8 @@ public final class SpecParser {
 
     public static ServiceSpec parse(String file, String text) {
         SpecNode root = SpecNode.parse(file, text)
-                .allowOnly("service", "database", "runtime", "router", "release");
+                .allowOnly("service", "database", "runtime", "router", "release",
+                        "notifications", "hooks", "progressDeadline"); // the last three: PolicyParser
         SpecNode serviceNode = root.require("service");
         String service = serviceNode.nonBlankString();
         if (!NAME.matcher(service).matches()) {
@@ -71,41 +71,10 @@ public final class SpecParser {
                 throw runtimeNode.get().error("runtime '" + runtime + "' is not available (available: local, docker)");
             }
         }
-        String listen = "127.0.0.1:8080";
-        Optional<String> preview = Optional.empty();
-        Optional<SpecNode> router = root.optional("router");
-        if (router.isPresent()) {
-            SpecNode routerNode = router.get().allowOnly("listen", "preview");
-            Optional<SpecNode> listenNode = routerNode.optional("listen");
-            if (listenNode.isPresent()) {
-                listen = loopbackAddress(listenNode.get());
-            }
-            Optional<SpecNode> previewNode = routerNode.optional("preview");
-            if (previewNode.isPresent()) {
-                String address = loopbackAddress(previewNode.get());
-                if (address.equals(listen) && !address.endsWith(":0")) {
-                    throw previewNode.get().error("'" + address + "' is router.listen already; the preview listener"
-                            + " needs a port of its own");
-                }
-                preview = Optional.of(address);
-            }
-        }
+        RouterSpec router = root.optional("router").map(RouterSpecParser::parse).orElse(RouterSpec.defaults());
         ReleaseSpec release = release(root.require("release"));
-        return new ServiceSpec(service, databaseUrl, schemaName, runtime, listen, preview, release, passwordFile);
-    }
-
-    /** A {@code host:port} the router may listen on: loopback only, port 0 picks a free one. */
-    private static String loopbackAddress(SpecNode node) {
-        String address = node.nonBlankString();
-        var matcher = HOST_PORT.matcher(address);
-        if (!matcher.matches() || Integer.parseInt(matcher.group(2)) > 65535) {
-            throw node.error("'" + address + "' is not host:port (e.g. 127.0.0.1:8080)");
-        }
-        String host = matcher.group(1);
-        if (!host.startsWith("127.") && !host.equals("localhost") && !host.equals("[::1]")) {
-            throw node.error("the router listens on loopback only (127.0.0.0/8, localhost, [::1]), not " + host);
-        }
-        return address;
+        return new ServiceSpec(service, databaseUrl, schemaName, runtime, router, release, PolicyParser.parse(root),
+                passwordFile);
     }
 
     /** Reads a document that holds only a release (as {@link SpecWriter#release} writes it). */
@@ -127,7 +96,11 @@ public final class SpecParser {
 
     private static RunSpec run(SpecNode node) {
         node.allowOnly("command", "env");
-        SpecNode commandNode = node.require("command");
+        return new RunSpec(command(node.require("command")), environment(node.optional("env")));
+    }
+
+    /** A program and its arguments, run without a shell: a non-empty list of non-blank strings. */
+    static List<String> command(SpecNode commandNode) {
         List<String> command = new ArrayList<>();
         for (SpecNode part : commandNode.items()) {
             command.add(part.nonBlankString());
@@ -135,8 +108,12 @@ public final class SpecParser {
         if (command.isEmpty()) {
             throw commandNode.error("the command is empty");
         }
+        return command;
+    }
+
+    /** Environment variables for a process: names checked, values as written. */
+    static Map<String, String> environment(Optional<SpecNode> envNode) {
         Map<String, String> env = new LinkedHashMap<>();
-        Optional<SpecNode> envNode = node.optional("env");
         if (envNode.isPresent()) {
             for (Map.Entry<String, SpecNode> entry : envNode.get().fields().entrySet()) {
                 if (!entry.getKey().matches("[A-Za-z_][A-Za-z0-9_]*")) {
@@ -145,7 +122,7 @@ public final class SpecParser {
                 env.put(entry.getKey(), entry.getValue().string());
             }
         }
-        return new RunSpec(command, env);
+        return env;
     }
 
     private static SchemaRange schemaRange(SpecNode node) {

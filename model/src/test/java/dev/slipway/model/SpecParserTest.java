@@ -124,10 +124,16 @@ class SpecParserTest {
     }
 
     @Test
-    void theRouterListensOnLoopbackOnly() {
-        String spec = VALID.replace("127.0.0.1:8080", "10.0.0.5:8080");
-        assertThatThrownBy(() -> SpecParser.parse("slipway.yaml", spec))
-                .hasMessageContaining("slipway.yaml:4:18: router.listen: the router listens on loopback only");
+    void theRouterListensOnWhateverAddressTheUserNames() {
+        for (String address : List.of("0.0.0.0:80", "[::]:8443", "10.0.0.5:8080", "[fd00::7]:8080", "router.internal:8080")) {
+            String spec = VALID.replace("127.0.0.1:8080", "\"" + address + "\""); // YAML reads [ as a list unquoted
+            assertThat(SpecParser.parse("slipway.yaml", spec).routerListen()).isEqualTo(address);
+        }
+        assertThatThrownBy(() -> SpecParser.parse("slipway.yaml", VALID.replace("127.0.0.1:8080", "10.0.0.300:8080")))
+                .hasMessage("slipway.yaml:4:18: router.listen: '10.0.0.300' is not an IP address ([brackets] around IPv6)"
+                        + " or a host name");
+        assertThatThrownBy(() -> SpecParser.parse("slipway.yaml", VALID.replace("127.0.0.1:8080", "'::1:8080'")))
+                .hasMessageContaining("slipway.yaml:4:18: router.listen: '::1:8080' is not host:port");
     }
 
     @Test
@@ -147,13 +153,11 @@ class SpecParserTest {
     void aBadPreviewListenerIsLocatedAtItsValue() {
         assertThatThrownBy(() -> SpecParser.parse("slipway.yaml", withRouter("{listen: 127.0.0.1:8080, preview: 8081}")))
                 .isInstanceOf(SpecException.class)
-                .hasMessage("slipway.yaml:4:43: router.preview: '8081' is not host:port (e.g. 127.0.0.1:8080)");
-        assertThatThrownBy(() -> SpecParser.parse("slipway.yaml", withRouter("{listen: 127.0.0.1:8080, preview: 0.0.0.0:8081}")))
-                .hasMessage("slipway.yaml:4:43: router.preview: the router listens on loopback only (127.0.0.0/8, "
-                        + "localhost, [::1]), not 0.0.0.0");
+                .hasMessage("slipway.yaml:4:43: router.preview: '8081' is not host:port (e.g. 0.0.0.0:8080, 127.0.0.1:8080,"
+                        + " [::]:8443)");
         assertThatThrownBy(() -> SpecParser.parse("slipway.yaml", withRouter("{listen: 127.0.0.1:8080, preview: 127.0.0.1:8080}")))
                 .hasMessage("slipway.yaml:4:43: router.preview: '127.0.0.1:8080' is router.listen already; "
-                        + "the preview listener needs a port of its own");
+                        + "every listener needs a port of its own");
         assertThatThrownBy(() -> SpecParser.parse("slipway.yaml", withRouter("{listen: 127.0.0.1:8080, previews: 127.0.0.1:8081}")))
                 .hasMessageStartingWith("slipway.yaml:4:34: router.previews: unknown field 'previews' (did you mean 'preview'?)");
     }

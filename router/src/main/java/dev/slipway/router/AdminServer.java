@@ -35,7 +35,8 @@ import java.util.concurrent.RejectedExecutionException;
 
 /**
  * The router's admin port. Open to everyone: {@code GET /metrics} (Prometheus text),
- * {@code GET /metrics/<revision>.json} ({@link RevisionMetrics}), {@code GET /routes} (the table in force, JSON)
+ * {@code GET /metrics/<revision>.json} ({@link RevisionMetrics}), {@code GET /samples?since=..} (per-request latency
+ * samples, {@link LatencySamplesJson}), {@code GET /routes} (the table in force, JSON)
  * and {@code GET /healthz} (answers with header {@value #PID_HEADER}). For callers the {@link AdminAccess}
  * authorizes: {@code PUT /routes} (replace the table; body as {@code GET /routes} writes it) and
  * {@code POST /drain?host=..&port=..&timeoutMillis=..} (answers {@code {"drained":true|false}}). Kept off the
@@ -79,7 +80,7 @@ final class AdminServer {
                     }
                 });
         try {
-            Channel channel = BuiltInRouter.bindOrExplain(bootstrap, config.adminHost(), config.adminPort(),
+            Channel channel = BuiltInRouter.bindOrExplain(bootstrap, config.admin().host(), config.admin().port(),
                     "the admin port");
             return new AdminServer(channel, drainExecutor);
         } catch (RuntimeException e) {
@@ -115,7 +116,7 @@ final class AdminServer {
             HttpMethod method = request.method();
             boolean keepAlive = HttpUtil.isKeepAlive(request);
             if (method.equals(HttpMethod.GET)) {
-                respond(ctx, keepAlive, read(path));
+                respond(ctx, keepAlive, read(path, uri));
             } else if (!path.equals("/routes") && !path.equals("/drain")) {
                 respond(ctx, keepAlive, text(HttpResponseStatus.NOT_FOUND, "not found: " + path + "\n"));
             } else if (!(path.equals("/routes") ? method.equals(HttpMethod.PUT) : method.equals(HttpMethod.POST))) {
@@ -138,7 +139,10 @@ final class AdminServer {
             }
         }
 
-        private FullHttpResponse read(String path) {
+        private FullHttpResponse read(String path, QueryStringDecoder uri) {
+            if (path.equals("/samples")) {
+                return samples(uri);
+            }
             if (path.equals("/metrics")) {
                 return text(HttpResponseStatus.OK, PrometheusExporter.CONTENT_TYPE,
                         PrometheusExporter.render(router.counters().sortedByRevision()));
@@ -157,7 +161,19 @@ final class AdminServer {
                 return response;
             }
             return text(HttpResponseStatus.NOT_FOUND,
-                    "not found: try /metrics, /metrics/<revision>.json, /routes or /healthz\n");
+                    "not found: try /metrics, /metrics/<revision>.json, /samples?since=<epoch ms>, /routes or /healthz\n");
+        }
+
+        private FullHttpResponse samples(QueryStringDecoder uri) {
+            long since;
+            try {
+                since = Long.parseLong(parameter(uri, "since"));
+            } catch (IllegalArgumentException e) {
+                return error(HttpResponseStatus.BAD_REQUEST, "GET /samples?since=<epoch milliseconds>[&revision=NAME...]: "
+                        + (e instanceof NumberFormatException ? "since is not a number" : e.getMessage()));
+            }
+            List<String> revisions = uri.parameters().getOrDefault("revision", List.of());
+            return json(HttpResponseStatus.OK, LatencySamplesJson.render(router.counters(), since, revisions));
         }
 
         private FullHttpResponse replaceRoutes(String body) {
@@ -194,7 +210,7 @@ final class AdminServer {
                     FullHttpResponse response;
                     try {
                         boolean drained = router.awaitDrained(endpoint, timeout);
-                        response = json(HttpResponseStatus.OK, "{\"drained\":" + drained + "}");
+                        response = json(HttpResponseStatus.OK, StrictJson.write(new Drained(drained)));
                     } catch (RuntimeException e) {
                         response = error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "drain failed: " + e);
                     }
@@ -224,7 +240,7 @@ final class AdminServer {
         }
 
         private static FullHttpResponse error(HttpResponseStatus status, String message) {
-            return json(status, "{\"error\":" + RouteTableJson.quote(message) + "}");
+            return json(status, StrictJson.write(new ErrorJson(message)));
         }
 
         private static FullHttpResponse json(HttpResponseStatus status, String body) {
@@ -248,5 +264,13 @@ final class AdminServer {
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             ctx.close();
         }
+    }
+
+    /** The answer to {@code POST /drain}. */
+    record Drained(@Required boolean drained) {
+    }
+
+    /** The body of every error the admin port answers. */
+    record ErrorJson(String error) {
     }
 }

@@ -1,21 +1,25 @@
 package dev.slipway.router;
 
+import dev.slipway.model.AddressRange;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -48,8 +52,14 @@ public final class BuiltInRouter implements TrafficRouter {
     private final EventLoopGroup workerGroup;
     private final EventLoopGroup adminGroup;
     private final ChannelGroup allConnections = new DefaultChannelGroup("slipway-router", GlobalEventExecutor.INSTANCE);
-    private final CountersByRevision counters = new CountersByRevision();
+    private final CountersByRevision counters;
+    /** The worker event loops, so that each can write latency samples of its own (see {@link LatencySamples}). */
+    private final List<EventExecutor> workerLoops = new ArrayList<>();
     private final UpstreamPool pool;
+    private final ConnectionLimit connectionLimit;
+    private final HttpDecoderConfig decoderConfig = new HttpDecoderConfig()
+            .setMaxInitialLineLength(4096).setMaxHeaderSize(16384).setMaxChunkSize(16384);
+    private TlsContext tls;
     private volatile BackendSelector selector;
     private Channel serverChannel;
     private Channel previewChannel;
@@ -63,9 +73,12 @@ public final class BuiltInRouter implements TrafficRouter {
         this.bossGroup = transport.newGroup(1, "slipway-router-accept");
         // One per core: more threads than cores only adds context switches to a proxy that never blocks.
         this.workerGroup = transport.newGroup(Runtime.getRuntime().availableProcessors(), "slipway-router-io");
+        workerGroup.forEach(workerLoops::add);
+        this.counters = new CountersByRevision(SampleClock.start(), workerLoops.size());
         // A few requests a second: plain NIO is plenty, and keeps the admin port up whatever the native library does.
         this.adminGroup = Transport.nio().newGroup(1, "slipway-router-admin");
-        this.pool = new UpstreamPool(config, allConnections, transport);
+        this.pool = new UpstreamPool(config, allConnections, transport, workerLoops.size());
+        this.connectionLimit = new ConnectionLimit(config.maxConnections());
         this.selector = BackendSelector.build(new RouteTable(List.of(), List.of()), pool, counters);
     }
 
@@ -100,7 +113,11 @@ public final class BuiltInRouter implements TrafficRouter {
     }
 
     private void bind() {
-        serverChannel = bindOrExplain(clientBootstrap(false), config.listenHost(), config.listenPort(), "clients");
+        if (config.tls().isPresent()) {
+            tls = TlsContext.start(config.tls().get(), config.timeouts().header(), adminGroup.next(),
+                    TlsContext.POLL_INTERVAL);
+        }
+        serverChannel = bindOrExplain(clientBootstrap(false), config.listen().host(), config.listen().port(), "clients");
         if (config.preview().isPresent()) {
             Endpoint preview = config.preview().get();
             previewChannel = bindOrExplain(clientBootstrap(true), preview.host(), preview.port(), "preview clients");
@@ -120,10 +137,22 @@ public final class BuiltInRouter implements TrafficRouter {
                     @Override
                     protected void initChannel(SocketChannel channel) {
                         allConnections.add(channel);
-                        channel.pipeline()
-                                .addLast("http", new HttpServerCodec(4096, 16384, 16384))
-                                .addLast("continue", new HttpServerExpectContinueHandler())
-                                .addLast("proxy", new ProxyFrontendHandler(BuiltInRouter.this, preview));
+                        ChannelPipeline pipeline = channel.pipeline();
+                        if (tls != null) {
+                            pipeline.addLast("tls", tls.newHandler(channel.alloc()));
+                        }
+                        if (!connectionLimit.admit(channel)) {
+                            LOG.debug("refusing {}: {} client connections open", channel, config.maxConnections());
+                            pipeline.addLast("http", new ClientHttpCodec(decoderConfig))
+                                    .addLast("refuse", ConnectionLimit.refusal(config.timeouts().header().toNanos()));
+                            return;
+                        }
+                        ClientTimeouts timeouts = new ClientTimeouts(config.timeouts());
+                        ProxyFrontendHandler frontend = new ProxyFrontendHandler(BuiltInRouter.this, preview, timeouts);
+                        timeouts.frontend(frontend);
+                        pipeline.addLast("timeouts", timeouts)
+                                .addLast("http", new ClientHttpCodec(decoderConfig))
+                                .addLast("proxy", frontend);
                     }
                 });
     }
@@ -219,6 +248,9 @@ public final class BuiltInRouter implements TrafficRouter {
         if (admin != null) {
             admin.close();
         }
+        if (tls != null) {
+            tls.close();
+        }
         allConnections.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
         bossGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         workerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -227,6 +259,34 @@ public final class BuiltInRouter implements TrafficRouter {
         workerGroup.terminationFuture().awaitUninterruptibly(2, TimeUnit.SECONDS);
         adminGroup.terminationFuture().awaitUninterruptibly(2, TimeUnit.SECONDS);
         LOG.info("router closed");
+    }
+
+    /** Whether {@code peer} is one of the configured trusted proxies. */
+    boolean trusts(InetAddress peer) {
+        if (config.trustedProxies().isEmpty()) {
+            return false;
+        }
+        byte[] address = peer.getAddress();
+        for (AddressRange range : config.trustedProxies()) {
+            if (range.contains(address)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The number of {@code loop} among the worker event loops: where its latency samples go. */
+    int eventLoopIndex(EventExecutor loop) {
+        int index = workerLoops.indexOf(loop);
+        if (index < 0) {
+            throw new IllegalStateException(loop + " is not one of the router's worker event loops");
+        }
+        return index;
+    }
+
+    /** Client connections open now (both listeners). */
+    int openConnections() {
+        return connectionLimit.open();
     }
 
     BackendSelector selector() {

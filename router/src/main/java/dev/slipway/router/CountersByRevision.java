@@ -12,9 +12,26 @@ final class CountersByRevision {
     static final String NO_REVISION = "none";
 
     private final ConcurrentHashMap<String, RevisionCounters> counters = new ConcurrentHashMap<>();
+    private final SampleClock clock;
+    private final int eventLoops;
+
+    /** For a router whose requests finish on {@code eventLoops} event loops, numbered from 0. */
+    CountersByRevision(SampleClock clock, int eventLoops) {
+        this.clock = clock;
+        this.eventLoops = eventLoops;
+    }
 
     RevisionCounters forRevision(String revision) {
-        return counters.computeIfAbsent(revision, RevisionCounters::new);
+        return counters.computeIfAbsent(revision,
+                name -> new RevisionCounters(name, eventLoops, new LatencySamples(clock, eventLoops)));
+    }
+
+    int eventLoops() {
+        return eventLoops;
+    }
+
+    SampleClock clock() {
+        return clock;
     }
 
     RevisionCounters find(String revision) {

@@ -53,6 +53,15 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     private final BuiltInRouter router;
     /** A connection to the preview listener: every request goes to the table's preview revision, and only there. */
     private final boolean preview;
+    private final ClientTimeouts timeouts;
+    private final long responseTimeoutNanos;
+    private final long upstreamIdleNanos;
+    /** {@code http} or {@code https}: what {@code X-Forwarded-Proto} says for clients that are not trusted proxies. */
+    private final String scheme;
+    /** The peer is one of the configured trusted proxies: its {@code X-Forwarded-*} headers are kept. */
+    private boolean trustedPeer;
+    /** This connection's event loop among the router's: where its latency samples are written. */
+    private int eventLoop;
     private final ArrayDeque<Object> pipelined = new ArrayDeque<>(2);
     /** One task per connection checks response deadlines, instead of a timer scheduled and cancelled per request. */
     private final Runnable checkResponseDeadline = this::checkResponseDeadline;
@@ -60,6 +69,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     private String clientAddress = "unknown";
     private Exchange exchange;
     private ScheduledFuture<?> deadlineCheck;
+    /** When {@link #deadlineCheck} runs ({@link System#nanoTime()}). */
+    private long deadlineCheckAt;
     /**
      * True between a client read and its {@code channelReadComplete}: upstream writes made meanwhile are flushed
      * once there, so a request head and its body end leave in one write instead of one per message.
@@ -68,14 +79,19 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     /** The client shut down its sending side (half-close): answer what it asked, then close. */
     private boolean clientInputShutdown;
 
-    ProxyFrontendHandler(BuiltInRouter router, boolean preview) {
+    ProxyFrontendHandler(BuiltInRouter router, boolean preview, ClientTimeouts timeouts) {
         this.router = router;
         this.preview = preview;
+        this.timeouts = timeouts;
+        this.responseTimeoutNanos = router.config().timeouts().upstreamResponse().toNanos();
+        this.upstreamIdleNanos = router.config().timeouts().upstreamIdle().toNanos();
+        this.scheme = router.config().tls().isPresent() ? "https" : "http";
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext context) {
         this.ctx = context;
+        this.eventLoop = router.eventLoopIndex(context.channel().eventLoop());
     }
 
     @Override
@@ -83,6 +99,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         SocketAddress remote = context.channel().remoteAddress();
         if (remote instanceof InetSocketAddress inet && inet.getAddress() != null) {
             clientAddress = inet.getAddress().getHostAddress();
+            trustedPeer = router.trusts(inet.getAddress());
         }
         context.fireChannelActive();
     }
@@ -186,32 +203,85 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
 
     private void startExchange(HttpRequest request) {
         if (request.decoderResult().isFailure()) {
-            FullHttpResponse response = jsonResponse(HttpResponseStatus.BAD_REQUEST, "malformed request",
-                    CountersByRevision.NO_REVISION, true, HttpVersion.HTTP_1_1);
-            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            Throwable cause = request.decoderResult().cause();
+            refuse(HttpResponseStatus.BAD_REQUEST, cause != null && ClientHttpCodec.BOTH_FRAMINGS.equals(cause.getMessage())
+                    ? "ambiguous framing: " + ClientHttpCodec.BOTH_FRAMINGS : "malformed request");
             return;
         }
-        Exchange current = new Exchange(request, System.nanoTime());
+        int known = KnownHeaders.of(request.headers());
+        String framingProblem = RequestFraming.problem(request, known);
+        if (framingProblem != null) {
+            refuse(HttpResponseStatus.BAD_REQUEST, "ambiguous framing: " + framingProblem);
+            return;
+        }
+        if ((known & KnownHeaders.EXPECT) != 0 && !answerExpectation(request)) {
+            return;
+        }
+        timeouts.requestStarted();
+        Exchange current = new Exchange(request, known, System.nanoTime());
         exchange = current;
         BackendSelector selector = router.selector();
         current.selector = selector;
-        RoutableBackend backend = preview ? selector.preview() : selector.select(request.headers());
+        RoutableBackend backend = preview ? selector.preview()
+                : selector.select(request.headers(), (known & (KnownHeaders.STICKY | KnownHeaders.COOKIE)) != 0,
+                        eventLoop);
         // After selection: header routes and sticky keys are read from the original headers.
-        current.upstreamRequest = ProxyHeaders.upstreamRequest(request, clientAddress);
+        current.upstreamRequest = ProxyHeaders.upstreamRequest(request, known, clientAddress, trustedPeer, scheme);
         if (backend == null) {
             current.counters = router.counters().forRevision(CountersByRevision.NO_REVISION);
-            current.counters.requestStarted();
+            current.counters.requestStarted(eventLoop);
             respondWithError(current, HttpResponseStatus.SERVICE_UNAVAILABLE, preview
                     ? "no preview revision: no release is waiting for promotion" : "no ready revision", false);
             return;
         }
         current.backend = backend;
         current.counters = backend.counters();
-        current.counters.requestStarted();
-        UpstreamEndpoint endpoint = backend.nextEndpoint();
+        current.counters.requestStarted(eventLoop);
+        UpstreamEndpoint endpoint = backend.nextEndpoint(eventLoop);
         Choice choice = endpoint != null ? new Choice(backend, endpoint) : retryTarget(selector, backend, List.of());
         connectTo(current, choice, false);
         updateClientReading();
+    }
+
+    /**
+     * {@code Expect: 100-continue}: tells an HTTP/1.1 client to send its body (the upstream never sees the header, so
+     * a slow upstream does not stall the upload). Any other expectation is refused with 417 (RFC 9110 10.1.1).
+     * Returns whether the request goes on.
+     */
+    private boolean answerExpectation(HttpRequest request) {
+        String expectation = request.headers().get(HttpHeaderNames.EXPECT);
+        if (expectation != null && !HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expectation.trim())) {
+            refuse(HttpResponseStatus.EXPECTATION_FAILED, "unsupported expectation");
+            return false;
+        }
+        if (request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
+            ctx.write(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
+                    Unpooled.EMPTY_BUFFER), ctx.voidPromise());
+            ctx.flush();
+        }
+        return true;
+    }
+
+    /**
+     * Answers and closes, for a request that is not forwarded (400: what follows a request the router cannot delimit
+     * safely could be anything, even a second request the upstream would see differently). Nothing reached an
+     * upstream, so nothing is counted.
+     */
+    private void refuse(HttpResponseStatus status, String why) {
+        FullHttpResponse response = jsonResponse(status, why, CountersByRevision.NO_REVISION, true, HttpVersion.HTTP_1_1);
+        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        ctx.channel().config().setAutoRead(false); // the rest of this connection is not read
+    }
+
+    /** The client paused longer than the body-idle timeout in the middle of its request body. */
+    void onRequestBodyTimeout() {
+        Exchange current = exchange;
+        if (current != null && !current.responseStarted) {
+            // Closes afterwards: the rest of the body would be taken for the next request.
+            respondWithError(current, HttpResponseStatus.REQUEST_TIMEOUT, "request body timed out", false);
+        } else {
+            ctx.close();
+        }
     }
 
     private void onClientContent(HttpContent content) {
@@ -223,6 +293,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         }
         if (content instanceof LastHttpContent) {
             current.requestComplete = true;
+            timeouts.requestRead();
         }
         if (current.responseComplete) {
             // Answered already (error, or an upstream that replied early): the rest of the body goes nowhere.
@@ -272,19 +343,29 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         } else {
             read = current.upstream != null && current.upstream.isWritable();
         }
-        ctx.channel().config().setAutoRead(read);
+        setAutoRead(ctx.channel(), read);
+    }
+
+    /**
+     * Changes a channel's reading only when it differs: {@code setAutoRead} is an atomic exchange (a full fence)
+     * even when nothing changes, and the hot path asks several times per request.
+     */
+    static void setAutoRead(Channel channel, boolean read) {
+        if (channel.config().isAutoRead() != read) {
+            channel.config().setAutoRead(read);
+        }
     }
 
     // ---- choosing and connecting an upstream ---------------------------------------------------------
 
     private void connectTo(Exchange current, Choice choice, boolean newConnection) {
         while (choice != null) {
-            choice.endpoint().attemptStarted();
+            choice.endpoint().attemptStarted(eventLoop);
             if (!choice.endpoint().isRemoved()) {
                 break;
             }
             // Removed between selection and now: awaitDrained may already have seen zero, so go elsewhere.
-            choice.endpoint().attemptEnded();
+            choice.endpoint().attemptEnded(eventLoop);
             current.tried().add(choice.endpoint());
             choice = retryTarget(router.selector(), choice.backend(), current.tried());
         }
@@ -294,10 +375,10 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         }
         if (choice.backend() != current.backend) {
             // Retried on another revision: that one answers, so it counts the request.
-            current.counters.requestAbandoned();
+            current.counters.requestAbandoned(eventLoop);
             current.backend = choice.backend();
             current.counters = choice.backend().counters();
-            current.counters.requestStarted();
+            current.counters.requestStarted(eventLoop);
         }
         current.endpoint = choice.endpoint();
         current.attemptActive = true;
@@ -314,7 +395,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
 
     /** Where to go after {@code failed}; a preview request never falls back to a revision that is not previewed. */
     private Choice retryTarget(BackendSelector selector, RoutableBackend failed, List<UpstreamEndpoint> tried) {
-        return selector.retryTarget(failed, tried, preview);
+        return selector.retryTarget(failed, tried, preview, eventLoop);
     }
 
     private void onConnectDone(Exchange current, ChannelFuture future) {
@@ -341,7 +422,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         current.upstream = upstream;
         current.upstreamHandler = handler;
         current.reusedConnection = reused;
-        upstream.config().setAutoRead(ctx.channel().isWritable());
+        setAutoRead(upstream, ctx.channel().isWritable());
         upstream.write(current.upstreamRequest, upstream.voidPromise());
         HttpContent chunk;
         while (current.upstream == upstream && current.unsent != null && (chunk = current.unsent.pollFirst()) != null) {
@@ -366,28 +447,67 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         if (current.responseStarted) {
             return;
         }
-        long timeout = router.config().upstreamResponseTimeout().toNanos();
-        current.responseDeadline = System.nanoTime() + timeout;
-        if (deadlineCheck == null) {
-            deadlineCheck = ctx.executor().schedule(checkResponseDeadline, timeout, TimeUnit.NANOSECONDS);
-        }
+        current.responseDeadline = System.nanoTime() + responseTimeoutNanos;
+        checkDeadlinesBy(current.responseDeadline);
     }
 
     /**
-     * Answers 504 if the upstream has not started answering by the exchange's deadline. The check that runs
+     * Makes sure the connection's one deadline check runs by {@code deadline}: usually one is pending already for an
+     * earlier moment (it re-arms itself for what is left), so a request costs no timer work.
+     */
+    private void checkDeadlinesBy(long deadline) {
+        if (deadlineCheck != null) {
+            if (deadlineCheckAt - deadline <= 0) {
+                return;
+            }
+            deadlineCheck.cancel(false);
+        }
+        deadlineCheckAt = deadline;
+        deadlineCheck = ctx.executor().schedule(checkResponseDeadline, deadline - System.nanoTime(),
+                TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Answers 504 if the upstream has not started answering by the exchange's deadline, and cuts a response off
+     * when the upstream went silent in its middle for longer than the upstream-idle timeout. The check that runs
      * may be one scheduled for an earlier exchange: then it schedules itself again for what is left.
      */
     private void checkResponseDeadline() {
         deadlineCheck = null;
         Exchange current = exchange;
-        if (current == null || current.responseDeadline == 0 || !ctx.channel().isActive()) {
+        if (current == null || !ctx.channel().isActive()) {
+            return;
+        }
+        if (current.responseStarted) {
+            checkUpstreamIdle(current);
+            return;
+        }
+        if (current.responseDeadline == 0) {
             return;
         }
         long left = current.responseDeadline - System.nanoTime();
         if (left > 0) {
-            deadlineCheck = ctx.executor().schedule(checkResponseDeadline, left, TimeUnit.NANOSECONDS);
+            checkDeadlinesBy(current.responseDeadline);
         } else if (!current.responseStarted && current.upstream != null) {
             respondWithError(current, HttpResponseStatus.GATEWAY_TIMEOUT, "upstream timed out", true);
+        }
+    }
+
+    private void checkUpstreamIdle(Exchange current) {
+        Channel upstream = current.upstream;
+        if (current.responseComplete || upstream == null) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (!upstream.config().isAutoRead()) {
+            current.lastUpstreamRead = now; // paused by the router for a slow client: the upstream is not idle
+        }
+        long idleUntil = current.lastUpstreamRead + upstreamIdleNanos;
+        if (idleUntil - now > 0) {
+            checkDeadlinesBy(idleUntil);
+        } else {
+            LOG.debug("upstream {} silent for longer than the upstream-idle timeout mid-response", current.endpoint);
+            upstream.close(); // onUpstreamClosed cuts the client off, as for any upstream that breaks mid-response
         }
     }
 
@@ -420,7 +540,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     private void endAttempt(Exchange current) {
         if (current.attemptActive) {
             current.attemptActive = false;
-            current.endpoint.attemptEnded();
+            current.endpoint.attemptEnded(eventLoop);
         }
     }
 
@@ -455,8 +575,9 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         cancelResponseTimeout(current);
         current.responseStarted = true;
         current.status = code;
-        current.upstreamKeepAlive = HttpUtil.isKeepAlive(response);
-        ProxyHeaders.ClientResponse answer = ProxyHeaders.clientResponse(response, current.method,
+        int known = KnownHeaders.of(response.headers());
+        current.upstreamKeepAlive = ProxyHeaders.isKeepAlive(response, known);
+        ProxyHeaders.ClientResponse answer = ProxyHeaders.clientResponse(response, known, current.method,
                 current.clientVersion, current.clientKeepAlive, current.backend.revision());
         current.closeClientAfter = answer.closeAfter();
         ctx.write(answer.response(), ctx.voidPromise());
@@ -490,20 +611,27 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         } else {
             upstream.close();
         }
-        // Counted once handed to the socket (a write on the event loop goes out at once), without a promise and
-        // a listener per response; a client that went away meanwhile shows up as a closed connection anyway.
+        // Counted before the last byte leaves: whoever has seen the response also sees it counted (a test, or an
+        // analysis reading the counters right after its own request). A client that goes away meanwhile shows
+        // up as a closed connection anyway.
+        recordOutcome(current);
         if (current.closeClientAfter) {
             ctx.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
         } else {
             ctx.writeAndFlush(last, ctx.voidPromise());
         }
-        recordOutcome(current);
         finishIfDone(current);
         updateClientReading();
     }
 
     void onUpstreamReadComplete() {
         ctx.flush();
+        Exchange current = exchange;
+        if (current != null && current.responseStarted && !current.responseComplete) {
+            // A response longer than one read: watch the upstream for silence. Short responses never get here.
+            current.lastUpstreamRead = System.nanoTime();
+            checkDeadlinesBy(current.lastUpstreamRead + upstreamIdleNanos);
+        }
     }
 
     void onUpstreamWritabilityChanged() {
@@ -565,8 +693,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         current.closeClientAfter = closeAfter;
         FullHttpResponse response = jsonResponse(status, message, current.counters.revision(), closeAfter,
                 current.clientVersion);
+        recordOutcome(current); // before the write, as in completeResponse
         ChannelFuture written = ctx.writeAndFlush(response);
-        written.addListener(future -> recordOutcome(current));
         if (closeAfter) {
             written.addListener(ChannelFutureListener.CLOSE);
         }
@@ -576,7 +704,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
 
     private static FullHttpResponse jsonResponse(HttpResponseStatus status, String message, String revision,
                                                  boolean close, HttpVersion clientVersion) {
-        byte[] body = ("{\"error\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8);
+        byte[] body = StrictJson.write(new AdminServer.ErrorJson(message)).getBytes(StandardCharsets.UTF_8);
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
                 Unpooled.wrappedBuffer(body));
         response.headers()
@@ -594,7 +722,9 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     private void recordOutcome(Exchange current) {
         if (!current.outcomeRecorded) {
             current.outcomeRecorded = true;
-            current.counters.requestFinished(current.status, System.nanoTime() - current.startNanos,
+            current.finishedNanos = System.nanoTime();
+            current.counters.requestFinished(eventLoop, current.finishedNanos, current.status,
+                    current.finishedNanos - current.startNanos,
                     current.upstreamError);
         }
     }
@@ -604,6 +734,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         exchange = null;
+        timeouts.exchangeDone(current.finishedNanos != 0 ? current.finishedNanos : System.nanoTime());
         releaseBuffers(current);
         if (current.closeClientAfter) {
             return; // the connection closes once the response is written
@@ -631,10 +762,10 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         }
         endAttempt(current);
         releaseBuffers(current);
-        // Once the response is complete, the listener on its final write counts the request.
+        // A complete response was counted when it was written.
         if (!current.outcomeRecorded && !current.responseComplete) {
             current.outcomeRecorded = true;
-            current.counters.requestAbandoned();
+            current.counters.requestAbandoned(eventLoop);
         }
     }
 
@@ -693,13 +824,17 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         int status;
         /** {@link System#nanoTime()} by which the upstream must start answering; 0 when not waiting. */
         long responseDeadline;
+        /** When the upstream last delivered part of a response that takes more than one read. */
+        long lastUpstreamRead;
+        /** When the outcome was recorded; 0 before. */
+        long finishedNanos;
 
-        Exchange(HttpRequest request, long startNanos) {
+        Exchange(HttpRequest request, int known, long startNanos) {
             this.startNanos = startNanos;
             this.method = request.method();
             this.clientVersion = request.protocolVersion();
-            this.clientKeepAlive = HttpUtil.isKeepAlive(request);
-            this.requestHasBody = ProxyHeaders.hasBody(request);
+            this.clientKeepAlive = ProxyHeaders.isKeepAlive(request, known);
+            this.requestHasBody = ProxyHeaders.hasBody(request, known);
             this.replayable = ProxyHeaders.isIdempotent(request.method());
         }
 

@@ -96,7 +96,7 @@ public final class RemoteRouter implements TrafficRouter {
                 + "&port=" + endpoint.port() + "&timeoutMillis=" + timeout.toMillis();
         String body = send(request(path, timeout.plus(DRAIN_ANSWER_MARGIN)).POST(HttpRequest.BodyPublishers.noBody())
                 .build(), "POST /drain");
-        return parse(body, "POST /drain", json -> JsonObject.parse(json).bool("drained"));
+        return parse(body, "POST /drain", json -> StrictJson.read(json, AdminServer.Drained.class).drained());
     }
 
     @Override

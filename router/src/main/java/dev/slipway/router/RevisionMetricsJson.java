@@ -1,8 +1,9 @@
 package dev.slipway.router;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+
 import java.math.BigDecimal;
-import java.util.List;
-import java.util.Set;
 
 /**
  * {@link RevisionMetrics} as JSON for {@code GET /metrics/<revision>.json}. The last latency bucket bound is
@@ -11,64 +12,61 @@ import java.util.Set;
 final class RevisionMetricsJson {
 
     private static final String INFINITY = "+Inf";
-    private static final Set<String> FIELDS = Set.of("revision", "requests", "status2xx", "status3xx", "status4xx",
-            "status5xx", "upstreamErrors", "latencyBucketsMillis", "latencyCounts");
 
     private RevisionMetricsJson() {
     }
 
     static String render(RevisionMetrics metrics) {
-        StringBuilder json = new StringBuilder(512).append("{\"revision\":").append(RouteTableJson.quote(metrics.revision()))
-                .append(",\"requests\":").append(metrics.requests())
-                .append(",\"status2xx\":").append(metrics.status2xx())
-                .append(",\"status3xx\":").append(metrics.status3xx())
-                .append(",\"status4xx\":").append(metrics.status4xx())
-                .append(",\"status5xx\":").append(metrics.status5xx())
-                .append(",\"upstreamErrors\":").append(metrics.upstreamErrors())
-                .append(",\"latencyBucketsMillis\":[");
         double[] bounds = metrics.latencyBucketsMillis();
+        Bound[] written = new Bound[bounds.length];
         for (int i = 0; i < bounds.length; i++) {
-            json.append(i == 0 ? "" : ",");
-            if (Double.isInfinite(bounds[i])) {
-                json.append('"').append(INFINITY).append('"');
-            } else {
-                json.append(BigDecimal.valueOf(bounds[i]).stripTrailingZeros().toPlainString());
-            }
+            written[i] = new Bound(bounds[i]);
         }
-        json.append("],\"latencyCounts\":[");
-        long[] counts = metrics.latencyCounts();
-        for (int i = 0; i < counts.length; i++) {
-            json.append(i == 0 ? "" : ",").append(counts[i]);
-        }
-        return json.append("]}").toString();
+        return StrictJson.write(new MetricsJson(metrics.revision(), metrics.requests(), metrics.status2xx(),
+                metrics.status3xx(), metrics.status4xx(), metrics.status5xx(), metrics.upstreamErrors(), written,
+                metrics.latencyCounts()));
     }
 
     static RevisionMetrics parse(String json) {
-        JsonObject metrics = JsonObject.parse(json).allowOnly(FIELDS);
-        List<Object> boundValues = metrics.arrayOrEmpty("latencyBucketsMillis");
-        double[] bounds = new double[boundValues.size()];
+        MetricsJson metrics = StrictJson.read(json, MetricsJson.class);
+        double[] bounds = new double[metrics.latencyBucketsMillis().length];
         for (int i = 0; i < bounds.length; i++) {
-            Object bound = boundValues.get(i);
-            if (INFINITY.equals(bound)) {
-                bounds[i] = Double.POSITIVE_INFINITY;
-            } else if (bound instanceof BigDecimal number) {
-                bounds[i] = number.doubleValue();
-            } else {
-                throw new IllegalArgumentException("latencyBucketsMillis[" + i + "]: expected a number or \"+Inf\", got "
-                        + JsonObject.show(bound));
+            bounds[i] = metrics.latencyBucketsMillis()[i].millis();
+        }
+        return new RevisionMetrics(metrics.revision(), metrics.requests(), metrics.status2xx(), metrics.status3xx(),
+                metrics.status4xx(), metrics.status5xx(), metrics.upstreamErrors(), bounds, metrics.latencyCounts());
+    }
+
+    record MetricsJson(@Required String revision, @Required long requests, @Required long status2xx,
+                       @Required long status3xx, @Required long status4xx, @Required long status5xx,
+                       @Required long upstreamErrors, Bound[] latencyBucketsMillis, long[] latencyCounts) {
+        MetricsJson {
+            latencyBucketsMillis = latencyBucketsMillis == null ? new Bound[0] : latencyBucketsMillis;
+            latencyCounts = latencyCounts == null ? new long[0] : latencyCounts;
+            if (latencyCounts.length != latencyBucketsMillis.length) {
+                throw new StrictJson.FieldError("latencyCounts", "has " + latencyCounts.length
+                        + " entries but latencyBucketsMillis has " + latencyBucketsMillis.length);
             }
         }
-        List<Object> countValues = metrics.arrayOrEmpty("latencyCounts");
-        long[] counts = new long[countValues.size()];
-        for (int i = 0; i < counts.length; i++) {
-            counts[i] = JsonObject.integerValue("latencyCounts[" + i + "]", countValues.get(i));
+    }
+
+    /** A bucket's upper bound in milliseconds: a number, or {@code "+Inf"} for the last one. */
+    record Bound(double millis) {
+
+        @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+        static Bound of(Object value) {
+            if (value instanceof Number number) {
+                return new Bound(number.doubleValue());
+            }
+            if (INFINITY.equals(value)) {
+                return new Bound(Double.POSITIVE_INFINITY);
+            }
+            throw new IllegalArgumentException("expected a number or \"+Inf\", got " + StrictJson.write(value));
         }
-        if (counts.length != bounds.length) {
-            throw new IllegalArgumentException("latencyCounts has " + counts.length + " entries but latencyBucketsMillis has "
-                    + bounds.length);
+
+        @JsonValue
+        Object written() {
+            return Double.isInfinite(millis) ? INFINITY : BigDecimal.valueOf(millis).stripTrailingZeros();
         }
-        return new RevisionMetrics(metrics.string("revision"), metrics.integer("requests"), metrics.integer("status2xx"),
-                metrics.integer("status3xx"), metrics.integer("status4xx"), metrics.integer("status5xx"),
-                metrics.integer("upstreamErrors"), bounds, counts);
     }
 }

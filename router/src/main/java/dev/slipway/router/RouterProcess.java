@@ -1,6 +1,7 @@
 package dev.slipway.router;
 
-import dev.slipway.model.io.OwnerOnly;
+import dev.slipway.model.RouterSpec;
+import dev.slipway.model.support.OwnerOnly;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,15 +61,6 @@ public final class RouterProcess {
     static final Duration STOP_GRACE = Duration.ofSeconds(5);
     private static final Duration KILL_WAIT = Duration.ofSeconds(2);
     private static final Logger LOG = LoggerFactory.getLogger(RouterProcess.class);
-    private static final String USAGE = "usage: java -cp CLASSPATH " + RouterProcess.class.getName()
-            + " --listen HOST:PORT [--preview HOST:PORT] [--admin HOST:PORT] [--state-file PATH] [--token-file PATH]\n"
-            + "  --listen      where clients connect, e.g. 127.0.0.1:8080\n"
-            + "  --preview     a second listener whose requests all go to the preview revision (blue-green)\n"
-            + "  --admin       the admin port (metrics, routes, drain); default 127.0.0.1:0 (any free port)\n"
-            + "  --state-file  written (0600) once listening: pid, listen and admin addresses; removed on stop\n"
-            + "  --token-file  holds the bearer token PUT /routes and POST /drain require; without it they are open\n"
-            + "Runs until SIGTERM, then lets in-flight requests finish (at most 2 s).";
-
     private final long pid;
     private final Instant startedAt;
     private final Path stateFile;
@@ -88,17 +80,17 @@ public final class RouterProcess {
      * [--token-file PATH]}; {@code --help} prints the details.
      */
     public static void main(String[] args) {
-        Arguments arguments;
+        RouterCommandLine arguments;
         try {
-            arguments = Arguments.parse(args);
+            arguments = RouterCommandLine.parse(args);
         } catch (IllegalArgumentException e) {
             System.err.println("slipway router: " + e.getMessage());
-            System.err.println(USAGE);
+            System.err.println(RouterCommandLine.USAGE);
             System.exit(2);
             return;
         }
         if (arguments == null) {
-            System.out.println(USAGE);
+            System.out.println(RouterCommandLine.USAGE);
             return;
         }
         try {
@@ -110,20 +102,22 @@ public final class RouterProcess {
         }
     }
 
-    private static void run(Arguments arguments) {
+    private static void run(RouterCommandLine arguments) {
         AdminAccess access;
         if (arguments.tokenFile() != null) {
             access = AdminAccess.bearer(RouterStateFile.readTokenFile(arguments.tokenFile()));
         } else {
             access = AdminAccess.open();
-            say("WARNING: no --token-file: anyone who reaches the admin port " + arguments.admin()
+            say("WARNING: no --token-file: anyone who reaches the admin port " + arguments.router().admin()
                     + " may change the routes");
         }
-        RouterConfig config = new RouterConfig(arguments.listen().host(), arguments.listen().port(),
-                arguments.admin().host(), arguments.admin().port(), RouterConfig.DEFAULT_CONNECT_TIMEOUT,
-                RouterConfig.DEFAULT_RESPONSE_TIMEOUT, RouterConfig.DEFAULT_MAX_RETRIES,
-                Optional.ofNullable(arguments.preview()));
-        BuiltInRouter router = BuiltInRouter.start(config, access);
+        BuiltInRouter router = BuiltInRouter.start(RouterConfig.from(arguments.router()), access);
+        if (!router.adminAddress().getAddress().isLoopbackAddress()) {
+            say("WARNING: the admin port " + RouterStateFile.hostAndPort(router.adminAddress()) + " is reachable from"
+                    + " other machines: anyone who reaches it reads metrics, routes and latency samples"
+                    + (arguments.tokenFile() != null ? "" : " and may change the routes")
+                    + "; keep it on loopback (router.admin) unless a firewall guards it");
+        }
         long pid = ProcessHandle.current().pid();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -174,8 +168,18 @@ public final class RouterProcess {
      * when present: everything arriving there goes to the route table's preview revision.
      */
     public static RouterProcess spawn(Path stateDirectory, String listen, Optional<String> preview, Path logFile) {
-        Endpoint listenAddress = RouteTableJson.parseEndpointAllowingPortZero(listen);
-        Optional<Endpoint> previewAddress = preview.map(RouteTableJson::parseEndpointAllowingPortZero);
+        RouterSpec defaults = RouterSpec.defaults();
+        return spawn(stateDirectory, new RouterSpec(listen, preview, defaults.admin(), Optional.empty(),
+                defaults.timeouts(), defaults.maxConnections(), List.of()), logFile);
+    }
+
+    /**
+     * Starts a router as {@code slipway.yaml}'s {@code router:} section describes it (listeners, admin address, TLS,
+     * timeouts, connection limit, trusted proxies); see {@link #spawn(Path, String, Path)}.
+     */
+    public static RouterProcess spawn(Path stateDirectory, RouterSpec spec, Path logFile) {
+        Endpoint.parseListenAddress(spec.listen()); // a bad address fails here, not in the child
+        spec.preview().ifPresent(Endpoint::parseListenAddress);
         Path stateFile = stateDirectory.resolve(STATE_FILE_NAME);
         Path tokenFile = stateDirectory.resolve(TOKEN_FILE_NAME).toAbsolutePath();
         Optional<RouterProcess> running = adopt(stateDirectory);
@@ -206,13 +210,8 @@ public final class RouterProcess {
         }
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(JVM_OPTIONS);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), RouterProcess.class.getName(),
-                "--listen", RouterStateFile.hostAndPort(new InetSocketAddress(listenAddress.host(), listenAddress.port())),
-                "--admin", "127.0.0.1:0",
-                "--state-file", stateFile.toAbsolutePath().toString(),
-                "--token-file", tokenFile.toString()));
-        previewAddress.ifPresent(address -> command.addAll(List.of("--preview",
-                RouterStateFile.hostAndPort(new InetSocketAddress(address.host(), address.port())))));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), RouterProcess.class.getName()));
+        command.addAll(new RouterCommandLine(spec, stateFile.toAbsolutePath(), tokenFile).arguments());
         Process process;
         try {
             process = new ProcessBuilder(command)
@@ -224,7 +223,14 @@ public final class RouterProcess {
             throw new UncheckedIOException("cannot start the router process (" + String.join(" ", command.subList(0,
                     Math.min(command.size(), 2))) + "): " + e.getMessage(), e);
         }
-        return awaitStarted(process, stateFile, logFile, logStart);
+        RouterProcess started = awaitStarted(process, stateFile, logFile, logStart);
+        InetSocketAddress admin = started.router().adminAddress();
+        if (!admin.getAddress().isLoopbackAddress()) {
+            LOG.warn("the router's admin port {} is reachable from other machines (router.admin): metrics, routes and"
+                    + " latency samples are readable by anyone who reaches it; changes need the token in {}",
+                    RouterStateFile.hostAndPort(admin), tokenFile);
+        }
+        return started;
     }
 
     private static final String START_TIMEOUT_TEXT = "20 s";
@@ -427,49 +433,6 @@ public final class RouterProcess {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for the router process", e);
-        }
-    }
-
-    /** The command line of {@link #main}. */
-    record Arguments(Endpoint listen, Endpoint admin, Path stateFile, Path tokenFile, Endpoint preview) {
-
-        /** Parses {@code --name value} pairs; null for {@code --help}. */
-        static Arguments parse(String[] args) {
-            Map<String, String> values = new LinkedHashMap<>();
-            for (int i = 0; i < args.length; i++) {
-                String name = args[i];
-                if (name.equals("--help") || name.equals("-h")) {
-                    return null;
-                }
-                if (!List.of("--listen", "--preview", "--admin", "--state-file", "--token-file").contains(name)) {
-                    throw new IllegalArgumentException("unknown argument " + name);
-                }
-                if (i + 1 >= args.length) {
-                    throw new IllegalArgumentException(name + " needs a value");
-                }
-                if (values.put(name, args[++i]) != null) {
-                    throw new IllegalArgumentException(name + " given twice");
-                }
-            }
-            if (!values.containsKey("--listen")) {
-                throw new IllegalArgumentException("--listen HOST:PORT is required");
-            }
-            return new Arguments(endpoint("--listen", values.get("--listen")),
-                    endpoint("--admin", values.getOrDefault("--admin", "127.0.0.1:0")),
-                    path(values.get("--state-file")), path(values.get("--token-file")),
-                    values.containsKey("--preview") ? endpoint("--preview", values.get("--preview")) : null);
-        }
-
-        private static Endpoint endpoint(String name, String value) {
-            try {
-                return RouteTableJson.parseEndpointAllowingPortZero(value);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
-            }
-        }
-
-        private static Path path(String value) {
-            return value == null ? null : Path.of(value);
         }
     }
 }

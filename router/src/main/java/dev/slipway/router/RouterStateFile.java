@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Set;
 
 /**
  * What a running router process tells its controllers, present or future: its pid, where clients connect,
@@ -22,29 +21,26 @@ import java.util.Set;
 record RouterStateFile(long pid, InetSocketAddress listen, InetSocketAddress admin, Path tokenFile,
                        InetSocketAddress preview) {
 
-    private static final Set<String> FIELDS = Set.of("pid", "listen", "admin", "tokenFile", "preview");
-
     String render() {
-        return "{\"pid\":" + pid
-                + ",\"listen\":" + RouteTableJson.quote(hostAndPort(listen))
-                + ",\"admin\":" + RouteTableJson.quote(hostAndPort(admin))
-                + (tokenFile == null ? "" : ",\"tokenFile\":" + RouteTableJson.quote(tokenFile.toString()))
-                + (preview == null ? "" : ",\"preview\":" + RouteTableJson.quote(hostAndPort(preview)))
-                + "}\n";
+        return StrictJson.write(new StateJson(pid, hostAndPort(listen), hostAndPort(admin),
+                tokenFile == null ? null : tokenFile.toString(), preview == null ? null : hostAndPort(preview))) + "\n";
     }
 
     static RouterStateFile parse(String json) {
-        JsonObject state = JsonObject.parse(json).allowOnly(FIELDS);
-        Endpoint listen = RouteTableJson.parseEndpoint(state.string("listen"));
-        Endpoint admin = RouteTableJson.parseEndpoint(state.string("admin"));
-        Path tokenFile = state.fields().containsKey("tokenFile") ? Path.of(state.string("tokenFile")) : null;
-        InetSocketAddress preview = null;
-        if (state.fields().containsKey("preview")) {
-            Endpoint address = RouteTableJson.parseEndpoint(state.string("preview"));
-            preview = new InetSocketAddress(address.host(), address.port());
-        }
-        return new RouterStateFile(state.integer("pid"), new InetSocketAddress(listen.host(), listen.port()),
-                new InetSocketAddress(admin.host(), admin.port()), tokenFile, preview);
+        StateJson state = StrictJson.read(json, StateJson.class);
+        return new RouterStateFile(state.pid(), address(state.listen()), address(state.admin()),
+                state.tokenFile() == null ? null : Path.of(state.tokenFile()),
+                state.preview() == null ? null : address(state.preview()));
+    }
+
+    private static InetSocketAddress address(String hostAndPort) {
+        Endpoint endpoint = Endpoint.parse(hostAndPort);
+        return new InetSocketAddress(endpoint.host(), endpoint.port());
+    }
+
+    /** The file as written; addresses are {@code host:port}. */
+    record StateJson(@Required long pid, @Required String listen, @Required String admin, String tokenFile,
+                     String preview) {
     }
 
     static RouterStateFile read(Path file) {

@@ -6,7 +6,7 @@ import io.netty.channel.EventLoop;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The router's view of one endpoint: requests in flight to it, whether the table still routes to it, and
@@ -20,7 +20,12 @@ final class UpstreamEndpoint {
 
     private final Endpoint endpoint;
     private final InetSocketAddress address;
-    private final AtomicInteger inFlight = new AtomicInteger();
+    /**
+     * Attempts in flight, per event loop at {@code (loop + 1) * PAD}: each loop counts on its own cache line. Still
+     * atomic increments (full fences), because draining relies on "count, then check removed" never missing the
+     * drainer's "mark removed, then wait for zero".
+     */
+    private final AtomicLongArray inFlight;
     /**
      * One deque per event loop that ever used this endpoint (at most one per core): a scan of a short array on
      * the hot path instead of a hash lookup, copied on the rare add.
@@ -28,8 +33,11 @@ final class UpstreamEndpoint {
     private volatile IdleConnections[] idleByEventLoop = new IdleConnections[0];
     private volatile boolean removed;
 
-    UpstreamEndpoint(Endpoint endpoint) {
+    private static final int PAD = 8;
+
+    UpstreamEndpoint(Endpoint endpoint, int eventLoops) {
         this.endpoint = endpoint;
+        this.inFlight = new AtomicLongArray((eventLoops + 1) * PAD);
         this.address = new InetSocketAddress(endpoint.host(), endpoint.port());
     }
 
@@ -50,16 +58,21 @@ final class UpstreamEndpoint {
         this.removed = isRemoved;
     }
 
-    void attemptStarted() {
-        inFlight.incrementAndGet();
+    /** An attempt to this endpoint starts on event loop {@code loop}; it ends there too. */
+    void attemptStarted(int loop) {
+        inFlight.incrementAndGet((loop + 1) * PAD);
     }
 
-    void attemptEnded() {
-        inFlight.decrementAndGet();
+    void attemptEnded(int loop) {
+        inFlight.decrementAndGet((loop + 1) * PAD);
     }
 
-    int inFlight() {
-        return inFlight.get();
+    long inFlight() {
+        long total = 0;
+        for (int index = PAD; index < inFlight.length(); index += PAD) {
+            total += inFlight.get(index);
+        }
+        return total;
     }
 
     /** The idle connections of {@code eventLoop}; only that event loop's thread may touch the deque. */

@@ -24,19 +24,21 @@ final class UpstreamPool {
     private final ConcurrentHashMap<Endpoint, UpstreamEndpoint> endpoints = new ConcurrentHashMap<>();
     private final Bootstrap template;
     private final ChannelGroup allConnections;
+    private final int eventLoops;
 
-    UpstreamPool(RouterConfig config, ChannelGroup allConnections, Transport transport) {
+    UpstreamPool(RouterConfig config, ChannelGroup allConnections, Transport transport, int eventLoops) {
         this.allConnections = allConnections;
+        this.eventLoops = eventLoops;
         this.template = new Bootstrap()
                 .channel(transport.socketChannel())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
-                        (int) Math.min(Integer.MAX_VALUE, config.upstreamConnectTimeout().toMillis()));
+                        (int) Math.min(Integer.MAX_VALUE, config.timeouts().upstreamConnect().toMillis()));
     }
 
     UpstreamEndpoint endpoint(Endpoint endpoint) {
-        return endpoints.computeIfAbsent(endpoint, UpstreamEndpoint::new);
+        return endpoints.computeIfAbsent(endpoint, key -> new UpstreamEndpoint(key, eventLoops));
     }
 
     /** Endpoints listed again after a removal take requests again. */
@@ -89,7 +91,7 @@ final class UpstreamPool {
 
     /** Pools a connection whose exchange completed cleanly, unless its endpoint is draining. Call on its loop. */
     void release(UpstreamEndpoint upstream, Channel channel) {
-        channel.config().setAutoRead(true); // an idle connection must notice when the upstream closes it
+        ProxyFrontendHandler.setAutoRead(channel, true); // an idle connection must notice when the upstream closes it
         ArrayDeque<Channel> idle = upstream.idleConnections(channel.eventLoop());
         if (upstream.isRemoved() || !channel.isActive() || idle.size() >= UpstreamEndpoint.MAX_IDLE_PER_EVENT_LOOP) {
             channel.close();

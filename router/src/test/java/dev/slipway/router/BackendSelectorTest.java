@@ -14,10 +14,11 @@ class BackendSelectorTest {
 
     private final UpstreamPool pool = new UpstreamPool(RouterConfig.onLoopback(),
             new io.netty.channel.group.DefaultChannelGroup(io.netty.util.concurrent.GlobalEventExecutor.INSTANCE),
-            Transport.nio());
+            Transport.nio(), 1);
 
     private BackendSelector selector(Backend... backends) {
-        return BackendSelector.build(new RouteTable(List.of(backends), List.of()), pool, new CountersByRevision());
+        return BackendSelector.build(new RouteTable(List.of(backends), List.of()), pool,
+                new CountersByRevision(SampleClock.start(), 1));
     }
 
     private static Backend backend(String revision, int weight, int port) {
@@ -30,7 +31,7 @@ class BackendSelectorTest {
                 backend("d", 2, 4));
         Map<String, Integer> counts = new HashMap<>();
         for (int i = 0; i < 10 * 7; i++) {
-            counts.merge(selector.select(new DefaultHttpHeaders()).revision(), 1, Integer::sum);
+            counts.merge(selector.select(new DefaultHttpHeaders(), false, 0).revision(), 1, Integer::sum);
         }
         assertThat(counts).containsExactlyInAnyOrderEntriesOf(Map.of("a", 21, "b", 35, "d", 14));
     }
@@ -41,7 +42,7 @@ class BackendSelectorTest {
         int longestStableRun = 0;
         int run = 0;
         for (int i = 0; i < 100; i++) {
-            if (selector.select(new DefaultHttpHeaders()).revision().equals("stable")) {
+            if (selector.select(new DefaultHttpHeaders(), false, 0).revision().equals("stable")) {
                 longestStableRun = Math.max(longestStableRun, ++run);
             } else {
                 run = 0;
@@ -53,7 +54,7 @@ class BackendSelectorTest {
     @Test
     void revisionsWithoutEndpointsOrWeightAreNeverChosen() {
         BackendSelector selector = selector(new Backend("empty", 100, List.of()), backend("zero", 0, 1));
-        assertThat(selector.select(new DefaultHttpHeaders())).isNull();
+        assertThat(selector.select(new DefaultHttpHeaders(), false, 0)).isNull();
     }
 
     @Test
@@ -71,9 +72,9 @@ class BackendSelectorTest {
     @Test
     void aStickyKeyKeepsItsRevisionAcrossTableRebuildsWithTheSameWeights() {
         HttpHeaders headers = new DefaultHttpHeaders().set("X-Slipway-Sticky", "user-1234");
-        String first = selector(backend("a", 50, 1), backend("b", 50, 2)).select(headers).revision();
+        String first = selector(backend("a", 50, 1), backend("b", 50, 2)).select(headers, true, 0).revision();
         for (int i = 0; i < 5; i++) {
-            assertThat(selector(backend("a", 50, 1), backend("b", 50, 2)).select(headers).revision()).isEqualTo(first);
+            assertThat(selector(backend("a", 50, 1), backend("b", 50, 2)).select(headers, true, 0).revision()).isEqualTo(first);
         }
     }
 }

@@ -46,11 +46,24 @@ class MetricsTest {
                 .endsWith(Double.POSITIVE_INFINITY);
         long[] counts = metrics.latencyCounts();
         assertThat(counts[counts.length - 1]).isEqualTo(14);
-        assertThat(counts[4]).as("at most 25 ms").isEqualTo(13); // all but the slow one
-        assertThat(counts[5]).as("at most 50 ms").isEqualTo(14);
+        // Only the slow request is known to take more than 25 ms; how fast the others were depends on the machine.
+        assertThat(counts[4]).as("at most 25 ms").isLessThanOrEqualTo(13);
+        assertThat(counts).as("cumulative").isSorted();
         RevisionMetrics neverSeen = router.metrics("never-seen");
         assertThat(neverSeen.revision()).isEqualTo("never-seen");
         assertThat(neverSeen.requests()).isZero();
+    }
+
+    @Test
+    void aResponseTheClientHasIsAlreadyCounted() {
+        router.route(RouteTable.single(backend("2.0.0", 1, upstream)));
+
+        for (int i = 1; i <= 50; i++) {
+            assertThat(http.get(i % 5 == 0 ? "/status?code=500" : "/").statusCode()).isIn(200, 500);
+            // No waiting: an analysis that reads the counters right after its own request must find it there.
+            assertThat(router.metrics("2.0.0").requests()).isEqualTo(i);
+        }
+        assertThat(router.metrics("2.0.0").status5xx()).isEqualTo(10);
     }
 
     @Test

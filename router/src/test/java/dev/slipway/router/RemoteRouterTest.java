@@ -112,11 +112,11 @@ class RemoteRouterTest {
     void aMistypedTableIsRefusedAndTheOldOneStays() {
         remote.route(RouteTable.single(backend("1.0.0", 1, stable)));
 
-        HttpResponse<String> refused = put("{\"backends\":[{\"revision\":\"2.0.0\",\"weigth\":1}]}",
+        HttpResponse<String> refused = put("{\"backends\":[{\"revision\":\"2.0.0\",\"weight\":1,\"endpionts\":[]}]}",
                 "Authorization", "Bearer " + TOKEN);
 
         assertThat(refused.statusCode()).isEqualTo(400);
-        assertThat(refused.body()).contains("backends[0].weigth: unknown field");
+        assertThat(refused.body()).contains("backends[0].endpionts: unknown field (expected one of [endpoints, revision, weight])");
         assertThat(router.routes()).isEqualTo(RouteTable.single(backend("1.0.0", 1, stable)));
     }
 

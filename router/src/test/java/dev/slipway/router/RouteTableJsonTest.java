@@ -48,29 +48,40 @@ class RouteTableJsonTest {
     void mistakesAreRefusedNamingTheField() {
         assertRefused("{\"backends\":[{\"revision\":\"1\",\"weight\":\"ten\",\"endpoints\":[]}]}",
                 "backends[0].weight: expected an integer, got \"ten\"");
-        assertRefused("{\"backends\":[{\"revision\":\"1\",\"weigth\":10}]}", "backends[0].weigth: unknown field");
+        assertRefused("{\"backends\":[{\"revision\":\"1\",\"weight\":10,\"wieght\":10}]}",
+                "backends[0].wieght: unknown field (expected one of [endpoints, revision, weight])");
+        assertRefused("{\"backends\":[{\"revision\":\"1\",\"weigth\":10}]}", "backends[0].weight: missing");
         assertRefused("{\"backends\":[{\"revision\":\"1\",\"weight\":-1}]}", "backends[0].weight: -1 is negative");
-        assertRefused("{\"backends\":[{\"revision\":\"1\",\"weight\":1.5}]}", "backends[0].weight: expected an integer");
+        assertRefused("{\"backends\":[{\"revision\":\"1\",\"weight\":1.5}]}", "backends[0].weight: expected an integer, got 1.5");
+        assertRefused("{\"backends\":[{\"revision\":\"1\",\"weight\":3000000000}]}", "backends[0].weight: Numeric value (3000000000) out of range of int");
+        assertRefused("{\"backends\":[{\"revision\":1,\"weight\":1}]}", "backends[0].revision: expected a string, got 1");
+        assertRefused("{\"backends\":[{\"revision\":\"1\",\"weight\":true}]}", "backends[0].weight: expected an integer, got true");
         assertRefused("{\"backends\":[{\"revision\":\"1\",\"weight\":1,\"endpoints\":[\"127.0.0.1\"]}]}",
                 "backends[0].endpoints[0]: \"127.0.0.1\" is not host:port");
         assertRefused("{\"backends\":[{\"revision\":\"1\",\"weight\":1,\"endpoints\":[\"h:70000\"]}]}",
                 "port 70000 is not in 1..65535");
+        assertRefused("{\"backends\":[{\"revision\":\"1\",\"weight\":1,\"endpoints\":[{\"host\":\"h\"}]}]}",
+                "backends[0].endpoints[0].port: missing");
         assertRefused("{\"headerRoutes\":[{\"name\":\"X\",\"value\":null,\"revision\":\"1\"}]}",
                 "headerRoutes[0].value: expected a string, got null");
         assertRefused("{\"backends\":[{\"weight\":1}]}", "backends[0].revision: missing");
+        assertRefused("{\"backends\":{}}", "backends: expected an array, got an object");
         assertRefused("[]", "expected an object, got an array");
     }
 
     @Test
     void malformedJsonIsRefusedWithItsOffset() {
-        assertRefused("{\"backends\":[],}", "offset 15: expected a quoted field name");
-        assertRefused("{\"backends\":[], \"backends\":[]}", "offset 16: duplicate field \"backends\"");
-        assertRefused("{\"backends\":[]} x", "unexpected text after the JSON value");
-        assertRefused("{\"backends\":[{\"revision\":\"1\",\"weight\":01}]}", "leading zero");
-        assertRefused("{\"backends\":[", "unexpected end of input");
-        assertRefused("{\"backends\":\"a\tb\"}", "control character in string");
-        assertRefused("// comment\n{}", "unexpected character '/'");
-        assertRefused("[".repeat(100), "nested deeper than 32 levels");
+        assertRefused("{\"backends\":[],}", "invalid JSON at offset 15: Unexpected character ('}'");
+        assertRefused("{\"backends\":[], \"backends\":[]}", "Duplicate field 'backends'");
+        assertRefused("{\"backends\":[]} x", "Unrecognized token 'x'");
+        assertRefused("{\"backends\":[]} {}", "offset 16: unexpected text after the value");
+        assertRefused("{\"backends\":[{\"revision\":\"1\",\"weight\":01}]}", "Leading zeroes not allowed");
+        assertRefused("{\"backends\":[", "Unexpected end-of-input");
+        assertRefused("{\"backends\":\"a\tb\"}", "Illegal unquoted character");
+        assertRefused("// comment\n{}", "Unexpected character ('/'");
+        assertRefused("{\"backends\":[{\"revision\":'1',\"weight\":1}]}", "Unexpected character");
+        assertRefused("{\"backends\":[], \"deep\":" + "[".repeat(100), "nesting depth (33) exceeds the maximum allowed (32");
+        assertRefused("", "expected an object, got nothing");
     }
 
     @Test
@@ -82,6 +93,25 @@ class RouteTableJsonTest {
 
         assertThat(read).usingRecursiveComparison().isEqualTo(metrics);
         assertThat(RevisionMetricsJson.render(metrics)).contains("\"latencyBucketsMillis\":[5,12.5,\"+Inf\"]");
+    }
+
+    @Test
+    void theStateFileReadsBackAndRefusesWhatItNeverWrites() {
+        RouterStateFile state = new RouterStateFile(42, new java.net.InetSocketAddress("127.0.0.1", 8080),
+                new java.net.InetSocketAddress("::1", 9090), java.nio.file.Path.of("/tmp/router.token"), null);
+
+        assertThat(state.render()).isEqualTo("{\"pid\":42,\"listen\":\"127.0.0.1:8080\",\"admin\":\"[0:0:0:0:0:0:0:1]:9090\","
+                + "\"tokenFile\":\"/tmp/router.token\"}\n");
+        assertThat(RouterStateFile.parse(state.render())).isEqualTo(state);
+        assertThatThrownBy(() -> RouterStateFile.parse("{\"pid\":1,\"listen\":\"h:1\",\"admin\":\"h:2\",\"pid\":2}"))
+                .hasMessageContaining("Duplicate field 'pid'");
+        assertThatThrownBy(() -> RouterStateFile.parse("{\"pid\":1,\"listen\":\"h:1\",\"admin\":\"h:2\",\"user\":\"x\"}"))
+                .hasMessageContaining("user: unknown field");
+        assertThatThrownBy(() -> RouterStateFile.parse("{\"pid\":1,\"listen\":\"h:1\"}")).hasMessage("admin: missing");
+        assertThatThrownBy(() -> RevisionMetricsJson.parse("{\"revision\":\"a\",\"requests\":1,\"status2xx\":1,"
+                + "\"status3xx\":0,\"status4xx\":0,\"status5xx\":0,\"upstreamErrors\":0,"
+                + "\"latencyBucketsMillis\":[1,\"Inf\"],\"latencyCounts\":[1,1]}"))
+                .hasMessageContaining("latencyBucketsMillis[1]: expected a number or \"+Inf\", got \"Inf\"");
     }
 
     private static void assertRefused(String json, String message) {

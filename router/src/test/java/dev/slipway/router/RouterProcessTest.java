@@ -86,6 +86,24 @@ class RouterProcessTest {
     }
 
     @Test
+    void aRouterProcessServesTheListenAddressAndSettingsOfTheSpec() {
+        dev.slipway.model.RouterSpec defaults = dev.slipway.model.RouterSpec.defaults();
+        dev.slipway.model.RouterSpec spec = new dev.slipway.model.RouterSpec("[::1]:0", java.util.Optional.empty(),
+                "127.0.0.1:0", java.util.Optional.empty(), defaults.timeouts(), 5,
+                List.of(dev.slipway.model.AddressRange.parse("::1")));
+        RouterProcess router = RouterProcess.spawn(stateDirectory, spec, stateDirectory.resolve("router.log"));
+        router.router().route(RouteTable.single(backend("1.0.0", 1, stable)));
+
+        java.net.InetSocketAddress address = router.router().address();
+        assertThat(address.getAddress()).isInstanceOf(java.net.Inet6Address.class);
+        HttpResponse<String> response = new Http(address).send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://[::1]:" + address.getPort() + "/headers?name=X-Forwarded-For"))
+                .header("X-Forwarded-For", "198.51.100.7").build());
+        assertThat(response.body()).as("::1 is a trusted proxy here").isEqualTo("198.51.100.7, 0:0:0:0:0:0:0:1");
+        assertThat(router.stop()).isTrue();
+    }
+
+    @Test
     void theRouterOutlivesAKilledController() throws Exception {
         Process controller = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), ControllerStandIn.class.getName(), stateDirectory.toString())
@@ -126,18 +144,49 @@ class RouterProcessTest {
 
     @Test
     void badArgumentsAreNamed() {
-        assertThatThrownBy(() -> RouterProcess.Arguments.parse(new String[] {"--admin", "127.0.0.1:0"}))
+        assertThatThrownBy(() -> RouterCommandLine.parse(new String[] {"--admin", "127.0.0.1:0"}))
                 .hasMessage("--listen HOST:PORT is required");
-        assertThatThrownBy(() -> RouterProcess.Arguments.parse(new String[] {"--listen", "8080"}))
+        assertThatThrownBy(() -> RouterCommandLine.parse(new String[] {"--listen", "8080"}))
                 .hasMessage("--listen: \"8080\" is not host:port");
-        assertThatThrownBy(() -> RouterProcess.Arguments.parse(new String[] {"--listen", "127.0.0.1:1", "--parent-pid", "1"}))
+        assertThatThrownBy(() -> RouterCommandLine.parse(new String[] {"--listen", "127.0.0.1:1", "--parent-pid", "1"}))
                 .hasMessage("unknown argument --parent-pid");
-        RouterProcess.Arguments arguments = RouterProcess.Arguments.parse(new String[] {"--listen", "127.0.0.1:8080",
+        assertThatThrownBy(() -> RouterCommandLine.parse(new String[] {"--listen", "127.0.0.1:1", "--tls-key", "k.pem"}))
+                .hasMessage("--tls-certificate and --tls-key go together");
+        assertThatThrownBy(() -> RouterCommandLine.parse(new String[] {"--listen", "127.0.0.1:1", "--timeouts", "header=0s"}))
+                .hasMessageContaining("--timeouts: timeout PT0S is not positive");
+        assertThatThrownBy(() -> RouterCommandLine.parse(new String[] {"--listen", "127.0.0.1:1", "--timeouts", "head=1s"}))
+                .hasMessageStartingWith("--timeouts: unknown timeout 'head'");
+        assertThatThrownBy(() -> RouterCommandLine.parse(new String[] {"--listen", "127.0.0.1:1", "--trusted-proxies", "x"}))
+                .hasMessageStartingWith("--trusted-proxies: 'x' is not an IP address or CIDR range");
+        RouterCommandLine arguments = RouterCommandLine.parse(new String[] {"--listen", "127.0.0.1:8080",
                 "--state-file", "/run/router.json"});
-        assertThat(arguments.listen()).isEqualTo(new Endpoint("127.0.0.1", 8080));
-        assertThat(arguments.admin()).isEqualTo(new Endpoint("127.0.0.1", 0));
+        assertThat(arguments.router().listen()).isEqualTo("127.0.0.1:8080");
+        assertThat(arguments.router().admin()).isEqualTo("127.0.0.1:0");
+        assertThat(arguments.router().timeouts()).isEqualTo(dev.slipway.model.RouterSpec.Timeouts.defaults());
         assertThat(arguments.stateFile()).isEqualTo(Path.of("/run/router.json"));
         assertThat(arguments.tokenFile()).isNull();
+    }
+
+    @Test
+    void theCommandLineCarriesTheWholeRouterSection() {
+        dev.slipway.model.RouterSpec spec = dev.slipway.model.SpecParser.parse("/srv/slipway.yaml", """
+                service: orders
+                router:
+                  listen: "[::]:8443"
+                  preview: 0.0.0.0:8444
+                  admin: 127.0.0.2:9090
+                  tls: {certificate: cert.pem, key: key.pem}
+                  timeouts: {header: 5s, bodyIdle: 20s, keepAliveIdle: 2m, upstreamConnect: 500ms, upstreamResponse: 10s,
+                             upstreamIdle: 45s}
+                  maxConnections: 2000
+                  trustedProxies: [10.0.0.0/8, "fd00::/8"]
+                release: {version: 1.0.0, run: {command: [app]}, schema: 1, strategy: {rolling: {}}}
+                """).router();
+        RouterCommandLine commandLine = new RouterCommandLine(spec, Path.of("/run/router.json"), Path.of("/run/token"));
+
+        RouterCommandLine read = RouterCommandLine.parse(commandLine.arguments().toArray(String[]::new));
+
+        assertThat(read).isEqualTo(commandLine);
     }
 
     @Test

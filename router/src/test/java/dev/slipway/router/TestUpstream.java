@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * An upstream revision for tests, on 127.0.0.1 with a free port. Answers with its name and understands a
  * few paths: {@code /slow?ms=N}, {@code /status?code=N}, {@code /download?bytes=N} (streamed, chunked),
- * {@code /upload} (answers with the number of body bytes it read), {@code /headers?name=X} (echoes a header).
+ * {@code /upload} (answers with the number of body bytes it read), {@code /headers?name=X} (echoes a header),
+ * {@code /stall?bytes=N} (sends N bytes of a chunked body, then nothing until it is closed).
  */
 final class TestUpstream implements AutoCloseable {
 
@@ -37,6 +38,7 @@ final class TestUpstream implements AutoCloseable {
     private final Set<InetSocketAddress> connections = ConcurrentHashMap.newKeySet();
     private final AtomicInteger requests = new AtomicInteger();
     private final AtomicInteger active = new AtomicInteger();
+    private final java.util.Queue<String> paths = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     private TestUpstream(String name) throws IOException {
         this.name = name;
@@ -71,6 +73,11 @@ final class TestUpstream implements AutoCloseable {
         return active.get();
     }
 
+    /** The paths of every request it received, in order. */
+    java.util.List<String> paths() {
+        return java.util.List.copyOf(paths);
+    }
+
     @Override
     public void close() {
         server.stop(0);
@@ -84,6 +91,7 @@ final class TestUpstream implements AutoCloseable {
         try (exchange) {
             URI uri = exchange.getRequestURI();
             String path = uri.getPath();
+            paths.add(path);
             long bodyBytes = drain(exchange.getRequestBody());
             exchange.getResponseHeaders().set("X-Upstream", name);
             switch (path) {
@@ -98,6 +106,7 @@ final class TestUpstream implements AutoCloseable {
                     respond(exchange, 200, String.valueOf(value));
                 }
                 case "/download" -> download(exchange, Long.parseLong(query(uri, "bytes")));
+                case "/stall" -> stall(exchange, Integer.parseInt(query(uri, "bytes")));
                 default -> respond(exchange, 200, name);
             }
         } finally {
@@ -116,6 +125,14 @@ final class TestUpstream implements AutoCloseable {
                 remaining -= size;
             }
         }
+    }
+
+    private static void stall(HttpExchange exchange, int bytes) throws IOException {
+        exchange.sendResponseHeaders(200, 0);
+        OutputStream out = exchange.getResponseBody();
+        out.write(new byte[bytes]);
+        out.flush();
+        sleep(Long.MAX_VALUE); // until close() interrupts it
     }
 
     private static void respond(HttpExchange exchange, int status, String body) throws IOException {

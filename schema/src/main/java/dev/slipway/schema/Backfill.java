@@ -132,69 +132,78 @@ final class Backfill {
         String firstBatch = batchStatement(tableName, keyColumns, keyTypes, true, computeInUpdate ? computed : touched);
         String laterBatch = batchStatement(tableName, keyColumns, keyTypes, false, computeInUpdate ? computed : touched);
         while (true) {
-            connection.setAutoCommit(false);
-            List<String> batchEnd = null;
-            long visited = 0;
-            try {
-                try (PreparedStatement settings = connection.prepareStatement(
+            List<String> from = lastKey;
+            long doneBefore = done;
+            long totalBefore = total;
+            Batch batch = Transactions.run(connection, c -> {
+                try (PreparedStatement settings = c.prepareStatement(
                         "SELECT set_config('lock_timeout', ?, true), set_config('slipway.backfill', ?, true)")) {
                     settings.setString(1, options.lockTimeout().toMillis() + "ms");
                     // 'off' lets the trigger compute the rows the batch touches.
                     settings.setString(2, computeInUpdate ? "on" : "off");
                     settings.execute();
                 }
-                try (PreparedStatement batch = connection.prepareStatement(lastKey == null ? firstBatch : laterBatch)) {
-                    int index = bindKey(batch, 1, lastKey);
-                    batch.setLong(index++, position.startXid());
-                    batch.setInt(index++, options.backfillBatchSize());
-                    index = bindKey(batch, index, lastKey);
-                    batch.setLong(index, position.startXid());
-                    try (ResultSet rows = batch.executeQuery()) {
-                        if (rows.next()) {
-                            visited = rows.getLong(1);
-                            batchEnd = new ArrayList<>();
-                            for (int i = 0; i < keyColumns.size(); i++) batchEnd.add(rows.getString(i + 2));
-                        }
-                    }
+                Batch next = runBatch(from == null ? firstBatch : laterBatch, from, position.startXid(), keyColumns.size());
+                if (next.visited() == 0) {
+                    savePosition(position, null, doneBefore, totalBefore, true);
+                } else {
+                    savePosition(position, next.end(), doneBefore + next.visited(),
+                            Math.max(totalBefore, doneBefore + next.visited()), false);
                 }
-                if (visited == 0) {
-                    try (PreparedStatement finish = connection.prepareStatement(
-                            "UPDATE slipway.backfills SET finished = true, total = ?, updated_at = now()"
-                                    + " WHERE migration_id = ? AND table_name = ?")) {
-                        finish.setLong(1, total);
-                        finish.setLong(2, position.migrationId());
-                        finish.setString(3, position.table());
-                        finish.executeUpdate();
-                    }
-                    connection.commit();
-                    return visitedThisRun;
-                }
-                done += visited;
-                visitedThisRun += visited;
-                try (PreparedStatement save = connection.prepareStatement(
-                        "UPDATE slipway.backfills SET last_key = ?, done = ?, total = ?, updated_at = now()"
-                                + " WHERE migration_id = ? AND table_name = ?")) {
-                    save.setArray(1, connection.createArrayOf("text", batchEnd.toArray()));
-                    save.setLong(2, done);
-                    save.setLong(3, Math.max(total, done));
-                    save.setLong(4, position.migrationId());
-                    save.setString(5, position.table());
-                    save.executeUpdate();
-                }
-                connection.commit();
-            } catch (SQLException | RuntimeException e) {
-                connection.rollback();
-                throw e;
-            } finally {
-                connection.setAutoCommit(true);
+                return next;
+            });
+            if (batch.visited() == 0) {
+                return visitedThisRun;
             }
-            lastKey = batchEnd;
+            done += batch.visited();
+            visitedThisRun += batch.visited();
+            lastKey = batch.end();
             total = Math.max(total, done);
             double seconds = Math.max((System.nanoTime() - began) / 1e9, 1e-3);
             double rate = visitedThisRun / seconds;
             Duration eta = rate > 0 ? Duration.ofMillis((long) ((total - done) / rate * 1000)) : Duration.ZERO;
             listener.progress(new BackfillProgress(position.table(), done, total, rate, eta));
             throttle(visitedThisRun, began);
+        }
+    }
+
+    /** What one batch visited and the last key it covered (none when nothing was left). */
+    private record Batch(long visited, List<String> end) {
+    }
+
+    private Batch runBatch(String sql, List<String> lastKey, long startXid, int keyColumns) throws SQLException {
+        try (PreparedStatement batch = connection.prepareStatement(sql)) {
+            int index = bindKey(batch, 1, lastKey);
+            batch.setLong(index++, startXid);
+            batch.setInt(index++, options.backfillBatchSize());
+            index = bindKey(batch, index, lastKey);
+            batch.setLong(index, startXid);
+            try (ResultSet rows = batch.executeQuery()) {
+                if (!rows.next()) return new Batch(0, null);
+                List<String> end = new ArrayList<>();
+                for (int i = 0; i < keyColumns; i++) end.add(rows.getString(i + 2));
+                return new Batch(rows.getLong(1), end);
+            }
+        }
+    }
+
+    /** In the batch's transaction: after a crash the backfill resumes exactly after the last committed batch. */
+    private void savePosition(Position position, List<String> lastKey, long done, long total, boolean finished)
+            throws SQLException {
+        try (PreparedStatement save = connection.prepareStatement(finished
+                ? "UPDATE slipway.backfills SET finished = true, total = ?, updated_at = now()"
+                        + " WHERE migration_id = ? AND table_name = ?"
+                : "UPDATE slipway.backfills SET last_key = ?, done = ?, total = ?, updated_at = now()"
+                        + " WHERE migration_id = ? AND table_name = ?")) {
+            int index = 1;
+            if (!finished) {
+                save.setArray(index++, connection.createArrayOf("text", lastKey.toArray()));
+                save.setLong(index++, done);
+            }
+            save.setLong(index++, total);
+            save.setLong(index++, position.migrationId());
+            save.setString(index, position.table());
+            save.executeUpdate();
         }
     }
 

@@ -1,15 +1,27 @@
 package dev.slipway.schema;
 
+import dev.slipway.schema.op.Dialect;
 import dev.slipway.schema.op.Operation;
 
 import java.util.List;
 
 /**
  * One parsed migration file. {@code file} is the file name used in messages, {@code checksum} the SHA-256 of its
- * bytes (recorded in history), {@code content} its text (kept so complete/rollback can run in a later process).
+ * bytes (recorded in history), {@code content} its text (kept so complete/rollback can run in a later process),
+ * {@code dialect} whose spelling it was read in.
  */
 public record Migration(String file, int version, String name, String description, String checksum, String content,
-                        List<Operation> operations) {
+                        List<Operation> operations, Dialect dialect) {
+
+    /** The same migration with other (bound) operations. */
+    Migration withOperations(List<Operation> bound) {
+        return new Migration(file, version, name, description, checksum, content, List.copyOf(bound), dialect);
+    }
+
+    /** Every operation {@link Operation#bind bound} to the live catalog (complete, rollback and resume). */
+    Migration bind(dev.slipway.schema.op.SchemaSnapshot catalog) {
+        return withOperations(operations.stream().map(operation -> operation.bind(catalog)).toList());
+    }
 
     /** True when some operation has no expand phase: see {@link Operation#opaque()}. */
     public boolean opaque() {

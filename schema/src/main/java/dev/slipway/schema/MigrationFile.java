@@ -6,15 +6,18 @@ import dev.slipway.schema.op.AddColumn;
 import dev.slipway.schema.op.AlterColumn;
 import dev.slipway.schema.op.CreateConstraint;
 import dev.slipway.schema.op.CreateIndex;
+import dev.slipway.schema.op.CreateTable;
+import dev.slipway.schema.op.Dialect;
+import dev.slipway.schema.op.DropColumn;
 import dev.slipway.schema.op.DropConstraint;
 import dev.slipway.schema.op.DropIndex;
 import dev.slipway.schema.op.DropTable;
+import dev.slipway.schema.op.Operation;
 import dev.slipway.schema.op.RawSql;
 import dev.slipway.schema.op.RenameColumn;
+import dev.slipway.schema.op.RenameConstraint;
 import dev.slipway.schema.op.RenameTable;
-import dev.slipway.schema.op.CreateTable;
-import dev.slipway.schema.op.DropColumn;
-import dev.slipway.schema.op.Operation;
+import dev.slipway.schema.op.SetReplicaIdentity;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -27,37 +30,50 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
+import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads migration files (YAML, or JSON since JSON is YAML) in pgroll's shape:
+ * Reads migration files (YAML, or JSON since JSON is YAML) in Slipway's spelling or pgroll's, unchanged:
  * <pre>
  * version: 2                      # optional when the file name starts with it (002_split_name.yaml)
  * description: split customer name
  * operations:
  *   - add_column: {table: customers, column: {name: first_name, type: text}, up: "split_part(full_name, ' ', 1)"}
  * </pre>
- * Every error names {@code file:line:column: path}.
+ * The formats share most spellings and each operation accepts both. Where they disagree (a column without
+ * {@code nullable} is nullable in Slipway's files, NOT NULL in pgroll's) the file's {@link Dialect} decides: a file
+ * with Slipway's top-level {@code version} or {@code description} is Slipway's; one with pgroll's top-level
+ * {@code name} or {@code version_schema}, or an operation only pgroll has ({@code sql},
+ * {@code rename_constraint}, {@code set_replica_identity}, {@code drop_multicolumn_constraint}), is pgroll's;
+ * anything else is Slipway's. Every error names {@code file:line:column: path}; a field neither format knows is one.
  */
 public final class MigrationFile {
     private static final Pattern LEADING_VERSION = Pattern.compile("^(\\d+)[_.-].*");
-    private static final Map<String, Function<SpecNode, Operation>> OPERATIONS = new LinkedHashMap<>();
+    private static final Map<String, BiFunction<SpecNode, Dialect, Operation>> OPERATIONS = new LinkedHashMap<>();
+    /** The operations only pgroll's format has: a file using one is read in pgroll's dialect. */
+    private static final Set<String> PGROLL_OPERATIONS = Set.of("sql", "rename_constraint", "set_replica_identity",
+            "drop_multicolumn_constraint");
 
     static {
         OPERATIONS.put("create_table", CreateTable::parse);
         OPERATIONS.put("add_column", AddColumn::parse);
-        OPERATIONS.put("drop_column", DropColumn::parse);
-        OPERATIONS.put("rename_column", RenameColumn::parse);
-        OPERATIONS.put("alter_column", AlterColumn::parse);
-        OPERATIONS.put("create_index", CreateIndex::parse);
-        OPERATIONS.put("drop_index", DropIndex::parse);
-        OPERATIONS.put("create_constraint", CreateConstraint::parse);
-        OPERATIONS.put("drop_constraint", DropConstraint::parse);
-        OPERATIONS.put("drop_table", DropTable::parse);
-        OPERATIONS.put("rename_table", RenameTable::parse);
-        OPERATIONS.put("raw_sql", RawSql::parse);
+        OPERATIONS.put("drop_column", (node, dialect) -> DropColumn.parse(node));
+        OPERATIONS.put("rename_column", (node, dialect) -> RenameColumn.parse(node));
+        OPERATIONS.put("alter_column", (node, dialect) -> AlterColumn.parse(node));
+        OPERATIONS.put("create_index", (node, dialect) -> CreateIndex.parse(node));
+        OPERATIONS.put("drop_index", (node, dialect) -> DropIndex.parse(node));
+        OPERATIONS.put("create_constraint", (node, dialect) -> CreateConstraint.parse(node));
+        OPERATIONS.put("drop_constraint", (node, dialect) -> DropConstraint.parse(node));
+        OPERATIONS.put("drop_multicolumn_constraint", (node, dialect) -> DropConstraint.parseMultiColumn(node));
+        OPERATIONS.put("rename_constraint", (node, dialect) -> RenameConstraint.parse(node));
+        OPERATIONS.put("set_replica_identity", (node, dialect) -> SetReplicaIdentity.parse(node));
+        OPERATIONS.put("drop_table", (node, dialect) -> DropTable.parse(node));
+        OPERATIONS.put("rename_table", (node, dialect) -> RenameTable.parse(node));
+        OPERATIONS.put("raw_sql", (node, dialect) -> RawSql.parse("raw_sql", node));
+        OPERATIONS.put("sql", (node, dialect) -> RawSql.parse("sql", node));
     }
 
     private MigrationFile() {
@@ -90,7 +106,12 @@ public final class MigrationFile {
 
     private static Migration parse(String fileName, String text, String checksum) {
         SpecNode root = SpecNode.parse(fileName, text);
-        root.allowOnly("version", "name", "description", "operations");
+        root.allowOnly("version", "name", "description", "operations", "version_schema");
+        Dialect dialect = dialect(root);
+        root.optional("version_schema").ifPresent(node -> {
+            throw node.error("Slipway names the view schema of version N <schema>_vN (binaries, the guard and the"
+                    + " versioned login roles rely on it); leave 'version_schema' out");
+        });
         Matcher leading = LEADING_VERSION.matcher(fileName);
         Integer fileVersion = leading.matches() ? Integer.valueOf(leading.group(1)) : null;
         int version;
@@ -110,19 +131,37 @@ public final class MigrationFile {
         SpecNode operationList = root.require("operations");
         List<Operation> operations = new ArrayList<>();
         for (SpecNode item : operationList.items()) {
-            operations.add(parseOperation(item));
+            operations.add(parseOperation(item, dialect));
         }
         if (operations.isEmpty()) {
             throw operationList.error("a migration needs at least one operation");
         }
-        Migration migration = new Migration(fileName, version, name, description, checksum, text, List.copyOf(operations));
+        Migration migration = new Migration(fileName, version, name, description, checksum, text, List.copyOf(operations),
+                dialect);
         if (migration.opaque() && operations.size() > 1) {
-            throw operationList.error("raw_sql has no expand phase and must be the only operation of its migration");
+            throw operationList.error("raw SQL that runs at start has no expand phase and must be the only operation of"
+                    + " its migration (pgroll's 'sql' with onComplete: true may share one)");
         }
         return migration;
     }
 
-    private static Operation parseOperation(SpecNode item) {
+    /** Whose spelling a file follows, from its top-level fields and the operations it names. */
+    static Dialect dialect(SpecNode root) {
+        Map<String, SpecNode> fields = root.fields();
+        if (fields.containsKey("version") || fields.containsKey("description")) return Dialect.SLIPWAY;
+        if (fields.containsKey("name") || fields.containsKey("version_schema")) return Dialect.PGROLL;
+        SpecNode operations = fields.get("operations");
+        if (operations != null && operations.isSequence()) {
+            for (SpecNode item : operations.items()) {
+                if (item.isMapping() && item.fields().keySet().stream().anyMatch(PGROLL_OPERATIONS::contains)) {
+                    return Dialect.PGROLL;
+                }
+            }
+        }
+        return Dialect.SLIPWAY;
+    }
+
+    private static Operation parseOperation(SpecNode item, Dialect dialect) {
         Map<String, SpecNode> fields = item.fields();
         item.allowOnly(OPERATIONS.keySet().toArray(String[]::new));
         if (fields.size() != 1) {
@@ -130,7 +169,7 @@ public final class MigrationFile {
                     + (fields.isEmpty() ? "none" : String.join(", ", fields.keySet())));
         }
         Map.Entry<String, SpecNode> entry = fields.entrySet().iterator().next();
-        return OPERATIONS.get(entry.getKey()).apply(entry.getValue());
+        return OPERATIONS.get(entry.getKey()).apply(entry.getValue(), dialect);
     }
 
     private static String stripExtension(String fileName) {

@@ -21,6 +21,11 @@ public final class SchemaMigrations {
         this.listener = listener;
     }
 
+    /** The handle for {@code engine}'s schema and the files in {@code directory}. */
+    public static SchemaMigrations of(SchemaEngine engine, Path directory, BackfillListener listener) {
+        return new SchemaMigrations(engine, directory, listener);
+    }
+
     /** The engine underneath, for what this handle does not cover (e.g. {@code versionSchema}). */
     public SchemaEngine engine() {
         return engine;
@@ -56,6 +61,46 @@ public final class SchemaMigrations {
         Migration migration = next().orElseThrow(() ->
                 new MigrationException("nothing to start: every migration in " + directory + " is applied"));
         return engine.start(migration, listener);
+    }
+
+    /**
+     * Applies every pending file in order, one migration in flight at a time (as pgroll's {@code migrate}): each is
+     * started and, unless it is the last, completed before the next starts; the last is left expanded (both its
+     * versions readable, so the new binary can roll out) unless {@code completeLast}. A migration already in flight
+     * is resumed if interrupted, and completed first when files follow it. Refused while the directory does not
+     * validate. Returns the steps taken, in order ({@code "start 2"}, {@code "complete 2"}, ...).
+     */
+    public List<String> migrate(boolean completeLast) {
+        List<ValidationProblem> blocking = validate().stream()
+                .filter(problem -> problem.kind() != ValidationProblem.Kind.IGNORED
+                        && problem.kind() != ValidationProblem.Kind.INVALID).toList();
+        if (!blocking.isEmpty()) {
+            throw new MigrationException("refused: " + directory + " does not validate:\n  "
+                    + String.join("\n  ", blocking.stream().map(ValidationProblem::message).toList()));
+        }
+        List<String> steps = new ArrayList<>();
+        List<Migration> pending = pending();
+        Optional<InFlight> inFlight = engine.status().inFlight();
+        if (inFlight.isPresent()) {
+            if (!inFlight.get().phase().equals(InFlight.EXPANDED)) {
+                engine.resume(listener);
+                steps.add("resume " + inFlight.get().version());
+            }
+            if (!pending.isEmpty() || completeLast) {
+                engine.complete();
+                steps.add("complete " + inFlight.get().version());
+            }
+        }
+        for (int i = 0; i < pending.size(); i++) {
+            Migration migration = pending.get(i);
+            engine.start(migration, listener);
+            steps.add("start " + migration.version());
+            if (i < pending.size() - 1 || completeLast) {
+                engine.complete();
+                steps.add("complete " + migration.version());
+            }
+        }
+        return steps;
     }
 
     /** Finishes an interrupted start (its backfill). */

@@ -52,10 +52,8 @@ final class SyncTriggers {
     static List<String> create(String schema, String versionSchema, int version, String table,
                                List<ColumnSnapshot> physicalColumns, List<SyncRule> rules,
                                List<ColumnSnapshot> oldNames, List<ColumnSnapshot> newNames) {
-        StringBuilder body = new StringBuilder();
-        body.append("CREATE FUNCTION ").append(functionName(schema, version, table))
-                .append("() RETURNS trigger LANGUAGE plpgsql AS $slipway$\n")
-                .append("#variable_conflict use_variable\n")
+        StringBuilder body = new StringBuilder("\n");
+        body.append("#variable_conflict use_variable\n")
                 .append("DECLARE\n");
         for (ColumnSnapshot column : physicalColumns) {
             body.append("  ").append(Sql.ident(column.physicalName())).append(' ').append(variableType(column.type()))
@@ -67,11 +65,13 @@ final class SyncTriggers {
         appendBranch(body, rules, SyncRule.Direction.DOWN, newNames);
         body.append("  ELSE\n");
         appendBranch(body, rules, SyncRule.Direction.UP, oldNames);
-        body.append("  END IF;\n  RETURN NEW;\nEND\n$slipway$");
+        body.append("  END IF;\n  RETURN NEW;\nEND\n");
+        String function = "CREATE FUNCTION " + functionName(schema, version, table) + "() RETURNS trigger LANGUAGE plpgsql AS "
+                + Sql.dollarQuoted(body.toString());
         String trigger = "CREATE TRIGGER " + triggerName(version) + " BEFORE INSERT OR UPDATE ON "
                 + Sql.qualified(schema, table) + " FOR EACH ROW WHEN (" + BACKFILL_OFF + ")"
                 + " EXECUTE FUNCTION " + functionName(schema, version, table) + "()";
-        return List.of(body.toString(), trigger);
+        return List.of(function, trigger);
     }
 
     private static void appendBranch(StringBuilder body, List<SyncRule> rules, SyncRule.Direction direction,

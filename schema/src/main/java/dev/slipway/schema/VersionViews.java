@@ -39,17 +39,23 @@ final class VersionViews {
     }
 
     /**
-     * Turns an older version's schema into an alias of a newer layout: the same views as the newer version's
-     * schema, under the older name. An opaque migration N to N+1 runs only once every running binary reads N+1,
-     * but a binary that read [N, N+1] may have connected with {@code currentSchema=<schema>_vN}; with the alias its
-     * next statement simply finds N+1's views there. Dropped and recreated in the caller's transaction, so the
+     * The views of every table of {@code baseSchema} as the catalog shows them when the statement runs (one view
+     * per table, every column under its own name): for an opaque migration, whose layout only the server knows once
+     * its SQL has run. See {@code catalog/V2__version_views.sql}.
+     */
+    static String createFromCatalog(String baseSchema, String versionSchema) {
+        return "SELECT slipway.create_version_views(" + Sql.literal(baseSchema) + ", " + Sql.literal(versionSchema) + ")";
+    }
+
+    /**
+     * Turns an older version's schema into an alias of the tables as they are now: the same views as the newer
+     * version's schema, under the older name. An opaque migration N to N+1 runs only once every running binary reads
+     * N+1, but a binary that read [N, N+1] may have connected with {@code currentSchema=<schema>_vN}; with the alias
+     * its next statement simply finds N+1's views there. Dropped and recreated in the caller's transaction, so the
      * schema is never missing; the alias goes when the next migration completes.
      */
-    static List<String> alias(String baseSchema, String aliasSchema, SchemaSnapshot layout) {
-        List<String> statements = new ArrayList<>();
-        statements.add(drop(aliasSchema));
-        statements.addAll(create(baseSchema, aliasSchema, layout));
-        return statements;
+    static List<String> alias(String baseSchema, String aliasSchema) {
+        return List.of(drop(aliasSchema), createFromCatalog(baseSchema, aliasSchema));
     }
 
     /** CASCADE drops the views the schema holds; nothing else may depend on a versioned schema. */

@@ -110,14 +110,14 @@ class EngineLifecycleTest extends PostgresTestBase {
     @Test
     void repairRemovesFailedAttempts() throws IOException {
         write("001_initial.yaml", INITIAL);
-        write("002_broken.yaml", "operations: [{add_column: {table: customers, column: {name: score, type: no_such_type}}}]");
+        write("002_broken.yaml", "operations: [{raw_sql: {up: \"SELECT 1 / 0\", down: \"SELECT 1\"}}]");
         SchemaMigrations migrations = migrations();
         migrations.start();
         migrations.complete();
         assertThatThrownBy(migrations::start).hasMessageContaining("start failed and was undone");
         assertThat(migrations.status().history()).extracting(AppliedMigration::state).containsExactly("completed", "failed");
 
-        assertThat(migrations.repair("the type was a typo")).singleElement()
+        assertThat(migrations.repair("the division was a typo")).singleElement()
                 .extracting(RepairResult::removedFailedAttempts).isEqualTo(1);
         assertThat(migrations.status().history()).extracting(AppliedMigration::state).containsExactly("completed");
     }

@@ -82,4 +82,30 @@ class MigrationFileTest {
                 """))
                 .hasMessageContaining("001_x.yaml:2:81: operations[0].create_table.columns[0].nullable: a primary key column cannot be nullable");
     }
+
+    @Test
+    void aFileSaysWhoseSpellingItFollowsAndThatDecidesTheNullableDefault() {
+        String columns = "operations: [{create_table: {name: t, columns: [{name: id, type: int, pk: true}, {name: note, type: text}]}}]";
+        CreateTable slipway = (CreateTable) migration("001_t.yaml", columns).operations().get(0);
+        assertThat(slipway.columns().get(1).nullable()).as("Slipway: nullable unless said").isTrue();
+        CreateTable pgroll = (CreateTable) migration("001_t.yaml", "name: 01_t\n" + columns).operations().get(0);
+        assertThat(pgroll.columns().get(1).nullable()).as("pgroll: NOT NULL unless said").isFalse();
+        assertThat(migration("001_t.yaml", "name: 01_t\n" + columns).dialect()).isEqualTo(dev.slipway.schema.op.Dialect.PGROLL);
+        assertThat(migration("001_t.yaml", "version: 1\nname: t\n" + columns).dialect()).isEqualTo(dev.slipway.schema.op.Dialect.SLIPWAY);
+        assertThat(migration("002_t.yaml", "operations: [{sql: {up: \"SELECT 1\"}}]").dialect())
+                .isEqualTo(dev.slipway.schema.op.Dialect.PGROLL);
+    }
+
+    @Test
+    void aFieldNeitherFormatKnowsIsLocated() {
+        assertThatThrownBy(() -> migration("002_x.yaml", """
+                name: 02_x
+                operations:
+                  - create_index: {name: i, table: t, columns: [a], storage_parameter: "fillfactor=70"}
+                """)).hasMessageStartingWith("002_x.yaml:3:53: operations[0].create_index.storage_parameter: unknown field"
+                + " 'storage_parameter' (did you mean 'storage_parameters'?)");
+        assertThatThrownBy(() -> migration("002_x.yaml", "version_schema: custom\noperations: [{drop_table: {name: t}}]"))
+                .hasMessageStartingWith("002_x.yaml:1:17: version_schema: Slipway names the view schema");
+    }
 }
+

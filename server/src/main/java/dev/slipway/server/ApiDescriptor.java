@@ -1,23 +1,19 @@
 package dev.slipway.server;
 
-import dev.slipway.model.io.OwnerOnly;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.slipway.model.support.AtomicFiles;
+import dev.slipway.model.support.OwnerOnly;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.ByteBuffer;
-import java.nio.channels.SeekableByteChannel;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * How a client finds the running controller of a state directory: {@code <stateDir>/api.json} with the API's
@@ -26,59 +22,69 @@ import java.util.Set;
  */
 public record ApiDescriptor(URI url, String token, long pid, String service) {
     public static final String FILE_NAME = "api.json";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** {@code <stateDirectory>/api.json}. */
     public static Path file(Path stateDirectory) {
         return stateDirectory.resolve(FILE_NAME);
     }
 
-    /** The descriptor of {@code stateDirectory}, or empty when no controller has written one. */
+    /**
+     * The descriptor of {@code stateDirectory}, or empty when no controller has written one. Read with the streaming
+     * parser alone: {@code slipway status} runs this on every call, and an ObjectMapper costs it hundreds of classes.
+     */
     public static Optional<ApiDescriptor> read(Path stateDirectory) {
         Path file = file(stateDirectory);
         if (!Files.isRegularFile(file)) {
             return Optional.empty();
         }
-        try {
-            JsonNode node = JSON.readTree(file.toFile());
-            String url = node.path("url").asText("");
-            String token = node.path("token").asText("");
-            if (url.isEmpty() || token.isEmpty()) {
-                throw new IllegalStateException(file + " is damaged (no url or token): remove it and start the controller again");
+        String url = "";
+        String token = "";
+        long pid = -1;
+        String service = "";
+        try (JsonParser parser = new JsonFactory().createParser(file.toFile())) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw new IllegalStateException(file + " is damaged (not a JSON object): remove it and start the controller again");
             }
-            return Optional.of(new ApiDescriptor(URI.create(url), token, node.path("pid").asLong(-1),
-                    node.path("service").asText("")));
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String name = parser.currentName();
+                JsonToken value = parser.nextToken();
+                switch (name) {
+                    case "url" -> url = parser.getValueAsString("");
+                    case "token" -> token = parser.getValueAsString("");
+                    case "pid" -> pid = parser.getValueAsLong(-1);
+                    case "service" -> service = parser.getValueAsString("");
+                    default -> {
+                        if (value.isStructStart()) {
+                            parser.skipChildren();
+                        }
+                    }
+                }
+            }
         } catch (IOException e) {
             throw new IllegalStateException("cannot read " + file + ": " + e.getMessage(), e);
         }
+        if (url.isEmpty() || token.isEmpty()) {
+            throw new IllegalStateException(file + " is damaged (no url or token): remove it and start the controller again");
+        }
+        return Optional.of(new ApiDescriptor(URI.create(url), token, pid, service));
     }
 
     /**
-     * Writes the descriptor atomically: a new file created with mode 0600 (never readable by others, not even
-     * for a moment), then renamed over {@code api.json}.
+     * Writes the descriptor atomically and durably, readable by its owner only from the first byte on (it holds the
+     * token).
      */
     void write(Path stateDirectory) {
-        ObjectNode node = JSON.createObjectNode();
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode node = json.createObjectNode();
         node.put("url", url.toString());
         node.put("token", token);
         node.put("pid", pid);
         node.put("service", service);
-        Path target = file(stateDirectory);
-        Path temporary = stateDirectory.resolve(FILE_NAME + "." + pid + ".tmp");
         try {
             OwnerOnly.directory(stateDirectory);
-            Files.deleteIfExists(temporary);
-            byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(node);
-            try (SeekableByteChannel channel = Files.newByteChannel(temporary,
-                    Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
-                channel.write(ByteBuffer.wrap(bytes));
-            }
-            Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (FileAlreadyExistsException e) {
-            throw new IllegalStateException("cannot write " + target + ": " + temporary + " appeared meanwhile", e);
+            AtomicFiles.writePrivately(file(stateDirectory), json.writerWithDefaultPrettyPrinter().writeValueAsString(node));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write " + file(stateDirectory) + ": " + e.getMessage(), e);
         }
     }
 

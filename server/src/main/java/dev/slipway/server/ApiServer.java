@@ -3,16 +3,24 @@ package dev.slipway.server;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.slipway.analysis.MetricProvider;
+import dev.slipway.controller.BadInputException;
+import dev.slipway.controller.ConflictException;
+import dev.slipway.controller.NotFoundException;
 import dev.slipway.controller.RolloutController;
 import dev.slipway.controller.SchemaCoordinator;
 import dev.slipway.controller.ServiceStatus;
 import dev.slipway.controller.guard.Backups;
 import dev.slipway.controller.guard.ForceOverride;
 import dev.slipway.controller.guard.GuardRefusedException;
+import dev.slipway.controller.store.RolloutRecord;
+import dev.slipway.controller.rollout.StartedRollout;
 import dev.slipway.model.ReleaseSpec;
+import dev.slipway.model.ServiceSpec;
 import dev.slipway.model.SpecException;
 import dev.slipway.model.SpecParser;
-import dev.slipway.model.StrategySpec;
+import dev.slipway.model.support.DaemonThreads;
+import dev.slipway.model.support.Tokens;
 import dev.slipway.schema.Migration;
 import dev.slipway.schema.MigrationException;
 import dev.slipway.schema.MigrationFile;
@@ -28,38 +36,34 @@ import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
-import java.util.Base64;
+import java.time.Instant;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The local HTTP JSON API over one service's {@link RolloutController} and {@link SchemaCoordinator}: what the
  * {@code slipway} client commands talk to while {@code slipway up} runs. It listens on 127.0.0.1 only, wants
  * {@code Authorization: Bearer <token>} on every request (the token is random per start and published in
- * {@code <stateDir>/api.json}, mode 0600), and answers JSON: {@code {"error": "..."}} with 400 for bad input,
- * 409 for a guard refusal or a state conflict, 413 for a body over 4 MiB, 401, 404 and 405.
+ * {@code <stateDir>/api.json}, mode 0600), and answers JSON. A failed request answers
+ * {@code {"error": "...", "kind": "..."}} with a status by kind: 400 {@code bad-input}, 404 {@code not-found},
+ * 409 {@code conflict} (the service's state does not allow it now), 409 {@code refused} (the compatibility guard
+ * refused it; the body also carries the guard's decision) and 413 {@code too-large} (a body over 4 MiB), besides 401
+ * and 405.
  */
 public final class ApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
     private static final String PREFIX = "/api/v1";
     private static final String DEFAULT_ACTOR = "cli";
-    /** How long an undo may run before the API answers 202: long enough for the guard's refusal to arrive. */
-    private static final Duration UNDO_REFUSAL_WAIT = Duration.ofSeconds(1);
+    private static final String DASHBOARD_ACTOR = "dashboard";
     private static final int MAX_BODY_BYTES = 4 * 1024 * 1024;
+    private static final int MAX_EVENT_LISTENERS = 32;
+    private static final String CSRF_HEADER = "X-Slipway-CSRF";
 
     private final String service;
     private final RolloutController controller;
@@ -68,24 +72,29 @@ public final class ApiServer implements AutoCloseable {
     private final String token;
     private final HttpServer http;
     private final ExecutorService requestThreads;
-    /** Undo blocks for a whole rollout; it runs here so the request can answer early. */
-    private final ExecutorService undoThread;
     private final Map<String, Route> routes = new LinkedHashMap<>();
-    /** Releases applied through this API, for the step count of a running canary. */
-    private final Map<String, ReleaseSpec> appliedReleases = new ConcurrentHashMap<>();
     private final ApiDescriptor descriptor;
     /** Takes a fresh backup (pg_dump) for {@code ?force=true&backup=auto}; unset means only named backups work. */
     private volatile java.util.function.Function<String, ForceOverride> automaticBackup;
+    private final DashboardSessions sessions = new DashboardSessions(Clock.systemUTC());
+    private final DashboardAssets assets = DashboardAssets.load();
+    private final LiveSeries series = new LiveSeries();
+    /** The dashboard's live view: one snapshot a second while a page is open. */
+    private final EventStream events = new EventStream(() -> dashboardSnapshot(true), Duration.ofSeconds(1), MAX_EVENT_LISTENERS);
+    /** Checks an applied spec against the controller's machine (secrets, hook programs); throws a located error. */
+    private volatile java.util.function.Consumer<ServiceSpec> specCheck = spec -> { };
+    /** Told about every spec {@code POST /apply} applied: its rollout policy is the one in force from then on. */
+    private volatile java.util.function.Consumer<ServiceSpec> specApplied = spec -> { };
+    /** The latest backfill progress of a schema start made through this API, for the dashboard. */
+    private volatile DashboardView.Backfill backfill;
 
-    private ApiServer(String service, RolloutController controller, SchemaCoordinator schema, Path stateDirectory,
-                      int port) throws IOException {
-        this.service = service;
+    private ApiServer(RolloutController controller, Path stateDirectory, int port) throws IOException {
+        this.service = controller.service();
         this.controller = controller;
-        this.schema = schema;
+        this.schema = controller.schema();
         this.stateDirectory = stateDirectory;
-        this.token = newToken();
-        this.requestThreads = Executors.newFixedThreadPool(4, daemon("slipway-api"));
-        this.undoThread = Executors.newSingleThreadExecutor(daemon("slipway-api-undo"));
+        this.token = Tokens.newToken();
+        this.requestThreads = Executors.newFixedThreadPool(4, DaemonThreads.named("slipway-api"));
         defineRoutes();
         this.http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
         http.createContext("/", this::handle);
@@ -100,8 +109,7 @@ public final class ApiServer implements AutoCloseable {
      * Starts the API on 127.0.0.1:{@code port} (0 picks a free port) and publishes {@code <stateDirectory>/api.json}.
      * Refused when that file names another live process: one controller per state directory.
      */
-    public static ApiServer start(String service, RolloutController controller, SchemaCoordinator schema,
-                                  Path stateDirectory, int port) {
+    public static ApiServer start(RolloutController controller, Path stateDirectory, int port) {
         Optional<ApiDescriptor> existing = ApiDescriptor.read(stateDirectory);
         if (existing.isPresent() && existing.get().pid() != ProcessHandle.current().pid()
                 && ProcessHandle.of(existing.get().pid()).map(ProcessHandle::isAlive).orElse(false)) {
@@ -111,7 +119,7 @@ public final class ApiServer implements AutoCloseable {
         }
         ApiServer server;
         try {
-            server = new ApiServer(service, controller, schema, stateDirectory, port);
+            server = new ApiServer(controller, stateDirectory, port);
         } catch (IOException e) {
             throw new IllegalStateException("cannot start the API on 127.0.0.1:" + port + ": " + e.getMessage(), e);
         }
@@ -139,24 +147,20 @@ public final class ApiServer implements AutoCloseable {
     }
 
     /**
-     * Applies a release as {@code POST /api/v1/apply} does (guard first, then asynchronously); {@code slipway up}
-     * uses it so the API knows the release's steps too.
+     * Applies a release as {@code POST /api/v1/apply} does: returns once the guard decided and the rollout is
+     * recorded; the rollout runs on.
      */
-    public void apply(ReleaseSpec release, String actor) {
-        controller.apply(release, actor);
-        appliedReleases.put(release.version(), release);
+    public StartedRollout apply(ReleaseSpec release, String actor) {
+        return controller.apply(release, actor);
     }
 
     // ------------------------------------------------------------------ routes
 
     private void defineRoutes() {
-        route("GET", "/status", request -> {
-            ServiceStatus status = controller.status();
-            return respond(200, JsonViews.status(status, canarySteps(status)));
-        });
+        route("GET", "/status", request -> respond(200, JsonViews.status(controller.status())));
         route("GET", "/stable", request -> controller.stableSnapshot()
                 .map(stable -> respond(200, JsonViews.stable(service, stable)))
-                .orElseGet(() -> respond(404, JsonViews.error(service + " runs no release yet"))));
+                .orElseGet(() -> respond(404, JsonViews.error(JsonViews.NOT_FOUND, service + " runs no release yet"))));
         route("POST", "/apply", request -> {
             String file = request.query("file").orElse("slipway.yaml");
             var spec = SpecParser.parse(file, request.bodyText());
@@ -164,10 +168,10 @@ public final class ApiServer implements AutoCloseable {
                 throw new BadRequest(file + ": describes service '" + spec.service() + "', but this controller runs '"
                         + service + "'");
             }
-            apply(spec.release(), request.actor());
-            ObjectNode body = JsonViews.accepted();
-            body.put("version", spec.release().version());
-            return respond(202, body);
+            specCheck.accept(spec);
+            StartedRollout started = controller.apply(spec.release(), request.actor(), force(request));
+            specApplied.accept(spec);
+            return respond(202, JsonViews.started(started.recorded()));
         });
         route("POST", "/rollout/promote", request -> {
             controller.promote(request.actor(), request.booleanQuery("full"));
@@ -178,12 +182,13 @@ public final class ApiServer implements AutoCloseable {
             controller.abort(request.actor(), reason.isEmpty() ? null : reason);
             return respond(202, JsonViews.accepted());
         });
-        route("POST", "/rollout/retry", request -> {
-            controller.retry(request.actor());
-            return respond(202, JsonViews.accepted());
+        route("POST", "/rollout/retry", request ->
+                respond(202, JsonViews.started(controller.retry(request.actor(), force(request)).recorded())));
+        route("POST", "/rollout/undo", request -> {
+            StartedRollout undo = controller.startUndo(request.query("to").filter(v -> !v.isBlank()).orElse(null),
+                    request.actor(), force(request));
+            return respond(202, JsonViews.started(undo.recorded()));
         });
-        route("POST", "/rollout/undo", request -> undo(request.query("to").filter(v -> !v.isBlank()).orElse(null),
-                request.actor(), force(request)));
         route("GET", "/rollout/history", request -> {
             int limit = request.intQuery("limit", 20);
             if (limit < 1 || limit > 1000) {
@@ -195,9 +200,27 @@ public final class ApiServer implements AutoCloseable {
             String file = request.query("file").orElseThrow(() -> new BadRequest(
                     "?file=NAME is required: the migration's file name (e.g. 002_split_name.yaml)"));
             Migration migration = MigrationFile.parse(file, request.body());
-            schema.start(migration, request.actor(), progress -> { }, force(request));
+            try {
+                schema.start(migration, request.actor(),
+                        progress -> backfill = new DashboardView.Backfill(progress, Instant.now(), true), force(request));
+            } finally {
+                DashboardView.Backfill last = backfill;
+                if (last != null && last.running()) {
+                    backfill = new DashboardView.Backfill(last.progress(), last.at(), false);
+                }
+            }
             return respond(200, JsonViews.schemaState(schema.state()));
         });
+        route("POST", "/dashboard/login-link", request -> {
+            if (request.caller().session().isPresent()) {
+                throw new Forbidden("a login link is handed out to holders of the API token only (slipway dashboard)");
+            }
+            ObjectNode body = JsonViews.JSON.createObjectNode();
+            body.put("url", url().resolve("/login?code=" + sessions.newCode()).toString());
+            body.put("expiresInSeconds", DashboardSessions.CODE_LIFETIME.toSeconds());
+            return respond(200, body);
+        });
+        route("GET", "/dashboard/snapshot", request -> new Response(200, dashboardSnapshot(false), JSON_TYPE, Map.of()));
         route("POST", "/schema/complete", request -> {
             schema.complete(request.actor(), force(request));
             return respond(200, JsonViews.schemaState(schema.state()));
@@ -206,6 +229,19 @@ public final class ApiServer implements AutoCloseable {
             schema.rollback(request.actor(), force(request));
             return respond(200, JsonViews.schemaState(schema.state()));
         });
+    }
+
+    /**
+     * Runs {@code check} on every spec {@code POST /apply} receives, before anything is applied: what only the
+     * controller's machine can tell (environment variables, hook programs). A {@link SpecException} is a 400.
+     */
+    public void checkSpecsWith(java.util.function.Consumer<ServiceSpec> check) {
+        this.specCheck = check;
+    }
+
+    /** Runs {@code applied} after each spec {@code POST /apply} applied (its policy takes over). */
+    public void onSpecApplied(java.util.function.Consumer<ServiceSpec> applied) {
+        this.specApplied = applied;
     }
 
     /** Lets {@code ?force=true} without a named backup take one (pg_dump of the service database). */
@@ -237,118 +273,242 @@ public final class ApiServer implements AutoCloseable {
         routes.put(PREFIX + path, new Route(method, handler));
     }
 
-    /**
-     * Runs the undo on its own thread: it blocks for the whole switch back, but the guard decides within
-     * moments, and a refusal must reach the caller as a 409 rather than a 202.
-     */
-    private Response undo(String toVersion, String actor, Optional<ForceOverride> force) throws Exception {
-        Future<?> running = undoThread.submit(() -> controller.undo(toVersion, actor, force));
-        try {
-            running.get(UNDO_REFUSAL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException stillRunning) {
-            return respond(202, JsonViews.accepted());
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof Exception cause) {
-                throw cause;
-            }
-            throw e;
-        }
-        return respond(202, JsonViews.accepted());
-    }
-
-    private OptionalInt canarySteps(ServiceStatus status) {
-        return status.canary()
-                .map(canary -> appliedReleases.get(canary.version()))
-                .filter(release -> release.strategy() instanceof StrategySpec.Canary)
-                .map(release -> OptionalInt.of(((StrategySpec.Canary) release.strategy()).steps().size()))
-                .orElse(OptionalInt.empty());
-    }
-
     // ------------------------------------------------------------------ HTTP plumbing
 
     private void handle(HttpExchange exchange) throws IOException {
         Response response;
         try {
             response = dispatch(exchange);
-        } catch (PayloadTooLarge e) {
-            response = respond(413, JsonViews.error(e.getMessage()));
-        } catch (BadRequest | SpecException | MigrationException | IllegalArgumentException e) {
-            response = respond(400, JsonViews.error(e.getMessage()));
-        } catch (GuardRefusedException | IllegalStateException e) {
-            response = respond(409, JsonViews.error(e.getMessage()));
+        } catch (Forbidden e) {
+            response = respond(403, JsonViews.error("forbidden", e.getMessage()));
         } catch (Exception e) {
-            log.warn("{} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
-            response = respond(500, JsonViews.error(e.getClass().getSimpleName() + ": " + e.getMessage()));
+            response = failure(exchange, e);
+        }
+        if (response == TAKEN_OVER) {
+            return; // a live stream: its exchange stays open and belongs to the event stream now
         }
         try (exchange) {
-            byte[] bytes = JsonViews.JSON.writeValueAsBytes(response.body());
-            exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
-            exchange.getResponseHeaders().set("Cache-Control", "no-store");
-            response.allow().ifPresent(allow -> exchange.getResponseHeaders().set("Allow", allow));
-            if (response.status() == 401) {
-                exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"slipway\"");
+            var headers = exchange.getResponseHeaders();
+            headers.set("Content-Type", response.contentType());
+            headers.set("Cache-Control", "no-store");
+            headers.set("X-Content-Type-Options", "nosniff");
+            headers.set("X-Frame-Options", "DENY");
+            headers.set("Referrer-Policy", "no-referrer");
+            response.headers().forEach(headers::set);
+            if (response.status() == 401 && response.contentType().equals(JSON_TYPE)) {
+                headers.set("WWW-Authenticate", "Bearer realm=\"slipway\"");
             }
-            exchange.sendResponseHeaders(response.status(), bytes.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(bytes);
+            exchange.sendResponseHeaders(response.status(), response.body().length == 0 ? -1 : response.body().length);
+            if (response.body().length > 0) {
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(response.body());
+                }
             }
         }
+    }
+
+    /** A failed request answered by the kind of failure: the client tells them apart by status and {@code kind}. */
+    private static Response failure(HttpExchange exchange, Exception e) {
+        if (e instanceof GuardRefusedException refused) {
+            return respond(409, JsonViews.refused(refused.decision()));
+        }
+        if (e instanceof PayloadTooLarge) {
+            return respond(413, JsonViews.error(JsonViews.TOO_LARGE, e.getMessage()));
+        }
+        if (e instanceof NotFoundException) {
+            return respond(404, JsonViews.error(JsonViews.NOT_FOUND, e.getMessage()));
+        }
+        if (e instanceof ConflictException) {
+            return respond(409, JsonViews.error(JsonViews.CONFLICT, e.getMessage()));
+        }
+        if (e instanceof BadRequest || e instanceof BadInputException || e instanceof SpecException
+                || e instanceof MigrationException || e instanceof IllegalArgumentException) {
+            return respond(400, JsonViews.error(JsonViews.BAD_INPUT, e.getMessage()));
+        }
+        if (e instanceof IllegalStateException) {
+            // a state the action cannot run in, from a part that predates the typed errors
+            return respond(409, JsonViews.error(JsonViews.CONFLICT, e.getMessage()));
+        }
+        log.warn("{} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
+        return respond(500, JsonViews.error("failed", e.getClass().getSimpleName() + ": " + e.getMessage()));
     }
 
     private Response dispatch(HttpExchange exchange) throws Exception {
-        // Authentication comes before routing, so a caller without the token learns nothing about the paths.
-        if (!authorized(exchange.getRequestHeaders().getFirst("Authorization"))) {
-            return respond(401, JsonViews.error("missing or wrong bearer token (see " + ApiDescriptor.FILE_NAME
-                    + " in the state directory)"));
-        }
         String path = exchange.getRequestURI().getPath();
+        String method = exchange.getRequestMethod();
+        if (!hostIsThisServer(exchange.getRequestHeaders().getFirst("Host"))) {
+            // a page on another site that resolves its own name to 127.0.0.1 (DNS rebinding) gets nothing
+            return respond(403, JsonViews.error("forbidden", "unexpected Host header: use " + url()));
+        }
+        if (path.equals("/login")) {
+            return login(new Request(exchange, Caller.NOBODY));
+        }
+        boolean page = path.equals("/") || path.startsWith(DashboardAssets.PREFIX);
+        // Authentication comes before routing, so a caller without the token learns nothing about the paths.
+        Optional<Caller> caller = authenticate(exchange);
+        if (caller.isEmpty()) {
+            if (page) {
+                return new Response(401, assets.loginNeeded(), HTML_TYPE, Map.of());
+            }
+            return respond(401, JsonViews.error("unauthorized", "missing or wrong bearer token (see "
+                    + ApiDescriptor.FILE_NAME + " in the state directory)"));
+        }
+        Request request = new Request(exchange, caller.get());
+        if (caller.get().session().isPresent() && !method.equals("GET") && !method.equals("HEAD")) {
+            requireSameOrigin(request);
+        }
+        if (page && (method.equals("GET") || method.equals("HEAD"))) {
+            return dashboardPage(path, caller.get());
+        }
+        if (path.equals("/logout") && method.equals("POST")) {
+            sessions.end(caller.get().sessionId());
+            return new Response(303, new byte[0], HTML_TYPE, Map.of("Location", "/", "Set-Cookie", expiredCookie()));
+        }
+        if (path.equals(PREFIX + "/dashboard/events") && method.equals("GET")) {
+            return events.subscribe(exchange) ? TAKEN_OVER
+                    : respond(503, JsonViews.error("unavailable", "too many open dashboards (" + MAX_EVENT_LISTENERS + ")"));
+        }
         Route route = routes.get(path);
         if (route == null) {
-            return respond(404, JsonViews.error("no such endpoint: " + path));
+            return respond(404, JsonViews.error(JsonViews.NOT_FOUND, "no such endpoint: " + path));
         }
-        if (!route.method().equals(exchange.getRequestMethod())) {
-            return new Response(405, JsonViews.error(exchange.getRequestMethod() + " is not allowed on " + path
-                    + " (use " + route.method() + ")"), Optional.of(route.method()));
+        if (!route.method().equals(method)) {
+            return new Response(405, json(JsonViews.error("method-not-allowed", method + " is not allowed on " + path
+                    + " (use " + route.method() + ")")), JSON_TYPE, Map.of("Allow", route.method()));
         }
-        return route.handler().handle(new Request(exchange));
+        return route.handler().handle(request);
     }
 
-    private boolean authorized(String header) {
-        String prefix = "Bearer ";
-        if (header == null || !header.regionMatches(true, 0, prefix, 0, prefix.length())) {
+    /**
+     * Who is asking: the bearer token (the CLI, scripts) or a dashboard session cookie (a browser). Empty when
+     * neither is valid.
+     */
+    private Optional<Caller> authenticate(HttpExchange exchange) {
+        if (Tokens.presents(exchange.getRequestHeaders().getFirst("Authorization"), token)) {
+            return Optional.of(Caller.TOKEN);
+        }
+        String sessionId = cookie(exchange.getRequestHeaders().getFirst("Cookie"), cookieName());
+        return sessions.session(sessionId).map(session -> new Caller(sessionId, Optional.of(session)));
+    }
+
+    /**
+     * A browser's state-changing request must carry the session's CSRF token (which only the dashboard page
+     * knows) and, when the browser names an origin, come from this server's own. SameSite=Strict already keeps
+     * the cookie off other sites' requests; these checks hold even in a browser that ignores SameSite.
+     */
+    private void requireSameOrigin(Request request) {
+        String origin = request.header("Origin");
+        if (origin != null && !hostIsThisServer(origin.replaceFirst("^http://", ""))) {
+            throw new Forbidden("cross-origin request from " + origin + " refused");
+        }
+        if (!DashboardSessions.csrfMatches(request.caller().session().orElseThrow(), request.header(CSRF_HEADER))) {
+            throw new Forbidden("missing or wrong " + CSRF_HEADER + " header: reload the dashboard");
+        }
+    }
+
+    /** Host header (or origin without scheme) naming this server: 127.0.0.1 or localhost with our port. */
+    private boolean hostIsThisServer(String host) {
+        if (host == null) {
             return false;
         }
-        byte[] presented = header.substring(prefix.length()).strip().getBytes(StandardCharsets.UTF_8);
-        // constant-time, so the token cannot be guessed byte by byte from response times
-        return MessageDigest.isEqual(presented, token.getBytes(StandardCharsets.UTF_8));
+        int port = url().getPort();
+        return host.equals("127.0.0.1:" + port) || host.equals("localhost:" + port) || host.equals("[::1]:" + port);
+    }
+
+    /** {@code GET /login?code=...}: a one-time code from {@code slipway dashboard} becomes a session cookie. */
+    private Response login(Request request) {
+        if (!request.exchange.getRequestMethod().equals("GET")) {
+            return respond(405, JsonViews.error("method-not-allowed", "use GET /login?code=..."));
+        }
+        Optional<String> session = sessions.redeem(request.query("code").orElse(null));
+        if (session.isEmpty()) {
+            return new Response(401, assets.loginExpired(), HTML_TYPE, Map.of());
+        }
+        return new Response(303, new byte[0], HTML_TYPE, Map.of("Location", "/",
+                "Set-Cookie", cookieName() + "=" + session.get() + "; Path=/; HttpOnly; SameSite=Strict"));
+    }
+
+    private Response dashboardPage(String path, Caller caller) {
+        if (path.equals("/")) {
+            // a token holder (no session) gets the page too, but its actions need a session: no CSRF token then
+            String csrf = caller.session().map(DashboardSessions.Session::csrfToken).orElse("");
+            return new Response(200, assets.index(service, csrf), HTML_TYPE,
+                    Map.of("Content-Security-Policy", DashboardAssets.CONTENT_SECURITY_POLICY));
+        }
+        return assets.asset(path)
+                .map(asset -> new Response(200, asset.bytes(), asset.contentType(), Map.of()))
+                .orElseGet(() -> respond(404, JsonViews.error(JsonViews.NOT_FOUND, "no such asset: " + path)));
+    }
+
+    /** Cookies are per host, not per port: each controller on 127.0.0.1 needs a name of its own. */
+    private String cookieName() {
+        return "slipway_session_" + url().getPort();
+    }
+
+    private String expiredCookie() {
+        return cookieName() + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0";
+    }
+
+    private static String cookie(String header, String name) {
+        if (header == null) {
+            return null;
+        }
+        for (String pair : header.split(";")) {
+            String trimmed = pair.strip();
+            if (trimmed.startsWith(name + "=")) {
+                return trimmed.substring(name.length() + 1);
+            }
+        }
+        return null;
+    }
+
+    /** The dashboard's snapshot now; with {@code tick}, the chart series gains a point first (the stream's tick). */
+    private byte[] dashboardSnapshot(boolean tick) {
+        ServiceStatus status = controller.status();
+        Instant now = Instant.now();
+        if (tick) {
+            series.record(now, weights(status));
+        }
+        // the rollout's release, for its steps: known to the controller even after a restart (the store keeps it)
+        Optional<ReleaseSpec> release = status.rollout().map(RolloutRecord::toVersion).flatMap(controller::release);
+        DashboardView.Parts parts = new DashboardView.Parts(status, release, controller.history(20), series.points(),
+                Optional.ofNullable(backfill), now);
+        return json(DashboardView.snapshot(parts));
+    }
+
+    /** Each running version's share of the traffic, in percent: the canary's weight, the rest to stable. */
+    private static Map<String, Integer> weights(ServiceStatus status) {
+        Map<String, Integer> weights = new LinkedHashMap<>();
+        int canaryWeight = status.canary().isPresent() ? status.canaryWeight() : 0;
+        status.stable().ifPresent(stable -> weights.put(stable.version(), 100 - canaryWeight));
+        status.canary().ifPresent(canary -> weights.merge(canary.version(), canaryWeight, Integer::sum));
+        return weights;
+    }
+
+    /** Lets the dashboard chart the router's counters per version (the ones the canary analysis judges). */
+    public void useMetrics(MetricProvider metrics) {
+        series.use(metrics);
     }
 
     private static Response respond(int status, ObjectNode body) {
-        return new Response(status, body, Optional.empty());
+        return new Response(status, json(body), JSON_TYPE, Map.of());
     }
 
-    private static String newToken() {
-        byte[] bytes = new byte[32];
-        new SecureRandom().nextBytes(bytes);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    private static byte[] json(ObjectNode body) {
+        try {
+            return JsonViews.JSON.writeValueAsBytes(body);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot write JSON: " + e.getMessage(), e);
+        }
     }
 
     /** Stops answering, removes {@code api.json}; the controller belongs to the caller. */
     @Override
     public void close() {
         descriptor.delete(stateDirectory);
+        events.close();
         http.stop(0);
         requestThreads.shutdownNow();
-        undoThread.shutdownNow();
-    }
-
-    private static ThreadFactory daemon(String name) {
-        AtomicInteger count = new AtomicInteger();
-        return runnable -> {
-            Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
     }
 
     /** What one endpoint does with a request. */
@@ -360,7 +520,28 @@ public final class ApiServer implements AutoCloseable {
     private record Route(String method, Handler handler) {
     }
 
-    private record Response(int status, ObjectNode body, Optional<String> allow) {
+    private record Response(int status, byte[] body, String contentType, Map<String, String> headers) {
+    }
+
+    /** What a handler returns when it answered the exchange itself and keeps it open (server-sent events). */
+    private static final Response TAKEN_OVER = new Response(0, new byte[0], "", Map.of());
+    private static final String JSON_TYPE = "application/json; charset=utf-8";
+    private static final String HTML_TYPE = "text/html; charset=utf-8";
+
+    /**
+     * Who sent a request: the token holder, or a browser with a dashboard session (and its CSRF token).
+     * {@code sessionId} is null for the token holder.
+     */
+    private record Caller(String sessionId, Optional<DashboardSessions.Session> session) {
+        static final Caller TOKEN = new Caller(null, Optional.empty());
+        static final Caller NOBODY = new Caller(null, Optional.empty());
+    }
+
+    /** A request the caller may not make whatever its input: answered with 403. */
+    private static final class Forbidden extends RuntimeException {
+        Forbidden(String message) {
+            super(message);
+        }
     }
 
     /** Bad input the client can fix: answered with 400. */
@@ -380,10 +561,12 @@ public final class ApiServer implements AutoCloseable {
     /** The parts of an exchange the endpoints read: query parameters, body, actor. */
     private static final class Request {
         private final HttpExchange exchange;
+        private final Caller caller;
         private final Map<String, String> query = new LinkedHashMap<>();
 
-        Request(HttpExchange exchange) {
+        Request(HttpExchange exchange, Caller caller) {
             this.exchange = exchange;
+            this.caller = caller;
             String raw = exchange.getRequestURI().getRawQuery();
             if (raw != null) {
                 for (String pair : raw.split("&")) {
@@ -425,7 +608,19 @@ public final class ApiServer implements AutoCloseable {
             }
         }
 
+        Caller caller() {
+            return caller;
+        }
+
+        String header(String name) {
+            return exchange.getRequestHeaders().getFirst(name);
+        }
+
+        /** Who the audit history names: the CLI's {@code X-Slipway-Actor}, or "dashboard" for a browser session. */
         String actor() {
+            if (caller.session().isPresent()) {
+                return DASHBOARD_ACTOR;
+            }
             String actor = exchange.getRequestHeaders().getFirst("X-Slipway-Actor");
             return actor == null || actor.isBlank() ? DEFAULT_ACTOR : actor.strip();
         }

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.slipway.controller.ServiceStatus;
 import dev.slipway.controller.StableSnapshot;
 import dev.slipway.controller.TimelineEntry;
+import dev.slipway.controller.guard.GuardDecision;
+import dev.slipway.controller.guard.RevisionRef;
 import dev.slipway.controller.store.AuditEntry;
 import dev.slipway.controller.store.RolloutRecord;
 import dev.slipway.model.SchemaRange;
@@ -17,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.TreeSet;
 
 /**
  * The API's JSON shapes, written out field by field so that they stay stable when the controller's records
@@ -24,15 +27,19 @@ import java.util.OptionalInt;
  */
 final class JsonViews {
     static final ObjectMapper JSON = new ObjectMapper();
+    /** The {@code kind} of a failed request; clients choose how to show it by this, not by the message. */
+    static final String BAD_INPUT = "bad-input";
+    static final String CONFLICT = "conflict";
+    static final String NOT_FOUND = "not-found";
+    static final String REFUSED = "refused";
+    static final String TOO_LARGE = "too-large";
 
     private JsonViews() {
     }
 
-    /**
-     * The service status; {@code canarySteps} is the number of steps of the rollout's strategy when the API
-     * knows the release (it applied it), so clients can show "step 2/5".
-     */
-    static ObjectNode status(ServiceStatus status, OptionalInt canarySteps) {
+    /** The service status; a running canary's rollout carries its number of steps, so clients can show "step 2/5". */
+    static ObjectNode status(ServiceStatus status) {
+        OptionalInt canarySteps = status.canarySteps();
         ObjectNode node = JSON.createObjectNode();
         node.put("service", status.service());
         node.set("stable", status.stable().map(JsonViews::revision).orElse(null));
@@ -154,15 +161,43 @@ final class JsonViews {
         return node;
     }
 
-    static ObjectNode error(String message) {
+    /** A failed request: the message for the user and the kind of failure. */
+    static ObjectNode error(String kind, String message) {
         ObjectNode node = JSON.createObjectNode();
         node.put("error", message);
+        node.put("kind", kind);
+        return node;
+    }
+
+    /** A guard refusal: the message, and the decision (what would break) for clients that show more. */
+    static ObjectNode refused(GuardDecision decision) {
+        ObjectNode node = error(REFUSED, decision.message());
+        ObjectNode refusal = node.putObject("refusal");
+        refusal.put("action", decision.action());
+        refusal.set("resultingState", integers(new TreeSet<>(decision.resultingState())));
+        ArrayNode broken = refusal.putArray("broken");
+        for (RevisionRef revision : decision.broken()) {
+            ObjectNode b = broken.addObject();
+            b.put("role", revision.role().label());
+            b.put("version", revision.version());
+            b.set("schema", range(revision.schema()));
+        }
+        ArrayNode ways = refusal.putArray("waysForward");
+        decision.waysForward().forEach(ways::add);
         return node;
     }
 
     static ObjectNode accepted() {
         ObjectNode node = JSON.createObjectNode();
         node.put("accepted", true);
+        return node;
+    }
+
+    /** An accepted rollout action: the rollout as it was recorded, which status shows from now on. */
+    static ObjectNode started(RolloutRecord recorded) {
+        ObjectNode node = accepted();
+        node.put("version", recorded.toVersion());
+        node.set("rollout", rollout(recorded));
         return node;
     }
 

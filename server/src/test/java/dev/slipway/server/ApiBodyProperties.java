@@ -6,7 +6,6 @@ import dev.slipway.analysis.judge.ThresholdJudge;
 import dev.slipway.analysis.provider.RouterMetricProvider;
 import dev.slipway.controller.DatabaseTarget;
 import dev.slipway.controller.RolloutController;
-import dev.slipway.controller.SchemaCoordinator;
 import dev.slipway.controller.store.JdbcStore;
 import dev.slipway.router.BuiltInRouter;
 import dev.slipway.router.RouterConfig;
@@ -107,16 +106,15 @@ class ApiBodyProperties {
                         - {name: full_name, type: text, nullable: false}
                 """.getBytes(StandardCharsets.UTF_8)), progress -> { });
         engine.complete();
-        SchemaCoordinator schema = new SchemaCoordinator("orders", engine, store, Clock.systemUTC());
         router = BuiltInRouter.start(RouterConfig.onLoopback());
         runtime = new LocalRuntime(stateDirectory);
         var admin = router.adminAddress();
         controller = new RolloutController("orders", runtime, router,
                 new RouterMetricProvider(URI.create("http://127.0.0.1:" + admin.getPort() + "/metrics")),
-                new ThresholdJudge(), store, schema,
+                new ThresholdJudge(), store, engine,
                 new DatabaseTarget("jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/postgres", "postgres", ""),
                 Clock.systemUTC(), entry -> { });
-        server = ApiServer.start("orders", controller, schema, stateDirectory, 0);
+        server = ApiServer.start(controller, stateDirectory, 0);
     }
 
     @AfterContainer

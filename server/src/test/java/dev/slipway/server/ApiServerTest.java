@@ -2,27 +2,13 @@ package dev.slipway.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.slipway.analysis.judge.ThresholdJudge;
-import dev.slipway.analysis.provider.RouterMetricProvider;
-import dev.slipway.controller.DatabaseTarget;
 import dev.slipway.controller.RolloutController;
-import dev.slipway.controller.SchemaCoordinator;
-import dev.slipway.controller.store.JdbcStore;
-import dev.slipway.router.BuiltInRouter;
-import dev.slipway.router.RouterConfig;
-import dev.slipway.runtime.local.LocalRuntime;
-import dev.slipway.schema.SchemaEngine;
-import dev.slipway.schema.SchemaOptions;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import org.junit.jupiter.api.AfterAll;
+import dev.slipway.controller.hooks.PolicyCheck;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.sql.DataSource;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -30,10 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.sql.Connection;
-import java.sql.Statement;
-import java.time.Clock;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -42,68 +24,25 @@ import static org.assertj.core.api.Assertions.assertThat;
  * authentication, routing, JSON shapes, and how refusals and bad input reach the client.
  */
 class ApiServerTest {
-    private static final AtomicInteger DATABASES = new AtomicInteger();
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String MIGRATION_1 = """
-            version: 1
-            description: customers
-            operations:
-              - create_table:
-                  name: customers
-                  columns:
-                    - {name: id, type: bigserial, pk: true}
-                    - {name: full_name, type: text, nullable: false}
-            """;
-    private static EmbeddedPostgres postgres;
 
     private final HttpClient http = HttpClient.newHttpClient();
     @TempDir
     Path stateDirectory;
-    private BuiltInRouter router;
-    private LocalRuntime runtime;
+    private ServerFixture fixture;
     private RolloutController controller;
     private ApiServer server;
 
-    @BeforeAll
-    static void startPostgres() throws Exception {
-        postgres = EmbeddedPostgres.builder().start();
-    }
-
-    @AfterAll
-    static void stopPostgres() throws Exception {
-        postgres.close();
-    }
-
     @BeforeEach
     void startApi() throws Exception {
-        String database = "api" + DATABASES.incrementAndGet();
-        try (Connection connection = postgres.getPostgresDatabase().getConnection();
-             Statement statement = connection.createStatement()) {
-            statement.execute("CREATE DATABASE " + database);
-        }
-        DataSource dataSource = postgres.getDatabase("postgres", database);
-        JdbcStore store = new JdbcStore(dataSource);
-        store.init();
-        SchemaEngine engine = new SchemaEngine(dataSource, "public", SchemaOptions.defaults());
-        engine.init();
-        SchemaCoordinator schema = new SchemaCoordinator("orders", engine, store, Clock.systemUTC());
-        router = BuiltInRouter.start(RouterConfig.onLoopback());
-        runtime = new LocalRuntime(stateDirectory);
-        var admin = router.adminAddress();
-        controller = new RolloutController("orders", runtime, router,
-                new RouterMetricProvider(URI.create("http://" + admin.getHostString() + ":" + admin.getPort() + "/metrics")),
-                new ThresholdJudge(), store, schema,
-                new DatabaseTarget("jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/" + database, "postgres", ""),
-                Clock.systemUTC(), entry -> { });
-        server = ApiServer.start("orders", controller, schema, stateDirectory, 0);
+        fixture = ServerFixture.start(stateDirectory);
+        controller = fixture.controller;
+        server = fixture.server;
     }
 
     @AfterEach
     void stopApi() {
-        server.close();
-        controller.close();
-        runtime.close();
-        router.close();
+        fixture.close();
     }
 
     @Test
@@ -180,6 +119,25 @@ class ApiServerTest {
     }
 
     @Test
+    void aSecretMissingFromTheControllersEnvironmentIs400WithItsLocationAndNothingIsApplied() throws Exception {
+        server.checkSpecsWith(spec -> PolicyCheck.check(spec.policy(), stateDirectory, java.util.Map.<String, String>of()::get));
+        HttpResponse<String> response = post("/api/v1/apply?file=slipway.yaml", """
+                service: orders
+                release:
+                  version: 1.0.0
+                  run: {command: [java, -jar, orders.jar]}
+                  schema: [1, 1]
+                  strategy: {canary: {steps: [{setWeight: 100}]}}
+                notifications:
+                  - url: "${OPS_WEBHOOK}"
+                """);
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(response.body()).path("error").asText()).isEqualTo("slipway.yaml:8:10: notifications[0].url:"
+                + " environment variable OPS_WEBHOOK is not set in the controller's environment");
+        assertThat(JSON.readTree(get("/api/v1/status").body()).path("desiredVersion").isNull()).isTrue();
+    }
+
+    @Test
     void applyingAReleaseThatCannotReadTheSchemaIsRefusedWith409() throws Exception {
         HttpResponse<String> response = post("/api/v1/apply?file=slipway.yaml", """
                 service: orders
@@ -227,7 +185,7 @@ class ApiServerTest {
 
     @Test
     void schemaStartAndCompleteGoThroughTheCoordinatorAndAreAudited() throws Exception {
-        HttpResponse<String> started = send("POST", "/api/v1/schema/start?file=001_customers.yaml", MIGRATION_1,
+        HttpResponse<String> started = send("POST", "/api/v1/schema/start?file=001_customers.yaml", ServerFixture.MIGRATION_1,
                 "Bearer " + server.token());
         assertThat(started.statusCode()).as(started.body()).isEqualTo(200);
         assertThat(JSON.readTree(started.body()).path("schemaState").toString()).isEqualTo("[1]");
@@ -256,23 +214,72 @@ class ApiServerTest {
         HttpResponse<String> response = post("/api/v1/schema/start?file=002_broken.yaml", "version: two\n");
         assertThat(response.statusCode()).isEqualTo(400);
         assertThat(JSON.readTree(response.body()).path("error").asText()).contains("002_broken.yaml");
-        assertThat(post("/api/v1/schema/start", MIGRATION_1).statusCode()).isEqualTo(400);
+        assertThat(post("/api/v1/schema/start", ServerFixture.MIGRATION_1).statusCode()).isEqualTo(400);
     }
 
     @Test
     void theActorHeaderNamesWhoAsked() throws Exception {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(server.url().resolve("/api/v1/schema/start?file=001.yaml"))
                 .header("Authorization", "Bearer " + server.token()).header("X-Slipway-Actor", "ada")
-                .POST(HttpRequest.BodyPublishers.ofString(MIGRATION_1)).build(), HttpResponse.BodyHandlers.ofString());
+                .POST(HttpRequest.BodyPublishers.ofString(ServerFixture.MIGRATION_1)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(200);
         JsonNode entries = JSON.readTree(get("/api/v1/rollout/history").body()).path("entries");
         assertThat(entries.get(0).path("actor").asText()).isEqualTo("ada");
     }
 
     @Test
+    void anAppliedReleaseIsInStatusAsSoonAsApplyAnswers() throws Exception {
+        assertThat(post("/api/v1/schema/start?file=001_customers.yaml", ServerFixture.MIGRATION_1).statusCode()).isEqualTo(200);
+        HttpResponse<String> applied = post("/api/v1/apply?file=slipway.yaml", """
+                service: orders
+                release:
+                  version: 1.0.0
+                  run: {command: [/bin/false]}
+                  schema: [1, 1]
+                  replicas: 1
+                  health: {readiness: {startPeriod: 0s}}
+                  strategy: {canary: {steps: [{setWeight: 100}]}}
+                """);
+        assertThat(applied.statusCode()).as(applied.body()).isEqualTo(202);
+        JsonNode rollout = JSON.readTree(applied.body()).path("rollout");
+        assertThat(rollout.path("to").asText()).isEqualTo("1.0.0");
+
+        JsonNode status = JSON.readTree(get("/api/v1/status").body());
+
+        assertThat(status.path("rollout").path("id").asLong()).isEqualTo(rollout.path("id").asLong());
+        assertThat(status.path("desiredVersion").asText()).isEqualTo("1.0.0");
+    }
+
+    @Test
+    void failuresSayTheirKind() throws Exception {
+        HttpResponse<String> refused = post("/api/v1/apply?file=slipway.yaml", """
+                service: orders
+                release:
+                  version: 1.0.0
+                  run: {command: [/bin/false]}
+                  schema: [1, 1]
+                  strategy: {canary: {steps: [{setWeight: 100}]}}
+                """);
+        assertThat(refused.statusCode()).isEqualTo(409);
+        JsonNode refusal = JSON.readTree(refused.body());
+        assertThat(refusal.path("kind").asText()).isEqualTo("refused");
+        assertThat(refusal.path("error").asText()).startsWith("refused: apply of orders 1.0.0");
+        assertThat(refusal.path("refusal").path("broken").get(0).path("version").asText()).isEqualTo("1.0.0");
+        assertThat(refusal.path("refusal").path("resultingState")).isEmpty();
+
+        assertThat(JSON.readTree(post("/api/v1/rollout/abort", "").body()).path("kind").asText()).isEqualTo("conflict");
+        HttpResponse<String> noStable = get("/api/v1/stable");
+        assertThat(noStable.statusCode()).isEqualTo(404);
+        assertThat(JSON.readTree(noStable.body()).path("kind").asText()).isEqualTo("not-found");
+        HttpResponse<String> missingBackup = post("/api/v1/rollout/undo?force=true&backup=/no/such/backup.sql", "");
+        assertThat(missingBackup.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(missingBackup.body()).path("kind").asText()).isEqualTo("bad-input");
+    }
+
+    @Test
     void aSecondControllerOnTheSameStateDirectoryIsRefusedWhileTheFirstLives() {
         // the same process may restart its API (the pid is its own); another live pid would be refused
-        ApiServer again = ApiServer.start("orders", controller, null, stateDirectory, 0);
+        ApiServer again = ApiServer.start(controller, stateDirectory, 0);
         again.close();
     }
 

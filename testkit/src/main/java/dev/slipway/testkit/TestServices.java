@@ -49,6 +49,15 @@ public final class TestServices {
                 "docker-registry is not installed (apt-get install docker-registry, or run .ci/image-services.sh)");
     }
 
+    /**
+     * Requires Debian's {@code chromium} and {@code chromedriver} on PATH, for browser tests (installed by
+     * {@code .ci/run}).
+     */
+    public static void requireChromium() {
+        require(onPath("chromium") && onPath("chromedriver"),
+                "chromium and chromedriver are not installed (apt-get install chromium chromium-driver)");
+    }
+
     /** Why no Docker engine can be used, or null when {@code docker info} answers. */
     public static synchronized String dockerEngineProblem() {
         if (!engineChecked) {

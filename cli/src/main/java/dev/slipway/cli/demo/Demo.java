@@ -1,29 +1,24 @@
 package dev.slipway.cli.demo;
 
-import dev.slipway.analysis.judge.ThresholdJudge;
-import dev.slipway.analysis.provider.RouterMetricProvider;
 import dev.slipway.cli.Database;
 import dev.slipway.cli.PasswordSource;
+import dev.slipway.cli.ServiceStack;
 import dev.slipway.cli.StateDirectory;
-import dev.slipway.controller.DatabaseTarget;
 import dev.slipway.controller.RolloutController;
 import dev.slipway.controller.SchemaCoordinator;
 import dev.slipway.controller.TimelineEntry;
 import dev.slipway.controller.guard.GuardRefusedException;
-import dev.slipway.controller.store.JdbcStore;
 import dev.slipway.controller.store.RolloutPhase;
 import dev.slipway.controller.store.RolloutRecord;
 import dev.slipway.model.CanaryStep;
 import dev.slipway.model.ReleaseSpec;
 import dev.slipway.model.RunSpec;
+import dev.slipway.model.RouterSpec;
+import dev.slipway.model.ServiceSpec;
 import dev.slipway.model.SpecParser;
 import dev.slipway.model.StrategySpec;
-import dev.slipway.router.BuiltInRouter;
-import dev.slipway.router.RouterConfig;
-import dev.slipway.runtime.local.LocalRuntime;
+import dev.slipway.router.TrafficRouter;
 import dev.slipway.schema.MigrationFile;
-import dev.slipway.schema.SchemaEngine;
-import dev.slipway.schema.SchemaOptions;
 
 import javax.sql.DataSource;
 import java.io.IOException;
@@ -41,7 +36,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -95,26 +89,24 @@ public final class Demo implements AutoCloseable {
         out.println("Slipway demo: orders service, schema 1 -> 2, canary 1.0.0 -> 2.0.0, then a faulty 3.0.0");
         out.println("logs: " + options.stateDirectory().resolve("logs"));
 
-        Database database = own(Database.open(options.databaseUrl(), options.stateDirectory(), options.passwords()));
-        database.recreateDatabase(DATABASE);
-        DataSource dataSource = database.dataSource(DATABASE);
+        ReleaseSpec v1 = release("orders-v1.yaml");
+        ReleaseSpec v2 = release("orders-v2.yaml");
+        ReleaseSpec v3 = release("orders-v3.yaml");
+        // the same stack as slipway up: the router is a process of its own, on a free port
+        ServiceSpec service = new ServiceSpec(SERVICE, options.databaseUrl(), "public", "local",
+                new RouterSpec("127.0.0.1:0", Optional.empty(), RouterSpec.DEFAULT_ADMIN, Optional.empty(),
+                        RouterSpec.Timeouts.defaults(), RouterSpec.DEFAULT_MAX_CONNECTIONS, List.of()), v1);
+        ServiceStack stack = own(new ServiceStack());
+        stack.open(service, new ServiceStack.Options(options.stateDirectory(), home, Optional.of(DATABASE),
+                options.passwords(), view::event));
+        Database database = stack.database();
+        DataSource dataSource = stack.dataSource();
         view.message("PostgreSQL ready (" + (database.isEmbedded() ? "embedded, data in "
                 + options.stateDirectory().resolve("postgres") : database.jdbcUrl(DATABASE)) + ")");
-
-        JdbcStore store = new JdbcStore(dataSource);
-        SchemaEngine engine = new SchemaEngine(dataSource, "public", SchemaOptions.defaults());
-        engine.init();
-        store.init();
-        SchemaCoordinator schema = new SchemaCoordinator(SERVICE, engine, store, Clock.systemUTC());
-
-        BuiltInRouter router = own(BuiltInRouter.start(RouterConfig.onLoopback()));
-        LocalRuntime runtime = own(new LocalRuntime(options.stateDirectory()));
+        RolloutController controller = stack.controller();
+        SchemaCoordinator schema = stack.schema();
+        TrafficRouter router = stack.router();
         InetSocketAddress admin = router.adminAddress();
-        RouterMetricProvider metrics = new RouterMetricProvider(
-                URI.create("http://" + admin.getHostString() + ":" + admin.getPort() + "/metrics"));
-        RolloutController controller = own(new RolloutController(SERVICE, runtime, router, metrics,
-                new ThresholdJudge(), store, schema, new DatabaseTarget(database.jdbcUrl(DATABASE),
-                database.user(), database.password()), Clock.systemUTC(), view::event));
 
         Path migrations = home.resolve("examples/orders/migrations");
         schema.start(MigrationFile.parse(migrations.resolve("001_initial.yaml")), ACTOR, progress -> { });
@@ -122,14 +114,11 @@ public final class Demo implements AutoCloseable {
         seed(dataSource);
         controller.record("seeded " + SEEDED_CUSTOMERS + " customers");
 
-        ReleaseSpec v1 = release("orders-v1.yaml");
-        ReleaseSpec v2 = release("orders-v2.yaml");
-        ReleaseSpec v3 = release("orders-v3.yaml");
         controller.deploy(v1, ACTOR);
         InetSocketAddress address = router.address();
         URI routerUri = URI.create("http://" + address.getHostString() + ":" + address.getPort() + "/");
-        view.message("router listening on " + routerUri + " (metrics on http://" + admin.getHostString() + ":"
-                + admin.getPort() + "/metrics)");
+        view.message("router listening on " + routerUri + " (pid " + stack.routerProcess().pid() + ", metrics on http://"
+                + admin.getHostString() + ":" + admin.getPort() + "/metrics)");
 
         LoadGenerator load = own(new LoadGenerator(routerUri, options.requestsPerSecond(), SEEDED_CUSTOMERS));
         load.start();

@@ -1,6 +1,7 @@
 package dev.slipway.cli.demo;
 
 import dev.slipway.controller.TimelineEntry;
+import dev.slipway.model.support.DaemonThreads;
 
 import java.io.PrintStream;
 import java.time.Instant;
@@ -20,11 +21,8 @@ public final class LiveView implements AutoCloseable {
     private final PrintStream out;
     private final Instant start;
     private final boolean terminal;
-    private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "slipway-live-view");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ScheduledExecutorService ticker =
+            Executors.newSingleThreadScheduledExecutor(DaemonThreads.single("slipway-live-view"));
     private volatile Supplier<String> status = () -> "";
     private volatile int statusWidth;
 

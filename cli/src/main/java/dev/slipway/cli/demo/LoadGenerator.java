@@ -3,6 +3,8 @@ package dev.slipway.cli.demo;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.slipway.model.support.DaemonThreads;
+
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -43,8 +45,8 @@ public final class LoadGenerator implements AutoCloseable {
     private final int requestsPerSecond;
     private final long seededCustomers;
     private final HttpClient client;
-    private final ExecutorService clientExecutor = Executors.newFixedThreadPool(4, daemon("slipway-load-client"));
-    private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(daemon("slipway-load"));
+    private final ExecutorService clientExecutor = Executors.newFixedThreadPool(4, DaemonThreads.named("slipway-load-client"));
+    private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(DaemonThreads.single("slipway-load"));
     private final Random random = new Random(42);
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong succeeded = new AtomicLong();
@@ -191,14 +193,6 @@ public final class LoadGenerator implements AutoCloseable {
     public void close() {
         stop();
         clientExecutor.shutdownNow();
-    }
-
-    private static java.util.concurrent.ThreadFactory daemon(String name) {
-        return runnable -> {
-            Thread thread = new Thread(runnable, name);
-            thread.setDaemon(true);
-            return thread;
-        };
     }
 
     private static void sleep(long millis) {

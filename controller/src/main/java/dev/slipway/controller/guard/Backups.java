@@ -1,7 +1,8 @@
 package dev.slipway.controller.guard;
 
+import dev.slipway.controller.BadInputException;
 import dev.slipway.controller.DatabaseTarget;
-import dev.slipway.model.io.OwnerOnly;
+import dev.slipway.model.support.OwnerOnly;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,11 +35,11 @@ public final class Backups {
     /** An existing backup file named by the user; it must exist and not be empty. */
     public static ForceOverride named(Path file, String reason) {
         if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("--backup " + file + ": no such file");
+            throw new BadInputException("--backup " + file + ": no such file");
         }
         try {
             if (Files.size(file) == 0) {
-                throw new IllegalArgumentException("--backup " + file + ": the file is empty");
+                throw new BadInputException("--backup " + file + ": the file is empty");
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -13,15 +13,16 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 /**
  * An in-memory runtime: a replica is ready as soon as someone waits for it, unless its release's readiness path is
  * {@value #NEVER_READY}, which fails at once. It outlives the controllers that use it, as a real runtime outlives a
  * crashed controller, so a restarted controller finds the replicas again through {@link #list}.
  */
-final class FakeRuntime implements Runtime {
+public final class FakeRuntime implements Runtime {
     /** The readiness path of a release whose replicas never become ready. */
-    static final String NEVER_READY = "/never";
+    public static final String NEVER_READY = "/never";
 
     private final AtomicInteger ports = new AtomicInteger(20_000);
     private final Map<String, Replica> replicas = new ConcurrentHashMap<>();
@@ -34,9 +35,24 @@ final class FakeRuntime implements Runtime {
      */
     private final Set<String> seenReady = ConcurrentHashMap.newKeySet();
     private volatile RestartPolicy restartPolicy = RestartPolicy.ONE_AT_A_TIME;
+    /** Every replica ever stopped, by id: a table that routes to one of them sends requests to a dead process. */
+    private final Set<String> stopped = ConcurrentHashMap.newKeySet();
+    private volatile Predicate<ReplicaRequest> holdWhen = request -> false;
+    private volatile Hold startHold = new Hold();
+
+    /** The next start whose request matches {@code when} waits (a replica slow to start) until the hold is released. */
+    public Hold holdStart(Predicate<ReplicaRequest> when) {
+        Hold hold = new Hold();
+        startHold = hold;
+        holdWhen = when;
+        return hold;
+    }
 
     @Override
     public Replica start(ReplicaRequest request) {
+        if (holdWhen.test(request)) {
+            startHold.arrive();
+        }
         int port = ports.incrementAndGet();
         String id = request.service() + "-" + request.revision() + "-" + request.ordinal() + "-" + port;
         Replica replica = new Replica(id, request.service(), request.revision(), "127.0.0.1", port);
@@ -68,6 +84,7 @@ final class FakeRuntime implements Runtime {
 
     @Override
     public void stop(Replica replica, Duration grace) {
+        stopped.add(replica.id());
         replicas.remove(replica.id());
         states.put(replica.id(), ReplicaState.STOPPED);
     }
@@ -94,7 +111,7 @@ final class FakeRuntime implements Runtime {
     }
 
     /** Replicas of any of {@code revisions} that are ready, have not been stopped, and the controller saw ready. */
-    List<Replica> ready(List<String> revisions) {
+    public List<Replica> ready(List<String> revisions) {
         List<Replica> ready = new ArrayList<>();
         for (Replica replica : replicas.values()) {
             if (revisions.contains(replica.revision()) && states.get(replica.id()) == ReplicaState.READY
@@ -105,14 +122,29 @@ final class FakeRuntime implements Runtime {
         return ready;
     }
 
-    /** The revisions that still have replicas (started and not stopped), in no particular order. */
+    /** The replica's probe finds it {@code state} from now on (e.g. no longer ready, or failed). */
+    public void probeFinds(Replica replica, ReplicaState state) {
+        states.put(replica.id(), state);
+    }
+
+    /** Whether {@code port} belongs to a replica that was stopped. */
+    public boolean stoppedPort(int port) {
+        return stopped.stream().anyMatch(id -> id.endsWith("-" + port));
+    }
+
     /** The DATABASE_SCHEMA of each live replica of {@code revision}, in id order. */
-    List<String> databaseSchemas(String revision) {
+    public List<String> databaseSchemas(String revision) {
         return list(ServiceUnderTest.SERVICE).stream().filter(replica -> replica.revision().equals(revision))
                 .map(replica -> requests.get(replica.id()).environment().get("DATABASE_SCHEMA")).toList();
     }
 
-    List<String> liveRevisions() {
+    /** Every revision a replica was ever started for, stopped or not. */
+    public List<String> startedRevisions() {
+        return requests.values().stream().map(ReplicaRequest::revision).distinct().sorted().toList();
+    }
+
+    /** The revisions that still have replicas (started and not stopped), in no particular order. */
+    public List<String> liveRevisions() {
         return replicas.values().stream().map(Replica::revision).distinct().sorted().toList();
     }
 

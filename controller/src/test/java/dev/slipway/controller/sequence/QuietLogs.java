@@ -8,11 +8,11 @@ import org.slf4j.LoggerFactory;
  * Keeps the test output readable without a logback-test.xml (shared with other test packages): warnings only,
  * and the controller's expected complaints about refused or failed applies at WARN.
  */
-final class QuietLogs {
+public final class QuietLogs {
     private QuietLogs() {
     }
 
-    static void apply() {
+    public static void apply() {
         if (LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME) instanceof Logger root) {
             root.setLevel(Level.WARN);
         }

@@ -20,55 +20,71 @@ import java.util.stream.Collectors;
  * controller runs has a ready replica (one the controller has seen ready, see {@link FakeRuntime#ready}), requests
  * must reach a ready endpoint. Each table that routes nowhere in that situation is recorded with who sent it.
  */
-final class RecordingRouter implements TrafficRouter {
-    /** A table that routed nowhere while {@code ready} replicas of running revisions existed. */
-    record Violation(RouteTable table, List<String> ready, List<String> running, String thread, String calledFrom) {
+public final class RecordingRouter implements TrafficRouter {
+    /** A table that routed nowhere while replicas of running revisions were ready, or routed to a stopped replica. */
+    public record Violation(RouteTable table, String problem, String thread, String calledFrom) {
         @Override
         public String toString() {
-            return "table " + table.backends() + " routes nowhere while " + ready + " are ready (running " + running
-                    + "), sent by " + thread + " from " + calledFrom;
+            return "table " + table.backends() + " " + problem + ", sent by " + thread + " from " + calledFrom;
         }
     }
 
     private final FakeRuntime runtime;
     private final List<Violation> violations = new CopyOnWriteArrayList<>();
+    private final List<RouteTable> tables = new CopyOnWriteArrayList<>();
+    private volatile Hold drainHold = new Hold();
+    private volatile boolean holdingDrains;
     private volatile Supplier<List<String>> runningVersions = List::of;
     private volatile RouteTable current = new RouteTable(List.of(), List.of());
 
-    RecordingRouter(FakeRuntime runtime) {
+    public RecordingRouter(FakeRuntime runtime) {
         this.runtime = runtime;
     }
 
     /** Whose revisions count as running: the controller alive now (a new one after a crash). */
-    void watch(Supplier<List<String>> runningVersions) {
+    public void watch(Supplier<List<String>> runningVersions) {
         this.runningVersions = runningVersions;
     }
 
     @Override
     public void route(RouteTable table) {
+        tables.add(table);
         current = table;
         check(table);
     }
 
     /** Checks the table in force now, as a user would find it between two actions. */
-    void checkCurrent() {
+    public void checkCurrent() {
         check(current);
     }
 
     private void check(RouteTable table) {
+        for (var backend : table.backends()) {
+            for (Endpoint endpoint : backend.endpoints()) {
+                if (runtime.stoppedPort(endpoint.port())) {
+                    violations.add(new Violation(table, "routes " + backend.revision() + " to the stopped replica on port "
+                            + endpoint.port(), Thread.currentThread().getName(), caller()));
+                }
+            }
+        }
         List<String> running = runningVersions.get();
         List<Replica> ready = runtime.ready(running);
         if (!ready.isEmpty() && !RouteTables.routable(table)) {
-            String caller = Arrays.stream(new Throwable().getStackTrace())
-                    .filter(frame -> frame.getClassName().startsWith("dev.slipway.controller.RolloutController"))
-                    .limit(4).map(frame -> frame.getMethodName() + ":" + frame.getLineNumber())
-                    .collect(Collectors.joining(" < "));
-            violations.add(new Violation(table, ready.stream().map(Replica::id).toList(), running,
-                    Thread.currentThread().getName(), caller));
+            violations.add(new Violation(table, "routes nowhere while " + ready.stream().map(Replica::id).toList()
+                    + " are ready (running " + running + ")", Thread.currentThread().getName(), caller()));
         }
     }
 
-    List<Violation> violations() {
+    private static String caller() {
+        return Arrays.stream(new Throwable().getStackTrace())
+                .filter(frame -> frame.getClassName().startsWith("dev.slipway.controller.")
+                        && !frame.getClassName().contains(".sequence."))
+                .limit(4).map(frame -> frame.getClassName().replaceAll(".*\\.", "") + "." + frame.getMethodName()
+                        + ":" + frame.getLineNumber())
+                .collect(Collectors.joining(" < "));
+    }
+
+    public List<Violation> violations() {
         return List.copyOf(violations);
     }
 
@@ -79,7 +95,22 @@ final class RecordingRouter implements TrafficRouter {
 
     @Override
     public boolean awaitDrained(Endpoint endpoint, Duration timeout) {
+        if (holdingDrains) {
+            drainHold.arrive();
+        }
         return true;
+    }
+
+    /** The next drain waits (a long request still in flight) until the hold is released. */
+    public Hold holdDrain() {
+        drainHold = new Hold();
+        holdingDrains = true;
+        return drainHold;
+    }
+
+    /** Every table the router got, oldest first. */
+    public List<RouteTable> tables() {
+        return List.copyOf(tables);
     }
 
     @Override

@@ -53,12 +53,14 @@ import java.util.function.BooleanSupplier;
  * ({@link FakeRuntime}) and traffic ({@link RecordingRouter}). Analysis always passes. A crash replaces the
  * controller, its coordinator and its engine by new ones on the same store, runtime and router.
  */
-final class ServiceUnderTest implements AutoCloseable {
-    static final String SERVICE = "items";
-    static final String ACTOR = "sequence-test";
+public final class ServiceUnderTest implements AutoCloseable {
+    public static final String SERVICE = "items";
+    public static final String ACTOR = "sequence-test";
 
     final TestPostgres.Database database;
     final JdbcStore store;
+    /** The store as the controller sees it: the same tables, with faults a test may switch on. */
+    final PausableStore controllerStore;
     final FakeRuntime runtime = new FakeRuntime();
     final RecordingRouter router = new RecordingRouter(runtime);
     final Path directory;
@@ -69,10 +71,11 @@ final class ServiceUnderTest implements AutoCloseable {
     private SchemaCoordinator schema;
     private RolloutController controller;
 
-    ServiceUnderTest(TestPostgres postgres) {
+    public ServiceUnderTest(TestPostgres postgres) {
         database = postgres.freshDatabase();
         store = new JdbcStore(database.dataSource());
         store.init();
+        controllerStore = new PausableStore(store);
         try {
             directory = Files.createTempDirectory("slipway-sequence-");
             backup = directory.resolve("backup.sql");
@@ -87,18 +90,23 @@ final class ServiceUnderTest implements AutoCloseable {
         SchemaEngine engine = new SchemaEngine(database.dataSource(), "public",
                 SchemaOptions.defaults().withActor(ACTOR).withLockRetryBudget(Duration.ofSeconds(5)));
         engine.init();
-        schema = new SchemaCoordinator(SERVICE, engine, store, Clock.systemUTC());
-        controller = new RolloutController(SERVICE, runtime, router, passingMetrics(), passingJudge(), store, schema,
+        controller = new RolloutController(SERVICE, runtime, router, passingMetrics(), passingJudge(), controllerStore, engine,
                 new DatabaseTarget(database.jdbcUrl(), "postgres", ""), Clock.systemUTC(), timeline::add);
+        schema = controller.schema();
         RolloutController watched = controller;
         router.watch(watched::runningVersions);
     }
 
-    RolloutController controller() {
+    /** How many database connections the controller, its engine and the test have taken so far. */
+    public int connectionsTaken() {
+        return database.dataSource().connections();
+    }
+
+    public RolloutController controller() {
         return controller;
     }
 
-    SchemaCoordinator schema() {
+    public SchemaCoordinator schema() {
         return schema;
     }
 
@@ -116,7 +124,7 @@ final class ServiceUnderTest implements AutoCloseable {
      * Migration {@code version}: 1 creates table items; later versions add a nullable column, filled from name by
      * the backfill, or (opaque) add one with raw SQL that has no expand phase.
      */
-    Migration migration(int version, boolean opaque) {
+    public Migration migration(int version, boolean opaque) {
         String yaml;
         String name;
         if (version == 1) {
@@ -157,7 +165,7 @@ final class ServiceUnderTest implements AutoCloseable {
     }
 
     /** Version 1 of the schema, started and completed while nothing runs, with a few rows. */
-    void givenSchemaVersion1() {
+    public void givenSchemaVersion1() {
         schema.start(migration(1, false), ACTOR, BackfillListener.NONE);
         schema.complete(ACTOR);
         execute("INSERT INTO public.items (name) VALUES ('a'), ('b'), ('c')");
@@ -167,11 +175,11 @@ final class ServiceUnderTest implements AutoCloseable {
      * A release that reads {@code [min, max]}; a pausing one stops at 50 % until promoted or aborted, otherwise it
      * goes to 100 % at once. A failing one never becomes ready.
      */
-    static ReleaseSpec release(String version, int min, int max, boolean pausing, boolean failing) {
+    public static ReleaseSpec release(String version, int min, int max, boolean pausing, boolean failing) {
         return release(version, min, max, pausing, failing, Optional.empty());
     }
 
-    static ReleaseSpec release(String version, int min, int max, boolean pausing, boolean failing,
+    public static ReleaseSpec release(String version, int min, int max, boolean pausing, boolean failing,
                                Optional<Duration> contractAfter) {
         ProbeSpec defaults = ProbeSpec.readinessDefault();
         ProbeSpec readiness = new ProbeSpec(failing ? FakeRuntime.NEVER_READY : defaults.path(), defaults.period(),
@@ -185,10 +193,15 @@ final class ServiceUnderTest implements AutoCloseable {
     }
 
     /** A blue-green release that reads {@code [min, max]} and waits for a promote (no auto-promotion, no analysis). */
-    static ReleaseSpec blueGreenRelease(String version, int min, int max) {
+    public static ReleaseSpec blueGreenRelease(String version, int min, int max) {
+        return blueGreenRelease(version, min, max, Duration.ZERO);
+    }
+
+    /** As {@link #blueGreenRelease(String, int, int)}, keeping the release it replaces for {@code scaleDownDelay}. */
+    public static ReleaseSpec blueGreenRelease(String version, int min, int max, Duration scaleDownDelay) {
         ReleaseSpec canary = release(version, min, max, false, false);
         return new ReleaseSpec(version, canary.run(), canary.schema(), canary.replicas(), canary.health(),
-                new StrategySpec.BlueGreen(Optional.empty(), Optional.empty(), Duration.ZERO, "X-Preview"),
+                new StrategySpec.BlueGreen(Optional.empty(), Optional.empty(), scaleDownDelay, "X-Preview"),
                 Optional.empty());
     }
 
@@ -208,7 +221,7 @@ final class ServiceUnderTest implements AutoCloseable {
 
     // ------------------------------------------------------------------ observing
 
-    SortedSet<Integer> schemaState() {
+    public SortedSet<Integer> schemaState() {
         return schema.state();
     }
 
@@ -255,7 +268,7 @@ final class ServiceUnderTest implements AutoCloseable {
      * the outgoing replicas gone), and an apply either started its rollout or failed. Fails after 10 s, saying
      * what it saw. A promote or an abort only asks the rollout to end: pass {@code rolloutEnds} after one.
      */
-    void settle(Optional<PendingApply> apply) {
+    public void settle(Optional<PendingApply> apply) {
         settle(apply, false);
     }
 
@@ -284,25 +297,26 @@ final class ServiceUnderTest implements AutoCloseable {
     }
 
     /** An apply made at {@code timelineSize} when the newest stored rollout had id {@code lastRolloutId}. */
-    record PendingApply(String version, long lastRolloutId, int timelineSize) {
+    public record PendingApply(String version, long lastRolloutId, int timelineSize) {
     }
 
-    PendingApply pendingApply(String version) {
+    public PendingApply pendingApply(String version) {
         return new PendingApply(version, store.latestRollout(SERVICE).map(RolloutRecord::id).orElse(0L), timeline.size());
     }
 
+    /** Whether the apply has recorded its rollout, or failed after it was accepted. */
+    boolean startedOrFailed(PendingApply pending) {
+        boolean started = store.latestRollout(SERVICE).filter(r -> r.id() > pending.lastRolloutId()
+                && r.toVersion().equals(pending.version())).isPresent();
+        return started || eventsSince(pending.timelineSize()).stream()
+                .anyMatch(event -> event.startsWith("apply of " + pending.version() + " failed"));
+    }
+
     private boolean quiet(Optional<PendingApply> apply) {
-        Optional<RolloutRecord> latest = store.latestRollout(SERVICE);
-        if (apply.isPresent()) {
-            PendingApply pending = apply.get();
-            boolean started = latest.filter(r -> r.id() > pending.lastRolloutId()
-                    && r.toVersion().equals(pending.version())).isPresent();
-            boolean failed = eventsSince(pending.timelineSize()).stream()
-                    .anyMatch(event -> event.startsWith("apply of " + pending.version() + " failed"));
-            if (!started && !failed) {
-                return false;
-            }
+        if (apply.isPresent() && !startedOrFailed(apply.get())) {
+            return false;
         }
+        Optional<RolloutRecord> latest = store.latestRollout(SERVICE);
         if (latest.isEmpty()) {
             return controller.runningVersions().isEmpty();
         }
@@ -318,7 +332,7 @@ final class ServiceUnderTest implements AutoCloseable {
     }
 
     /** Waits until {@code condition} holds, or fails with {@code what} after {@code timeout}. */
-    static void await(String what, Duration timeout, BooleanSupplier condition) {
+    public static void await(String what, Duration timeout, BooleanSupplier condition) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {

@@ -12,7 +12,7 @@ import java.sql.Statement;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** One embedded PostgreSQL for a test class; every try or test gets a database of its own. */
-final class TestPostgres implements AutoCloseable {
+public final class TestPostgres implements AutoCloseable {
     private static final AtomicInteger DATABASES = new AtomicInteger();
     private final EmbeddedPostgres postgres;
 
@@ -20,7 +20,7 @@ final class TestPostgres implements AutoCloseable {
         this.postgres = postgres;
     }
 
-    static TestPostgres start() {
+    public static TestPostgres start() {
         try {
             // Durability buys nothing in a test database and costs every commit and CREATE DATABASE an fsync.
             return new TestPostgres(EmbeddedPostgres.builder().setServerConfig("fsync", "off")
@@ -44,11 +44,11 @@ final class TestPostgres implements AutoCloseable {
         source.setPortNumbers(new int[] {postgres.getPort()});
         source.setDatabaseName(name);
         source.setUser("postgres");
-        return new Database(name, source, "jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/" + name);
+        return new Database(name, new CountingDataSource(source), "jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/" + name);
     }
 
     /** A database of the embedded server: its name, a data source on it, and the base JDBC URL replicas get. */
-    record Database(String name, DataSource dataSource, String jdbcUrl) {
+    public record Database(String name, CountingDataSource dataSource, String jdbcUrl) {
     }
 
     @Override

@@ -1,6 +1,6 @@
 package dev.slipway.runtime.docker;
 
-import dev.slipway.model.io.OwnerOnly;
+import dev.slipway.model.support.OwnerOnly;
 import dev.slipway.runtime.probe.PortAllocator;
 import dev.slipway.model.ProbeSpec;
 import dev.slipway.runtime.Replica;
@@ -8,7 +8,7 @@ import dev.slipway.runtime.ReplicaRequest;
 import dev.slipway.runtime.ReplicaState;
 import dev.slipway.runtime.Runtime;
 import dev.slipway.runtime.RestartPolicy;
-import dev.slipway.runtime.replica.DaemonThreads;
+import dev.slipway.model.support.DaemonThreads;
 import dev.slipway.runtime.replica.LivenessRestarts;
 import dev.slipway.runtime.replica.NewReplica;
 import dev.slipway.runtime.replica.ReplicaLifecycle;

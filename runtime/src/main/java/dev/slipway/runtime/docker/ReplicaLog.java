@@ -1,6 +1,6 @@
 package dev.slipway.runtime.docker;
 
-import dev.slipway.model.io.OwnerOnly;
+import dev.slipway.model.support.OwnerOnly;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

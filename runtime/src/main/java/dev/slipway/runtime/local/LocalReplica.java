@@ -1,6 +1,6 @@
 package dev.slipway.runtime.local;
 
-import dev.slipway.model.io.OwnerOnly;
+import dev.slipway.model.support.OwnerOnly;
 import dev.slipway.runtime.Replica;
 import dev.slipway.runtime.replica.ReplicaLifecycle;
 import dev.slipway.runtime.replica.ReplicaProbes;

@@ -3,17 +3,15 @@ package dev.slipway.runtime.local;
 import dev.slipway.model.HealthSpec;
 import dev.slipway.model.ProbeSpec;
 import dev.slipway.runtime.Replica;
+import dev.slipway.model.support.AtomicFiles;
 
 import java.io.IOException;
 import java.io.Reader;
-import java.io.Writer;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -55,18 +53,12 @@ record ReplicaStateFile(Replica replica, int ordinal, LaunchPlan plan, long pid,
         writeProbe(properties, "readiness", plan.health().readiness());
         writeProbe(properties, "liveness", plan.health().liveness());
 
-        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.deleteIfExists(temporary);
-        if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-            Files.createFile(temporary, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        }
-        try (Writer writer = Files.newBufferedWriter(temporary, StandardCharsets.UTF_8)) {
-            properties.store(writer, "slipway local runtime: replica " + replica.id());
-        }
+        StringWriter text = new StringWriter();
+        properties.store(text, "slipway local runtime: replica " + replica.id());
         try {
-            Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING);
+            AtomicFiles.writePrivately(file, text.toString());
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.slipway.runtime.replica;
 
 import dev.slipway.model.ProbeSpec;
+import dev.slipway.model.support.DaemonThreads;
 import dev.slipway.runtime.Replica;
 import dev.slipway.runtime.ReplicaState;
 import dev.slipway.runtime.RestartPolicy;

@@ -10,14 +10,22 @@ import java.util.List;
  * old binary writes are filled from {@code up} (by the sync trigger and the backfill). A NOT NULL column filled
  * by {@code up} is guarded by a {@code CHECK (... IS NOT NULL) NOT VALID} constraint, validated after the
  * backfill without blocking writes, and turned into a real NOT NULL on complete (PostgreSQL 12+ skips the scan
- * when a valid check proves it).
+ * when a valid check proves it). Its check and foreign key are added NOT VALID and validated the same way, a unique
+ * column gets its index CONCURRENTLY. A generated column is refused: adding one rewrites the whole table under an
+ * ACCESS EXCLUSIVE lock (give the column an {@code up} instead).
  */
 public record AddColumn(String table, ColumnSpec column, String up) implements Operation {
 
-    public static AddColumn parse(SpecNode node) {
+    public static AddColumn parse(SpecNode node, Dialect dialect) {
         node.allowOnly("table", "column", "up", "comment");
-        return new AddColumn(node.require("table").nonBlankString(), ColumnSpec.parse(node.require("column")),
-                node.optional("up").map(SpecNode::nonBlankString).orElse(null));
+        ColumnSpec column = ColumnSpec.parse(node.require("column"), dialect);
+        if (column.generated().isPresent()) {
+            throw node.require("column").require("generated").error("adding a generated column to an existing table"
+                    + " rewrites every row under an ACCESS EXCLUSIVE lock; add a plain column with an 'up' expression"
+                    + " instead (or generate it in create_table)");
+        }
+        return new AddColumn(SqlText.name(node.require("table")), column,
+                node.optional("up").map(SqlText::expression).orElse(null));
     }
 
     @Override public String kind() { return "add_column"; }
@@ -31,11 +39,17 @@ public record AddColumn(String table, ColumnSpec column, String up) implements O
         if (column.primaryKey()) {
             throw new InvalidOperationException("cannot add a primary key column to an existing table");
         }
-        if (!column.nullable() && column.defaultValue() == null && up == null) {
+        if (!column.nullable() && column.defaultValue() == null && up == null && !serial()) {
             throw new InvalidOperationException("a NOT NULL column needs a default or an 'up' expression,"
                     + " or existing rows and the old version's inserts would violate it");
         }
         column.validateReference(schema);
+    }
+
+    /** serial columns fill themselves from their sequence (a default), so they need no {@code up}. */
+    private boolean serial() {
+        return List.of("smallserial", "serial", "bigserial", "serial2", "serial4", "serial8")
+                .contains(column.type().trim().toLowerCase(java.util.Locale.ROOT));
     }
 
     @Override
@@ -45,10 +59,6 @@ public record AddColumn(String table, ColumnSpec column, String up) implements O
 
     String notNullConstraint() {
         return Sql.generatedName(table, column.name(), "not_null");
-    }
-
-    String foreignKeyConstraint() {
-        return Sql.generatedName(table, column.name(), "fkey");
     }
 
     String uniqueIndex() {
@@ -70,14 +80,13 @@ public record AddColumn(String table, ColumnSpec column, String up) implements O
             statements.add("ALTER TABLE " + tableName + " ADD CONSTRAINT " + Sql.ident(notNullConstraint())
                     + " CHECK (" + Sql.ident(column.name()) + " IS NOT NULL) NOT VALID");
         }
-        if (column.check() != null) {
-            statements.add("ALTER TABLE " + tableName + " ADD CONSTRAINT "
-                    + Sql.ident(Sql.generatedName(table, column.name(), "check")) + " CHECK (" + column.check() + ") NOT VALID");
-        }
-        if (column.references().isPresent()) {
-            statements.add("ALTER TABLE " + tableName + " ADD CONSTRAINT " + Sql.ident(foreignKeyConstraint())
-                    + " FOREIGN KEY (" + Sql.ident(column.name()) + ") " + column.referencesClause(context.schema())
-                    + " NOT VALID");
+        column.check().ifPresent(check -> statements.add("ALTER TABLE " + tableName + " ADD CONSTRAINT "
+                + Sql.ident(column.checkName(table)) + " " + check.clause() + " NOT VALID"));
+        column.references().ifPresent(reference -> statements.add("ALTER TABLE " + tableName + " ADD CONSTRAINT "
+                + Sql.ident(column.foreignKeyName(table)) + " FOREIGN KEY (" + Sql.ident(column.name()) + ") "
+                + reference.clause(context.schema()) + " NOT VALID"));
+        if (column.comment() != null) {
+            statements.add("COMMENT ON COLUMN " + tableName + "." + Sql.ident(column.name()) + " IS " + Sql.literal(column.comment()));
         }
         context.execute(statements.toArray(String[]::new));
         if (column.unique()) {
@@ -94,12 +103,11 @@ public record AddColumn(String table, ColumnSpec column, String up) implements O
         if (notNullByCheck()) {
             context.execute("ALTER TABLE " + tableName + " VALIDATE CONSTRAINT " + Sql.ident(notNullConstraint()));
         }
-        if (column.check() != null) {
-            context.execute("ALTER TABLE " + tableName + " VALIDATE CONSTRAINT "
-                    + Sql.ident(Sql.generatedName(table, column.name(), "check")));
+        if (column.check().isPresent()) {
+            context.execute("ALTER TABLE " + tableName + " VALIDATE CONSTRAINT " + Sql.ident(column.checkName(table)));
         }
         if (column.references().isPresent()) {
-            context.execute("ALTER TABLE " + tableName + " VALIDATE CONSTRAINT " + Sql.ident(foreignKeyConstraint()));
+            context.execute("ALTER TABLE " + tableName + " VALIDATE CONSTRAINT " + Sql.ident(column.foreignKeyName(table)));
         }
     }
 
@@ -123,5 +131,10 @@ public record AddColumn(String table, ColumnSpec column, String up) implements O
     @Override
     public List<SyncRule> syncRules() {
         return up == null ? List.of() : List.of(new SyncRule(table, column.name(), up, SyncRule.Direction.UP));
+    }
+
+    @Override
+    public List<SqlFragment> fragments() {
+        return SqlFragment.ofColumn(table, column);
     }
 }

@@ -8,21 +8,22 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Alters a column: its {@code type}, {@code nullable}, {@code default}, {@code unique}, {@code check} or
- * {@code references}, with {@code up} (old value → new) and {@code down} (new value → old).
+ * Alters a column: its {@code type}, {@code nullable}, {@code default} ({@code null} drops it), {@code unique},
+ * {@code check}, {@code references} or {@code comment} ({@code null} removes it), with {@code up} (old value → new)
+ * and {@code down} (new value → old). pgroll's spellings ({@code unique: {name}}, {@code check: {name, constraint}},
+ * {@code references: {name, ...}}, {@code name} to rename) and Slipway's ({@code unique: true},
+ * {@code check: "expression"}) both work.
  * <p>
  * <b>Only {@code nullable: false}</b> is done in place: start adds {@code CHECK (col IS NOT NULL) NOT VALID}
  * (new writes are checked at once), the optional {@code up} (e.g. {@code coalesce(email, 'unknown')}) fills NULLs
  * the old version writes and, through the backfill, the existing ones; the check is VALIDATEd while writes go on,
- * and complete turns it into NOT NULL, which PostgreSQL 12+ accepts from the valid check without a scan.
+ * and complete turns it into NOT NULL, which PostgreSQL 12+ accepts from the valid check without a scan. A
+ * {@code comment} alone is set on complete: comments are not versioned.
  * <p>
- * <b>Anything else</b> duplicates the column (after pgroll): start adds {@code _slipway_new_<col>} with the new
- * type, default and constraints (checks and foreign keys NOT VALID, a unique index built CONCURRENTLY); the sync
- * trigger fills it from {@code up} when the old version writes (and during the backfill) and fills the old column
- * from {@code down} when the new version writes. The new version's view shows the duplicate under the real name.
- * After the backfill the constraints are VALIDATEd. Complete, in the engine's one contract transaction, drops the
- * old column, renames the duplicate to the real name, sets NOT NULL and attaches the unique index. Rollback drops
- * the duplicate; the old column was never touched.
+ * <b>Anything else</b> duplicates the column ({@link ColumnDuplicate}, after pgroll): the duplicate carries the new
+ * type, default and constraints (checks and foreign keys NOT VALID, a unique index built CONCURRENTLY), validated
+ * after the backfill; complete, in the engine's one contract transaction, drops the old column, renames the
+ * duplicate, sets NOT NULL and attaches the unique index. Rollback drops the duplicate.
  * <p>
  * The new constraints hold for the duplicate, which the old version also fills (through {@code up}). So a write
  * by the old version whose {@code up} value violates them is <em>rejected</em> with the constraint's error, in
@@ -32,41 +33,54 @@ import java.util.Optional;
  * violation there fails start, which is undone.
  */
 public record AlterColumn(String table, String column, Boolean nullable, String type, Optional<String> defaultValue,
-                         Boolean unique, String check, ColumnSpec.Reference references, String up, String down)
-        implements Operation {
+                          String uniqueName, ColumnSpec.Check check, ColumnSpec.Reference references,
+                          Optional<String> comment, String up, String down) implements Operation {
 
-    /** The physical column holding the new representation while the migration is in flight. */
-    public static final String TEMPORARY_PREFIX = "_slipway_new_";
-
-    public static AlterColumn parse(SpecNode node) {
-        node.allowOnly("table", "column", "nullable", "type", "default", "unique", "check", "references", "up", "down",
-                "comment");
+    /**
+     * Reads an {@code alter_column}; pgroll's {@code name} alone (a rename, from pgroll's earlier format) reads as
+     * {@link RenameColumn}.
+     */
+    public static Operation parse(SpecNode node) {
+        node.allowOnly("table", "column", "name", "nullable", "type", "default", "unique", "check", "references",
+                "comment", "up", "down");
         Map<String, SpecNode> fields = node.fields();
-        // "default: null" drops the default; an absent key leaves it alone.
-        Optional<String> defaultValue = fields.containsKey("default")
-                ? Optional.of(fields.get("default").isNull() ? "" : fields.get("default").nonBlankString())
-                : null;
-        ColumnSpec.Reference references = node.optional("references").map(reference -> {
-            reference.allowOnly("table", "column", "on_delete");
-            return new ColumnSpec.Reference(reference.require("table").nonBlankString(),
-                    reference.require("column").nonBlankString(),
-                    reference.optional("on_delete").map(SpecNode::nonBlankString).orElse(null));
-        }).orElse(null);
-        AlterColumn alter = new AlterColumn(node.require("table").nonBlankString(), node.require("column").nonBlankString(),
-                node.optional("nullable").map(SpecNode::bool).orElse(null),
-                node.optional("type").map(SpecNode::nonBlankString).orElse(null),
-                defaultValue,
-                node.optional("unique").map(SpecNode::bool).orElse(null),
-                node.optional("check").map(SpecNode::nonBlankString).orElse(null),
-                references,
-                node.optional("up").map(SpecNode::nonBlankString).orElse(null),
-                node.optional("down").map(SpecNode::nonBlankString).orElse(null));
-        if (alter.nullable == null && alter.type == null && defaultValue == null && alter.unique == null
-                && alter.check == null && references == null) {
-            throw node.error("nothing to alter: give at least one of type, nullable, default, unique, check, references");
+        String table = SqlText.name(node.require("table"));
+        String column = SqlText.name(node.require("column"));
+        if (fields.containsKey("name")) {
+            if (fields.size() > 3) {
+                throw node.require("name").error("'name' renames the column and goes alone (with table and column)");
+            }
+            return new RenameColumn(table, column, SqlText.name(node.require("name")));
         }
-        if (Boolean.FALSE.equals(alter.unique)) {
-            throw node.require("unique").error("'unique: false' is not supported; drop the constraint with drop_constraint");
+        // "default: null" drops the default (and "comment: null" the comment); an absent key leaves it alone.
+        Optional<String> defaultValue = fields.containsKey("default")
+                ? Optional.of(fields.get("default").isNull() ? "" : SqlText.expression(fields.get("default")))
+                : null;
+        Optional<String> comment = fields.containsKey("comment")
+                ? Optional.ofNullable(fields.get("comment").isNull() ? null : fields.get("comment").string())
+                : null;
+        String uniqueName = node.optional("unique").map(unique -> {
+            if (unique.isMapping()) {
+                unique.allowOnly("name");
+                return SqlText.name(unique.require("name"));
+            }
+            if (!unique.bool()) {
+                throw unique.error("'unique: false' is not supported; drop the constraint with drop_constraint");
+            }
+            return Sql.generatedName(table, column, "key");
+        }).orElse(null);
+        AlterColumn alter = new AlterColumn(table, column,
+                node.optional("nullable").map(SpecNode::bool).orElse(null),
+                node.optional("type").map(SqlText::typeName).orElse(null),
+                defaultValue, uniqueName,
+                node.optional("check").map(ColumnSpec.Check::parse).orElse(null),
+                node.optional("references").map(ColumnSpec.Reference::parse).orElse(null),
+                comment,
+                node.optional("up").map(SqlText::expression).orElse(null),
+                node.optional("down").map(SqlText::expression).orElse(null));
+        if (alter.nullable == null && alter.type == null && defaultValue == null && uniqueName == null
+                && alter.check == null && alter.references == null && comment == null) {
+            throw node.error("nothing to alter: give at least one of type, nullable, default, unique, check, references, comment");
         }
         return alter;
     }
@@ -77,12 +91,18 @@ public record AlterColumn(String table, String column, Boolean nullable, String 
 
     /** SET NOT NULL alone needs no second column: the in-place path is cheaper (no rewrite of every row). */
     boolean inPlace() {
-        return Boolean.FALSE.equals(nullable) && type == null && defaultValue == null && unique == null && check == null
-                && references == null && down == null;
+        return Boolean.FALSE.equals(nullable) && type == null && defaultValue == null && uniqueName == null
+                && check == null && references == null && down == null;
     }
 
-    String temporaryColumn() {
-        return Sql.generatedName(TEMPORARY_PREFIX + column);
+    /** Only the comment changes: nothing physical until complete. */
+    boolean commentOnly() {
+        return comment != null && nullable == null && type == null && defaultValue == null && uniqueName == null
+                && check == null && references == null && up == null && down == null;
+    }
+
+    private ColumnDuplicate duplicate() {
+        return new ColumnDuplicate(table, column, up, down);
     }
 
     String notNullConstraint() {
@@ -90,39 +110,28 @@ public record AlterColumn(String table, String column, Boolean nullable, String 
     }
 
     String checkConstraint() {
-        return Sql.generatedName(table, column, "check");
+        return check != null && check.name() != null ? check.name() : Sql.generatedName(table, column, "check");
     }
 
     String foreignKeyConstraint() {
-        return Sql.generatedName(table, column, "fkey");
-    }
-
-    String uniqueIndex() {
-        return Sql.generatedName(table, column, "key");
+        return references != null && references.name() != null ? references.name() : Sql.generatedName(table, column, "fkey");
     }
 
     @Override
     public void validate(SchemaSnapshot schema) {
         TableSnapshot target = schema.requireTable(table);
         ColumnSnapshot existing = target.requireStableColumn(column);
+        if (commentOnly()) {
+            return;
+        }
         if (inPlace()) {
             if (!existing.nullable()) {
                 throw new InvalidOperationException("column is already NOT NULL");
             }
             return;
         }
-        if (target.primaryKey().contains(column)) {
-            throw new InvalidOperationException("cannot alter a primary key column this way; add a new column and"
-                    + " move the key in steps");
-        }
-        List<String> dependents = target.dependents(column);
-        if (!dependents.isEmpty()) {
-            // The old column goes on complete, and with it every index and constraint on it.
-            throw new InvalidOperationException("the column is covered by " + String.join(", ", dependents)
-                    + ", which complete would drop with the old column; drop them first (drop_index/drop_constraint)"
-                    + " and recreate them on the new column in a later migration");
-        }
-        if (type == null && (up != null || down != null) && check == null && unique == null && references == null
+        duplicate().validate(target, List.of());
+        if (type == null && (up != null || down != null) && check == null && uniqueName == null && references == null
                 && nullable == null && defaultValue == null) {
             throw new InvalidOperationException("'up'/'down' without a change");
         }
@@ -137,8 +146,7 @@ public record AlterColumn(String table, String column, Boolean nullable, String 
                     + type + " to " + existing.type() + "); e.g. up: \"" + column + "::" + type + "\"");
         }
         if (references != null) {
-            new ColumnSpec(column, newType(existing), false, true, null, false, Optional.of(references), null)
-                    .validateReference(schema);
+            ForeignKeys.requireTarget(schema, "column " + column, references.table(), List.of(references.column()));
         }
     }
 
@@ -159,16 +167,18 @@ public record AlterColumn(String table, String column, Boolean nullable, String 
     public void reshape(SchemaSnapshot schema) {
         TableSnapshot target = schema.requireTable(table);
         ColumnSnapshot existing = target.requireColumn(column);
+        if (commentOnly()) {
+            return;
+        }
         if (inPlace()) {
             target.replaceColumn(column, new ColumnSnapshot(existing.name(), existing.physicalName(), existing.type(),
                     false, existing.defaultValue()));
             return;
         }
-        target.replaceColumn(column, new ColumnSnapshot(column, temporaryColumn(), newType(existing),
-                newNullable(existing), newDefault(existing)));
-        if (unique != null) {
-            target.addConstraint(uniqueIndex());
-            schema.addIndex(uniqueIndex());
+        duplicate().reshape(target, newType(existing), newNullable(existing), newDefault(existing));
+        if (uniqueName != null) {
+            target.addConstraint(uniqueName);
+            schema.addIndex(uniqueName);
         }
         if (check != null) target.addConstraint(checkConstraint());
         if (references != null) target.addConstraint(foreignKeyConstraint());
@@ -177,41 +187,34 @@ public record AlterColumn(String table, String column, Boolean nullable, String 
     @Override
     public void start(MigrationContext context) {
         String tableName = context.table(table);
+        if (commentOnly()) {
+            return;
+        }
         if (inPlace()) {
             context.execute("ALTER TABLE " + tableName + " ADD CONSTRAINT " + Sql.ident(notNullConstraint())
                     + " CHECK (" + Sql.ident(column) + " IS NOT NULL) NOT VALID");
             return;
         }
         ColumnSnapshot existing = context.layout().requireTable(table).requireColumn(column);
-        String temporary = Sql.ident(temporaryColumn());
-        List<String> statements = new ArrayList<>();
-        // No DEFAULT in ADD COLUMN: a volatile one would rewrite the table under an exclusive lock. Existing rows
-        // get their value from 'up' in the backfill anyway.
-        statements.add("ALTER TABLE " + tableName + " ADD COLUMN " + temporary + " " + newType(existing));
-        String newDefault = newDefault(existing);
-        if (newDefault != null) {
-            statements.add("ALTER TABLE " + tableName + " ALTER COLUMN " + temporary + " SET DEFAULT " + newDefault);
-        }
-        if (!newNullable(existing)) {
-            statements.add("ALTER TABLE " + tableName + " ADD CONSTRAINT " + Sql.ident(notNullConstraint())
-                    + " CHECK (" + temporary + " IS NOT NULL) NOT VALID");
-        }
+        ColumnDuplicate duplicate = duplicate();
+        String temporary = Sql.ident(duplicate.temporary());
+        List<String> statements = new ArrayList<>(duplicate.addStatements(tableName, newType(existing),
+                newDefault(existing), !newNullable(existing)));
         if (check != null) {
             statements.add("ALTER TABLE " + tableName + " ADD CONSTRAINT " + Sql.ident(checkConstraint())
-                    + " CHECK (" + Sql.renameIdentifier(check, column, temporaryColumn()) + ") NOT VALID");
+                    + " CHECK (" + Sql.renameIdentifier(check.expression(), column, duplicate.temporary()) + ")"
+                    + (check.noInherit() ? " NO INHERIT" : "") + " NOT VALID");
         }
         if (references != null) {
             statements.add("ALTER TABLE " + tableName + " ADD CONSTRAINT " + Sql.ident(foreignKeyConstraint())
-                    + " FOREIGN KEY (" + temporary + ") REFERENCES " + context.table(references.table())
-                    + " (" + Sql.ident(references.column()) + ")"
-                    + (references.onDelete() != null ? " ON DELETE " + references.onDelete() : "") + " NOT VALID");
+                    + " FOREIGN KEY (" + temporary + ") " + references.clause(context.schema()) + " NOT VALID");
         }
         context.execute(statements.toArray(String[]::new));
-        if (unique != null) {
+        if (uniqueName != null) {
             // The duplicate is all NULL now, so the build is quick; duplicates 'up' produces later fail their write.
-            context.executeConcurrently("CREATE UNIQUE INDEX CONCURRENTLY " + Sql.ident(uniqueIndex()) + " ON "
+            context.executeConcurrently("CREATE UNIQUE INDEX CONCURRENTLY " + Sql.ident(uniqueName) + " ON "
                     + tableName + " (" + temporary + ")",
-                    "DROP INDEX CONCURRENTLY IF EXISTS " + Sql.qualified(context.schema(), uniqueIndex()));
+                    "DROP INDEX CONCURRENTLY IF EXISTS " + Sql.qualified(context.schema(), uniqueName));
         }
     }
 
@@ -219,70 +222,66 @@ public record AlterColumn(String table, String column, Boolean nullable, String 
     public void afterBackfill(MigrationContext context) {
         // VALIDATE takes SHARE UPDATE EXCLUSIVE: it scans the table while reads and writes go on. A constraint
         // this operation did not add is skipped.
+        if (commentOnly()) return;
         String tableName = context.table(table);
         List<String> names = inPlace() ? List.of(notNullConstraint())
                 : List.of(notNullConstraint(), checkConstraint(), foreignKeyConstraint());
         for (String name : names) {
-            context.execute("DO $slipway$ BEGIN IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = "
-                    + Sql.literal(tableName) + "::regclass AND conname = " + Sql.literal(name) + " AND NOT convalidated)"
-                    + " THEN ALTER TABLE " + tableName + " VALIDATE CONSTRAINT " + Sql.ident(name) + "; END IF; END $slipway$");
+            context.execute(ColumnDuplicate.validateIfPresent(tableName, name));
         }
     }
 
     @Override
     public void complete(MigrationContext context) {
         String tableName = context.table(table);
+        List<String> statements = new ArrayList<>();
         if (inPlace()) {
-            context.execute("ALTER TABLE " + tableName + " ALTER COLUMN " + Sql.ident(column) + " SET NOT NULL",
-                    "ALTER TABLE " + tableName + " DROP CONSTRAINT IF EXISTS " + Sql.ident(notNullConstraint()));
-            return;
-        }
-        // Guarded by the duplicate's existence, so running complete again after it committed changes nothing.
-        // NOT NULL is set from the validated check without a scan (PostgreSQL 12+).
-        StringBuilder block = new StringBuilder("DO $slipway$ BEGIN IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = ")
-                .append(Sql.literal(tableName)).append("::regclass AND attname = ").append(Sql.literal(temporaryColumn()))
-                .append(" AND NOT attisdropped) THEN\n")
-                .append("  ALTER TABLE ").append(tableName).append(" DROP COLUMN ").append(Sql.ident(column)).append(";\n")
-                .append("  ALTER TABLE ").append(tableName).append(" RENAME COLUMN ").append(Sql.ident(temporaryColumn()))
-                .append(" TO ").append(Sql.ident(column)).append(";\n")
-                .append("  IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = ").append(Sql.literal(tableName))
-                .append("::regclass AND conname = ").append(Sql.literal(notNullConstraint())).append(") THEN\n")
-                .append("    ALTER TABLE ").append(tableName).append(" ALTER COLUMN ").append(Sql.ident(column)).append(" SET NOT NULL;\n")
-                .append("    ALTER TABLE ").append(tableName).append(" DROP CONSTRAINT ").append(Sql.ident(notNullConstraint())).append(";\n")
-                .append("  END IF;\n");
-        if (unique != null) {
+            statements.add("ALTER TABLE " + tableName + " ALTER COLUMN " + Sql.ident(column) + " SET NOT NULL");
+            statements.add("ALTER TABLE " + tableName + " DROP CONSTRAINT IF EXISTS " + Sql.ident(notNullConstraint()));
+        } else if (!commentOnly()) {
             // Attaching a ready index only touches the catalog.
-            block.append("  ALTER TABLE ").append(tableName).append(" ADD CONSTRAINT ").append(Sql.ident(uniqueIndex()))
-                    .append(" UNIQUE USING INDEX ").append(Sql.ident(uniqueIndex())).append(";\n");
+            List<String> after = uniqueName == null ? List.of() : List.of("ALTER TABLE " + tableName + " ADD CONSTRAINT "
+                    + Sql.ident(uniqueName) + " UNIQUE USING INDEX " + Sql.ident(uniqueName));
+            statements.add(duplicate().completeBlock(tableName, after));
         }
-        block.append("END IF; END $slipway$");
-        context.execute(block.toString());
+        if (comment != null) {
+            statements.add("COMMENT ON COLUMN " + tableName + "." + Sql.ident(column) + " IS "
+                    + comment.map(Sql::literal).orElse("NULL"));
+        }
+        if (!statements.isEmpty()) {
+            context.execute(statements.toArray(String[]::new));
+        }
     }
 
     @Override
     public void rollback(MigrationContext context) {
+        if (commentOnly()) return;
         if (inPlace()) {
             // Values 'up' filled in stay: they are valid for the old version too.
             context.execute("ALTER TABLE IF EXISTS " + context.table(table) + " DROP CONSTRAINT IF EXISTS "
                     + Sql.ident(notNullConstraint()));
             return;
         }
-        // The duplicate takes its constraints and index with it; the old column was never touched.
-        context.execute(Sql.ifColumnExists(context.schema(), table, temporaryColumn(),
-                "ALTER TABLE " + context.table(table) + " DROP COLUMN " + Sql.ident(temporaryColumn())));
+        context.execute(duplicate().rollbackStatement(context.schema()));
     }
 
     /**
-     * In place: {@code up} fills NULLs the old version writes. Duplicated: {@code up} fills the duplicate from the
-     * old column, {@code down} the old column from the duplicate; both default to the value itself. In {@code down}
-     * the column's name means the new value (the new version's view of the row).
+     * In place: {@code up} fills NULLs the old version writes. Duplicated: see {@link ColumnDuplicate#syncRules()}.
      */
     @Override
     public List<SyncRule> syncRules() {
+        if (commentOnly()) return List.of();
         if (inPlace()) {
             return up == null ? List.of() : List.of(new SyncRule(table, column, up, SyncRule.Direction.UP));
         }
-        return List.of(new SyncRule(table, temporaryColumn(), up != null ? up : Sql.ident(column), SyncRule.Direction.UP),
-                new SyncRule(table, column, down != null ? down : Sql.ident(column), SyncRule.Direction.DOWN));
+        return duplicate().syncRules();
+    }
+
+    @Override
+    public List<SqlFragment> fragments() {
+        List<SqlFragment> fragments = new ArrayList<>();
+        if (type != null) fragments.add(SqlFragment.type("type of column " + column, type));
+        if (check != null) fragments.add(SqlFragment.condition(table, "check of column " + column, check.expression()));
+        return fragments;
     }
 }

@@ -2,60 +2,95 @@ package dev.slipway.schema.op;
 
 import dev.slipway.model.SpecNode;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * Adds a {@code check}, {@code unique} or {@code foreign_key} constraint without a long lock: checks and foreign
- * keys are added NOT VALID at start (enforced for new writes at once) and VALIDATEd after the backfill while
- * writes go on; a unique constraint is built as a unique index CONCURRENTLY at start and attached with
- * {@code ADD CONSTRAINT ... UNIQUE USING INDEX} on complete.
+ * Adds a {@code check}, {@code unique}, {@code foreign_key} or {@code primary_key} constraint without a long lock.
  * <p>
- * The constraint holds for both versions from start: an old-version write that violates it is rejected. NOT
- * VALID only spares the rows already there (until VALIDATE, which fails start, undone, if one violates it).
- * When old writers must keep succeeding while their values are mapped into the new rule, use
- * {@code alter_column} with {@code check}/{@code unique}/{@code references} and an {@code up}: it puts the
- * constraint on a duplicate column that the old version fills through {@code up}.
+ * <b>With {@code up}/{@code down}</b> (pgroll's spelling: a map from each covered column to its expression) the
+ * covered columns are duplicated ({@link ColumnDuplicate}) and the constraint goes on the duplicates: the new version
+ * is held to it, the old version keeps writing what it always wrote and {@code up} maps its values into the new rule
+ * (a column without an {@code up} is copied as it is), {@code down} maps the new version's values back. Complete
+ * replaces the columns by their duplicates, constraint included.
+ * <p>
+ * <b>Without</b> (Slipway's spelling) the constraint holds for both versions from start: checks and foreign keys are
+ * added NOT VALID (enforced for new writes at once) and VALIDATEd after the backfill while writes go on; a unique or
+ * primary key constraint is built as a unique index CONCURRENTLY and attached on complete
+ * ({@code ADD CONSTRAINT ... USING INDEX}). An old-version write that violates it is rejected.
  */
 public record CreateConstraint(String table, String name, String type, List<String> columns, String check,
-                               String referencedTable, List<String> referencedColumns, String onDelete) implements Operation {
+                               boolean noInherit, ForeignKeys.TableReference references, IndexParameters indexParameters,
+                               Map<String, String> up, Map<String, String> down) implements Operation {
+
+    static final List<String> TYPES = List.of("check", "foreign_key", "unique", "primary_key");
 
     public static CreateConstraint parse(SpecNode node) {
-        node.allowOnly("table", "name", "type", "columns", "check", "references", "comment");
-        SpecNode typeNode = node.require("type");
-        String type = typeNode.nonBlankString();
-        List<String> columns = node.optional("columns")
-                .map(list -> list.items().stream().map(SpecNode::nonBlankString).toList()).orElse(List.of());
-        String check = node.optional("check").map(SpecNode::nonBlankString).orElse(null);
-        String referencedTable = null;
-        List<String> referencedColumns = List.of();
-        String onDelete = null;
+        node.allowOnly("table", "name", "type", "columns", "check", "no_inherit", "references", "index_parameters",
+                "up", "down", "comment");
+        String type = SqlText.choice(node.require("type"), TYPES);
+        List<String> columns = node.optional("columns").map(ForeignKeys::names).orElse(List.of());
+        String check = null;
+        ForeignKeys.TableReference references = null;
         switch (type) {
-            case "check" -> {
-                if (check == null) throw node.error("missing required field 'check'");
-            }
-            case "unique" -> {
-                if (columns.isEmpty()) throw node.error("missing required field 'columns'");
-            }
+            case "check" -> check = SqlText.expression(node.require("check"));
             case "foreign_key" -> {
                 if (columns.isEmpty()) throw node.error("missing required field 'columns'");
-                SpecNode references = node.require("references");
-                references.allowOnly("table", "columns", "on_delete");
-                referencedTable = references.require("table").nonBlankString();
-                referencedColumns = references.require("columns").items().stream().map(SpecNode::nonBlankString).toList();
-                onDelete = references.optional("on_delete").map(SpecNode::nonBlankString).orElse(null);
-                if (referencedColumns.size() != columns.size()) {
-                    throw references.error("references " + referencedColumns.size() + " columns for " + columns.size());
+                references = ForeignKeys.TableReference.parse(node.require("references"));
+                if (references.columns().size() != columns.size()) {
+                    throw node.require("references").error("references " + references.columns().size() + " columns for "
+                            + columns.size());
                 }
             }
-            default -> throw typeNode.error("'" + type + "' is not a constraint type; expected one of [check, foreign_key, unique]");
+            default -> {
+                if (columns.isEmpty()) throw node.error("missing required field 'columns'");
+            }
         }
-        return new CreateConstraint(node.require("table").nonBlankString(), node.require("name").nonBlankString(), type,
-                columns, check, referencedTable, referencedColumns, onDelete);
+        Map<String, String> up = expressions(node, "up", columns);
+        Map<String, String> down = expressions(node, "down", columns);
+        if ((up == null) != (down == null)) {
+            throw node.error("give both 'up' and 'down' (the columns are then duplicated, pgroll's way) or neither");
+        }
+        if (up != null && columns.isEmpty()) {
+            throw node.error("'up'/'down' need 'columns': the columns the constraint covers");
+        }
+        return new CreateConstraint(SqlText.name(node.require("table")), SqlText.name(node.require("name")), type, columns,
+                check, node.optional("no_inherit").map(SpecNode::bool).orElse(false), references,
+                node.optional("index_parameters").map(IndexParameters::parse).orElse(IndexParameters.NONE), up, down);
+    }
+
+    /** pgroll's {@code up}/{@code down}: a mapping from covered column to expression; null when absent. */
+    static Map<String, String> expressions(SpecNode node, String key, List<String> columns) {
+        if (!node.fields().containsKey(key)) return null;
+        SpecNode map = node.fields().get(key);
+        Map<String, String> expressions = new LinkedHashMap<>();
+        if (map.isNull()) return expressions;
+        for (Map.Entry<String, SpecNode> entry : map.fields().entrySet()) {
+            if (!columns.contains(entry.getKey())) {
+                throw entry.getValue().error("'" + entry.getKey() + "' is not one of the constraint's columns " + columns);
+            }
+            expressions.put(entry.getKey(), SqlText.expression(entry.getValue()));
+        }
+        return expressions;
     }
 
     @Override public String kind() { return "create_constraint"; }
 
     @Override public String describe() { return "create_constraint " + table + "." + name; }
+
+    private boolean duplicates() {
+        return up != null;
+    }
+
+    private List<ColumnDuplicate> duplicated() {
+        return columns.stream().map(column -> new ColumnDuplicate(table, column, up.get(column), down.get(column))).toList();
+    }
+
+    private boolean indexBacked() {
+        return type.equals("unique") || type.equals("primary_key");
+    }
 
     @Override
     public void validate(SchemaSnapshot schema) {
@@ -64,36 +99,82 @@ public record CreateConstraint(String table, String name, String type, List<Stri
             throw new InvalidOperationException("a constraint or index with this name already exists");
         }
         columns.forEach(target::requireColumn);
-        if (referencedTable != null) {
-            TableSnapshot referenced;
-            try {
-                referenced = schema.requireTable(referencedTable);
-            } catch (InvalidOperationException e) {
-                throw new InvalidOperationException("referenced table " + referencedTable + " does not exist");
+        if (type.equals("primary_key")) {
+            if (!target.primaryKey().isEmpty()) {
+                throw new InvalidOperationException("the table already has a primary key (" + String.join(", ", target.primaryKey()) + ")");
             }
-            referencedColumns.forEach(referenced::requireColumn);
+            if (!duplicates()) {
+                List<String> nullable = columns.stream().filter(column -> target.requireColumn(column).nullable()).toList();
+                if (!nullable.isEmpty()) {
+                    throw new InvalidOperationException("primary key columns must be NOT NULL first: " + nullable
+                            + " (alter_column nullable: false in an earlier migration)");
+                }
+            }
+        }
+        if (references != null) {
+            ForeignKeys.requireTarget(schema, "constraint " + name, references.table(), references.columns());
+        }
+        if (duplicates()) {
+            duplicated().forEach(duplicate -> duplicate.validate(target, List.of()));
         }
     }
 
     @Override
     public void reshape(SchemaSnapshot schema) {
-        schema.requireTable(table).addConstraint(name);
-        if (type.equals("unique")) schema.addIndex(name);
+        TableSnapshot target = schema.requireTable(table);
+        if (duplicates()) {
+            for (ColumnDuplicate duplicate : duplicated()) {
+                ColumnSnapshot existing = target.requireColumn(duplicate.column());
+                duplicate.reshape(target, existing.type(), existing.nullable() && !type.equals("primary_key"),
+                        existing.defaultValue());
+            }
+        }
+        target.addConstraint(name);
+        if (indexBacked()) schema.addIndex(name);
     }
 
     @Override
     public void start(MigrationContext context) {
         String tableName = context.table(table);
-        switch (type) {
-            case "check" -> context.execute("ALTER TABLE " + tableName + " ADD CONSTRAINT " + Sql.ident(name)
-                    + " CHECK (" + check + ") NOT VALID");
-            case "foreign_key" -> context.execute("ALTER TABLE " + tableName + " ADD CONSTRAINT " + Sql.ident(name)
-                    + " FOREIGN KEY (" + Sql.identList(columns) + ") REFERENCES " + context.table(referencedTable)
-                    + " (" + Sql.identList(referencedColumns) + ")" + (onDelete != null ? " ON DELETE " + onDelete : "")
-                    + " NOT VALID");
-            default -> context.executeConcurrently("CREATE UNIQUE INDEX CONCURRENTLY " + Sql.ident(name) + " ON "
-                    + tableName + " (" + Sql.identList(columns) + ")", dropIndex(context));
+        List<String> statements = new ArrayList<>();
+        List<String> constrained = columns;
+        if (duplicates()) {
+            SchemaSnapshot layout = context.layout();
+            constrained = new ArrayList<>();
+            for (ColumnDuplicate duplicate : duplicated()) {
+                ColumnSnapshot existing = layout.requireTable(table).requireColumn(duplicate.column());
+                statements.addAll(duplicate.addStatements(tableName, existing.type(), existing.defaultValue(),
+                        !existing.nullable() || type.equals("primary_key")));
+                constrained.add(duplicate.temporary());
+            }
         }
+        switch (type) {
+            case "check" -> statements.add("ALTER TABLE " + tableName + " ADD CONSTRAINT " + Sql.ident(name)
+                    + " CHECK (" + onDuplicates(check) + ")" + (noInherit ? " NO INHERIT" : "") + " NOT VALID");
+            case "foreign_key" -> statements.add("ALTER TABLE " + tableName + " ADD CONSTRAINT " + Sql.ident(name)
+                    + " FOREIGN KEY (" + Sql.identList(constrained) + ") " + references.clause(context.schema(), false, false)
+                    + " NOT VALID");
+            default -> { }
+        }
+        if (!statements.isEmpty()) {
+            context.execute(statements.toArray(String[]::new));
+        }
+        if (indexBacked()) {
+            // The index is built without blocking writes; complete attaches it as the constraint (catalog only).
+            context.executeConcurrently("CREATE UNIQUE INDEX CONCURRENTLY " + Sql.ident(name) + " ON " + tableName
+                    + " (" + Sql.identList(constrained) + ")" + indexParameters.clause().replace(" USING INDEX TABLESPACE", " TABLESPACE"),
+                    dropIndex(context));
+        }
+    }
+
+    /** The check's expression with each covered column replaced by its duplicate. */
+    private String onDuplicates(String expression) {
+        if (!duplicates()) return expression;
+        String result = expression;
+        for (ColumnDuplicate duplicate : duplicated()) {
+            result = Sql.renameIdentifier(result, duplicate.column(), duplicate.temporary());
+        }
+        return result;
     }
 
     private String dropIndex(MigrationContext context) {
@@ -102,27 +183,59 @@ public record CreateConstraint(String table, String name, String type, List<Stri
 
     @Override
     public void afterBackfill(MigrationContext context) {
-        if (!type.equals("unique")) {
-            context.execute("ALTER TABLE " + context.table(table) + " VALIDATE CONSTRAINT " + Sql.ident(name));
+        String tableName = context.table(table);
+        if (!indexBacked()) {
+            context.execute(ColumnDuplicate.validateIfPresent(tableName, name));
+        }
+        if (duplicates()) {
+            for (ColumnDuplicate duplicate : duplicated()) {
+                context.execute(ColumnDuplicate.validateIfPresent(tableName, duplicate.notNullConstraint()));
+            }
         }
     }
 
     @Override
     public void complete(MigrationContext context) {
-        if (type.equals("unique")) {
-            // Attaching a ready index only touches the catalog.
-            context.execute("DO $slipway$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = "
-                    + Sql.literal(context.table(table)) + "::regclass AND conname = " + Sql.literal(name)
-                    + ") THEN ALTER TABLE " + context.table(table) + " ADD CONSTRAINT " + Sql.ident(name)
-                    + " UNIQUE USING INDEX " + Sql.ident(name) + "; END IF; END $slipway$");
+        String tableName = context.table(table);
+        List<String> statements = new ArrayList<>();
+        if (duplicates()) {
+            duplicated().forEach(duplicate -> statements.add(duplicate.completeBlock(tableName, List.of())));
+        }
+        if (indexBacked()) {
+            // Attaching a ready index only touches the catalog (a primary key's columns are NOT NULL by now).
+            statements.add(Sql.doBlock("BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = "
+                    + Sql.literal(tableName) + "::regclass AND conname = " + Sql.literal(name)
+                    + ") THEN ALTER TABLE " + tableName + " ADD CONSTRAINT " + Sql.ident(name)
+                    + (type.equals("primary_key") ? " PRIMARY KEY" : " UNIQUE") + " USING INDEX " + Sql.ident(name)
+                    + "; END IF; END"));
+        }
+        if (!statements.isEmpty()) {
+            context.execute(statements.toArray(String[]::new));
         }
     }
 
     @Override
     public void rollback(MigrationContext context) {
         context.execute("ALTER TABLE IF EXISTS " + context.table(table) + " DROP CONSTRAINT IF EXISTS " + Sql.ident(name));
-        if (type.equals("unique")) {
+        if (indexBacked()) {
             context.executeConcurrently(dropIndex(context), null);
         }
+        if (duplicates()) {
+            context.execute(duplicated().stream().map(duplicate -> duplicate.rollbackStatement(context.schema()))
+                    .toArray(String[]::new));
+        }
+    }
+
+    @Override
+    public List<SyncRule> syncRules() {
+        if (!duplicates()) return List.of();
+        List<SyncRule> rules = new ArrayList<>();
+        duplicated().forEach(duplicate -> rules.addAll(duplicate.syncRules()));
+        return rules;
+    }
+
+    @Override
+    public List<SqlFragment> fragments() {
+        return check == null ? List.of() : List.of(SqlFragment.condition(table, "check " + name, check));
     }
 }

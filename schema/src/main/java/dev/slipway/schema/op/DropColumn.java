@@ -13,8 +13,8 @@ public record DropColumn(String table, String column, String down) implements Op
 
     public static DropColumn parse(SpecNode node) {
         node.allowOnly("table", "column", "down", "comment");
-        return new DropColumn(node.require("table").nonBlankString(), node.require("column").nonBlankString(),
-                node.optional("down").map(SpecNode::nonBlankString).orElse(null));
+        return new DropColumn(SqlText.name(node.require("table")), SqlText.name(node.require("column")),
+                node.optional("down").map(SqlText::expression).orElse(null));
     }
 
     @Override public String kind() { return "drop_column"; }

@@ -7,7 +7,7 @@ public record DropIndex(String name) implements Operation {
 
     public static DropIndex parse(SpecNode node) {
         node.allowOnly("name", "comment");
-        return new DropIndex(node.require("name").nonBlankString());
+        return new DropIndex(SqlText.name(node.require("name")));
     }
 
     @Override public String kind() { return "drop_index"; }

@@ -7,7 +7,7 @@ public record DropTable(String name) implements Operation {
 
     public static DropTable parse(SpecNode node) {
         node.allowOnly("name", "comment");
-        return new DropTable(node.require("name").nonBlankString());
+        return new DropTable(SqlText.name(node.require("name")));
     }
 
     @Override public String kind() { return "drop_table"; }

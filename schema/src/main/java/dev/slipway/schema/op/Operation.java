@@ -14,6 +14,15 @@ public interface Operation {
     /** For messages: {@code drop_column customers.full_name}. */
     String describe();
 
+    /**
+     * This operation with what it takes from the live schema filled in (e.g. the columns a constraint it drops
+     * covers). Called with the layout the operation sees at start, and with the catalog when complete, rollback or
+     * resume load the migration again: what it reads is still there then.
+     */
+    default Operation bind(SchemaSnapshot layout) {
+        return this;
+    }
+
     /** Checks the operation against the layout left by the previous operations; no database access. */
     void validate(SchemaSnapshot schema);
 
@@ -32,6 +41,11 @@ public interface Operation {
 
     /** Undo start: the new version's views are already gone. */
     void rollback(MigrationContext context);
+
+    /** The SQL this operation carries besides its sync expressions, for the server to compile before start. */
+    default List<SqlFragment> fragments() {
+        return List.of();
+    }
 
     /** Columns the sync trigger computes while the migration is in flight. */
     default List<SyncRule> syncRules() {

@@ -11,8 +11,8 @@ public record RenameColumn(String table, String from, String to) implements Oper
 
     public static RenameColumn parse(SpecNode node) {
         node.allowOnly("table", "from", "to", "comment");
-        return new RenameColumn(node.require("table").nonBlankString(), node.require("from").nonBlankString(),
-                node.require("to").nonBlankString());
+        return new RenameColumn(SqlText.name(node.require("table")), SqlText.name(node.require("from")),
+                SqlText.name(node.require("to")));
     }
 
     @Override public String kind() { return "rename_column"; }
@@ -44,9 +44,9 @@ public record RenameColumn(String table, String from, String to) implements Oper
 
     @Override
     public void rollback(MigrationContext context) {
-        context.execute("DO $slipway$ BEGIN IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = "
+        context.execute(Sql.doBlock("BEGIN IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = "
                 + Sql.literal(context.table(table)) + "::regclass AND attname = " + Sql.literal(to)
                 + " AND NOT attisdropped) THEN ALTER TABLE " + context.table(table) + " RENAME COLUMN " + Sql.ident(to)
-                + " TO " + Sql.ident(from) + "; END IF; END $slipway$");
+                + " TO " + Sql.ident(from) + "; END IF; END"));
     }
 }

@@ -10,7 +10,7 @@ public record RenameTable(String from, String to) implements Operation {
 
     public static RenameTable parse(SpecNode node) {
         node.allowOnly("from", "to", "comment");
-        return new RenameTable(node.require("from").nonBlankString(), node.require("to").nonBlankString());
+        return new RenameTable(SqlText.name(node.require("from")), SqlText.name(node.require("to")));
     }
 
     @Override public String kind() { return "rename_table"; }
@@ -39,8 +39,8 @@ public record RenameTable(String from, String to) implements Operation {
 
     @Override
     public void rollback(MigrationContext context) {
-        context.execute("DO $slipway$ BEGIN IF to_regclass(" + Sql.literal(context.table(to)) + ") IS NOT NULL"
+        context.execute(Sql.doBlock("BEGIN IF to_regclass(" + Sql.literal(context.table(to)) + ") IS NOT NULL"
                 + " AND to_regclass(" + Sql.literal(context.table(from)) + ") IS NULL THEN ALTER TABLE "
-                + context.table(to) + " RENAME TO " + Sql.ident(from) + "; END IF; END $slipway$");
+                + context.table(to) + " RENAME TO " + Sql.ident(from) + "; END IF; END"));
     }
 }

@@ -22,9 +22,30 @@ public final class Sql {
         return names.stream().map(Sql::ident).collect(Collectors.joining(", "));
     }
 
-    /** A string literal. */
+    /**
+     * A string literal. A value with a backslash is written as an escape string ({@code E'...'}, backslashes
+     * doubled), so it means the same whatever {@code standard_conforming_strings} is.
+     */
     public static String literal(String value) {
-        return "'" + value.replace("'", "''") + "'";
+        String quoted = "'" + value.replace("'", "''") + "'";
+        return value.indexOf('\\') < 0 ? quoted : "E" + quoted.replace("\\", "\\\\");
+    }
+
+    /**
+     * {@code $tag$body$tag$} with a tag that {@code body} cannot end early: not one that occurs in it (a name or an
+     * expression containing {@code $slipway$} must not close the quote and turn the rest into SQL).
+     */
+    public static String dollarQuoted(String body) {
+        String tag = "slipway";
+        for (int i = 1; body.contains("$" + tag + "$") || body.endsWith("$" + tag); i++) {
+            tag = "slipway" + i;
+        }
+        return "$" + tag + "$" + body + "$" + tag + "$";
+    }
+
+    /** {@code DO $tag$body$tag$}: an anonymous PL/pgSQL block. */
+    public static String doBlock(String body) {
+        return "DO " + dollarQuoted(body);
     }
 
     /** A name for a constraint, index or trigger Slipway creates, kept within PostgreSQL's 63 bytes. */
@@ -38,9 +59,9 @@ public final class Sql {
      * lock at all, so undoing a start that failed on a busy table does not wait for that table again.
      */
     public static String ifColumnExists(String schema, String table, String column, String statement) {
-        return "DO $slipway$ BEGIN IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass("
+        return doBlock("BEGIN IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass("
                 + literal(qualified(schema, table)) + ") AND attname = " + literal(column)
-                + " AND attnum > 0 AND NOT attisdropped) THEN " + statement + "; END IF; END $slipway$";
+                + " AND attnum > 0 AND NOT attisdropped) THEN " + statement + "; END IF; END");
     }
 
     /**

@@ -119,6 +119,23 @@ public final class TableSnapshot {
         dependents.values().forEach(names -> names.remove(constraintName));
     }
 
+    /** The columns a constraint covers, as the catalog tells (empty for one this migration adds). */
+    public List<String> constraintColumns(String constraintName) {
+        List<String> covered = new ArrayList<>();
+        dependents.forEach((column, names) -> {
+            if (names.contains(constraintName)) covered.add(column);
+        });
+        return columns.stream().map(ColumnSnapshot::name).filter(covered::contains).toList();
+    }
+
+    public void renameConstraint(String from, String to) {
+        constraints.remove(from);
+        constraints.add(to);
+        Character type = constraintTypes.remove(from);
+        if (type != null) constraintTypes.put(to, type);
+        dependents.values().forEach(names -> names.replaceAll(name -> name.equals(from) ? to : name));
+    }
+
     public TableSnapshot renamed(String newName) {
         return new TableSnapshot(newName, newName, columns, primaryKey, constraints, dependents, constraintTypes);
     }

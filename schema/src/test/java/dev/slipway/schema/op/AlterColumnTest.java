@@ -178,4 +178,46 @@ class AlterColumnTest extends OperationTestBase {
                   - rename_column: {table: customers, from: name, to: full_name}
                 """)).hasMessageContaining("rename_column customers.name to full_name: column is altered earlier in this migration");
     }
+
+    @Test
+    void pgrollsNamedConstraintsAndTheColumnCommentAreApplied() {
+        givenVersion1();
+        start("002_email.yaml", """
+                name: 02_email
+                operations:
+                  - alter_column:
+                      table: customers
+                      column: email
+                      unique: {name: customers_email_unique}
+                      check: {name: customers_email_at, constraint: "email LIKE '%@%'"}
+                      comment: where we write to
+                      up: "coalesce(email, lower(name) || '@unknown')"
+                      down: email
+                """);
+        execute(version(1), "INSERT INTO customers (name) VALUES ('Old')");
+        assertThat(single(version(2), "SELECT email FROM customers WHERE name = 'Old'")).isEqualTo("old@unknown");
+        assertThatThrownBy(() -> execute(version(2), "INSERT INTO customers (name, email) VALUES ('Bad', 'no-at')"))
+                .hasMessageContaining("customers_email_at");
+        engine.complete();
+        assertThat(single(dataSource, "SELECT contype FROM pg_constraint WHERE conname = 'customers_email_unique'")).isEqualTo("u");
+        assertThat(single(dataSource, "SELECT col_description('customers'::regclass, attnum) FROM pg_attribute"
+                + " WHERE attrelid = 'customers'::regclass AND attname = 'email'")).isEqualTo("where we write to");
+
+        engine.start(migration("003_no_comment.yaml", """
+                name: 03_no_comment
+                operations:
+                  - alter_column: {table: customers, column: email, comment: null}
+                """), dev.slipway.schema.BackfillListener.NONE);
+        engine.complete();
+        assertThat(single(dataSource, "SELECT col_description('customers'::regclass, attnum) FROM pg_attribute"
+                + " WHERE attrelid = 'customers'::regclass AND attname = 'email'")).isNull();
+    }
+
+    @Test
+    void pgrollsRenameThroughAlterColumnIsARename() {
+        givenVersion1();
+        start("002_rename.yaml", "name: 02_rename\noperations: [{alter_column: {table: customers, column: email, name: mail}}]");
+        assertThat(columns("public_v2", "customers")).containsExactly("id", "name", "mail");
+        assertThat(columns("public_v1", "customers")).containsExactly("id", "name", "email");
+    }
 }

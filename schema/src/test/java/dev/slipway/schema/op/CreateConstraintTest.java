@@ -35,4 +35,49 @@ class CreateConstraintTest extends OperationTestBase {
         assertThat(single(dataSource, "SELECT to_regclass('public.customers_email_key')")).isNull();
         execute(version(1), "INSERT INTO customers (name, email) VALUES ('Twin', 'ada@example.com')");
     }
+
+    @Test
+    void pgrollsUpAndDownPutTheConstraintOnDuplicatesSoOldWritersKeepWorking() {
+        givenVersion1();
+        start("002_name_length.yaml", """
+                name: 02_name_length
+                operations:
+                  - create_constraint:
+                      table: customers
+                      name: customers_name_short
+                      type: check
+                      columns: [name]
+                      check: "length(name) <= 5"
+                      up: {name: "left(name, 5)"}
+                      down: {name: name}
+                """);
+        // The old version writes what it always wrote; the new version sees it mapped into the rule.
+        execute(version(1), "INSERT INTO customers (name) VALUES ('Alexandra')");
+        assertThat(single(version(1), "SELECT name FROM customers WHERE name = 'Alexandra'")).isEqualTo("Alexandra");
+        assertThat(single(version(2), "SELECT name FROM customers WHERE name LIKE 'Alexa%'")).isEqualTo("Alexa");
+        // Existing rows were backfilled through up: "Linus" fits, every name does now.
+        assertThat(single(version(2), "SELECT max(length(name)) FROM customers")).isEqualTo("5");
+        // The new version is held to the rule; what it writes reaches the old version through down.
+        assertThatThrownBy(() -> execute(version(2), "INSERT INTO customers (name) VALUES ('Maximilian')"))
+                .hasMessageContaining("customers_name_short");
+        execute(version(2), "INSERT INTO customers (name) VALUES ('Bo')");
+        assertThat(single(version(1), "SELECT count(*) FROM customers WHERE name = 'Bo'")).isEqualTo("1");
+
+        engine.complete();
+        assertThat(columns("public", "customers")).containsExactly("id", "email", "name");
+        assertThat(single(dataSource, "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'customers_name_short'"))
+                .isEqualTo("CHECK ((length(name) <= 5))");
+        assertThat(single(dataSource, "SELECT attnotnull FROM pg_attribute WHERE attrelid = 'customers'::regclass AND attname = 'name'"))
+                .isEqualTo("t");
+    }
+
+    @Test
+    void aPrimaryKeyOnNotNullColumnsIsBuiltConcurrentlyAndAttachedOnComplete() {
+        execute(dataSource, "CREATE TABLE events (code text NOT NULL, at timestamptz)");
+        engine.baseline(1, "events without a key");
+        start("002_key.yaml", "operations: [{create_constraint: {table: events, name: events_pk, type: primary_key, columns: [code]}}]");
+        assertThatThrownBy(() -> execute(version(1), "INSERT INTO events (code) VALUES ('a'), ('a')")).hasMessageContaining("events_pk");
+        engine.complete();
+        assertThat(single(dataSource, "SELECT contype FROM pg_constraint WHERE conname = 'events_pk'")).isEqualTo("p");
+    }
 }

@@ -50,4 +50,53 @@ class DropConstraintTest extends OperationTestBase {
         assertThatThrownBy(() -> start("002_x.yaml", "operations: [{drop_constraint: {table: customers, name: customers_pkey}}]"))
                 .hasMessageContaining("cannot drop the primary key");
     }
+
+    @Test
+    void pgrollsUpAndDownLetTheNewVersionBreakTheConstraintWhileTheOldOneStillHoldsIt() {
+        givenVersion1();
+        start("002_check.yaml", "operations: [{create_constraint: {table: customers, name: customers_name_short, type: check,"
+                + " check: \"length(name) <= 6\"}}]");
+        engine.complete();
+        engine.start(migration("003_long_names.yaml", """
+                name: 03_long_names
+                operations:
+                  - drop_constraint: {table: customers, name: customers_name_short, up: name, down: "left(name, 6)"}
+                """), BackfillListener.NONE);
+        assertThat(engine.status().state()).containsExactly(2, 3);
+
+        execute(version(3), "INSERT INTO customers (name) VALUES ('Maximilian')");
+        assertThat(single(version(3), "SELECT count(*) FROM customers WHERE name = 'Maximilian'")).isEqualTo("1");
+        assertThat(single(version(2), "SELECT count(*) FROM customers WHERE name = 'Maximi'")).isEqualTo("1");
+        assertThatThrownBy(() -> execute(version(2), "INSERT INTO customers (name) VALUES ('Alexandra')"))
+                .hasMessageContaining("customers_name_short");
+        execute(version(2), "INSERT INTO customers (name) VALUES ('Zoe')");
+        assertThat(single(version(3), "SELECT count(*) FROM customers WHERE name = 'Zoe'")).isEqualTo("1");
+
+        engine.complete();
+        assertThat(single(dataSource, "SELECT count(*) FROM pg_constraint WHERE conname = 'customers_name_short'")).isEqualTo("0");
+        assertThat(single(version(3), "SELECT count(*) FROM customers WHERE name = 'Maximilian'")).isEqualTo("1");
+        assertThat(columns("public", "customers")).doesNotContain("_slipway_new_name");
+    }
+
+    @Test
+    void dropMultiColumnConstraintDuplicatesEveryColumnItCovers() {
+        givenVersion1();
+        start("002_check.yaml", "operations: [{create_constraint: {table: customers, name: customers_contact,"
+                + " type: check, check: \"email IS NOT NULL OR name <> ''\"}}]");
+        engine.complete();
+        engine.start(migration("003_x.yaml", """
+                name: 03_drop_contact
+                operations:
+                  - drop_multicolumn_constraint:
+                      table: customers
+                      name: customers_contact
+                      up: {email: email, name: name}
+                      down: {email: "coalesce(email, 'unknown@example.com')", name: name}
+                """), BackfillListener.NONE);
+        execute(version(3), "INSERT INTO customers (name, email) VALUES ('', NULL)");
+        assertThat(single(version(2), "SELECT email FROM customers WHERE name = ''")).isEqualTo("unknown@example.com");
+        engine.rollback();
+        assertThat(columns("public", "customers")).containsExactly("id", "name", "email");
+        assertThat(single(dataSource, "SELECT count(*) FROM pg_constraint WHERE conname = 'customers_contact'")).isEqualTo("1");
+    }
 }

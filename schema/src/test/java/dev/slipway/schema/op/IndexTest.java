@@ -42,4 +42,33 @@ class IndexTest extends OperationTestBase {
         engine.rollback();
         assertThat(single(dataSource, "SELECT to_regclass('public.customers_name_idx')")).isNull();
     }
+
+    @Test
+    void pgrollsPerColumnSettingsAndStorageParametersAreWritten() {
+        givenVersion1();
+        start("002_index.yaml", """
+                name: 02_index
+                operations:
+                  - create_index:
+                      name: customers_name_email_idx
+                      table: customers
+                      columns:
+                        name: {collate: C, sort: DESC, nulls: LAST, opclass: {name: text_pattern_ops}}
+                        email: {}
+                      storage_parameters: "fillfactor=70"
+                      method: btree
+                  - create_index:
+                      name: customers_email_hash
+                      table: customers
+                      columns: [{column: email}]
+                      method: hash
+                """);
+        assertThat(single(dataSource, "SELECT indexdef FROM pg_indexes WHERE indexname = 'customers_name_email_idx'"))
+                .isEqualTo("CREATE INDEX customers_name_email_idx ON public.customers USING btree (name COLLATE \"C\" text_pattern_ops DESC NULLS LAST, email) WITH (fillfactor='70')");
+        assertThat(single(dataSource, "SELECT indexdef FROM pg_indexes WHERE indexname = 'customers_email_hash'")).contains("USING hash (email)");
+        assertThatThrownBy(() -> start("003_x.yaml", """
+                operations:
+                  - create_index: {name: x, table: customers, columns: {name: {sort: SIDEWAYS}}}
+                """)).hasMessageContaining("003_x.yaml:2:70: operations[0].create_index.columns.name.sort: 'SIDEWAYS' is not one of [ASC, DESC]");
+    }
 }

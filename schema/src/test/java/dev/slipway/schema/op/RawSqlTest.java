@@ -139,4 +139,36 @@ class RawSqlTest extends OperationTestBase {
                   - drop_table: {name: customers}
                 """)).hasMessageContaining("must be the only operation");
     }
+
+    @Test
+    void pgrollsSqlOnCompleteRunsInTheContractAndMayJoinOtherOperations() {
+        givenVersion1();
+        start("002_note.yaml", """
+                name: 02_note
+                operations:
+                  - add_column: {table: customers, column: {name: note, type: text, nullable: true}}
+                  - sql: {up: "UPDATE customers SET note = 'set on complete'", onComplete: true}
+                """);
+        execute(version(2), "INSERT INTO customers (name, note) VALUES ('New', 'mine')");
+        assertThat(single(version(2), "SELECT count(*) FROM customers WHERE note = 'set on complete'")).isEqualTo("0");
+        engine.complete();
+        assertThat(single(version(2), "SELECT count(*) FROM customers WHERE note = 'set on complete'")).isEqualTo("4");
+    }
+
+    @Test
+    void pgrollsSqlAtStartIsOpaqueAndOnCompleteCannotHaveADown() {
+        givenVersion1();
+        assertThatThrownBy(() -> migration("002_x.yaml", """
+                operations:
+                  - sql: {up: "SELECT 1", down: "SELECT 2", onComplete: true}
+                """)).hasMessageStartingWith("002_x.yaml:2:33: operations[0].sql.down: 'down' cannot go with 'onComplete: true'");
+        engine.start(migration("002_audit.yaml", """
+                operations:
+                  - sql: {up: "CREATE TABLE audit (id bigserial PRIMARY KEY, what text)", down: "DROP TABLE IF EXISTS audit"}
+                """), dev.slipway.schema.BackfillListener.NONE);
+        assertThat(engine.status().state()).containsExactly(2);
+        execute(version(2), "INSERT INTO audit (what) VALUES ('x')");
+        engine.rollback();
+        assertThat(single(dataSource, "SELECT to_regclass('public.audit')")).isNull();
+    }
 }
