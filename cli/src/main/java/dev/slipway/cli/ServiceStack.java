@@ -8,11 +8,14 @@ import dev.slipway.controller.SchemaCoordinator;
 import dev.slipway.controller.TimelineEntry;
 import dev.slipway.controller.store.JdbcStore;
 import dev.slipway.model.ServiceSpec;
+import dev.slipway.model.SwarmSpec;
 import dev.slipway.router.RouterProcess;
 import dev.slipway.router.TrafficRouter;
 import dev.slipway.runtime.Runtime;
 import dev.slipway.runtime.docker.DockerRuntime;
 import dev.slipway.runtime.local.LocalRuntime;
+import dev.slipway.runtime.swarm.SwarmRuntime;
+import dev.slipway.runtime.swarm.SwarmSettings;
 import dev.slipway.schema.SchemaEngine;
 import dev.slipway.schema.SchemaOptions;
 
@@ -79,14 +82,22 @@ public final class ServiceStack implements AutoCloseable {
         RouterProcess process = routerProcess;
         own(process::stop);
         TrafficRouter router = own(process.router());
-        Runtime runtime = own(spec.runtime().equals("docker") ? new DockerRuntime(state)
-                : new LocalRuntime(state, options.specDirectory()));
+        Runtime runtime = own(switch (spec.runtime()) {
+            case "docker" -> new DockerRuntime(state);
+            case "swarm" -> swarmRuntime(spec.swarm().orElse(SwarmSpec.defaults()), state);
+            default -> new LocalRuntime(state, options.specDirectory());
+        });
         InetSocketAddress admin = router.adminAddress();
         metrics = new RouterMetricProvider(
                 URI.create("http://" + admin.getHostString() + ":" + admin.getPort() + "/metrics"));
         controller = own(new RolloutController(spec.service(), runtime, router, metrics, new ThresholdJudge(), store,
                 engine, target, Clock.systemUTC(), options.timeline()));
         return this;
+    }
+
+    private static SwarmRuntime swarmRuntime(SwarmSpec swarm, Path state) {
+        return new SwarmRuntime(state, new SwarmSettings(URI.create(swarm.manager()), swarm.bind(), swarm.constraints(),
+                swarm.firstPort(), swarm.lastPort(), SwarmSettings.DEFAULT_STOP_GRACE));
     }
 
     private String databaseName(ServiceSpec spec, Options options) {

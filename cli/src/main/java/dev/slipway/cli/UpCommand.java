@@ -34,13 +34,15 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code slipway up -f slipway.yaml}: runs one service's controller in the foreground — database, schema
- * engine, store, built-in router, local runtime, rollout controller and the local API — until Ctrl-C.
+ * engine, store, built-in router, runtime (local, docker or swarm), rollout controller and the local API — until
+ * Ctrl-C.
  */
 @Command(name = "up", mixinStandardHelpOptions = true,
         description = {"Runs the controller of the service in slipway.yaml in the foreground: its database",
                 "(embedded: a database named after the service, created if missing; or the JDBC URL as given),",
-                "the built-in router on router.listen, replicas as local processes, and the API that the",
-                "other commands (status, apply, rollout, schema) talk to. Stops everything on Ctrl-C/SIGTERM.",
+                "the built-in router on router.listen, replicas (local processes, docker containers or swarm",
+                "services, as runtime says), and the API that the other commands (status, apply, rollout,",
+                "schema) talk to. Stops everything on Ctrl-C/SIGTERM.",
                 "",
                 "After a restart it resumes what the store recorded. Then it applies the spec's release, but only",
                 "if the guard allows it: on a fresh database no schema version is readable yet, so it prints the",
@@ -124,6 +126,10 @@ final class UpCommand implements Callable<Integer> {
         }
         RolloutController controller = stack.controller();
         usePolicy(service, controller, stack, specDirectory);
+        if (service.runtime().equals("swarm") && stack.database().isEmbedded()) {
+            out.println("note: replicas get the embedded database at 127.0.0.1: only tasks on this machine reach it;"
+                    + " for a swarm of several machines, give database.url a server every node reaches");
+        }
         boolean resumed = controller.resume(ACTOR);
         ApiServer api = stack.own(ApiServer.start(controller, state, apiPort));
         DatabaseTarget target = stack.databaseTarget();

@@ -2,16 +2,12 @@ package dev.slipway.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.slipway.cli.demo.LoadGenerator;
-import dev.slipway.schema.MigrationFile;
-import dev.slipway.schema.SchemaEngine;
-import dev.slipway.schema.SchemaOptions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.sql.DataSource;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,17 +43,7 @@ class ControllerKillEndToEndTest {
     @BeforeAll
     static void startDatabase() throws Exception {
         database = Database.open("embedded", databaseDirectory);
-        database.recreateDatabase("killed");
-        DataSource dataSource = database.dataSource("killed");
-        SchemaEngine engine = new SchemaEngine(dataSource, "public", SchemaOptions.defaults());
-        engine.init();
-        engine.start(MigrationFile.parse(SlipwayProcesses.home().resolve("examples/orders/migrations/001_initial.yaml")),
-                progress -> { });
-        engine.complete();
-        try (var connection = dataSource.getConnection(); var statement = connection.createStatement()) {
-            statement.execute("INSERT INTO public.customers (full_name, email) SELECT 'Seed ' || g, 'seed@example.com' "
-                    + "FROM generate_series(1, " + SEEDED + ") g");
-        }
+        OrdersDatabase.atVersionOne(database, "killed", SEEDED);
     }
 
     @AfterAll
@@ -86,11 +72,7 @@ class ControllerKillEndToEndTest {
                         - setWeight: 60
                         - pause: 3s""");
             assertThat(slipway.cli("apply", "-f", second.toString()).exitCode()).isZero();
-            await(Duration.ofSeconds(60), () -> {
-                JsonNode rollout = slipway.apiStatus().path("rollout");
-                return rollout.path("to").asText().equals("1.1.0") && rollout.path("phase").asText().equals("PAUSED")
-                        && rollout.path("weight").asInt() == 25;
-            });
+            slipway.awaitPaused("1.1.0", 25, Duration.ofSeconds(60));
             sleep(1500);
 
             // The crash: SIGKILL, no shutdown hook runs. Router and replicas are other processes and keep serving.

@@ -6,8 +6,12 @@ import dev.slipway.image.BuildRequest;
 import dev.slipway.image.ImageBuilder;
 import dev.slipway.image.ImageResult;
 import dev.slipway.image.ImageTarget;
+import dev.slipway.image.PatchBuilder;
+import dev.slipway.image.PatchRequest;
+import dev.slipway.image.PatchResult;
 import dev.slipway.image.RegistryAccess;
 import dev.slipway.testkit.TestJre;
+import dev.slipway.testkit.TestRegistry;
 import dev.slipway.testkit.TestServices;
 
 import java.io.IOException;
@@ -26,7 +30,8 @@ import java.util.Map;
  * {@code run.command: ["image:<reference>"]} alone.
  *
  * <p>Each jar has its own repository ({@code slipway-testkit/orders-1.0.0}) and a tag that hashes what went in, so
- * repeated runs reuse the images; a new build removes the outdated tags of the same repository.
+ * repeated runs reuse the images; a new build removes the outdated tags of the same repository. {@link #pushed}
+ * builds the same image into a registry instead, for the swarm runtime, whose nodes pull what they run.
  */
 final class DockerOrdersImage {
     private static final String BASE_REPOSITORY = "slipway-testkit/orders-jre";
@@ -52,19 +57,13 @@ final class DockerOrdersImage {
         try {
             long started = System.nanoTime();
             String base = TestJre.dockerImage(BASE_REPOSITORY, MODULES, Map.of());
-            String repository = "slipway-testkit/" + ordersJar.getFileName().toString().replaceFirst("\\.jar$", "");
+            String repository = repository(ordersJar);
             String candidate = repository + ":" + TestJre.hash(base, ordersJar, String.join(" ", JVM_FLAGS));
             if (TestServices.run(List.of("docker", "image", "inspect", candidate), 30).exitCode() != 0) {
-                Files.createDirectories(WORK);
-                Path baseTar = WORK.resolve("base.tar");
                 Path appTar = WORK.resolve("orders.tar");
-                TestServices.runOrFail(List.of("docker", "save", "-o", baseTar.toString(), base), 300);
-                Application application = Application.jar(ordersJar, List.of()).withJvmFlags(JVM_FLAGS);
-                BuildRequest request = new BuildRequest(BaseImage.dockerArchive(baseTar), application,
-                        ImageTarget.dockerArchive(appTar, candidate), "/app", "/opt/jre/bin/java", Map.of(), List.of());
-                ImageResult result = new ImageBuilder(RegistryAccess.standard()).build(request);
+                ImageResult result = build(ordersJar, ImageTarget.dockerArchive(appTar, candidate),
+                        RegistryAccess.standard());
                 TestServices.runOrFail(List.of("docker", "load", "-i", appTar.toString()), 300);
-                Files.deleteIfExists(baseTar);
                 Files.deleteIfExists(appTar);
                 TestServices.removeOtherTags(repository, candidate);
                 System.out.println("built " + candidate + " (" + result.layerNames() + ") in "
@@ -75,5 +74,55 @@ final class DockerOrdersImage {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot build the image of " + ordersJar + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * {@code ordersJar} built by slipway's {@link ImageBuilder} straight into {@code registry} (plain HTTP on
+     * loopback, as {@code slipway image build --insecure} does), as a Swarm node pulls it:
+     * {@code <registry>/slipway-testkit/<jar>@sha256:...}. Only blobs the registry lacks are sent.
+     */
+    static synchronized String pushed(Path ordersJar, TestRegistry registry) {
+        String repository = repository(ordersJar);
+        ImageResult result = build(ordersJar, ImageTarget.registry(registry.reference(repository + ":test")),
+                RegistryAccess.insecureLoopback());
+        return registry.host() + "/" + repository + "@" + result.digest();
+    }
+
+    /**
+     * A thin patch of {@code pushedImage} (as {@code slipway image patch} makes it): one layer adding
+     * {@code /etc/slipway/patch.txt}, pushed to {@code registry} and named by digest.
+     */
+    static String patched(String pushedImage, TestRegistry registry, Path work) throws IOException {
+        Path source = Files.createDirectories(work.resolve("patch"));
+        Files.writeString(source.resolve("patch.txt"), "patched for the swarm test\n");
+        String repository = "slipway-testkit/orders-patched";
+        PatchResult result = new PatchBuilder(RegistryAccess.insecureLoopback()).patch(PatchRequest.of(
+                BaseImage.registry(pushedImage), source, "/etc/slipway",
+                ImageTarget.registry(registry.reference(repository + ":test"))));
+        if (!result.added().contains("/etc/slipway/patch.txt") || !result.changed().isEmpty()
+                || !result.deleted().isEmpty()) {
+            throw new IllegalStateException("the patch should add one file and change nothing: " + result);
+        }
+        return registry.host() + "/" + repository + "@" + result.image().digest();
+    }
+
+    private static ImageResult build(Path ordersJar, ImageTarget target, RegistryAccess access) {
+        try {
+            String base = TestJre.dockerImage(BASE_REPOSITORY, MODULES, Map.of());
+            Files.createDirectories(WORK);
+            Path baseTar = WORK.resolve("base-" + base.substring(base.indexOf(':') + 1) + ".tar");
+            if (!Files.exists(baseTar)) {
+                TestServices.runOrFail(List.of("docker", "save", "-o", baseTar.toString(), base), 300);
+            }
+            Application application = Application.jar(ordersJar, List.of()).withJvmFlags(JVM_FLAGS);
+            return new ImageBuilder(access).build(new BuildRequest(BaseImage.dockerArchive(baseTar), application,
+                    target, "/app", "/opt/jre/bin/java", Map.of(), List.of()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot build the image of " + ordersJar + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String repository(Path ordersJar) {
+        return "slipway-testkit/" + ordersJar.getFileName().toString().replaceFirst("\\.jar$", "");
     }
 }

@@ -136,6 +136,15 @@ final class SlipwayProcesses implements AutoCloseable {
         return response.body();
     }
 
+    /** Waits until the rollout of {@code version} is PAUSED at {@code weight} percent, as the API reports it. */
+    void awaitPaused(String version, int weight, Duration timeout) {
+        await(timeout, () -> {
+            JsonNode rollout = apiStatus().path("rollout");
+            return rollout.path("to").asText().equals(version) && rollout.path("phase").asText().equals("PAUSED")
+                    && rollout.path("weight").asInt() == weight;
+        });
+    }
+
     /** Every live process this test started, found by the working directory in its command line. */
     List<ProcessHandle> ourProcesses() {
         String marker = directory.toString();

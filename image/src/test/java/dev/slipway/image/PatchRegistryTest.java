@@ -1,5 +1,7 @@
 package dev.slipway.image;
 
+import dev.slipway.testkit.TestRegistry;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;

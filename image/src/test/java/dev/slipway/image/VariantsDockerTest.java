@@ -2,6 +2,7 @@ package dev.slipway.image;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.slipway.testkit.TestRegistry;
 import dev.slipway.testkit.TestServices;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -10,26 +10,29 @@ import java.util.Optional;
  * @param schemaName  the PostgreSQL schema that holds the service's tables (versions are {@code <schema>_v<N>})
  * @param router      where the built-in router listens and how it treats clients
  * @param policy      notifications, hooks and the progress deadline of its rollouts
+ * @param swarm       with {@code runtime: swarm}: its manager and placement; empty for the other runtimes
  * @param databasePasswordFile a file (relative to the spec's directory) whose first line is the database password,
  *                             so that it need not be in the URL; empty: the URL's password, or PGPASSWORD
  */
 public record ServiceSpec(String service, String databaseUrl, String schemaName, String runtime, RouterSpec router,
-                          ReleaseSpec release, RolloutPolicy policy, Optional<String> databasePasswordFile) {
+                          ReleaseSpec release, RolloutPolicy policy, Optional<SwarmSpec> swarm,
+                          Optional<String> databasePasswordFile) {
     public ServiceSpec {
         router = router == null ? RouterSpec.defaults() : router;
         policy = policy == null ? RolloutPolicy.none() : policy;
+        swarm = swarm == null ? Optional.empty() : swarm;
         databasePasswordFile = databasePasswordFile == null ? Optional.empty() : databasePasswordFile;
     }
 
     /** A service whose database password, if any, is in its URL or in PGPASSWORD. */
     public ServiceSpec(String service, String databaseUrl, String schemaName, String runtime, RouterSpec router,
-                       ReleaseSpec release, RolloutPolicy policy) {
-        this(service, databaseUrl, schemaName, runtime, router, release, policy, Optional.empty());
+                       ReleaseSpec release, RolloutPolicy policy, Optional<SwarmSpec> swarm) {
+        this(service, databaseUrl, schemaName, runtime, router, release, policy, swarm, Optional.empty());
     }
 
     public ServiceSpec(String service, String databaseUrl, String schemaName, String runtime, RouterSpec router,
                        ReleaseSpec release) {
-        this(service, databaseUrl, schemaName, runtime, router, release, RolloutPolicy.none());
+        this(service, databaseUrl, schemaName, runtime, router, release, RolloutPolicy.none(), Optional.empty());
     }
 
     /** host:port of the built-in router; port 0 picks a free one. */

@@ -34,7 +34,7 @@ public final class SpecParser {
 
     public static ServiceSpec parse(String file, String text) {
         SpecNode root = SpecNode.parse(file, text)
-                .allowOnly("service", "database", "runtime", "router", "release",
+                .allowOnly("service", "database", "runtime", "swarm", "router", "release",
                         "notifications", "hooks", "progressDeadline"); // the last three: PolicyParser
         SpecNode serviceNode = root.require("service");
         String service = serviceNode.nonBlankString();
@@ -67,14 +67,23 @@ public final class SpecParser {
         Optional<SpecNode> runtimeNode = root.optional("runtime");
         if (runtimeNode.isPresent()) {
             runtime = runtimeNode.get().nonBlankString();
-            if (!runtime.equals("local") && !runtime.equals("docker")) {
-                throw runtimeNode.get().error("runtime '" + runtime + "' is not available (available: local, docker)");
+            if (!runtime.equals("local") && !runtime.equals("docker") && !runtime.equals("swarm")) {
+                throw runtimeNode.get().error("runtime '" + runtime + "' is not available (available: local, docker,"
+                        + " swarm)");
             }
+        }
+        Optional<SwarmSpec> swarm = runtime.equals("swarm") ? Optional.of(SwarmSpec.defaults()) : Optional.empty();
+        Optional<SpecNode> swarmNode = root.optional("swarm");
+        if (swarmNode.isPresent()) {
+            if (!runtime.equals("swarm")) {
+                throw swarmNode.get().error("a swarm section needs runtime: swarm (runtime is " + runtime + ")");
+            }
+            swarm = Optional.of(SwarmSpec.parse(swarmNode.get()));
         }
         RouterSpec router = root.optional("router").map(RouterSpecParser::parse).orElse(RouterSpec.defaults());
         ReleaseSpec release = release(root.require("release"));
         return new ServiceSpec(service, databaseUrl, schemaName, runtime, router, release, PolicyParser.parse(root),
-                passwordFile);
+                swarm, passwordFile);
     }
 
     /** Reads a document that holds only a release (as {@link SpecWriter#release} writes it). */

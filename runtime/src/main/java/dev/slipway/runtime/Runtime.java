@@ -2,6 +2,7 @@ package dev.slipway.runtime;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Where replicas of a revision run (child processes, containers, ...). The controller only talks to this
@@ -24,9 +25,18 @@ public interface Runtime extends AutoCloseable {
      */
     void stop(Replica replica, Duration grace);
 
-    /** Why a FAILED replica failed, in words for the user (e.g. "exited with code 3"); empty when not known. */
-    default java.util.Optional<String> failureReason(Replica replica) {
-        return java.util.Optional.empty();
+    /**
+     * The replica as it is now: same id, revision and port, at the host it answers on today. Child processes and
+     * containers stay where they started; a Swarm task that its node lost is rescheduled to another node, and routing
+     * and draining must follow it there.
+     */
+    default Replica current(Replica replica) {
+        return replica;
+    }
+
+    /** Why a FAILED replica failed, in words for the user (e.g. "exited with code 3"); empty when it did not fail. */
+    default Optional<String> failureReason(Replica replica) {
+        return Optional.empty();
     }
 
     /**

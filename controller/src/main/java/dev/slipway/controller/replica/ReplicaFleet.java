@@ -91,7 +91,7 @@ public final class ReplicaFleet implements AutoCloseable {
         for (BoundReplica replica : started) {
             ReplicaState state = runtime.awaitReady(replica.replica(), deadline);
             if (state != ReplicaState.READY) {
-                String why = notReady(replica.replica(), state, deadline); // before the stop, which may forget it
+                String why = notReady(replica.replica(), state, deadline);
                 started.forEach(this::stopUnrouted);
                 return Optional.of(why);
             }
@@ -219,16 +219,11 @@ public final class ReplicaFleet implements AutoCloseable {
     }
 
     private void awaitDrained(Replica replica) {
-        if (!router.awaitDrained(new Endpoint(replica.host(), replica.port()), DRAIN_TIMEOUT)) {
+        Replica now = runtime.current(replica); // where it answers now: a Swarm task may have moved to another node
+        if (!router.awaitDrained(new Endpoint(now.host(), now.port()), DRAIN_TIMEOUT)) {
             log.warn("replica {} still had requests in flight after {} s; going on anyway", replica.id(),
                     DRAIN_TIMEOUT.toSeconds());
         }
-    }
-
-    /** Why a replica did not become ready, in words for the user: the runtime's reason when it knows one. */
-    private String notReady(Replica replica, ReplicaState state, Duration deadline) {
-        return "replica " + replica.id() + " is " + state + runtime.failureReason(replica).map(reason -> ": " + reason)
-                .orElse(" after " + deadline.toSeconds() + " s");
     }
 
     /** Stops a replica that never got into a revision, so no route ever had it. */
@@ -262,6 +257,15 @@ public final class ReplicaFleet implements AutoCloseable {
                     e.getMessage());
             return Optional.empty();
         }
+    }
+
+    /** Why a replica did not become ready: the runtime's words when it failed (asked before it is stopped). */
+    private String notReady(Replica replica, ReplicaState state, Duration deadline) {
+        if (state == ReplicaState.FAILED) {
+            return "replica " + replica.id() + " FAILED" + runtime.failureReason(replica).map(reason -> ": " + reason)
+                    .orElse("");
+        }
+        return "replica " + replica.id() + " is " + state + " after " + deadline.toSeconds() + " s";
     }
 
     private static Duration readinessDeadline(ReleaseSpec release) {

@@ -113,7 +113,9 @@ public final class RouteSync implements AutoCloseable {
         }
         for (Replica replica : revision.get().runningReplicas()) {
             if (!current.draining().contains(replica.id()) && runtime.state(replica) == state) {
-                endpoints.add(new Endpoint(replica.host(), replica.port()));
+                // where it answers now: a Swarm task may have moved to another node
+                Replica now = runtime.current(replica);
+                endpoints.add(new Endpoint(now.host(), now.port()));
             }
         }
         return endpoints;

@@ -4,19 +4,9 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.command.InspectContainerResponse;
-import com.github.dockerjava.api.exception.DockerException;
-import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.Container;
-import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.WaitResponse;
-import com.github.dockerjava.core.DefaultDockerClientConfig;
-import com.github.dockerjava.core.DockerClientConfig;
-import com.github.dockerjava.core.DockerClientImpl;
-import com.github.dockerjava.core.RemoteApiVersion;
-import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
-import com.github.dockerjava.transport.DockerHttpClient;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -26,39 +16,22 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 import java.util.function.Supplier;
 
 /**
  * The few Docker Engine API calls the docker runtime makes, through docker-java. Every docker-java type stays in
- * this class: the rest of the package sees container ids, plain records and {@link DockerEngineException}.
- *
- * <p>API version: docker-java sends unversioned paths when no version is configured, and the engine then answers in
- * its <em>own</em> newest dialect, which may be newer than docker-java's models. So {@link #connect} negotiates the
- * way the docker CLI does: it asks the engine's {@code /version} (unversioned), then pins the client to the older of
- * the engine's API version and the newest one docker-java 3.4 knows (1.44). A Debian docker.io 20.10 engine thus
- * gets 1.41; nothing newer than the engine is ever requested.
+ * this class: the rest of the package sees container ids, plain records and {@link DockerEngineException}. The
+ * connection and its API version come from {@link EngineConnection}.
  */
 final class DockerEngine implements AutoCloseable {
-    /** The newest API version docker-java 3.4's models describe. */
-    private static final RemoteApiVersion NEWEST_KNOWN = RemoteApiVersion.VERSION_1_44;
-    /** Labels, host networking and stop timeouts are all older than this; older engines are refused. */
-    private static final RemoteApiVersion OLDEST_SUPPORTED = RemoteApiVersion.VERSION_1_24;
-    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
-    /**
-     * Each replica holds two long requests open (its exit wait and its log stream), plus short calls: this bounds
-     * the replicas one runtime can run at a little under 250.
-     */
-    private static final int MAX_CONNECTIONS = 500;
-
+    private final EngineConnection connection;
     private final DockerClient client;
-    private final String apiVersion;
 
-    private DockerEngine(DockerClient client, String apiVersion) {
-        this.client = client;
-        this.apiVersion = apiVersion;
+    private DockerEngine(EngineConnection connection) {
+        this.connection = connection;
+        this.client = connection.client();
     }
 
     /**
@@ -67,40 +40,12 @@ final class DockerEngine implements AutoCloseable {
      * @throws DockerEngineException when no engine answers at {@code host}, or it is too old
      */
     static DockerEngine connect(URI host) {
-        String engineVersion;
-        try (DockerClient unversioned = client(host, RemoteApiVersion.UNKNOWN_VERSION)) {
-            engineVersion = unversioned.versionCmd().exec().getApiVersion();
-        } catch (IOException | RuntimeException e) {
-            throw new DockerEngineException("cannot reach the Docker engine at " + host + ": " + describe(e)
-                    + " (is dockerd running, and may this user open its socket?)", false, e);
-        }
-        RemoteApiVersion engine = RemoteApiVersion.parseConfig(engineVersion);
-        if (!engine.isGreaterOrEqual(OLDEST_SUPPORTED)) {
-            throw new DockerEngineException("the Docker engine at " + host + " speaks API " + engineVersion
-                    + "; the docker runtime needs " + OLDEST_SUPPORTED.getVersion() + " or newer", false, null);
-        }
-        RemoteApiVersion pinned = engine.isGreater(NEWEST_KNOWN) ? NEWEST_KNOWN : engine;
-        return new DockerEngine(client(host, pinned), pinned.getVersion());
-    }
-
-    private static DockerClient client(URI host, RemoteApiVersion version) {
-        DockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder()
-                .withDockerHost(host.toString())
-                .withApiVersion(version)
-                .build();
-        // No response timeout: exit waits and log streams legitimately stay open for as long as a container runs.
-        DockerHttpClient http = new ApacheDockerHttpClient.Builder()
-                .dockerHost(config.getDockerHost())
-                .sslConfig(config.getSSLConfig())
-                .maxConnections(MAX_CONNECTIONS)
-                .connectionTimeout(CONNECT_TIMEOUT)
-                .build();
-        return DockerClientImpl.getInstance(config, http);
+        return new DockerEngine(EngineConnection.open(host, "docker runtime"));
     }
 
     /** The API version every call uses, e.g. "1.41". */
     String apiVersion() {
-        return apiVersion;
+        return connection.apiVersion();
     }
 
     /** What to create: host networking always, the image's entrypoint kept, {@code command} replacing its CMD. */
@@ -214,95 +159,27 @@ final class DockerEngine implements AutoCloseable {
         });
     }
 
-    /** A followed log stream: close it to stop following; {@link #ended()} completes when the stream ends. */
-    interface LogStream extends Closeable {
-        CompletableFuture<Void> ended();
-
-        @Override
-        void close();
-    }
-
     /**
      * Follows a container's stdout and stderr from {@code since} (whole seconds, as the API takes it) until the
      * container stops; every chunk goes to {@code sink} in the order the engine sends it.
      */
-    LogStream followLogs(String containerId, Instant since, Consumer<byte[]> sink) {
-        CompletableFuture<Void> ended = new CompletableFuture<>();
-        ResultCallback.Adapter<Frame> callback = client.logContainerCmd(containerId)
+    EngineConnection.LogStream followLogs(String containerId, Instant since, Consumer<byte[]> sink) {
+        return EngineConnection.follow(client.logContainerCmd(containerId)
                 .withStdOut(true).withStdErr(true).withFollowStream(true)
-                .withSince((int) Math.max(0, since.getEpochSecond()))
-                .exec(new ResultCallback.Adapter<>() {
-                    @Override
-                    public void onNext(Frame frame) {
-                        sink.accept(frame.getPayload());
-                    }
-
-                    @Override
-                    public void onError(Throwable error) {
-                        closeQuietly(this);
-                        ended.complete(null);
-                    }
-
-                    @Override
-                    public void onComplete() {
-                        closeQuietly(this);
-                        ended.complete(null);
-                    }
-                });
-        return new LogStream() {
-            @Override
-            public CompletableFuture<Void> ended() {
-                return ended;
-            }
-
-            @Override
-            public void close() {
-                closeQuietly(callback);
-                ended.complete(null);
-            }
-        };
+                .withSince((int) Math.max(0, since.getEpochSecond())), sink);
     }
 
     @Override
     public void close() {
-        try {
-            client.close();
-        } catch (IOException e) {
-            // Nothing left to do with a client we are throwing away.
-        }
+        connection.close();
     }
 
-    private <T> T call(String what, Supplier<T> action) {
-        try {
-            return action.get();
-        } catch (NotModifiedException alreadyThere) {
-            // 304: e.g. stopping a stopped container. The wanted state holds.
-            return null;
-        } catch (DockerException e) {
-            throw new DockerEngineException(what + ": " + describe(e), e instanceof NotFoundException, e);
-        } catch (RuntimeException e) {
-            throw new DockerEngineException(what + ": " + describe(e), false, e);
-        }
+    private static <T> T call(String what, Supplier<T> action) {
+        return EngineConnection.call(what, action);
     }
 
-    private void perform(String what, Runnable action) {
-        call(what, () -> {
-            action.run();
-            return null;
-        });
-    }
-
-    /** docker-java puts the engine's JSON error body in the message: keep only its "message". */
-    private static String describe(Throwable error) {
-        String message = error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage().trim();
-        int start = message.indexOf("{\"message\":\"");
-        if (start >= 0) {
-            int end = message.indexOf("\"}", start);
-            if (end > start) {
-                return message.substring(start + "{\"message\":\"".length(), end);
-            }
-        }
-        return message;
+    private static void perform(String what, Runnable action) {
+        EngineConnection.perform(what, action);
     }
 
     private static void closeQuietly(Closeable closeable) {

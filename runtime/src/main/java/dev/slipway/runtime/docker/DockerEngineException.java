@@ -1,16 +1,16 @@
 package dev.slipway.runtime.docker;
 
 /** A Docker Engine API call failed; the message says which call, on what, and the engine's own words. */
-final class DockerEngineException extends RuntimeException {
+public final class DockerEngineException extends RuntimeException {
     private final boolean notFound;
 
-    DockerEngineException(String message, boolean notFound, Throwable cause) {
+    public DockerEngineException(String message, boolean notFound, Throwable cause) {
         super(message, cause);
         this.notFound = notFound;
     }
 
     /** The engine answered 404: no such container or image. */
-    boolean notFound() {
+    public boolean notFound() {
         return notFound;
     }
 }

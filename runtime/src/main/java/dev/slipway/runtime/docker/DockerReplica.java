@@ -2,7 +2,9 @@ package dev.slipway.runtime.docker;
 
 import dev.slipway.runtime.Replica;
 import dev.slipway.runtime.ReplicaState;
+import dev.slipway.runtime.replica.ReplicaLabels;
 import dev.slipway.runtime.replica.ReplicaLifecycle;
+import dev.slipway.runtime.replica.ReplicaLog;
 import dev.slipway.runtime.replica.ReplicaProbes;
 
 import java.io.Closeable;
@@ -17,14 +19,14 @@ import java.util.Optional;
  */
 final class DockerReplica implements ReplicaProbes.Probed {
 
-    private final ContainerLabels labels;
+    private final ReplicaLabels labels;
     private final ReplicaLog log;
     private final ReplicaLifecycle<String> lifecycle;
     /** The exit wait and log stream of the current run, closed when they are no longer wanted. */
     private final List<Closeable> watchers = new ArrayList<>();
-    private DockerEngine.LogStream logStream;
+    private EngineConnection.LogStream logStream;
 
-    DockerReplica(ContainerLabels labels, ReplicaLog log) {
+    DockerReplica(ReplicaLabels labels, ReplicaLog log) {
         this.labels = labels;
         this.log = log;
         this.lifecycle = new ReplicaLifecycle<>(labels.replica().id(), labels.health());
@@ -58,7 +60,7 @@ final class DockerReplica implements ReplicaProbes.Probed {
         return lifecycle.running();
     }
 
-    synchronized Optional<DockerEngine.LogStream> logStream() {
+    synchronized Optional<EngineConnection.LogStream> logStream() {
         return Optional.ofNullable(logStream);
     }
 
@@ -70,7 +72,7 @@ final class DockerReplica implements ReplicaProbes.Probed {
             return;
         }
         watchers.add(watcher);
-        if (watcher instanceof DockerEngine.LogStream stream) {
+        if (watcher instanceof EngineConnection.LogStream stream) {
             logStream = stream;
         }
     }

@@ -11,7 +11,9 @@ import dev.slipway.runtime.RestartPolicy;
 import dev.slipway.model.support.DaemonThreads;
 import dev.slipway.runtime.replica.LivenessRestarts;
 import dev.slipway.runtime.replica.NewReplica;
+import dev.slipway.runtime.replica.ReplicaLabels;
 import dev.slipway.runtime.replica.ReplicaLifecycle;
+import dev.slipway.runtime.replica.ReplicaLog;
 import dev.slipway.runtime.replica.ReplicaProbes;
 import dev.slipway.runtime.replica.ReplicaTable;
 import org.slf4j.Logger;
@@ -56,7 +58,7 @@ import java.util.concurrent.TimeoutException;
  *
  * <p><b>Labels and adoption.</b> Every container carries {@code dev.slipway.service}, {@code .revision},
  * {@code .replica}, {@code .ordinal}, {@code .port}, its probes and {@code dev.slipway.state-directory} (see
- * {@link ContainerLabels}). On construction the runtime lists the containers labelled with its own state directory:
+ * {@link ReplicaLabels}). On construction the runtime lists the containers labelled with its own state directory:
  * running ones are adopted (probed again, STARTING until ready), the others (exited, or created but never started
  * by a controller that crashed) have their remaining output copied to their log file and are removed.
  *
@@ -134,7 +136,7 @@ public final class DockerRuntime implements Runtime {
         NewReplica placed = NewReplica.of(request, HOST, ports.allocate());
         Replica replica = placed.replica();
         String id = replica.id();
-        ContainerLabels labels = new ContainerLabels(replica, request.ordinal(), placed.health(), stateDirectory);
+        ReplicaLabels labels = new ReplicaLabels(replica, request.ordinal(), placed.health(), stateDirectory);
         DockerEngine.ContainerDefinition definition = new DockerEngine.ContainerDefinition(containerName(id),
                 imageCommand.image(), imageCommand.arguments(), placed.environment(), labels.toLabels());
 
@@ -386,15 +388,15 @@ public final class DockerRuntime implements Runtime {
     private void adoptOrRemoveContainers() {
         List<DockerEngine.ListedContainer> containers;
         try {
-            containers = engine.listLabelled(ContainerLabels.STATE_DIRECTORY, stateDirectory);
+            containers = engine.listLabelled(ReplicaLabels.STATE_DIRECTORY, stateDirectory);
         } catch (DockerEngineException e) {
             close();
             throw new IllegalStateException("cannot look for containers to adopt: " + e.getMessage(), e);
         }
         for (DockerEngine.ListedContainer container : containers) {
-            ContainerLabels labels;
+            ReplicaLabels labels;
             try {
-                labels = ContainerLabels.parse(container.labels(), HOST);
+                labels = ReplicaLabels.parse(container.labels(), HOST);
             } catch (IllegalArgumentException e) {
                 log.warn("leaving container {} alone: {}", container.name(), e.getMessage());
                 continue;
@@ -407,7 +409,7 @@ public final class DockerRuntime implements Runtime {
         }
     }
 
-    private void adopt(DockerEngine.ListedContainer container, ContainerLabels labels) {
+    private void adopt(DockerEngine.ListedContainer container, ReplicaLabels labels) {
         Replica replica = labels.replica();
         ReplicaLog replicaLog = new ReplicaLog(logFileOf(labels));
         Instant logsSince = lastWritten(replicaLog.file());
@@ -424,10 +426,10 @@ public final class DockerRuntime implements Runtime {
     }
 
     /** An exited container of a crashed controller: keep what it said after the crash, then let it go. */
-    private void removeLeftover(DockerEngine.ListedContainer container, ContainerLabels labels) {
+    private void removeLeftover(DockerEngine.ListedContainer container, ReplicaLabels labels) {
         ReplicaLog replicaLog = new ReplicaLog(logFileOf(labels));
         try {
-            DockerEngine.LogStream rest = engine.followLogs(container.id(), lastWritten(replicaLog.file()), replicaLog::write);
+            EngineConnection.LogStream rest = engine.followLogs(container.id(), lastWritten(replicaLog.file()), replicaLog::write);
             waitFor(rest.ended(), LOG_DRAIN);
             rest.close();
             String how = engine.exitCode(container.id()).map(code -> "exited with code " + code)
@@ -445,7 +447,7 @@ public final class DockerRuntime implements Runtime {
 
     // ---------------------------------------------------------------------------------------------------------------
 
-    private Path logFileOf(ContainerLabels labels) {
+    private Path logFileOf(ReplicaLabels labels) {
         Replica replica = labels.replica();
         return logDirectory.resolve(replica.service() + "-" + replica.revision() + "-" + labels.ordinal() + ".log");
     }

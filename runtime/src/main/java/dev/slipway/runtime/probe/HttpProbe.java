@@ -13,8 +13,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 
 /**
- * Shared by the local and docker runtimes so both probe alike (readiness gating cannot tell them apart). Asks a
- * replica on 127.0.0.1 whether a probe path answers 2xx within the probe's timeout, and tells a path the app does
+ * Shared by the runtimes so all probe alike (readiness gating cannot tell them apart). Asks a replica (on 127.0.0.1,
+ * or on its Swarm node) whether a probe path answers 2xx within the probe's timeout, and tells a path the app does
  * not serve (404) apart from a failure.
  */
 public final class HttpProbe {
@@ -38,7 +38,7 @@ public final class HttpProbe {
     }
 
     /** Never completes exceptionally: 2xx passes, 404 is {@link ProbeResult#NOT_FOUND}, anything else fails. */
-    public CompletableFuture<ProbeResult> check(int port, ProbeSpec probe) {
+    public CompletableFuture<ProbeResult> check(String host, int port, ProbeSpec probe) {
         String path = probe.path() == null || probe.path().isEmpty() ? "/" : probe.path();
         if (!path.startsWith("/")) {
             path = "/" + path;
@@ -47,7 +47,7 @@ public final class HttpProbe {
                 ? DEFAULT_TIMEOUT : probe.timeout();
         HttpRequest request;
         try {
-            request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            request = HttpRequest.newBuilder(URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port + path))
                     .timeout(timeout)
                     .GET()
                     .build();

@@ -266,6 +266,18 @@ public final class ReplicaLifecycle<H> {
         return true;
     }
 
+    /**
+     * FAILED now, whether a run is up or the next launch is pending: for what no waiting mends, e.g. no Swarm node
+     * can pull the image or meet the placement. Returns {@code true} when this call failed the replica.
+     */
+    public synchronized boolean giveUp(String reason) {
+        if (!isProbed()) {
+            return false;
+        }
+        fail(reason);
+        return true;
+    }
+
     /** Marks the replica STOPPED; returns {@code false} when it was stopped already. Launches are refused after. */
     public synchronized boolean markStopped() {
         if (state == ReplicaState.STOPPED) {

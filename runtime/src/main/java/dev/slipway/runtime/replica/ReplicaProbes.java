@@ -16,10 +16,11 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Probes the readiness and liveness of a runtime's replicas over HTTP on 127.0.0.1, each probe on its own period, on
- * a small shared scheduler; feeds the results into each replica's {@link ReplicaLifecycle} and hands a liveness
- * restart to {@link LivenessRestarts}, which restarts within the revision's budget through the runtime. Probing a
- * replica ends when it fails or stops, or when this is closed; liveness probing also ends when its path answers 404.
+ * Probes the readiness and liveness of a runtime's replicas over HTTP at their address (127.0.0.1 unless they run on
+ * another machine), each probe on its own period, on a small shared scheduler; feeds the results into each replica's
+ * {@link ReplicaLifecycle} and hands a liveness restart to {@link LivenessRestarts}, which restarts within the
+ * revision's budget through the runtime. Probing a replica ends when it fails or stops, or when this is closed;
+ * liveness probing also ends when its path answers 404.
  *
  * @param <R> the runtime's replica
  */
@@ -77,7 +78,7 @@ public final class ReplicaProbes<R extends ReplicaProbes.Probed> {
             return;
         }
         long generation = lifecycle.generation();
-        probe.check(replica.replica().port(), readiness).thenAccept(result -> {
+        probe.check(replica.replica().host(), replica.replica().port(), readiness).thenAccept(result -> {
             ReplicaState before = lifecycle.state();
             lifecycle.readinessProbed(generation, result, Instant.now());
             reportChange(replica, before);
@@ -91,7 +92,7 @@ public final class ReplicaProbes<R extends ReplicaProbes.Probed> {
             return;
         }
         long generation = lifecycle.generation();
-        probe.check(replica.replica().port(), liveness).thenAccept(result -> {
+        probe.check(replica.replica().host(), replica.replica().port(), liveness).thenAccept(result -> {
             switch (lifecycle.livenessProbed(generation, result)) {
                 case RESTART -> {
                     if (!closed) {

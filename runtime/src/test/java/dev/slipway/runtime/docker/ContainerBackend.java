@@ -17,13 +17,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@code /env?name=X}. Misbehaviour is switched on by environment, as in the local runtime's test backend:
  * {@code NEVER_READY=1}, {@code EXIT_AFTER_MS=n} (exits with code 3), {@code IGNORE_SIGTERM=1} (only SIGKILL ends
  * it), {@code LIVE_FAIL_AFTER_MS=n} (liveness fails from then on; with {@code LIVE_FAIL_ONCE_FILE=path} only in the
- * first run, which creates that file in the container's own filesystem, kept across a restart).
+ * first run, which creates that file in the container's own filesystem, kept across a restart),
+ * {@code HEALTHY_AFTER_MS=n} (creates {@code /tmp/healthy} after n ms, for an image HEALTHCHECK that runs this class
+ * with {@code check-file /tmp/healthy}: exit 0 when the file exists, 1 otherwise).
  */
 public final class ContainerBackend {
     private ContainerBackend() {
     }
 
     public static void main(String[] arguments) throws IOException {
+        if (arguments.length == 2 && arguments[0].equals("check-file")) {
+            System.exit(Files.exists(Path.of(arguments[1])) ? 0 : 1);
+        }
         long startedAt = System.currentTimeMillis();
         String host = System.getenv().getOrDefault("HOST", "127.0.0.1");
         int port = Integer.parseInt(System.getenv("PORT"));
@@ -60,6 +65,20 @@ public final class ContainerBackend {
             System.out.println("shutting down on SIGTERM");
             server.stop(0);
         }));
+
+        long healthyAfter = number("HEALTHY_AFTER_MS", -1);
+        if (healthyAfter >= 0) {
+            Thread healer = new Thread(() -> {
+                sleep(healthyAfter);
+                try {
+                    Files.createFile(Path.of("/tmp/healthy"));
+                } catch (IOException e) {
+                    System.out.println("cannot create /tmp/healthy: " + e);
+                }
+            });
+            healer.setDaemon(true);
+            healer.start();
+        }
 
         long exitAfter = number("EXIT_AFTER_MS", -1);
         if (exitAfter >= 0) {

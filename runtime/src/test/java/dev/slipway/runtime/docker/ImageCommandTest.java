@@ -32,7 +32,7 @@ class ImageCommandTest {
     void aHostCommandIsRefusedWithTheExpectedForm() {
         assertThatThrownBy(() -> ImageCommand.of("orders", "1.4.0", run("java", "-jar", "orders.jar")))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("orders 1.4.0: the docker runtime needs run.command[0] to name the image as "
+                .hasMessage("orders 1.4.0: the docker and swarm runtimes need run.command[0] to name the image as "
                         + "'image:<reference>' (e.g. [\"image:orders:1.4.0\", \"--verbose\"]), found 'java'");
     }
 

@@ -1,5 +1,6 @@
 package dev.slipway.runtime.docker;
 
+import dev.slipway.runtime.replica.ReplicaLabels;
 import dev.slipway.testkit.TestServices;
 
 import java.io.IOException;
@@ -26,7 +27,7 @@ final class TestEngine {
     }
 
     static List<String> containersOf(Path stateDirectory) {
-        String label = ContainerLabels.STATE_DIRECTORY + "=" + realPath(stateDirectory);
+        String label = ReplicaLabels.STATE_DIRECTORY + "=" + realPath(stateDirectory);
         return TestServices.run(List.of("docker", "ps", "-aq", "--no-trunc", "--filter", "label=" + label), 30)
                 .output().lines().map(String::trim).filter(line -> !line.isEmpty()).toList();
     }

@@ -14,10 +14,10 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * The image the docker runtime's tests run: testkit's JRE image ({@code java.base} and {@code jdk.httpserver}) with
+ * The image the docker and swarm runtimes' tests run: testkit's JRE image ({@code java.base} and {@code jdk.httpserver}) with
  * {@link ContainerBackend}'s classes at {@code /app}, cached by content like every testkit image.
  */
-final class TestImage {
+public final class TestImage {
     private static final String REPOSITORY = "slipway-testkit/runtime-docker-backend";
     private static final String MODULES = "java.base,jdk.httpserver";
 
@@ -25,12 +25,12 @@ final class TestImage {
     }
 
     /** The image reference, building the image if the engine does not have it yet. */
-    static String reference() {
+    public static String reference() {
         return TestJre.dockerImage(REPOSITORY, MODULES, backendClasses());
     }
 
     /** The container command that runs the backend, tuned to start fast. */
-    static List<String> backendCommand() {
+    public static List<String> backendCommand() {
         return List.of(ImageCommand.PREFIX + reference(), "/opt/jre/bin/java", "-XX:TieredStopAtLevel=1",
                 "-XX:+UseSerialGC", "-Xmx32m", "-XX:-UsePerfData", "-cp", "/app", ContainerBackend.class.getName());
     }

@@ -1,4 +1,4 @@
-package dev.slipway.runtime.docker;
+package dev.slipway.runtime.replica;
 
 import dev.slipway.model.support.OwnerOnly;
 import org.slf4j.Logger;
@@ -13,26 +13,26 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 
 /**
- * A replica's log file: the container's stdout and stderr as the engine streams them, and the runtime's own
- * {@code --- slipway} notes, appended across restarts and adoptions. Writers on several threads (a dying stream and
+ * A replica's log file: the stdout and stderr of its container (or Swarm service) as the engine streams them, and the
+ * runtime's own {@code --- slipway} notes, appended across restarts and adoptions. Writers on several threads (a dying stream and
  * its successor's) interleave whole chunks, never bytes.
  */
-final class ReplicaLog {
+public final class ReplicaLog {
     private static final Logger log = LoggerFactory.getLogger(ReplicaLog.class);
 
     private final Path file;
     private OutputStream output;
     private boolean warned;
 
-    ReplicaLog(Path file) {
+    public ReplicaLog(Path file) {
         this.file = file;
     }
 
-    Path file() {
+    public Path file() {
         return file;
     }
 
-    synchronized void write(byte[] bytes) {
+    public synchronized void write(byte[] bytes) {
         try {
             if (output == null) {
                 output = Files.newOutputStream(OwnerOnly.file(file), StandardOpenOption.APPEND);
@@ -48,12 +48,12 @@ final class ReplicaLog {
     }
 
     /** A line from the runtime itself, told apart from the container's output by its prefix. */
-    void note(String line) {
+    public void note(String line) {
         write(("--- slipway " + Instant.now() + ": " + line + System.lineSeparator()).getBytes(StandardCharsets.UTF_8));
     }
 
     /** Releases the file; a later write opens it again. */
-    synchronized void close() {
+    public synchronized void close() {
         if (output == null) {
             return;
         }

@@ -1,4 +1,4 @@
-package dev.slipway.runtime.docker;
+package dev.slipway.runtime.replica;
 
 import dev.slipway.model.HealthSpec;
 import dev.slipway.model.ProbeSpec;
@@ -12,7 +12,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-class ContainerLabelsTest {
+class ReplicaLabelsTest {
     private static final Replica REPLICA = new Replica("orders-1.4.0-2-abcdef", "orders", "1.4.0", "127.0.0.1", 41234);
 
     @Test
@@ -20,7 +20,7 @@ class ContainerLabelsTest {
         HealthSpec health = new HealthSpec(
                 new ProbeSpec("/ready", Duration.ofMillis(250), Duration.ofSeconds(1), 3, Duration.ofSeconds(30)),
                 new ProbeSpec("/live", Duration.ofSeconds(5), Duration.ofSeconds(2), 4, Duration.ofSeconds(60)));
-        ContainerLabels labels = new ContainerLabels(REPLICA, 2, health, "/srv/orders/.slipway");
+        ReplicaLabels labels = new ReplicaLabels(REPLICA, 2, health, "/srv/orders/.slipway");
 
         Map<String, String> written = labels.toLabels();
 
@@ -29,24 +29,24 @@ class ContainerLabelsTest {
                 .containsEntry("dev.slipway.replica", "orders-1.4.0-2-abcdef")
                 .containsEntry("dev.slipway.port", "41234")
                 .containsEntry("dev.slipway.state-directory", "/srv/orders/.slipway");
-        assertThat(ContainerLabels.parse(written, "127.0.0.1")).isEqualTo(labels);
+        assertThat(ReplicaLabels.parse(written, "127.0.0.1")).isEqualTo(labels);
     }
 
     @Test
     void aReplicaWithoutProbesStaysWithoutProbes() {
-        ContainerLabels labels = new ContainerLabels(REPLICA, 0, new HealthSpec(null, null), "/state");
+        ReplicaLabels labels = new ReplicaLabels(REPLICA, 0, new HealthSpec(null, null), "/state");
 
-        assertThat(ContainerLabels.parse(labels.toLabels(), "127.0.0.1")).isEqualTo(labels);
+        assertThat(ReplicaLabels.parse(labels.toLabels(), "127.0.0.1")).isEqualTo(labels);
     }
 
     @Test
     void aContainerMissingALabelIsNotMistakenForOne() {
         Map<String, String> labels = new HashMap<>(
-                new ContainerLabels(REPLICA, 0, HealthSpec.defaults(), "/state").toLabels());
+                new ReplicaLabels(REPLICA, 0, HealthSpec.defaults(), "/state").toLabels());
         labels.remove("dev.slipway.port");
 
-        assertThatThrownBy(() -> ContainerLabels.parse(labels, "127.0.0.1"))
+        assertThatThrownBy(() -> ReplicaLabels.parse(labels, "127.0.0.1"))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("not a slipway container: missing label 'dev.slipway.port'");
+                .hasMessage("not a slipway replica: missing label 'dev.slipway.port'");
     }
 }

@@ -1,4 +1,4 @@
-package dev.slipway.runtime.docker;
+package dev.slipway.runtime.replica;
 
 import dev.slipway.model.HealthSpec;
 import dev.slipway.model.ProbeSpec;
@@ -9,28 +9,28 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The labels on every container of the docker runtime. They are all a restarted controller has to go on: which
- * replica a container is ({@code dev.slipway.service}, {@code .revision}, {@code .replica}, {@code .ordinal},
+ * The labels on every container of the docker runtime and every service of the swarm runtime. They are all a
+ * restarted controller has to go on: which replica a container (or service) is ({@code dev.slipway.service}, {@code .revision}, {@code .replica}, {@code .ordinal},
  * {@code .port}), how to probe it ({@code dev.slipway.readiness.*}, {@code dev.slipway.liveness.*}) and whose it is
- * ({@code dev.slipway.state-directory}: a runtime adopts only containers of its own state directory, so two
- * controllers, or a controller and a test, can share one engine without taking each other's containers).
+ * ({@code dev.slipway.state-directory}: a runtime adopts only what carries its own state directory, so two
+ * controllers, or a controller and a test, can share one engine without taking each other's replicas).
  *
  * @param replica          the replica, host and port included
  * @param ordinal          names the log file
  * @param health           the probes, so that an adopted container is probed as its launcher probed it
  * @param stateDirectory   the absolute state directory of the runtime that launched it
  */
-record ContainerLabels(Replica replica, int ordinal, HealthSpec health, String stateDirectory) {
-    static final String SERVICE = "dev.slipway.service";
-    static final String REVISION = "dev.slipway.revision";
-    static final String REPLICA = "dev.slipway.replica";
-    static final String ORDINAL = "dev.slipway.ordinal";
-    static final String PORT = "dev.slipway.port";
-    static final String STATE_DIRECTORY = "dev.slipway.state-directory";
+public record ReplicaLabels(Replica replica, int ordinal, HealthSpec health, String stateDirectory) {
+    public static final String SERVICE = "dev.slipway.service";
+    public static final String REVISION = "dev.slipway.revision";
+    public static final String REPLICA = "dev.slipway.replica";
+    public static final String ORDINAL = "dev.slipway.ordinal";
+    public static final String PORT = "dev.slipway.port";
+    public static final String STATE_DIRECTORY = "dev.slipway.state-directory";
     private static final String READINESS = "dev.slipway.readiness";
     private static final String LIVENESS = "dev.slipway.liveness";
 
-    Map<String, String> toLabels() {
+    public Map<String, String> toLabels() {
         Map<String, String> labels = new LinkedHashMap<>();
         labels.put(SERVICE, replica.service());
         labels.put(REVISION, replica.revision());
@@ -44,15 +44,15 @@ record ContainerLabels(Replica replica, int ordinal, HealthSpec health, String s
     }
 
     /** @throws IllegalArgumentException naming the missing or malformed label */
-    static ContainerLabels parse(Map<String, String> labels, String host) {
+    public static ReplicaLabels parse(Map<String, String> labels, String host) {
         try {
             Replica replica = new Replica(required(labels, REPLICA), required(labels, SERVICE),
                     required(labels, REVISION), host, Integer.parseInt(required(labels, PORT)));
             HealthSpec health = new HealthSpec(probe(labels, READINESS), probe(labels, LIVENESS));
-            return new ContainerLabels(replica, Integer.parseInt(required(labels, ORDINAL)), health,
+            return new ReplicaLabels(replica, Integer.parseInt(required(labels, ORDINAL)), health,
                     required(labels, STATE_DIRECTORY));
         } catch (RuntimeException malformed) {
-            throw new IllegalArgumentException("not a slipway container: " + malformed.getMessage(), malformed);
+            throw new IllegalArgumentException("not a slipway replica: " + malformed.getMessage(), malformed);
         }
     }
 

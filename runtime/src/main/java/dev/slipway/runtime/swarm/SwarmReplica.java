@@ -1,0 +1,107 @@
+package dev.slipway.runtime.swarm;
+
+import dev.slipway.runtime.Replica;
+import dev.slipway.runtime.docker.EngineConnection;
+import dev.slipway.runtime.replica.ReplicaLabels;
+import dev.slipway.runtime.replica.ReplicaLifecycle;
+import dev.slipway.runtime.replica.ReplicaLog;
+import dev.slipway.runtime.replica.ReplicaProbes;
+
+import java.util.Optional;
+
+/**
+ * One replica of the swarm runtime: its Swarm service (one task), its labels, its log file, its lifecycle (what runs
+ * is a task id; a move to another node is a new run) and the address it answers on now, which follows its task from
+ * node to node.
+ */
+final class SwarmReplica implements ReplicaProbes.Probed {
+    /** The host of a replica whose task no node runs yet: never routed to (only READY replicas are). */
+    static final String UNPLACED = "unplaced";
+
+    private final ReplicaLabels labels;
+    private final ReplicaLog log;
+    private final ReplicaLifecycle<String> lifecycle;
+    private final TaskWatch watch;
+    private volatile String serviceId;
+    private volatile Replica current;
+    private EngineConnection.LogStream logStream;
+    private boolean probing;
+
+    SwarmReplica(ReplicaLabels labels, ReplicaLog log, TaskWatch watch) {
+        this.labels = labels;
+        this.log = log;
+        this.watch = watch;
+        this.lifecycle = new ReplicaLifecycle<>(labels.replica().id(), labels.health());
+        this.current = labels.replica();
+    }
+
+    /** Where it answers now: the address of its task's node, or {@link #UNPLACED}. */
+    @Override
+    public Replica replica() {
+        return current;
+    }
+
+    /** The replica as start() returned it, without a node. */
+    ReplicaLabels labels() {
+        return labels;
+    }
+
+    @Override
+    public int ordinal() {
+        return labels.ordinal();
+    }
+
+    @Override
+    public ReplicaLifecycle<String> lifecycle() {
+        return lifecycle;
+    }
+
+    @Override
+    public void note(String line) {
+        log.note(line);
+    }
+
+    ReplicaLog log() {
+        return log;
+    }
+
+    TaskWatch watch() {
+        return watch;
+    }
+
+    Optional<String> serviceId() {
+        return Optional.ofNullable(serviceId);
+    }
+
+    void created(String id) {
+        serviceId = id;
+    }
+
+    /** Its task now runs at {@code host}: the probes and the router go there from now on. */
+    void placedAt(String host) {
+        Replica before = current;
+        current = new Replica(before.id(), before.service(), before.revision(), host, before.port());
+    }
+
+    /** True the first time only: probing starts with the first run and follows the replica from then on. */
+    synchronized boolean startProbing() {
+        if (probing) {
+            return false;
+        }
+        probing = true;
+        return true;
+    }
+
+    /** The log stream, unless one is open already. */
+    synchronized boolean needsLogStream() {
+        return logStream == null || logStream.ended().isDone();
+    }
+
+    synchronized void following(EngineConnection.LogStream stream) {
+        logStream = stream;
+    }
+
+    synchronized Optional<EngineConnection.LogStream> logStream() {
+        return Optional.ofNullable(logStream);
+    }
+}
