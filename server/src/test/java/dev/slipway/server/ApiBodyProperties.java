@@ -2,20 +2,9 @@ package dev.slipway.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.slipway.analysis.judge.ThresholdJudge;
-import dev.slipway.analysis.provider.RouterMetricProvider;
-import dev.slipway.controller.DatabaseTarget;
-import dev.slipway.controller.RolloutController;
-import dev.slipway.controller.store.JdbcStore;
-import dev.slipway.router.BuiltInRouter;
-import dev.slipway.router.RouterConfig;
-import dev.slipway.runtime.local.LocalRuntime;
 import dev.slipway.schema.MigrationFile;
-import dev.slipway.schema.SchemaEngine;
-import dev.slipway.schema.SchemaOptions;
 import dev.slipway.testkit.fuzz.LocatedErrors;
 import dev.slipway.testkit.fuzz.YamlMutations;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
@@ -25,9 +14,7 @@ import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 import net.jqwik.api.statistics.Statistics;
 
-import javax.sql.DataSource;
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -38,7 +25,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -50,7 +36,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code POST /schema/start}, malformed and oversized bodies — get a 4xx with a reason (a located one for a bad
  * file), never a 500; and a refused request changes nothing, neither in the database (tables, columns, views,
  * migration history, rollouts) nor in the state directory. A migration the API accepts is rolled back through the
- * API, which must give the database back exactly as it was. One real controller on embedded PostgreSQL for all tries.
+ * API, which must give the database back exactly as it was. One {@link ServerFixture} (a real controller on embedded
+ * PostgreSQL) for all tries.
  */
 class ApiBodyProperties {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -79,51 +66,22 @@ class ApiBodyProperties {
               - create_index: {name: customers_name, table: customers, columns: [full_name]}
             """;
 
-    private static EmbeddedPostgres postgres;
-    private static DataSource dataSource;
     private static Path stateDirectory;
-    private static BuiltInRouter router;
-    private static LocalRuntime runtime;
-    private static RolloutController controller;
-    private static ApiServer server;
+    private static ServerFixture fixture;
     private final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeContainer
     static void startController() throws Exception {
-        postgres = EmbeddedPostgres.builder().start();
-        dataSource = postgres.getPostgresDatabase();
         stateDirectory = Files.createTempDirectory("slipway-api-fuzz-");
-        JdbcStore store = new JdbcStore(dataSource);
-        store.init();
-        SchemaEngine engine = new SchemaEngine(dataSource, "public", SchemaOptions.defaults());
-        engine.init();
-        engine.start(MigrationFile.parse("001_customers.yaml", """
-                operations:
-                  - create_table:
-                      name: customers
-                      columns:
-                        - {name: id, type: bigserial, pk: true}
-                        - {name: full_name, type: text, nullable: false}
-                """.getBytes(StandardCharsets.UTF_8)), progress -> { });
-        engine.complete();
-        router = BuiltInRouter.start(RouterConfig.onLoopback());
-        runtime = new LocalRuntime(stateDirectory);
-        var admin = router.adminAddress();
-        controller = new RolloutController("orders", runtime, router,
-                new RouterMetricProvider(URI.create("http://127.0.0.1:" + admin.getPort() + "/metrics")),
-                new ThresholdJudge(), store, engine,
-                new DatabaseTarget("jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/postgres", "postgres", ""),
-                Clock.systemUTC(), entry -> { });
-        server = ApiServer.start(controller, stateDirectory, 0);
+        fixture = ServerFixture.start(stateDirectory);
+        fixture.schema.start(MigrationFile.parse("001_customers.yaml",
+                ServerFixture.MIGRATION_1.getBytes(StandardCharsets.UTF_8)), "fuzz", progress -> { });
+        fixture.schema.complete("fuzz");
     }
 
     @AfterContainer
-    static void stopController() throws Exception {
-        server.close();
-        controller.close();
-        runtime.close();
-        router.close();
-        postgres.close();
+    static void stopController() {
+        fixture.close();
     }
 
     @Property(tries = 150)
@@ -229,7 +187,7 @@ class ApiBodyProperties {
     }
 
     private static List<String> query(String sql) throws SQLException {
-        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement();
+        try (Connection connection = fixture.dataSource.getConnection(); Statement statement = connection.createStatement();
              ResultSet result = statement.executeQuery(sql)) {
             List<String> rows = new ArrayList<>();
             while (result.next()) {
@@ -245,7 +203,7 @@ class ApiBodyProperties {
     }
 
     private static HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(server.url().resolve(path)).header("Authorization", "Bearer " + server.token());
+        return HttpRequest.newBuilder(fixture.server.url().resolve(path)).header("Authorization", "Bearer " + fixture.server.token());
     }
 
     private static String error(HttpResponse<String> response) throws IOException {

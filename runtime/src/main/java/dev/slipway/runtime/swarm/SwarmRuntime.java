@@ -391,7 +391,8 @@ public final class SwarmRuntime implements Runtime {
         if (closed) {
             return false;
         }
-        engine.forceRestart(serviceId.get()); // Swarm replaces its task; the watch follows the replacement
+        swarmReplica.note("out of routing and drained: Swarm replaces its task");
+        engine.forceRestart(serviceId.get()); // the watch follows the replacement
         return true;
     }
 
