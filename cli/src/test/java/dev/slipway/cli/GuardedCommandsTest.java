@@ -52,7 +52,15 @@ class GuardedCommandsTest {
                 {"url": "http://127.0.0.1:%d", "token": "t0ken", "pid": %d, "service": "orders"}"""
                 .formatted(api.getAddress().getPort(), ProcessHandle.current().pid()));
         spec = directory.resolve("slipway.yaml");
-        Files.writeString(spec, "service: orders\n");
+        // a valid spec: apply checks its file before it talks to the controller
+        Files.writeString(spec, """
+                service: orders
+                release:
+                  version: 2.0.0
+                  run: {command: [./orders]}
+                  schema: [1, 1]
+                  strategy: {canary: {steps: [{setWeight: 50}]}}
+                """);
     }
 
     @AfterEach
@@ -138,9 +146,12 @@ class GuardedCommandsTest {
         exchange.getRequestBody().readAllBytes();
         int status = 202;
         String body = "{\"accepted\": true, \"rollout\": {\"id\": 9}}";
-        if (path.equals("/api/v1/status")) {
+        if (path.equals("/api/v1/status") || path.equals("/api/v1/dashboard/snapshot")) {
             status = 200;
             body = statuses.size() > 1 ? statuses.poll() : statuses.peek();
+            if (path.equals("/api/v1/dashboard/snapshot")) {
+                body = "{\"status\": " + body + ", \"steps\": [\"setWeight 10%\", \"pause\"]}"; // watched as a table
+            }
         } else {
             requests.add(exchange.getRequestMethod() + " " + path + (query == null ? "" : "?" + query));
             if (path.equals("/api/v1/apply")) {
