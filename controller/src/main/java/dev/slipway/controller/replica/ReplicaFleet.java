@@ -262,7 +262,7 @@ public final class ReplicaFleet implements AutoCloseable {
     /** Why a replica did not become ready: the runtime's words when it failed (asked before it is stopped). */
     private String notReady(Replica replica, ReplicaState state, Duration deadline) {
         if (state == ReplicaState.FAILED) {
-            return "replica " + replica.id() + " FAILED" + runtime.failureReason(replica).map(reason -> ": " + reason)
+            return "replica " + replica.id() + " is FAILED" + runtime.failureReason(replica).map(reason -> ": " + reason)
                     .orElse("");
         }
         return "replica " + replica.id() + " is " + state + " after " + deadline.toSeconds() + " s";
