@@ -63,6 +63,6 @@ final class ApplyCommand implements Callable<Integer> {
         if (!watch) {
             return 0;
         }
-        return new RolloutWatch(client, out, err, OutputOption.Format.table).follow(true, OptionalLong.of(rollout.path("id").asLong()));
+        return new RolloutWatch(client, out, err, OutputOption.Format.table, false).follow(true, OptionalLong.of(rollout.path("id").asLong()));
     }
 }

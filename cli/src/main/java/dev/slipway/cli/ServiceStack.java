@@ -1,7 +1,9 @@
 package dev.slipway.cli;
 
 import dev.slipway.analysis.judge.ThresholdJudge;
+import dev.slipway.analysis.provider.Providers;
 import dev.slipway.analysis.provider.RouterMetricProvider;
+import dev.slipway.analysis.provider.RouterRequestSamples;
 import dev.slipway.controller.DatabaseTarget;
 import dev.slipway.controller.RolloutController;
 import dev.slipway.controller.SchemaCoordinator;
@@ -88,10 +90,15 @@ public final class ServiceStack implements AutoCloseable {
             default -> new LocalRuntime(state, options.specDirectory());
         });
         InetSocketAddress admin = router.adminAddress();
-        metrics = new RouterMetricProvider(
-                URI.create("http://" + admin.getHostString() + ":" + admin.getPort() + "/metrics"));
+        URI adminUri = URI.create("http://" + admin.getHostString() + ":" + admin.getPort());
+        metrics = new RouterMetricProvider(adminUri.resolve("/metrics"));
+        // What analysis templates measure through: the router's counters and per-request samples, the service's
+        // database for the database gates, and the spec's directory for jobs.
+        Providers analysisProviders = new Providers(new Providers.Environment(spec.service(), metrics,
+                () -> new RouterRequestSamples(adminUri), Optional.of(dataSource::getConnection),
+                options.specDirectory(), Clock.systemUTC()));
         controller = own(new RolloutController(spec.service(), runtime, router, metrics, new ThresholdJudge(), store,
-                engine, target, Clock.systemUTC(), options.timeline()));
+                engine, target, Clock.systemUTC(), options.timeline(), analysisProviders));
         return this;
     }
 

@@ -158,6 +158,12 @@ public final class ApiServer implements AutoCloseable {
 
     private void defineRoutes() {
         route("GET", "/status", request -> respond(200, JsonViews.status(controller.status())));
+        route("GET", "/analyses", request -> {
+            ObjectNode body = JsonViews.JSON.createObjectNode();
+            body.put("service", service);
+            body.set("analyses", JsonViews.analyses(controller.analyses()));
+            return respond(200, body);
+        });
         route("GET", "/stable", request -> controller.stableSnapshot()
                 .map(stable -> respond(200, JsonViews.stable(service, stable)))
                 .orElseGet(() -> respond(404, JsonViews.error(JsonViews.NOT_FOUND, service + " runs no release yet"))));

@@ -7,6 +7,7 @@ import dev.slipway.controller.state.Revision;
 import dev.slipway.controller.state.ServiceState;
 import dev.slipway.controller.state.Slot;
 import dev.slipway.controller.traffic.RouteSync;
+import dev.slipway.model.AnalysisArgs;
 import dev.slipway.model.ReleaseSpec;
 import dev.slipway.model.RunSpec;
 import dev.slipway.model.support.DaemonThreads;
@@ -243,6 +244,9 @@ public final class ReplicaFleet implements AutoCloseable {
         environment.put("DATABASE_PASSWORD", login.map(DatabaseCredentials::password).orElse(database.password()));
         environment.put("DATABASE_SCHEMA", binding.databaseSchema());
         environment.put("SLIPWAY_REVISION", release.version());
+        // libpq-based clients name their sessions from it (JDBC applications pass it on as ApplicationName), so the
+        // database gates of an analysis find the sessions of each revision
+        environment.put("PGAPPNAME", AnalysisArgs.applicationName(service, release.version()));
         RunSpec run = new RunSpec(resolveCommand(release.run().command()), release.run().env());
         Replica replica = runtime.start(new ReplicaRequest(service, release.version(), ordinal, run, environment,
                 release.health()));

@@ -143,6 +143,10 @@ public final class RouteSync implements AutoCloseable {
         RouteTable table = RouteTables.build(stableVersion, stableEndpoints,
                 current.canary().map(Revision::version).orElse(null), canaryReady,
                 current.canaryWeight(), current.headerRoutes(), current.previewCanary());
+        if (current.baseline().isPresent() && current.canary().isPresent()) {
+            table = RouteTables.withBaseline(table, current.baseline().get().version(),
+                    readyEndpoints(current.baseline(), current), current.canary().get().version());
+        }
         if (!table.equals(sent)) {
             router.route(table);
             sent = table;
