@@ -59,15 +59,17 @@ public final class ServiceStack implements AutoCloseable {
      * @param specDirectory where relative paths in {@code release.run.command} resolve
      * @param freshDatabase a database to drop and create (the demo); empty: the service's own database, kept across
      *                      runs (on the embedded server one named after the service, created if missing)
+     * @param passwords     where the password of a server named by a URL comes from (the embedded server keeps its
+     *                      own in the state directory)
      */
     public record Options(Path stateDirectory, Path specDirectory, Optional<String> freshDatabase,
-                          Consumer<TimelineEntry> timeline) {
+                          PasswordSource passwords, Consumer<TimelineEntry> timeline) {
     }
 
     /** Starts every part for {@code spec}; on failure, what was started is stopped again by {@link #close()}. */
     public ServiceStack open(ServiceSpec spec, Options options) {
         Path state = options.stateDirectory().toAbsolutePath();
-        database = own(Database.open(spec.databaseUrl(), state));
+        database = own(Database.open(spec.databaseUrl(), state, options.passwords()));
         String databaseName = databaseName(spec, options);
         dataSource = database.dataSource(databaseName);
         target = new DatabaseTarget(database.jdbcUrl(databaseName), database.user(), database.password());

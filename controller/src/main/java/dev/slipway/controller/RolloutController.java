@@ -16,6 +16,7 @@ import dev.slipway.controller.guard.RevisionRef;
 import dev.slipway.controller.loop.RolloutLoop;
 import dev.slipway.controller.replica.ReplicaFleet;
 import dev.slipway.controller.replica.ReplicaMoves;
+import dev.slipway.controller.replica.RoutedRestarts;
 import dev.slipway.controller.rollout.ContractAfter;
 import dev.slipway.controller.rollout.KnownReleases;
 import dev.slipway.controller.rollout.Resumer;
@@ -53,7 +54,9 @@ import java.util.function.Function;
  *   <li>{@link RolloutLoop}: the only place the service's state changes;</li>
  *   <li>{@link GuardGate}: every guarded action, rollout or schema, checked and applied as one step;</li>
  *   <li>{@link RolloutCommands} and {@link RolloutRunner}: accept a rollout, then run it to its end;</li>
- *   <li>{@link ReplicaFleet}: starts, scales, drains and stops replicas; {@link RouteSync}: the router's table;</li>
+ *   <li>{@link ReplicaFleet}: starts, scales, drains and stops replicas; {@link RoutedRestarts}: the runtime's
+ *       liveness restarts within a budget, drained first; {@link RouteSync}: the router's table (and panic
+ *       routing);</li>
  *   <li>{@link RolloutTimers}: blue-green scale-down, contractAfter; {@link Resumer}: after a restart;</li>
  *   <li>{@link StatusReader}: what status shows; {@link RolloutEvents}: what happened, to listeners;</li>
  *   <li>{@link RolloutAnalyses}: the analysis templates of the rollout, measured and stored.</li>
@@ -109,6 +112,9 @@ public final class RolloutController implements AutoCloseable {
         runner = new RolloutRunner(service, loop, fleet, routes, metrics, judge, store, clock, events, timers, policy,
                 () -> new TreeSet<>(engine.status().state()), analyses);
         releases = new KnownReleases(service, store);
+        routes.reportTo(events::emit); // panic routing's start and end
+        // Liveness restarts: within the release's budget, each replica out of routing and drained first.
+        runtime.useRestartPolicy(new RoutedRestarts(releases::find, fleet, events::emit));
         commands = new RolloutCommands(service, loop, gate, runner, timers, fleet, routes, releases, store, clock, events);
         resumer = new Resumer(service, loop, fleet, routes, runner, releases, runtime, store, clock, events);
         ContractAfter contractAfter = new ContractAfter(service, loop, fleet, schema, store, clock, events);

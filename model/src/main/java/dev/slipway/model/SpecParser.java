@@ -43,9 +43,11 @@ public final class SpecParser {
         }
         String databaseUrl = "embedded";
         String schemaName = "public";
+        Optional<String> passwordFile = Optional.empty();
         Optional<SpecNode> database = root.optional("database");
         if (database.isPresent()) {
-            SpecNode node = database.get().allowOnly("url", "schema");
+            SpecNode node = database.get().allowOnly("url", "schema", "passwordFile");
+            passwordFile = node.optional("passwordFile").map(SpecNode::nonBlankString);
             if (node.optional("url").isPresent()) {
                 SpecNode urlNode = node.require("url");
                 databaseUrl = urlNode.nonBlankString();
@@ -83,7 +85,7 @@ public final class SpecParser {
                 .map(AnalysisSpecParser::templates).orElse(Map.of());
         ReleaseSpec release = release(root.require("release"), templates);
         return new ServiceSpec(service, databaseUrl, schemaName, runtime, router, release, PolicyParser.parse(root),
-                swarm);
+                swarm, passwordFile);
     }
 
     /**
@@ -174,8 +176,8 @@ public final class SpecParser {
         node.allowOnly("readiness", "liveness");
         ProbeSpec readiness = node.optional("readiness").map(n -> probe(n, ProbeSpec.readinessDefault()))
                 .orElse(ProbeSpec.readinessDefault());
-        ProbeSpec liveness = node.optional("liveness").map(n -> probe(n, ProbeSpec.livenessDefault()))
-                .orElse(ProbeSpec.livenessDefault());
+        // opt-in: only a spec that sets liveness gets a liveness probe (its unset fields take the defaults)
+        ProbeSpec liveness = node.optional("liveness").map(n -> probe(n, ProbeSpec.livenessDefault())).orElse(null);
         return new HealthSpec(readiness, liveness);
     }
 

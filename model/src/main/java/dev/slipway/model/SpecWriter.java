@@ -46,7 +46,9 @@ public final class SpecWriter {
         release.contractAfter().ifPresent(delay -> document.put("contractAfter", duration(delay)));
         Fields health = new Fields();
         health.put("readiness", probe(release.health().readiness()));
-        health.put("liveness", probe(release.health().liveness()));
+        if (release.health().liveness() != null) { // opt-in: no probe unless the spec set one
+            health.put("liveness", probe(release.health().liveness()));
+        }
         document.put("health", health.node());
         document.put("strategy", strategy(release.strategy()));
         if (release.strategy() instanceof StrategySpec.Canary canary) {

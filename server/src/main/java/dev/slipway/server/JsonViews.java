@@ -32,6 +32,7 @@ final class JsonViews {
     static final String CONFLICT = "conflict";
     static final String NOT_FOUND = "not-found";
     static final String REFUSED = "refused";
+    static final String TOO_LARGE = "too-large";
 
     private JsonViews() {
     }

@@ -50,7 +50,7 @@ final class ServerFixture implements AutoCloseable {
     final SchemaCoordinator schema;
     final ApiServer server;
     final RouterMetricProvider metrics;
-    /** The service database, as the controller's store and schema engine see it. */
+    /** The fixture's own database: the service's tables and Slipway's store. */
     final DataSource dataSource;
 
     private ServerFixture(Path stateDirectory, Duration requestTimeout) throws SQLException {

@@ -165,6 +165,37 @@ public sealed interface RolloutEvent {
         }
     }
 
+    /**
+     * No replica of the stable release {@code version} (nor of a canary) is ready, but {@code replicas} of it still run
+     * failing readiness: they get the traffic rather than every client getting a 503 (panic routing).
+     */
+    record PanicRoutingStarted(String version, int replicas) implements RolloutEvent {
+        @Override
+        public String text() {
+            return "no replica of " + version + " is ready: routing to its " + replicas + " running replica(s) that"
+                    + " fail readiness (panic routing) rather than answering 503";
+        }
+    }
+
+    /** Panic routing of {@code version} ended, {@code why}. */
+    record PanicRoutingEnded(String version, String why) implements RolloutEvent {
+        @Override
+        public String text() {
+            return "panic routing of " + version + " over: " + why;
+        }
+    }
+
+    /**
+     * A problem with replica {@code replica} that the user must fix in the spec, found by the runtime's probes (e.g. a
+     * liveness path answering 404: liveness probing of that replica ended).
+     */
+    record ReplicaProblem(String replica, String problem) implements RolloutEvent {
+        @Override
+        public String text() {
+            return "replica " + replica + ": " + problem;
+        }
+    }
+
     /** Anything else worth a timeline line: replicas moved, a release scaled down, a resume. */
     record Note(String text) implements RolloutEvent {
     }
