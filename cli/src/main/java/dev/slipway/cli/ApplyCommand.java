@@ -1,6 +1,7 @@
 package dev.slipway.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.slipway.model.SpecParser;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -19,7 +20,8 @@ import java.util.concurrent.Callable;
                 "(exit 1 with the guard's reason; --force with a backup overrides it). Returns once the rollout is",
                 "recorded, so `slipway rollout status` shows it from then on; with --watch, follows it to its end",
                 "and exits 0 when it was promoted and 1 when it was aborted.",
-                "Only the release is applied; database, runtime and router take effect at the next slipway up."})
+                "Only the release is applied; database, runtime and router take effect at the next slipway up.",
+                "The file is checked first, with or without a controller (slipway lint checks it alone)."})
 final class ApplyCommand implements Callable<Integer> {
 
     @Option(names = {"-f", "--file"}, required = true, paramLabel = "FILE", description = "The service spec (slipway.yaml).")
@@ -43,6 +45,8 @@ final class ApplyCommand implements Callable<Integer> {
             throw new IllegalArgumentException(file + ": no such file");
         }
         String text = Files.readString(file);
+        // The file first: a spec error is the user's next step whether or not a controller runs.
+        SpecParser.parse(file.toString(), text);
         String path = force.appendTo("/api/v1/apply?file=" + Queries.encode(file.toString()));
         ApiClient client = state.client();
         PrintWriter out = spec.commandLine().getOut();
@@ -59,6 +63,6 @@ final class ApplyCommand implements Callable<Integer> {
         if (!watch) {
             return 0;
         }
-        return new RolloutWatch(client, out, err, OutputOption.Format.table).follow(true, OptionalLong.of(rollout.path("id").asLong()));
+        return new RolloutWatch(client, out, err, OutputOption.Format.table, false).follow(true, OptionalLong.of(rollout.path("id").asLong()));
     }
 }

@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +20,8 @@ import java.util.Optional;
 
 /**
  * The PostgreSQL server Slipway works with: the embedded one (data kept under {@code .slipway/postgres} and
- * reused across runs) or any server named by a {@code jdbc:postgresql://} URL.
+ * reused across runs, durable and password-protected: see {@link EmbeddedServer}) or any server named by a
+ * {@code jdbc:postgresql://} URL.
  */
 public final class Database implements AutoCloseable {
     /** In the state directory: the database of the embedded server that {@code up} uses for its service. */
@@ -46,8 +46,13 @@ public final class Database implements AutoCloseable {
 
     /** {@code embedded} (or null) starts the embedded server; anything else must be a jdbc:postgresql:// URL. */
     public static Database open(String url, Path stateDirectory) {
+        return open(url, stateDirectory, PasswordSource.commandLine(null));
+    }
+
+    /** As {@link #open(String, Path)}; the password of a URL's server comes from {@code passwords}. */
+    public static Database open(String url, Path stateDirectory, PasswordSource passwords) {
         if (url == null || url.equals("embedded")) {
-            return embedded(stateDirectory.resolve("postgres"));
+            return embedded(stateDirectory);
         }
         if (!url.startsWith("jdbc:postgresql://")) {
             throw new IllegalArgumentException("--db: '" + url + "' is neither 'embedded' nor a jdbc:postgresql:// URL");
@@ -66,54 +71,41 @@ public final class Database implements AutoCloseable {
         String path = uri.getPath() == null || uri.getPath().length() <= 1 ? "postgres" : uri.getPath().substring(1);
         String server = "jdbc:postgresql://" + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "");
         String user = query.getOrDefault("user", System.getenv().getOrDefault("PGUSER", "postgres"));
-        String password = query.getOrDefault("password", System.getenv().getOrDefault("PGPASSWORD", ""));
+        String password = passwords.password(query, System.getenv());
         return new Database(null, false, server, user, password, path);
     }
 
-    private static Database embedded(Path dataDirectory) {
-        try {
-            Files.createDirectories(dataDirectory);
-            EmbeddedPostgres postgres = EmbeddedPostgres.builder()
-                    .setDataDirectory(dataDirectory)
-                    .setCleanDataDirectory(false)
-                    .setPGStartupWait(Duration.ofSeconds(30))
-                    .setOutputRedirector(ProcessBuilder.Redirect.appendTo(
-                            dataDirectory.resolveSibling("postgres.log").toFile()))
-                    .setErrorRedirector(ProcessBuilder.Redirect.appendTo(
-                            dataDirectory.resolveSibling("postgres.log").toFile()))
-                    .start();
-            return new Database(postgres, true, "jdbc:postgresql://127.0.0.1:" + postgres.getPort(), "postgres", "",
-                    "postgres");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start the embedded PostgreSQL in " + dataDirectory + ": "
-                    + e.getMessage(), e);
-        }
+    private static Database embedded(Path stateDirectory) {
+        EmbeddedServer.Started started = EmbeddedServer.start(stateDirectory);
+        return new Database(started.postgres(), true, "jdbc:postgresql://127.0.0.1:" + started.postgres().getPort(),
+                EmbeddedServer.SUPERUSER, started.password(), "postgres");
     }
 
     /**
      * Like {@link #open}, but when the embedded server of {@code stateDirectory} already runs (under
-     * {@code slipway up}), connects to it instead of failing on its lock; the schema commands use this, so that
-     * {@code slipway schema status} works while a controller runs. The embedded database is the one {@code up}
-     * recorded for the state directory ({@link #rememberEmbeddedDatabase}), or {@code postgres}.
+     * {@code slipway up}), connects to it instead of failing on its lock, with the password its first start kept in
+     * the state directory; the schema commands use this, so that {@code slipway schema status} works while a
+     * controller runs. The embedded database is the one {@code up} recorded for the state directory
+     * ({@link #rememberEmbeddedDatabase}), or {@code postgres}.
      */
-    public static Database openShared(String url, Path stateDirectory) {
+    public static Database openShared(String url, Path stateDirectory, PasswordSource passwords) {
         if (url != null && !url.equals("embedded")) {
-            return open(url, stateDirectory);
+            return open(url, stateDirectory, passwords);
         }
         Path dataDirectory = stateDirectory.resolve("postgres");
         String databaseName = embeddedDatabase(stateDirectory);
         Optional<Integer> runningPort = runningServerPort(dataDirectory);
         if (runningPort.isPresent()) {
-            return new Database(null, true, "jdbc:postgresql://127.0.0.1:" + runningPort.get(), "postgres", "",
-                    databaseName);
+            return new Database(null, true, "jdbc:postgresql://127.0.0.1:" + runningPort.get(), EmbeddedServer.SUPERUSER,
+                    EmbeddedServer.password(stateDirectory), databaseName);
         }
-        Database started = embedded(dataDirectory);
+        Database started = embedded(stateDirectory);
         return new Database(started.embedded, true, started.serverUrl, started.user, started.password, databaseName);
     }
 
     /** Records which database of the embedded server holds the service, for the schema commands. */
     static void rememberEmbeddedDatabase(Path stateDirectory, String database) {
-        AtomicFiles.write(stateDirectory.resolve(EMBEDDED_DATABASE_FILE), database + "\n");
+        AtomicFiles.writePrivately(stateDirectory.resolve(EMBEDDED_DATABASE_FILE), database + "\n");
     }
 
     private static String embeddedDatabase(Path stateDirectory) {

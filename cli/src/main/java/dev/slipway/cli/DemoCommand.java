@@ -23,9 +23,14 @@ final class DemoCommand implements Callable<Integer> {
     int rate;
 
     @Option(names = "--db", defaultValue = "embedded", paramLabel = "JDBC_URL",
-            description = "PostgreSQL server: 'embedded' (default) or jdbc:postgresql://host:port/db?user=..&password=..; "
+            description = "PostgreSQL server: 'embedded' (default) or jdbc:postgresql://host:port/db?user=..; "
                     + "the demo creates (and replaces) a database named slipway_demo there.")
     String database;
+
+    @Option(names = "--db-password-file", paramLabel = "FILE",
+            description = "With --db: a file whose first line is the password (PGPASSWORD works too; a password= in "
+                    + "the URL is visible to other users in the process list).")
+    Path passwordFile;
 
     @Option(names = "--state-dir", defaultValue = ".slipway", paramLabel = "DIR",
             description = "Where data, logs and process state live (default: ${DEFAULT-VALUE}).")
@@ -37,7 +42,8 @@ final class DemoCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--rate " + rate + " is out of range (1..2000)");
         }
         Path home = Path.of(System.getProperty("slipway.home", ".")).toAbsolutePath().normalize();
-        Demo demo = new Demo(new Demo.Options(home, stateDirectory.toAbsolutePath(), database, quick, rate, System.out,
+        Demo demo = new Demo(new Demo.Options(home, stateDirectory.toAbsolutePath(), database,
+                PasswordSource.commandLine(passwordFile), quick, rate, System.out,
                 System.console() != null));
         Thread stopOnInterrupt = new Thread(demo::close, "slipway-demo-shutdown");
         Runtime.getRuntime().addShutdownHook(stopOnInterrupt);

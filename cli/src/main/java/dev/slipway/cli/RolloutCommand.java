@@ -66,7 +66,7 @@ final class RolloutCommand implements Runnable {
 
         @Override
         public Integer call() throws InterruptedException {
-            return new RolloutWatch(state.client(), out(), spec.commandLine().getErr(), output.format())
+            return new RolloutWatch(state.client(), out(), spec.commandLine().getErr(), output.format(), true)
                     .follow(watch, OptionalLong.empty());
         }
     }

@@ -17,18 +17,24 @@ final class RolloutWatch {
     private final PrintWriter out;
     private final PrintWriter err;
     private final OutputOption.Format format;
+    private final boolean progressBars;
 
-    RolloutWatch(ApiClient client, PrintWriter out, PrintWriter err, OutputOption.Format format) {
+    /**
+     * @param progressBars with a table: watch with the progress bars of the dashboard's snapshot (redrawn in place
+     *                     on a terminal) instead of the status lines
+     */
+    RolloutWatch(ApiClient client, PrintWriter out, PrintWriter err, OutputOption.Format format, boolean progressBars) {
         this.client = client;
         this.out = out;
         this.err = err;
         this.format = format;
+        this.progressBars = progressBars;
     }
 
     /** Shows the status once; with {@code watch}, until the rollout in it (or {@code rolloutId}) ends. */
     int follow(boolean watch, OptionalLong rolloutId) throws InterruptedException {
         // a watched table shows progress bars (the dashboard's snapshot); on a terminal it is redrawn in place
-        boolean bars = watch && format == OutputOption.Format.table;
+        boolean bars = watch && progressBars && format == OutputOption.Format.table;
         boolean redraw = bars && System.console() != null;
         String last = null;
         while (true) {

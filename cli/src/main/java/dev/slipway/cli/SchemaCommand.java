@@ -36,6 +36,11 @@ final class SchemaCommand {
                 description = "PostgreSQL: 'embedded' (default; data under .slipway/postgres) or jdbc:postgresql://host:port/db")
         String database;
 
+        @Option(names = "--db-password-file", paramLabel = "FILE",
+                description = "With --db: a file whose first line is the password (instead of password= in the URL, "
+                        + "which other users see in the process list; PGPASSWORD works too).")
+        Path passwordFile;
+
         @Option(names = "--schema", defaultValue = "public", paramLabel = "NAME",
                 description = "The schema holding the service's tables (default: ${DEFAULT-VALUE}).")
         String schema;
@@ -63,7 +68,7 @@ final class SchemaCommand {
         }
 
         <T> T withEngine(EngineAction<T> action) throws Exception {
-            try (Database server = Database.openShared(database, stateDirectory)) {
+            try (Database server = Database.openShared(database, stateDirectory, PasswordSource.commandLine(passwordFile))) {
                 SchemaEngine engine = new SchemaEngine(server.dataSource(server.databaseName()), schema,
                         SchemaOptions.defaults());
                 engine.init();

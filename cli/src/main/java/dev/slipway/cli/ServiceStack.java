@@ -1,7 +1,9 @@
 package dev.slipway.cli;
 
 import dev.slipway.analysis.judge.ThresholdJudge;
+import dev.slipway.analysis.provider.Providers;
 import dev.slipway.analysis.provider.RouterMetricProvider;
+import dev.slipway.analysis.provider.RouterRequestSamples;
 import dev.slipway.controller.DatabaseTarget;
 import dev.slipway.controller.RolloutController;
 import dev.slipway.controller.SchemaCoordinator;
@@ -57,15 +59,17 @@ public final class ServiceStack implements AutoCloseable {
      * @param specDirectory where relative paths in {@code release.run.command} resolve
      * @param freshDatabase a database to drop and create (the demo); empty: the service's own database, kept across
      *                      runs (on the embedded server one named after the service, created if missing)
+     * @param passwords     where the password of a server named by a URL comes from (the embedded server keeps its
+     *                      own in the state directory)
      */
     public record Options(Path stateDirectory, Path specDirectory, Optional<String> freshDatabase,
-                          Consumer<TimelineEntry> timeline) {
+                          PasswordSource passwords, Consumer<TimelineEntry> timeline) {
     }
 
     /** Starts every part for {@code spec}; on failure, what was started is stopped again by {@link #close()}. */
     public ServiceStack open(ServiceSpec spec, Options options) {
         Path state = options.stateDirectory().toAbsolutePath();
-        database = own(Database.open(spec.databaseUrl(), state));
+        database = own(Database.open(spec.databaseUrl(), state, options.passwords()));
         String databaseName = databaseName(spec, options);
         dataSource = database.dataSource(databaseName);
         target = new DatabaseTarget(database.jdbcUrl(databaseName), database.user(), database.password());
@@ -86,10 +90,15 @@ public final class ServiceStack implements AutoCloseable {
             default -> new LocalRuntime(state, options.specDirectory());
         });
         InetSocketAddress admin = router.adminAddress();
-        metrics = new RouterMetricProvider(
-                URI.create("http://" + admin.getHostString() + ":" + admin.getPort() + "/metrics"));
+        URI adminUri = URI.create("http://" + admin.getHostString() + ":" + admin.getPort());
+        metrics = new RouterMetricProvider(adminUri.resolve("/metrics"));
+        // What analysis templates measure through: the router's counters and per-request samples, the service's
+        // database for the database gates, and the spec's directory for jobs.
+        Providers analysisProviders = new Providers(new Providers.Environment(spec.service(), metrics,
+                () -> new RouterRequestSamples(adminUri), Optional.of(dataSource::getConnection),
+                options.specDirectory(), Clock.systemUTC()));
         controller = own(new RolloutController(spec.service(), runtime, router, metrics, new ThresholdJudge(), store,
-                engine, target, Clock.systemUTC(), options.timeline()));
+                engine, target, Clock.systemUTC(), options.timeline(), analysisProviders));
         return this;
     }
 

@@ -8,8 +8,8 @@ import picocli.CommandLine.Command;
 @Command(name = "slipway", mixinStandardHelpOptions = true, versionProvider = SlipwayCommand.Version.class,
         description = {"Progressive delivery for stateful services: the binary rolls out progressively, the",
                 "schema changes through expand/contract migrations, and the two never move together."},
-        subcommands = {DemoCommand.class, UpCommand.class, ApplyCommand.class, StatusCommand.class, RolloutCommand.class,
-                DashboardCommand.class, EnvCommand.class,
+        subcommands = {DemoCommand.class, UpCommand.class, ApplyCommand.class, LintCommand.class, StatusCommand.class,
+                RolloutCommand.class, DashboardCommand.class, EnvCommand.class,
                 SchemaCommand.class, ImageCommand.class, CommandLine.HelpCommand.class,
                 picocli.AutoComplete.GenerateCompletion.class})
 public final class SlipwayCommand implements Runnable {

@@ -39,7 +39,24 @@ final class StatusView {
                     + (finished(rollout) ? "" : " " + step(rollout) + ", canary " + rollout.path("weight").asInt() + "%")
                     + message(rollout);
         }
-        return first + System.lineSeparator() + "  " + revisions(status) + " | " + schema(status);
+        StringBuilder text = new StringBuilder(first).append(System.lineSeparator()).append("  ")
+                .append(revisions(status)).append(" | ").append(schema(status));
+        for (JsonNode analysis : status.path("analyses")) {
+            text.append(System.lineSeparator()).append("  analysis ").append(analysis.path("name").asText()).append(": ")
+                    .append(analysis.path("phase").asText());
+            for (JsonNode metric : analysis.path("metrics")) {
+                JsonNode last = metric.path("measurements").path(metric.path("measurements").size() - 1);
+                text.append(System.lineSeparator()).append("    ").append(metric.path("name").asText())
+                        .append(metric.path("dryRun").asBoolean() ? " (dry run)" : "").append(" ")
+                        .append(metric.path("phase").asText()).append(", ")
+                        .append(metric.path("successful").asInt()).append(" ok/").append(metric.path("failed").asInt())
+                        .append(" failed/").append(metric.path("inconclusive").asInt()).append(" inconclusive/")
+                        .append(metric.path("errors").asInt()).append(" errors")
+                        .append(last.isObject() ? ", last " + last.path("phase").asText()
+                                + (last.path("value").asText().isEmpty() ? "" : " " + last.path("value").asText()) : "");
+            }
+        }
+        return text.toString();
     }
 
     /** True when the rollout in the status has ended (promoted or aborted), or there is none. */

@@ -80,7 +80,7 @@ final class UpCommand implements Callable<Integer> {
         ServiceSpec service = SpecParser.parse(file.toString(), Files.readString(file));
         PolicyCheck.check(service.policy(), file.toAbsolutePath().getParent(), System::getenv);
         Path state = stateDirectory.toAbsolutePath();
-        Files.createDirectories(state.resolve("logs"));
+        StateDirectory.prepare(state);
         PrintStream out = System.out;
         ServiceStack stack = new ServiceStack();
         Thread shutdown = new Thread(stack::close, "slipway-up-shutdown");
@@ -105,7 +105,10 @@ final class UpCommand implements Callable<Integer> {
 
     /** Opens the service's stack, serves the API, and applies the release when the guard allows. */
     private void start(ServiceSpec service, Path state, ServiceStack stack, PrintStream out) {
-        stack.open(service, new ServiceStack.Options(state, file.toAbsolutePath().getParent(), Optional.empty(),
+        Path specDirectory = file.toAbsolutePath().getParent();
+        PasswordSource passwords = new PasswordSource(service.databasePasswordFile().map(specDirectory::resolve),
+                file + " database.url", "database.passwordFile", System.err);
+        stack.open(service, new ServiceStack.Options(state, specDirectory, Optional.empty(), passwords,
                 entry -> printEvent(out, entry)));
         TrafficRouter router = stack.router();
         String scheme = service.router().tls().isPresent() ? "https://" : "http://";
@@ -122,7 +125,6 @@ final class UpCommand implements Callable<Integer> {
                     + " stop it (kill " + pid + ") and run up again to open " + service.routerPreview().get());
         }
         RolloutController controller = stack.controller();
-        Path specDirectory = file.toAbsolutePath().getParent();
         usePolicy(service, controller, stack, specDirectory);
         if (service.runtime().equals("swarm") && stack.database().isEmbedded()) {
             out.println("note: replicas get the embedded database at 127.0.0.1: only tasks on this machine reach it;"

@@ -151,7 +151,7 @@ class ControllerKillEndToEndTest {
         Path file = slipway.directory.resolve("slipway-" + version + ".yaml");
         Files.writeString(file, """
                 service: orders
-                database: {url: "%s?user=%s"}
+                database: {url: "%s?user=%s", passwordFile: "%s"}
                 runtime: local
                 router: {listen: 127.0.0.1:%d}
                 release:
@@ -165,7 +165,8 @@ class ControllerKillEndToEndTest {
                     liveness: {path: /live, period: 2s, failureThreshold: 3, startPeriod: 30s}
                   strategy:
                 %s
-                """.formatted(database.jdbcUrl("killed"), database.user(), routerPort, version,
+                """.formatted(database.jdbcUrl("killed"), database.user(),
+                databaseDirectory.resolve(EmbeddedServer.PASSWORD_FILE), routerPort, version,
                 slipway.replicaMarker(version), jar, strategy.indent(4).stripTrailing()));
         return file;
     }

@@ -238,7 +238,8 @@ class DashboardBrowserTest {
         String jar = SlipwayProcesses.home().resolve("examples/orders/target/orders-" + version + ".jar").toString();
         List<String> lines = new ArrayList<>(List.of(
                 "service: orders",
-                "database: {url: \"" + database.jdbcUrl("dashboard") + "?user=" + database.user() + "\"}",
+                "database: {url: \"" + database.jdbcUrl("dashboard") + "?user=" + database.user()
+                        + "\", passwordFile: \"" + databaseDirectory.resolve(EmbeddedServer.PASSWORD_FILE) + "\"}",
                 "router: {listen: 127.0.0.1:" + routerPort + "}",
                 "release:",
                 "  version: " + version,

@@ -28,7 +28,8 @@ class DemoEndToEndTest {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8);
         DemoResult result;
-        try (Demo demo = new Demo(new Demo.Options(home, stateDirectory, "embedded", true, 80, out, false))) {
+        try (Demo demo = new Demo(new Demo.Options(home, stateDirectory, "embedded", PasswordSource.commandLine(null), true, 80, out,
+                false))) {
             result = demo.run();
             Demo.print(result, out);
         }

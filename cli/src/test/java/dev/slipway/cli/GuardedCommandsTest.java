@@ -52,7 +52,15 @@ class GuardedCommandsTest {
                 {"url": "http://127.0.0.1:%d", "token": "t0ken", "pid": %d, "service": "orders"}"""
                 .formatted(api.getAddress().getPort(), ProcessHandle.current().pid()));
         spec = directory.resolve("slipway.yaml");
-        Files.writeString(spec, "service: orders\n");
+        // a valid spec: apply checks its file before it talks to the controller
+        Files.writeString(spec, """
+                service: orders
+                release:
+                  version: 2.0.0
+                  run: {command: [./orders]}
+                  schema: [1, 1]
+                  strategy: {canary: {steps: [{setWeight: 50}]}}
+                """);
     }
 
     @AfterEach

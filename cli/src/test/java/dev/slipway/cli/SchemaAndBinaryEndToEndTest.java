@@ -265,7 +265,8 @@ class SchemaAndBinaryEndToEndTest {
         JsonNode before = comparable(slipway.status());
 
         CliHarness.Result direct = slipway.cli("schema", "rollback", "--db", database.jdbcUrl("acceptance")
-                + "?user=" + database.user());
+                + "?user=" + database.user(), "--db-password-file",
+                databaseDirectory.resolve(EmbeddedServer.PASSWORD_FILE).toString());
 
         assertThat(direct.exitCode()).isEqualTo(1);
         assertThat(direct.err()).contains("a Slipway controller").contains("leave out --db").contains("--direct");
@@ -325,7 +326,8 @@ class SchemaAndBinaryEndToEndTest {
         Path file = directory.resolve("slipway-" + version + ".yaml");
         List<String> lines = new ArrayList<>(List.of(
                 "service: orders",
-                "database: {url: \"" + database.jdbcUrl("acceptance") + "?user=" + database.user() + "\"}",
+                "database: {url: \"" + database.jdbcUrl("acceptance") + "?user=" + database.user()
+                        + "\", passwordFile: \"" + databaseDirectory.resolve(EmbeddedServer.PASSWORD_FILE) + "\"}",
                 "runtime: local",
                 "router: {listen: 127.0.0.1:" + routerPort + "}",
                 "release:",

@@ -131,7 +131,7 @@ class SwarmUpEndToEndTest {
         Path file = slipway.directory.resolve("slipway-" + version + ".yaml");
         Files.writeString(file, """
                 service: orders
-                database: {url: "%s?user=%s"}
+                database: {url: "%s?user=%s", passwordFile: "%s"}
                 runtime: swarm
                 swarm: {bind: 127.0.0.1}
                 router: {listen: 127.0.0.1:%d}
@@ -145,7 +145,8 @@ class SwarmUpEndToEndTest {
                     liveness: {path: /live, period: 5s, timeout: 2s, failureThreshold: 3, startPeriod: 60s}
                   strategy:
                 %s
-                """.formatted(database.jdbcUrl("orders"), database.user(), routerPort, version, image,
+                """.formatted(database.jdbcUrl("orders"), database.user(),
+                slipway.directory.resolve("db").resolve(EmbeddedServer.PASSWORD_FILE), routerPort, version, image,
                 strategy.indent(4).stripTrailing()));
         return file;
     }

@@ -2,6 +2,11 @@ package dev.slipway.controller;
 
 import dev.slipway.analysis.Judge;
 import dev.slipway.analysis.MetricProvider;
+import dev.slipway.analysis.provider.Providers;
+import dev.slipway.analysis.provider.RequestSamples;
+import dev.slipway.analysis.run.AnalysisStatus;
+import dev.slipway.analysis.run.MeasurerFactory;
+import dev.slipway.controller.analysis.RolloutAnalyses;
 import dev.slipway.controller.event.RolloutEvent;
 import dev.slipway.controller.event.RolloutEvents;
 import dev.slipway.controller.guard.ForceOverride;
@@ -11,6 +16,7 @@ import dev.slipway.controller.guard.RevisionRef;
 import dev.slipway.controller.loop.RolloutLoop;
 import dev.slipway.controller.replica.ReplicaFleet;
 import dev.slipway.controller.replica.ReplicaMoves;
+import dev.slipway.controller.replica.RoutedRestarts;
 import dev.slipway.controller.rollout.ContractAfter;
 import dev.slipway.controller.rollout.KnownReleases;
 import dev.slipway.controller.rollout.Resumer;
@@ -32,6 +38,7 @@ import dev.slipway.runtime.Runtime;
 import dev.slipway.schema.SchemaEngine;
 
 import java.nio.file.Path;
+import java.sql.DriverManager;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -47,9 +54,12 @@ import java.util.function.Function;
  *   <li>{@link RolloutLoop}: the only place the service's state changes;</li>
  *   <li>{@link GuardGate}: every guarded action, rollout or schema, checked and applied as one step;</li>
  *   <li>{@link RolloutCommands} and {@link RolloutRunner}: accept a rollout, then run it to its end;</li>
- *   <li>{@link ReplicaFleet}: starts, scales, drains and stops replicas; {@link RouteSync}: the router's table;</li>
+ *   <li>{@link ReplicaFleet}: starts, scales, drains and stops replicas; {@link RoutedRestarts}: the runtime's
+ *       liveness restarts within a budget, drained first; {@link RouteSync}: the router's table (and panic
+ *       routing);</li>
  *   <li>{@link RolloutTimers}: blue-green scale-down, contractAfter; {@link Resumer}: after a restart;</li>
- *   <li>{@link StatusReader}: what status shows; {@link RolloutEvents}: what happened, to listeners.</li>
+ *   <li>{@link StatusReader}: what status shows; {@link RolloutEvents}: what happened, to listeners;</li>
+ *   <li>{@link RolloutAnalyses}: the analysis templates of the rollout, measured and stored.</li>
  * </ul>
  */
 public final class RolloutController implements AutoCloseable {
@@ -67,10 +77,22 @@ public final class RolloutController implements AutoCloseable {
     private final Resumer resumer;
     private final StatusReader status;
     private final Store store;
+    private final RolloutAnalyses analyses;
 
     public RolloutController(String service, Runtime runtime, TrafficRouter router, MetricProvider metrics, Judge judge,
                              Store store, SchemaEngine engine, DatabaseTarget database, Clock clock,
                              Consumer<TimelineEntry> timelineListener) {
+        this(service, runtime, router, metrics, judge, store, engine, database, clock, timelineListener,
+                defaultProviders(service, metrics, database, clock));
+    }
+
+    /**
+     * As above, with the providers analysis templates measure through ({@code cli}'s service stack gives them the
+     * router's per-request samples and the spec's directory for jobs).
+     */
+    public RolloutController(String service, Runtime runtime, TrafficRouter router, MetricProvider metrics, Judge judge,
+                             Store store, SchemaEngine engine, DatabaseTarget database, Clock clock,
+                             Consumer<TimelineEntry> timelineListener, MeasurerFactory analysisProviders) {
         this.service = service;
         this.store = store;
         loop = new RolloutLoop(service);
@@ -86,16 +108,34 @@ public final class RolloutController implements AutoCloseable {
         timers = new RolloutTimers(service, loop, fleet, events);
         policy = new PolicyInForce(clock, failed -> events.emit(new RolloutEvent.HookFailed(failed.moment(), failed.hook(),
                 failed.detail())));
+        analyses = new RolloutAnalyses(analysisProviders, store, clock, events);
         runner = new RolloutRunner(service, loop, fleet, routes, metrics, judge, store, clock, events, timers, policy,
-                () -> new TreeSet<>(engine.status().state()));
+                () -> new TreeSet<>(engine.status().state()), analyses);
         releases = new KnownReleases(service, store);
+        routes.reportTo(events::emit); // panic routing's start and end
+        // Liveness restarts: within the release's budget, each replica out of routing and drained first.
+        runtime.useRestartPolicy(new RoutedRestarts(releases::find, fleet, events::emit));
         commands = new RolloutCommands(service, loop, gate, runner, timers, fleet, routes, releases, store, clock, events);
         resumer = new Resumer(service, loop, fleet, routes, runner, releases, runtime, store, clock, events);
         ContractAfter contractAfter = new ContractAfter(service, loop, fleet, schema, store, clock, events);
         status = new StatusReader(service, loop, schema, gate, commands, fleet, releases, contractAfter, metrics, store,
-                clock, events);
+                clock, events, analyses);
         routes.start();
         timers.checkContractAfter(contractAfter);
+    }
+
+    /**
+     * Providers without the router's per-request samples (a statistical metric on router sources errors) and with jobs
+     * run in the working directory.
+     */
+    private static MeasurerFactory defaultProviders(String service, MetricProvider metrics, DatabaseTarget database,
+                                                    Clock clock) {
+        RequestSamples none = (start, revisions) -> {
+            throw new java.io.IOException("this controller reads no per-request samples from its router");
+        };
+        return new Providers(new Providers.Environment(service, metrics, () -> none,
+                Optional.of(() -> DriverManager.getConnection(database.jdbcUrl(), database.user(), database.password())),
+                Path.of("").toAbsolutePath(), clock));
     }
 
     /** The schema side of this service, under the same guard. */
@@ -227,6 +267,11 @@ public final class RolloutController implements AutoCloseable {
         return loop.current().stable().map(Revision::version);
     }
 
+    /** The analyses of the rollout in progress (or the last one): every metric and its latest measurements. */
+    public List<AnalysisStatus> analyses() {
+        return analyses.statuses();
+    }
+
     public List<TimelineEntry> timeline() {
         return events.timeline();
     }
@@ -245,8 +290,9 @@ public final class RolloutController implements AutoCloseable {
             return; // detached: a dead controller's replicas belong to whoever adopted them
         }
         runner.stop();
+        analyses.close();
         timers.close();
-        for (Slot slot : List.of(Slot.CANARY, Slot.PREVIOUS, Slot.STABLE)) {
+        for (Slot slot : List.of(Slot.BASELINE, Slot.CANARY, Slot.PREVIOUS, Slot.STABLE)) {
             loop.current().revision(slot).ifPresent(fleet::stop);
         }
         fleet.close();
@@ -260,6 +306,7 @@ public final class RolloutController implements AutoCloseable {
         loop.stop("been detached");
         routes.stop();
         runner.stop();
+        analyses.close();
         timers.close();
         fleet.abandon();
     }

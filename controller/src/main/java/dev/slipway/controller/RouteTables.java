@@ -56,6 +56,35 @@ public final class RouteTables {
         return new RouteTable(backends, routes, preview);
     }
 
+    /**
+     * Adds an experiment's baseline: it gets the canary's weight, taken from stable, so that baseline and canary see
+     * the same share of the same traffic. Without ready baseline endpoints, or without a stable share to take from,
+     * the table stays as it is.
+     */
+    public static RouteTable withBaseline(RouteTable table, String baselineVersion, List<Endpoint> baselineReady,
+                                          String canaryVersion) {
+        if (baselineVersion == null || baselineReady.isEmpty()) {
+            return table;
+        }
+        int canaryWeight = table.backends().stream().filter(b -> b.revision().equals(canaryVersion))
+                .mapToInt(Backend::weight).findFirst().orElse(0);
+        List<Backend> backends = new ArrayList<>();
+        int taken = 0;
+        for (Backend backend : table.backends()) {
+            if (!backend.revision().equals(canaryVersion) && taken == 0 && !backend.endpoints().isEmpty()) {
+                taken = Math.min(canaryWeight, backend.weight());
+                backends.add(new Backend(backend.revision(), backend.weight() - taken, backend.endpoints()));
+            } else {
+                backends.add(backend);
+            }
+        }
+        if (taken == 0) {
+            return table;
+        }
+        backends.add(new Backend(baselineVersion, taken, baselineReady));
+        return new RouteTable(backends, table.headerRoutes(), table.previewRevision());
+    }
+
     /** True when a request without special headers can reach a ready endpoint under this table. */
     public static boolean routable(RouteTable table) {
         return table.backends().stream().anyMatch(b -> b.weight() > 0 && !b.endpoints().isEmpty());

@@ -1,5 +1,6 @@
 package dev.slipway.controller;
 
+import dev.slipway.analysis.run.AnalysisStatus;
 import dev.slipway.controller.store.RolloutRecord;
 import dev.slipway.model.SchemaRange;
 
@@ -18,12 +19,26 @@ import java.util.SortedSet;
  * @param schemaUpdatePending  a migration is expanded and waits for its contract (automatic with contractAfter)
  * @param contractAt           when the automatic contract will run, if the stable release has contractAfter
  * @param canarySteps          how many steps the canary's strategy has (canary strategies only), for "step 2/5"
+ * @param analyses             the analyses of the rollout in progress (or the last one), with their measurements
  */
 public record ServiceStatus(String service, Optional<RevisionStatus> stable, Optional<RevisionStatus> canary,
                             int canaryWeight, SortedSet<Integer> schemaState, Optional<MigrationStatus> migration,
                             boolean schemaUpdatePending, Optional<Instant> contractAt, Optional<String> desiredVersion,
                             Optional<RolloutRecord> rollout, List<ActionCheck> actions,
-                            List<TimelineEntry> recentEvents, OptionalInt canarySteps) {
+                            List<TimelineEntry> recentEvents, OptionalInt canarySteps, List<AnalysisStatus> analyses) {
+    public ServiceStatus {
+        analyses = List.copyOf(analyses);
+    }
+
+    /** A status without analyses (no analysis template ran in this rollout). */
+    public ServiceStatus(String service, Optional<RevisionStatus> stable, Optional<RevisionStatus> canary,
+                         int canaryWeight, SortedSet<Integer> schemaState, Optional<MigrationStatus> migration,
+                         boolean schemaUpdatePending, Optional<Instant> contractAt, Optional<String> desiredVersion,
+                         Optional<RolloutRecord> rollout, List<ActionCheck> actions, List<TimelineEntry> recentEvents,
+                         OptionalInt canarySteps) {
+        this(service, stable, canary, canaryWeight, schemaState, migration, schemaUpdatePending, contractAt,
+                desiredVersion, rollout, actions, recentEvents, canarySteps, List.of());
+    }
 
     /** One revision as seen now. */
     public record RevisionStatus(String version, SchemaRange schema, int replicas, int readyReplicas) {

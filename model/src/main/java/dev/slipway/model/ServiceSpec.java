@@ -11,13 +11,23 @@ import java.util.Optional;
  * @param router      where the built-in router listens and how it treats clients
  * @param policy      notifications, hooks and the progress deadline of its rollouts
  * @param swarm       with {@code runtime: swarm}: its manager and placement; empty for the other runtimes
+ * @param databasePasswordFile a file (relative to the spec's directory) whose first line is the database password,
+ *                             so that it need not be in the URL; empty: the URL's password, or PGPASSWORD
  */
 public record ServiceSpec(String service, String databaseUrl, String schemaName, String runtime, RouterSpec router,
-                          ReleaseSpec release, RolloutPolicy policy, Optional<SwarmSpec> swarm) {
+                          ReleaseSpec release, RolloutPolicy policy, Optional<SwarmSpec> swarm,
+                          Optional<String> databasePasswordFile) {
     public ServiceSpec {
         router = router == null ? RouterSpec.defaults() : router;
         policy = policy == null ? RolloutPolicy.none() : policy;
         swarm = swarm == null ? Optional.empty() : swarm;
+        databasePasswordFile = databasePasswordFile == null ? Optional.empty() : databasePasswordFile;
+    }
+
+    /** A service whose database password, if any, is in its URL or in PGPASSWORD. */
+    public ServiceSpec(String service, String databaseUrl, String schemaName, String runtime, RouterSpec router,
+                       ReleaseSpec release, RolloutPolicy policy, Optional<SwarmSpec> swarm) {
+        this(service, databaseUrl, schemaName, runtime, router, release, policy, swarm, Optional.empty());
     }
 
     public ServiceSpec(String service, String databaseUrl, String schemaName, String runtime, RouterSpec router,

@@ -2,7 +2,8 @@ package dev.slipway.model;
 
 /**
  * A spec that cannot be accepted, located in its file: {@code slipway.yaml:14:7: release.replicas: ...}.
- * Lines and columns are 1-based.
+ * Lines and columns are 1-based. The message is made for a terminal ({@link TerminalText}): a long quoted value is
+ * shortened, and control characters (a terminal escape in a hostile file, a NUL) are shown escaped, not printed.
  */
 public class SpecException extends RuntimeException {
     private final String file;
@@ -12,7 +13,7 @@ public class SpecException extends RuntimeException {
     private final String problem;
 
     public SpecException(String file, int line, int column, String path, String problem) {
-        super(file + ":" + line + ":" + column + ": " + (path.isEmpty() ? "" : path + ": ") + problem);
+        super(TerminalText.of(file + ":" + line + ":" + column + ": " + (path.isEmpty() ? "" : path + ": ") + problem));
         this.file = file;
         this.line = line;
         this.column = column;

@@ -34,7 +34,7 @@ public final class SpecParser {
 
     public static ServiceSpec parse(String file, String text) {
         SpecNode root = SpecNode.parse(file, text)
-                .allowOnly("service", "database", "runtime", "swarm", "router", "release",
+                .allowOnly("service", "database", "runtime", "swarm", "router", "analysisTemplates", "release",
                         "notifications", "hooks", "progressDeadline"); // the last three: PolicyParser
         SpecNode serviceNode = root.require("service");
         String service = serviceNode.nonBlankString();
@@ -43,9 +43,11 @@ public final class SpecParser {
         }
         String databaseUrl = "embedded";
         String schemaName = "public";
+        Optional<String> passwordFile = Optional.empty();
         Optional<SpecNode> database = root.optional("database");
         if (database.isPresent()) {
-            SpecNode node = database.get().allowOnly("url", "schema");
+            SpecNode node = database.get().allowOnly("url", "schema", "passwordFile");
+            passwordFile = node.optional("passwordFile").map(SpecNode::nonBlankString);
             if (node.optional("url").isPresent()) {
                 SpecNode urlNode = node.require("url");
                 databaseUrl = urlNode.nonBlankString();
@@ -79,24 +81,35 @@ public final class SpecParser {
             swarm = Optional.of(SwarmSpec.parse(swarmNode.get()));
         }
         RouterSpec router = root.optional("router").map(RouterSpecParser::parse).orElse(RouterSpec.defaults());
-        ReleaseSpec release = release(root.require("release"));
+        Map<String, AnalysisTemplate> templates = root.optional("analysisTemplates")
+                .map(AnalysisSpecParser::templates).orElse(Map.of());
+        ReleaseSpec release = release(root.require("release"), templates);
         return new ServiceSpec(service, databaseUrl, schemaName, runtime, router, release, PolicyParser.parse(root),
-                swarm);
+                swarm, passwordFile);
     }
 
-    /** Reads a document that holds only a release (as {@link SpecWriter#release} writes it). */
+    /**
+     * Reads a document that holds only a release (as {@link SpecWriter#release} writes it), with the analysis
+     * templates its strategy uses under its own {@code analysisTemplates}.
+     */
     public static ReleaseSpec parseRelease(String file, String text) {
-        return release(SpecNode.parse(file, text));
+        SpecNode node = SpecNode.parse(file, text);
+        Map<String, AnalysisTemplate> templates = node.optional("analysisTemplates")
+                .map(AnalysisSpecParser::templates).orElse(Map.of());
+        return release(node, templates, "analysisTemplates");
     }
 
-    static ReleaseSpec release(SpecNode node) {
-        node.allowOnly("version", "run", "schema", "replicas", "health", "strategy", "contractAfter");
+    static ReleaseSpec release(SpecNode node, Map<String, AnalysisTemplate> templates, String... extraFields) {
+        List<String> allowed = new ArrayList<>(List.of("version", "run", "schema", "replicas", "health", "strategy",
+                "contractAfter"));
+        allowed.addAll(List.of(extraFields));
+        node.allowOnly(allowed.toArray(String[]::new));
         String version = node.require("version").nonBlankString();
         RunSpec run = run(node.require("run"));
         SchemaRange schema = schemaRange(node.require("schema"));
         int replicas = node.optional("replicas").map(r -> r.integer(1, 100)).orElse(1);
         HealthSpec health = node.optional("health").map(SpecParser::health).orElse(HealthSpec.defaults());
-        StrategySpec strategy = strategy(node.require("strategy"));
+        StrategySpec strategy = strategy(node.require("strategy"), templates);
         Optional<Duration> contractAfter = node.optional("contractAfter").map(SpecNode::duration);
         return new ReleaseSpec(version, run, schema, replicas, health, strategy, contractAfter);
     }
@@ -108,9 +121,14 @@ public final class SpecParser {
 
     /** A program and its arguments, run without a shell: a non-empty list of non-blank strings. */
     static List<String> command(SpecNode commandNode) {
+        return command(commandNode, SpecNode::nonBlankString);
+    }
+
+    /** A non-empty command line; {@code part} reads (and checks) each word. */
+    static List<String> command(SpecNode commandNode, java.util.function.Function<SpecNode, String> part) {
         List<String> command = new ArrayList<>();
-        for (SpecNode part : commandNode.items()) {
-            command.add(part.nonBlankString());
+        for (SpecNode word : commandNode.items()) {
+            command.add(part.apply(word));
         }
         if (command.isEmpty()) {
             throw commandNode.error("the command is empty");
@@ -120,13 +138,19 @@ public final class SpecParser {
 
     /** Environment variables for a process: names checked, values as written. */
     static Map<String, String> environment(Optional<SpecNode> envNode) {
+        return environment(envNode, SpecNode::string);
+    }
+
+    /** Environment variables by name; {@code value} reads (and checks) each value. */
+    static Map<String, String> environment(Optional<SpecNode> envNode,
+                                           java.util.function.Function<SpecNode, String> value) {
         Map<String, String> env = new LinkedHashMap<>();
         if (envNode.isPresent()) {
             for (Map.Entry<String, SpecNode> entry : envNode.get().fields().entrySet()) {
                 if (!entry.getKey().matches("[A-Za-z_][A-Za-z0-9_]*")) {
                     throw entry.getValue().error("'" + entry.getKey() + "' is not an environment variable name");
                 }
-                env.put(entry.getKey(), entry.getValue().string());
+                env.put(entry.getKey(), value.apply(entry.getValue()));
             }
         }
         return env;
@@ -152,8 +176,8 @@ public final class SpecParser {
         node.allowOnly("readiness", "liveness");
         ProbeSpec readiness = node.optional("readiness").map(n -> probe(n, ProbeSpec.readinessDefault()))
                 .orElse(ProbeSpec.readinessDefault());
-        ProbeSpec liveness = node.optional("liveness").map(n -> probe(n, ProbeSpec.livenessDefault()))
-                .orElse(ProbeSpec.livenessDefault());
+        // opt-in: only a spec that sets liveness gets a liveness probe (its unset fields take the defaults)
+        ProbeSpec liveness = node.optional("liveness").map(n -> probe(n, ProbeSpec.livenessDefault())).orElse(null);
         return new HealthSpec(readiness, liveness);
     }
 
@@ -186,7 +210,7 @@ public final class SpecParser {
         return value;
     }
 
-    private static StrategySpec strategy(SpecNode node) {
+    private static StrategySpec strategy(SpecNode node, Map<String, AnalysisTemplate> templates) {
         Map<String, SpecNode> fields = node.fields();
         if (fields.size() != 1) {
             throw node.error("expected exactly one strategy: canary, rolling or blueGreen");
@@ -220,12 +244,14 @@ public final class SpecParser {
                     blueGreen.optional("scaleDownDelay").map(SpecNode::duration).orElse(Duration.ofSeconds(30)),
                     blueGreen.optional("previewHeader").map(SpecNode::nonBlankString).orElse("X-Slipway-Preview"));
         }
-        SpecNode canary = node.require("canary").allowOnly("steps");
+        SpecNode canary = node.require("canary").allowOnly("steps", "analysis");
         List<CanaryStep> steps = new ArrayList<>();
         for (SpecNode stepNode : canary.require("steps").items()) {
-            steps.add(step(stepNode));
+            steps.add(step(stepNode, templates));
         }
-        return new StrategySpec.Canary(steps);
+        Optional<BackgroundAnalysis> background = canary.optional("analysis")
+                .map(n -> AnalysisSpecParser.background(n, templates, steps.size()));
+        return new StrategySpec.Canary(steps, background);
     }
 
     private static StrategySpec.Quantity quantity(SpecNode node) {
@@ -244,12 +270,13 @@ public final class SpecParser {
         return new StrategySpec.Quantity(value, percent);
     }
 
-    private static CanaryStep step(SpecNode node) {
+    private static CanaryStep step(SpecNode node, Map<String, AnalysisTemplate> templates) {
         Map<String, SpecNode> fields = node.fields();
         if (fields.size() != 1) {
-            throw node.error("a step has exactly one of setWeight, pause, analysis, setHeaderRoute, setCanaryScale");
+            throw node.error("a step has exactly one of setWeight, pause, analysis, experiment, setHeaderRoute,"
+                    + " setCanaryScale");
         }
-        node.allowOnly("setWeight", "pause", "analysis", "setHeaderRoute", "setCanaryScale");
+        node.allowOnly("setWeight", "pause", "analysis", "experiment", "setHeaderRoute", "setCanaryScale");
         Map.Entry<String, SpecNode> entry = fields.entrySet().iterator().next();
         SpecNode value = entry.getValue();
         return switch (entry.getKey()) {
@@ -275,7 +302,10 @@ public final class SpecParser {
                 }
                 yield new CanaryStep.Pause(Optional.of(value.duration()));
             }
-            case "analysis" -> new CanaryStep.Analysis(analysis(value));
+            case "analysis" -> AnalysisSpecParser.usesTemplates(value)
+                    ? AnalysisSpecParser.stepAnalysis(value, templates)
+                    : new CanaryStep.Analysis(analysis(value));
+            case "experiment" -> AnalysisSpecParser.experiment(value, templates);
             case "setCanaryScale" -> {
                 value.allowOnly("replicas", "weight", "matchTrafficWeight");
                 Optional<Integer> replicas = value.optional("replicas").map(n -> n.integer(0, 100));

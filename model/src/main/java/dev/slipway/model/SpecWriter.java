@@ -46,9 +46,19 @@ public final class SpecWriter {
         release.contractAfter().ifPresent(delay -> document.put("contractAfter", duration(delay)));
         Fields health = new Fields();
         health.put("readiness", probe(release.health().readiness()));
-        health.put("liveness", probe(release.health().liveness()));
+        if (release.health().liveness() != null) { // opt-in: no probe unless the spec set one
+            health.put("liveness", probe(release.health().liveness()));
+        }
         document.put("health", health.node());
         document.put("strategy", strategy(release.strategy()));
+        if (release.strategy() instanceof StrategySpec.Canary canary) {
+            // the templates go with the release, so a stored release runs the analyses it was applied with
+            List<AnalysisTemplate> templates = AnalysisSpecWriter.templatesOf(canary);
+            if (!templates.isEmpty()) {
+                document.put("analysisTemplates", new SequenceNode(Tag.SEQ,
+                        templates.stream().map(AnalysisSpecWriter::template).toList(), DumperOptions.FlowStyle.BLOCK));
+            }
+        }
         StringWriter out = new StringWriter();
         YAML.serialize(document.node(), out);
         return out.toString();
@@ -71,6 +81,7 @@ public final class SpecWriter {
         } else {
             StrategySpec.Canary canary = (StrategySpec.Canary) strategy;
             Fields steps = new Fields();
+            canary.analysis().ifPresent(background -> steps.put("analysis", AnalysisSpecWriter.background(background)));
             steps.put("steps", sequence(canary.steps().stream().map(SpecWriter::step).toList()));
             fields.put("canary", steps.node());
         }
@@ -85,6 +96,10 @@ public final class SpecWriter {
             fields.put("pause", pause.duration().<Node>map(SpecWriter::duration).orElseGet(() -> new Fields().node()));
         } else if (step instanceof CanaryStep.Analysis analysis) {
             fields.put("analysis", analysis(analysis.spec()));
+        } else if (step instanceof CanaryStep.TemplateAnalysis analysis) {
+            fields.put("analysis", AnalysisSpecWriter.reference(analysis.run()).node());
+        } else if (step instanceof CanaryStep.Experiment experiment) {
+            fields.put("experiment", AnalysisSpecWriter.experiment(experiment));
         } else if (step instanceof CanaryStep.SetHeaderRoute route) {
             Fields header = new Fields();
             header.put("header", text(route.name()));
@@ -98,7 +113,7 @@ public final class SpecWriter {
             } else if (scale.percent().isPresent()) {
                 size.put("weight", number(scale.percent().get()));
             } else {
-                size.put("matchTrafficWeight", new ScalarNode(Tag.BOOL, "true", null, null, DumperOptions.ScalarStyle.PLAIN));
+                size.put("matchTrafficWeight", bool(true));
             }
             fields.put("setCanaryScale", size.node());
         }
@@ -108,8 +123,7 @@ public final class SpecWriter {
     private static Node analysis(AnalysisSpec spec) {
         Fields fields = new Fields();
         Fields errorRate = new Fields();
-        errorRate.put("max", new ScalarNode(Tag.FLOAT, Double.toString(spec.errorRateMax()), null, null,
-                DumperOptions.ScalarStyle.PLAIN));
+        errorRate.put("max", decimal(spec.errorRateMax()));
         fields.put("errorRate", errorRate.node());
         spec.latencyP99Max().ifPresent(latency -> {
             Fields p99 = new Fields();
@@ -132,20 +146,33 @@ public final class SpecWriter {
     }
 
     /** Any text, as a double-quoted scalar: the emitter escapes what needs it. */
-    private static ScalarNode text(String value) {
+    static ScalarNode text(String value) {
         return new ScalarNode(Tag.STR, value, null, null, DumperOptions.ScalarStyle.DOUBLE_QUOTED);
     }
 
-    private static ScalarNode number(long value) {
+    /** A word of the spec's own vocabulary ({@code GET}, {@code p99}, {@code increase}), written as it is. */
+    static ScalarNode plain(String word) {
+        return new ScalarNode(Tag.STR, word, null, null, DumperOptions.ScalarStyle.PLAIN);
+    }
+
+    static ScalarNode number(long value) {
         return new ScalarNode(Tag.INT, Long.toString(value), null, null, DumperOptions.ScalarStyle.PLAIN);
     }
 
+    static ScalarNode decimal(double value) {
+        return new ScalarNode(Tag.FLOAT, Double.toString(value), null, null, DumperOptions.ScalarStyle.PLAIN);
+    }
+
+    static ScalarNode bool(boolean value) {
+        return new ScalarNode(Tag.BOOL, Boolean.toString(value), null, null, DumperOptions.ScalarStyle.PLAIN);
+    }
+
     /** In the spec's own syntax ({@code 30s}, {@code 1h30m}), which reads as text, so it needs no quotes. */
-    private static ScalarNode duration(Duration duration) {
+    static ScalarNode duration(Duration duration) {
         return new ScalarNode(Tag.STR, Durations.format(duration), null, null, DumperOptions.ScalarStyle.PLAIN);
     }
 
-    private static SequenceNode sequence(List<? extends Node> items) {
+    static SequenceNode sequence(List<? extends Node> items) {
         return new SequenceNode(Tag.SEQ, List.copyOf(items), DumperOptions.FlowStyle.FLOW);
     }
 
@@ -160,7 +187,7 @@ public final class SpecWriter {
     }
 
     /** The fields of one mapping, in the order they are put; keys are plain field names. */
-    private static final class Fields {
+    static final class Fields {
         private final List<NodeTuple> tuples = new ArrayList<>();
 
         void put(String key, Node value) {

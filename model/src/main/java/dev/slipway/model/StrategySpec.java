@@ -7,10 +7,18 @@ import java.util.Optional;
 /** How a new release replaces the stable one: rolling, blue-green or canary. */
 public sealed interface StrategySpec {
 
-    /** Argo-style canary: the steps run in order, then the canary is promoted to stable. */
-    record Canary(List<CanaryStep> steps) implements StrategySpec {
+    /**
+     * Argo-style canary: the steps run in order, then the canary is promoted to stable. A background
+     * {@code analysis} runs beside the steps from its starting step until the rollout ends.
+     */
+    record Canary(List<CanaryStep> steps, Optional<BackgroundAnalysis> analysis) implements StrategySpec {
         public Canary {
             steps = List.copyOf(steps);
+            analysis = analysis == null ? Optional.empty() : analysis;
+        }
+
+        public Canary(List<CanaryStep> steps) {
+            this(steps, Optional.empty());
         }
     }
 

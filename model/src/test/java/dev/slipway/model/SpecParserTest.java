@@ -68,6 +68,34 @@ class SpecParserTest {
     }
 
     @Test
+    void livenessIsOptInAndASpecThatSetsOnlyTheReadinessPathGetsNoLivenessProbe() {
+        String onlyReadiness = VALID.replace(
+                "    readiness: {path: /ready, period: 1s, timeout: 1s, failureThreshold: 3, startPeriod: 30s}\n"
+                + "    liveness:  {path: /live,  period: 5s, failureThreshold: 3}\n",
+                "    readiness: {path: /healthz}\n");
+        HealthSpec health = SpecParser.parse("slipway.yaml", onlyReadiness).release().health();
+
+        assertThat(health.readiness().path()).isEqualTo("/healthz");
+        assertThat(health.liveness()).as("no liveness probe unless the spec sets one").isNull();
+        String noHealth = onlyReadiness.replace("  health:\n    readiness: {path: /healthz}\n", "");
+        assertThat(SpecParser.parse("slipway.yaml", noHealth).release().health().liveness()).isNull();
+        ReleaseSpec written = SpecParser.parseRelease("stored", SpecWriter.release(
+                SpecParser.parse("slipway.yaml", onlyReadiness).release()));
+        assertThat(written.health().liveness()).as("written and read back by the store").isNull();
+    }
+
+    @Test
+    void theDatabasePasswordCanComeFromAFileInsteadOfTheUrl() {
+        String spec = VALID.replace("database: {url: embedded}",
+                "database: {url: \"jdbc:postgresql://db:5432/orders?user=orders\", passwordFile: secrets/orders-db}");
+        ServiceSpec parsed = SpecParser.parse("slipway.yaml", spec);
+
+        assertThat(parsed.databaseUrl()).isEqualTo("jdbc:postgresql://db:5432/orders?user=orders");
+        assertThat(parsed.databasePasswordFile()).contains("secrets/orders-db");
+        assertThat(SpecParser.parse("slipway.yaml", VALID).databasePasswordFile()).isEmpty();
+    }
+
+    @Test
     void aMisspelledFieldIsNamedWithASuggestion() {
         String spec = VALID.replace("  replicas: 3", "  replica: 3");
         assertThatThrownBy(() -> SpecParser.parse("slipway.yaml", spec))

@@ -1,6 +1,7 @@
 package dev.slipway.router;
 
 import dev.slipway.model.RouterSpec;
+import dev.slipway.model.support.OwnerOnly;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -191,7 +192,8 @@ public final class RouterProcess {
         long logStart;
         try {
             createPrivateDirectories(stateDirectory);
-            Files.createDirectories(logFile.toAbsolutePath().getParent());
+            OwnerOnly.directory(logFile.toAbsolutePath().getParent());
+            OwnerOnly.file(logFile);
             Files.deleteIfExists(stateFile);
             logStart = Files.exists(logFile) ? Files.size(logFile) : 0;
         } catch (IOException e) {

@@ -39,6 +39,13 @@ public interface Runtime extends AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * Sets how replicas failing liveness are restarted: how many of a revision at once, and how each leaves routing
+     * first. Until called, {@link RestartPolicy#ONE_AT_A_TIME}.
+     */
+    default void useRestartPolicy(RestartPolicy policy) {
+    }
+
     /** Every replica this runtime knows about for a service, including ones adopted after a restart. */
     List<Replica> list(String service);
 

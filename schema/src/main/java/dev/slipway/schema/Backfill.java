@@ -100,9 +100,11 @@ final class Backfill {
                 while (rows.next()) {
                     Array lastKey = rows.getArray(3);
                     long total = rows.getLong(5);
+                    // wasNull speaks of the column read last: ask it before reading another
+                    Long knownTotal = rows.wasNull() ? null : total;
                     positions.add(new Position(migrationId, rows.getString(1), rows.getLong(2),
                             lastKey == null ? null : List.of((String[]) lastKey.getArray()), rows.getLong(4),
-                            rows.wasNull() ? null : total, List.of((String[]) rows.getArray(6).getArray())));
+                            knownTotal, List.of((String[]) rows.getArray(6).getArray())));
                 }
             }
         }

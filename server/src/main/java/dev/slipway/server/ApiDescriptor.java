@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.slipway.model.support.AtomicFiles;
+import dev.slipway.model.support.OwnerOnly;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -80,6 +81,7 @@ public record ApiDescriptor(URI url, String token, long pid, String service) {
         node.put("pid", pid);
         node.put("service", service);
         try {
+            OwnerOnly.directory(stateDirectory);
             AtomicFiles.writePrivately(file(stateDirectory), json.writerWithDefaultPrettyPrinter().writeValueAsString(node));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file(stateDirectory) + ": " + e.getMessage(), e);

@@ -52,8 +52,9 @@ import java.util.concurrent.Executors;
  * {@code Authorization: Bearer <token>} on every request (the token is random per start and published in
  * {@code <stateDir>/api.json}, mode 0600), and answers JSON. A failed request answers
  * {@code {"error": "...", "kind": "..."}} with a status by kind: 400 {@code bad-input}, 404 {@code not-found},
- * 409 {@code conflict} (the service's state does not allow it now) and 409 {@code refused} (the compatibility guard
- * refused it; the body also carries the guard's decision), besides 401 and 405.
+ * 409 {@code conflict} (the service's state does not allow it now), 409 {@code refused} (the compatibility guard
+ * refused it; the body also carries the guard's decision) and 413 {@code too-large} (a body over 4 MiB), besides 401
+ * and 405.
  */
 public final class ApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
@@ -157,6 +158,12 @@ public final class ApiServer implements AutoCloseable {
 
     private void defineRoutes() {
         route("GET", "/status", request -> respond(200, JsonViews.status(controller.status())));
+        route("GET", "/analyses", request -> {
+            ObjectNode body = JsonViews.JSON.createObjectNode();
+            body.put("service", service);
+            body.set("analyses", JsonViews.analyses(controller.analyses()));
+            return respond(200, body);
+        });
         route("GET", "/stable", request -> controller.stableSnapshot()
                 .map(stable -> respond(200, JsonViews.stable(service, stable)))
                 .orElseGet(() -> respond(404, JsonViews.error(JsonViews.NOT_FOUND, service + " runs no release yet"))));
@@ -310,6 +317,9 @@ public final class ApiServer implements AutoCloseable {
     private static Response failure(HttpExchange exchange, Exception e) {
         if (e instanceof GuardRefusedException refused) {
             return respond(409, JsonViews.refused(refused.decision()));
+        }
+        if (e instanceof PayloadTooLarge) {
+            return respond(413, JsonViews.error(JsonViews.TOO_LARGE, e.getMessage()));
         }
         if (e instanceof NotFoundException) {
             return respond(404, JsonViews.error(JsonViews.NOT_FOUND, e.getMessage()));
@@ -547,6 +557,13 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
+    /** A request body over {@link #MAX_BODY_BYTES}: answered with 413; none of it is kept. */
+    private static final class PayloadTooLarge extends RuntimeException {
+        PayloadTooLarge() {
+            super("request body larger than " + MAX_BODY_BYTES + " bytes");
+        }
+    }
+
     /** The parts of an exchange the endpoints read: query parameters, body, actor. */
     private static final class Request {
         private final HttpExchange exchange;
@@ -615,12 +632,38 @@ public final class ApiServer implements AutoCloseable {
         }
 
         byte[] body() throws IOException {
+            String length = exchange.getRequestHeaders().getFirst("Content-Length");
             try (InputStream in = exchange.getRequestBody()) {
+                if (length != null && isOver(length.strip())) {
+                    discard(in);
+                    throw new PayloadTooLarge();
+                }
                 byte[] bytes = in.readNBytes(MAX_BODY_BYTES + 1);
                 if (bytes.length > MAX_BODY_BYTES) {
-                    throw new BadRequest("request body larger than " + MAX_BODY_BYTES + " bytes");
+                    discard(in);
+                    throw new PayloadTooLarge();
                 }
                 return bytes;
+            }
+        }
+
+        private static boolean isOver(String contentLength) {
+            try {
+                return Long.parseLong(contentLength) > MAX_BODY_BYTES;
+            } catch (NumberFormatException e) {
+                return false; // the HTTP server has checked it already; the read below still stops at the limit
+            }
+        }
+
+        /**
+         * Reads what the client still sends, keeping none of it, so that it gets the 413 rather than a connection
+         * closed under its upload; up to a bound, past which the connection is closed after all.
+         */
+        private static void discard(InputStream in) throws IOException {
+            long budget = 16L * MAX_BODY_BYTES;
+            byte[] sink = new byte[64 * 1024];
+            for (int read; budget > 0 && (read = in.read(sink)) > 0; ) {
+                budget -= read;
             }
         }
 

@@ -32,6 +32,7 @@ final class JsonViews {
     static final String CONFLICT = "conflict";
     static final String NOT_FOUND = "not-found";
     static final String REFUSED = "refused";
+    static final String TOO_LARGE = "too-large";
 
     private JsonViews() {
     }
@@ -73,7 +74,15 @@ final class JsonViews {
         for (TimelineEntry entry : status.recentEvents()) {
             events.add(event(entry));
         }
+        node.set("analyses", analyses(status.analyses()));
         return node;
+    }
+
+    /** Every analysis with each metric's counts and latest measurements (value, phase, reason, times). */
+    static ArrayNode analyses(java.util.List<dev.slipway.analysis.run.AnalysisStatus> analyses) {
+        ArrayNode array = JSON.createArrayNode();
+        analyses.forEach(analysis -> array.add(dev.slipway.analysis.run.AnalysisStatusJson.toTree(analysis)));
+        return array;
     }
 
     static ObjectNode revision(ServiceStatus.RevisionStatus revision) {

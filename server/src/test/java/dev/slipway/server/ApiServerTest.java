@@ -102,6 +102,19 @@ class ApiServerTest {
         assertThat(status.path("actions")).extracting(action -> action.path("action").asText())
                 .contains("rollout promote", "rollout abort", "schema complete");
         assertThat(status.path("recentEvents").isArray()).isTrue();
+        assertThat(status.path("analyses").isArray()).as("analyses of the rollout: none yet").isTrue();
+        assertThat(status.path("analyses")).isEmpty();
+    }
+
+    @Test
+    void analysesOfAServiceWithoutARolloutAreAnEmptyList() throws Exception {
+        HttpResponse<String> response = get("/api/v1/analyses");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonNode body = JSON.readTree(response.body());
+        assertThat(body.path("service").asText()).isEqualTo("orders");
+        assertThat(body.path("analyses").isArray()).isTrue();
+        assertThat(body.path("analyses")).isEmpty();
     }
 
     @Test

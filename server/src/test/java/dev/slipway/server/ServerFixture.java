@@ -49,6 +49,8 @@ final class ServerFixture implements AutoCloseable {
     final SchemaCoordinator schema;
     final ApiServer server;
     final RouterMetricProvider metrics;
+    /** The fixture's own database: the service's tables and Slipway's store. */
+    final DataSource dataSource;
 
     private ServerFixture(Path stateDirectory) throws SQLException {
         String database = "api" + DATABASES.incrementAndGet();
@@ -56,7 +58,7 @@ final class ServerFixture implements AutoCloseable {
              Statement statement = connection.createStatement()) {
             statement.execute("CREATE DATABASE " + database);
         }
-        DataSource dataSource = postgres().getDatabase("postgres", database);
+        dataSource = postgres().getDatabase("postgres", database);
         JdbcStore store = new JdbcStore(dataSource);
         store.init();
         SchemaEngine engine = new SchemaEngine(dataSource, "public", SchemaOptions.defaults());

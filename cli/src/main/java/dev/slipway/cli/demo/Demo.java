@@ -1,7 +1,9 @@
 package dev.slipway.cli.demo;
 
 import dev.slipway.cli.Database;
+import dev.slipway.cli.PasswordSource;
 import dev.slipway.cli.ServiceStack;
+import dev.slipway.cli.StateDirectory;
 import dev.slipway.controller.RolloutController;
 import dev.slipway.controller.SchemaCoordinator;
 import dev.slipway.controller.TimelineEntry;
@@ -60,8 +62,8 @@ public final class Demo implements AutoCloseable {
     private static final String ACTOR = "demo";
 
     /** How to run the demo. {@code quick} halves the pauses. */
-    public record Options(Path home, Path stateDirectory, String databaseUrl, boolean quick, int requestsPerSecond,
-                          PrintStream out, boolean terminal) {
+    public record Options(Path home, Path stateDirectory, String databaseUrl, PasswordSource passwords, boolean quick,
+                          int requestsPerSecond, PrintStream out, boolean terminal) {
     }
 
     private final Options options;
@@ -82,7 +84,7 @@ public final class Demo implements AutoCloseable {
                 throw new IllegalStateException(jar + " is missing: build with ./slipway (or mvn -B -DskipTests package)");
             }
         }
-        Files.createDirectories(options.stateDirectory().resolve("logs"));
+        StateDirectory.prepare(options.stateDirectory());
         view = own(new LiveView(out, start, options.terminal()));
         out.println("Slipway demo: orders service, schema 1 -> 2, canary 1.0.0 -> 2.0.0, then a faulty 3.0.0");
         out.println("logs: " + options.stateDirectory().resolve("logs"));
@@ -95,7 +97,8 @@ public final class Demo implements AutoCloseable {
                 new RouterSpec("127.0.0.1:0", Optional.empty(), RouterSpec.DEFAULT_ADMIN, Optional.empty(),
                         RouterSpec.Timeouts.defaults(), RouterSpec.DEFAULT_MAX_CONNECTIONS, List.of()), v1);
         ServiceStack stack = own(new ServiceStack());
-        stack.open(service, new ServiceStack.Options(options.stateDirectory(), home, Optional.of(DATABASE), view::event));
+        stack.open(service, new ServiceStack.Options(options.stateDirectory(), home, Optional.of(DATABASE),
+                options.passwords(), view::event));
         Database database = stack.database();
         DataSource dataSource = stack.dataSource();
         view.message("PostgreSQL ready (" + (database.isEmbedded() ? "embedded, data in "

@@ -1,5 +1,7 @@
 package dev.slipway.controller.event;
 
+import dev.slipway.analysis.run.AnalysisStatus;
+import dev.slipway.analysis.run.Measurement;
 import dev.slipway.analysis.Verdict;
 import dev.slipway.controller.guard.GuardDecision;
 import dev.slipway.controller.store.RolloutRecord;
@@ -54,6 +56,34 @@ public sealed interface RolloutEvent {
         @Override
         public boolean onTimeline() {
             return false;
+        }
+    }
+
+    /** An analysis of templates began (not when a restarted controller resumes one). */
+    record AnalysisStarted(String analysis, String templates) implements RolloutEvent {
+        @Override
+        public String text() {
+            return "analysis " + analysis + " started (" + templates + ")";
+        }
+    }
+
+    /** A metric of an analysis took a measurement: its value, phase and why. */
+    record AnalysisMeasured(String analysis, String metric, boolean dryRun, Measurement measurement)
+            implements RolloutEvent {
+        @Override
+        public String text() {
+            return "analysis " + analysis + ": " + metric + (dryRun ? " (dry run) " : " ")
+                    + measurement.phase().name().toLowerCase()
+                    + (measurement.value().isEmpty() ? "" : " " + measurement.value()) + ": "
+                    + shorten(measurement.message());
+        }
+    }
+
+    /** An analysis of templates ended: successful, failed, error or inconclusive (as {@code status} says). */
+    record AnalysisEnded(String analysis, AnalysisStatus status) implements RolloutEvent {
+        @Override
+        public String text() {
+            return "analysis " + analysis + " " + status.phase().name().toLowerCase() + ": " + shorten(status.message());
         }
     }
 
@@ -135,7 +165,43 @@ public sealed interface RolloutEvent {
         }
     }
 
+    /**
+     * No replica of the stable release {@code version} (nor of a canary) is ready, but {@code replicas} of it still run
+     * failing readiness: they get the traffic rather than every client getting a 503 (panic routing).
+     */
+    record PanicRoutingStarted(String version, int replicas) implements RolloutEvent {
+        @Override
+        public String text() {
+            return "no replica of " + version + " is ready: routing to its " + replicas + " running replica(s) that"
+                    + " fail readiness (panic routing) rather than answering 503";
+        }
+    }
+
+    /** Panic routing of {@code version} ended, {@code why}. */
+    record PanicRoutingEnded(String version, String why) implements RolloutEvent {
+        @Override
+        public String text() {
+            return "panic routing of " + version + " over: " + why;
+        }
+    }
+
+    /**
+     * A problem with replica {@code replica} that the user must fix in the spec, found by the runtime's probes (e.g. a
+     * liveness path answering 404: liveness probing of that replica ended).
+     */
+    record ReplicaProblem(String replica, String problem) implements RolloutEvent {
+        @Override
+        public String text() {
+            return "replica " + replica + ": " + problem;
+        }
+    }
+
     /** Anything else worth a timeline line: replicas moved, a release scaled down, a resume. */
     record Note(String text) implements RolloutEvent {
+    }
+
+    /** A timeline line stays readable: a judge's reasons or a job's output are cut after 400 characters. */
+    private static String shorten(String message) {
+        return message.length() <= 400 ? message : message.substring(0, 400) + "...";
     }
 }

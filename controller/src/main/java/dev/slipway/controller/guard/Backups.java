@@ -2,6 +2,7 @@ package dev.slipway.controller.guard;
 
 import dev.slipway.controller.BadInputException;
 import dev.slipway.controller.DatabaseTarget;
+import dev.slipway.model.support.OwnerOnly;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -45,6 +47,9 @@ public final class Backups {
         return new ForceOverride(file.toAbsolutePath(), sha256(file), reason);
     }
 
+    /** How long a pg_dump may run before it is killed and the backup fails. */
+    static final Duration PG_DUMP_TIMEOUT = Duration.ofMinutes(10);
+
     /**
      * Dumps the service database with {@code pg_dump} (plain SQL) into {@code directory}. The embedded
      * PostgreSQL ships no pg_dump, so the system's is used (PATH or /usr/lib/postgresql/N/bin).
@@ -52,30 +57,72 @@ public final class Backups {
     public static ForceOverride take(DatabaseTarget database, Path directory, String service, Clock clock, String reason) {
         Path pgDump = findPgDump().orElseThrow(() -> new IllegalStateException(
                 "pg_dump is not installed (Debian: apt-get install postgresql-client); pass --backup <file> instead"));
+        return take(database, directory, service, clock, reason, pgDump, PG_DUMP_TIMEOUT);
+    }
+
+    /**
+     * As {@link #take(DatabaseTarget, Path, String, Clock, String)} with this {@code pg_dump} and timeout. The backup
+     * directory is 0700 and the dump 0600 (it holds every row of the service); the password goes to pg_dump in its
+     * environment, never on its command line. A pg_dump still running at the timeout is killed (with whatever it
+     * started), its partial dump removed, and the backup fails.
+     */
+    static ForceOverride take(DatabaseTarget database, Path directory, String service, Clock clock, String reason,
+                              Path pgDump, Duration timeout) {
         URI uri = URI.create(database.jdbcUrl().substring("jdbc:".length()));
         String databaseName = uri.getPath().substring(1);
+        OwnerOnly.directory(directory);
+        Path file = directory.resolve(service + "-" + STAMP.format(clock.instant()) + ".sql");
+        Path output = directory.resolve(file.getFileName() + ".log");
+        boolean done = false;
         try {
-            Files.createDirectories(directory);
-            Path file = directory.resolve(service + "-" + STAMP.format(clock.instant()) + ".sql");
+            OwnerOnly.file(file); // pg_dump truncates and fills it, keeping the mode
             List<String> command = new ArrayList<>(List.of(pgDump.toString(), "--host", uri.getHost(),
                     "--port", String.valueOf(uri.getPort() > 0 ? uri.getPort() : 5432), "--username", database.user(),
                     "--no-password", "--file", file.toString(), databaseName));
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+            // Its messages go to a file, not a pipe: reading a pipe to its end would wait for a hung pg_dump forever.
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(OwnerOnly.file(output).toFile()));
             builder.environment().put("PGPASSWORD", database.password() == null ? "" : database.password());
             Process process = builder.start();
-            String output;
-            try (InputStream in = process.getInputStream()) {
-                output = new String(in.readAllBytes());
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+                throw new IllegalStateException("pg_dump of " + databaseName + " did not finish within "
+                        + timeout.toSeconds() + " s and was stopped; no backup was taken. " + messages(output));
             }
-            if (!process.waitFor(10, TimeUnit.MINUTES) || process.exitValue() != 0) {
-                throw new IllegalStateException("pg_dump of " + databaseName + " failed: " + output.strip());
+            if (process.exitValue() != 0) {
+                throw new IllegalStateException("pg_dump of " + databaseName + " failed (exit " + process.exitValue()
+                        + "): " + messages(output));
             }
+            done = true;
             return new ForceOverride(file.toAbsolutePath(), sha256(file), reason);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot take a backup: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while taking a backup", e);
+        } finally {
+            deleteQuietly(output);
+            if (!done) {
+                deleteQuietly(file);
+            }
+        }
+    }
+
+    private static String messages(Path output) {
+        try {
+            String text = Files.readString(output).strip();
+            return text.isEmpty() ? "(it printed nothing)" : text;
+        } catch (IOException e) {
+            return "(its output is unreadable: " + e.getMessage() + ")";
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException ignored) {
+            // a leftover 0600 file in the owner's backup directory harms nobody
         }
     }
 

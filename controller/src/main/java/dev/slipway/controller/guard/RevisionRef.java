@@ -6,7 +6,7 @@ import dev.slipway.model.SchemaRange;
 public record RevisionRef(String service, String version, SchemaRange schema, Role role) {
 
     public enum Role {
-        STABLE("stable"), CANARY("canary"), ROLLBACK_TARGET("rollback target");
+        STABLE("stable"), CANARY("canary"), ROLLBACK_TARGET("rollback target"), BASELINE("experiment baseline");
 
         private final String label;
 

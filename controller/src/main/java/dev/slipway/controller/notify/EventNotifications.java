@@ -1,6 +1,7 @@
 package dev.slipway.controller.notify;
 
 import dev.slipway.analysis.Verdict;
+import dev.slipway.analysis.run.Phase;
 import dev.slipway.controller.ServiceStatus;
 import dev.slipway.controller.event.RolloutEvent;
 import dev.slipway.controller.store.RolloutRecord;
@@ -62,6 +63,10 @@ public final class EventNotifications implements Consumer<RolloutEvent>, AutoClo
         if (event instanceof RolloutEvent.RolloutPaused) return Optional.of("rollout.paused");
         if (event instanceof RolloutEvent.AnalysisResult result) {
             return result.verdict().outcome() == Verdict.Outcome.FAIL ? Optional.of("analysis.failed") : Optional.empty();
+        }
+        if (event instanceof RolloutEvent.AnalysisEnded ended) {
+            Phase phase = ended.status().phase();
+            return phase == Phase.FAILED || phase == Phase.ERROR ? Optional.of("analysis.failed") : Optional.empty();
         }
         if (event instanceof RolloutEvent.RolloutAborted) return Optional.of("rollout.aborted");
         if (event instanceof RolloutEvent.RolloutPromoted) return Optional.of("rollout.promoted");

@@ -7,6 +7,7 @@ import dev.slipway.controller.state.Revision;
 import dev.slipway.controller.state.ServiceState;
 import dev.slipway.controller.state.Slot;
 import dev.slipway.controller.traffic.RouteSync;
+import dev.slipway.model.AnalysisArgs;
 import dev.slipway.model.ReleaseSpec;
 import dev.slipway.model.RunSpec;
 import dev.slipway.model.support.DaemonThreads;
@@ -191,6 +192,16 @@ public final class ReplicaFleet implements AutoCloseable {
                 && runtime.state(replica) == ReplicaState.FAILED).toList();
     }
 
+    /**
+     * For a liveness restart the runtime has decided (the replica has left READY already): takes it out of the routes
+     * now and returns once the router has no request in flight to it, or the drain timeout passed. The replica stays
+     * in its revision: the runtime restarts it in place.
+     */
+    public void drainForRestart(Replica replica) {
+        routes.sync();
+        awaitDrained(replica);
+    }
+
     /** Takes replicas out of the routes, lets their in-flight requests finish, stops them and forgets them. */
     private void drainAndStop(List<Replica> replicas) {
         if (replicas.isEmpty()) {
@@ -199,18 +210,20 @@ public final class ReplicaFleet implements AutoCloseable {
         loop.update(current -> current.drainingToo(replicas));
         routes.sync();
         for (Replica replica : replicas) {
-            // where it answers now: a Swarm task may have moved to another node
-            Replica now = runtime.current(replica);
-            boolean drained = router.awaitDrained(new Endpoint(now.host(), now.port()), DRAIN_TIMEOUT);
-            if (!drained) {
-                log.warn("replica {} still had requests in flight after {} s; stopping it anyway",
-                        replica.id(), DRAIN_TIMEOUT.toSeconds());
-            }
+            awaitDrained(replica);
             if (loop.hasStopped()) {
                 return; // a dead controller's replicas belong to whoever adopts them
             }
             runtime.stop(replica, STOP_GRACE);
             loop.update(current -> current.withoutReplica(replica));
+        }
+    }
+
+    private void awaitDrained(Replica replica) {
+        Replica now = runtime.current(replica); // where it answers now: a Swarm task may have moved to another node
+        if (!router.awaitDrained(new Endpoint(now.host(), now.port()), DRAIN_TIMEOUT)) {
+            log.warn("replica {} still had requests in flight after {} s; going on anyway", replica.id(),
+                    DRAIN_TIMEOUT.toSeconds());
         }
     }
 
@@ -231,6 +244,9 @@ public final class ReplicaFleet implements AutoCloseable {
         environment.put("DATABASE_PASSWORD", login.map(DatabaseCredentials::password).orElse(database.password()));
         environment.put("DATABASE_SCHEMA", binding.databaseSchema());
         environment.put("SLIPWAY_REVISION", release.version());
+        // libpq-based clients name their sessions from it (JDBC applications pass it on as ApplicationName), so the
+        // database gates of an analysis find the sessions of each revision
+        environment.put("PGAPPNAME", AnalysisArgs.applicationName(service, release.version()));
         RunSpec run = new RunSpec(resolveCommand(release.run().command()), release.run().env());
         Replica replica = runtime.start(new ReplicaRequest(service, release.version(), ordinal, run, environment,
                 release.health()));

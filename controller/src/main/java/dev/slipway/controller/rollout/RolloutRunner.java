@@ -4,6 +4,9 @@ import dev.slipway.analysis.Judge;
 import dev.slipway.analysis.MetricProvider;
 import dev.slipway.analysis.MetricSample;
 import dev.slipway.analysis.Verdict;
+import dev.slipway.analysis.run.AnalysisStatus;
+import dev.slipway.analysis.run.Phase;
+import dev.slipway.controller.analysis.RolloutAnalyses;
 import dev.slipway.controller.event.RolloutEvent;
 import dev.slipway.controller.hooks.HookContext;
 import dev.slipway.controller.hooks.HookOutcome;
@@ -24,6 +27,7 @@ import dev.slipway.controller.store.Store;
 import dev.slipway.controller.strategy.RolloutActions;
 import dev.slipway.controller.strategy.Strategy;
 import dev.slipway.controller.traffic.RouteSync;
+import dev.slipway.model.AnalysisRunSpec;
 import dev.slipway.model.AnalysisSpec;
 import dev.slipway.model.StrategySpec;
 import dev.slipway.model.support.DaemonThreads;
@@ -45,7 +49,8 @@ import java.util.concurrent.Executors;
  * Runs accepted rollouts to their end, one at a time, on a thread of its own: the strategy from where the record
  * stands (a resumed rollout continues at its recorded step), then the promotion or the abort — the new release at
  * full size, traffic moved, the outgoing release stopped or kept for undo. Each step is one store transaction made
- * through the {@link RolloutLoop}; replicas are started and stopped through the {@link ReplicaFleet}.
+ * through the {@link RolloutLoop}; replicas are started and stopped through the {@link ReplicaFleet}; analysis templates
+ * and an experiment's baseline through {@link AnalysisRuns}.
  */
 public final class RolloutRunner implements AutoCloseable {
     private static final Duration POLL = Duration.ofMillis(100);
@@ -63,13 +68,17 @@ public final class RolloutRunner implements AutoCloseable {
     private final RolloutTimers timers;
     private final PolicyInForce policy;
     private final Supplier<SortedSet<Integer>> schemaState;
+    private final RolloutAnalyses analyses;
+    private final ExperimentBaseline baseline;
     private final ExecutorService thread;
     private volatile boolean stopped;
 
     public RolloutRunner(String service, RolloutLoop loop, ReplicaFleet fleet, RouteSync routes, MetricProvider metrics,
                          Judge judge, Store store, Clock clock, RolloutEvents events, RolloutTimers timers,
-                         PolicyInForce policy, Supplier<SortedSet<Integer>> schemaState) {
+                         PolicyInForce policy, Supplier<SortedSet<Integer>> schemaState, RolloutAnalyses analyses) {
         this.policy = policy;
+        this.analyses = analyses;
+        this.baseline = new ExperimentBaseline(loop, fleet, routes, events);
         this.schemaState = schemaState;
         this.service = service;
         this.loop = loop;
@@ -111,17 +120,21 @@ public final class RolloutRunner implements AutoCloseable {
                     return finishAborted(rollout, refused.get().describe(), actor);
                 }
             }
+            AnalysisRuns analysisRuns = new AnalysisRuns(service, loop, analyses, baseline, rollout.id());
             RolloutRecord ended;
             try {
                 ended = Strategy.of(canary.release().strategy(), canary.release().replicas(), clock)
-                        .run(rollout, new Actions(canary.version()));
+                        .run(rollout, new Actions(canary.version(), analysisRuns));
             } catch (RuntimeException e) {
                 if (stopped || loop.hasStopped()) {
                     throw e;
                 }
                 // A rollout that cannot go on must end, or it would hold the service forever.
+                analysisRuns.end("the rollout failed");
                 return finishAborted(rollout, "failed: " + e.getMessage(), actor);
             }
+            analysisRuns.end(ended.phase() == RolloutPhase.PROMOTED ? "the rollout was promoted"
+                    : "the rollout was aborted");
             if (ended.phase() == RolloutPhase.PROMOTED) {
                 Optional<HookOutcome> gate = policy.hooks().beforePromotion(context(ended, Optional.empty()));
                 if (gate.isPresent()) {
@@ -245,12 +258,14 @@ public final class RolloutRunner implements AutoCloseable {
     /** The runner's side of the strategies: each call changes the service through the loop, or reports on it. */
     private final class Actions implements RolloutActions {
         private final String version;
+        private final AnalysisRuns analysisRuns;
         private MetricSample windowStart = MetricSample.empty("");
         /** Set when the progress deadline passed with action pause: the reason, until the rollout has paused. */
         private Optional<String> deadlinePause = Optional.empty();
 
-        Actions(String version) {
+        Actions(String version, AnalysisRuns analysisRuns) {
             this.version = version;
+            this.analysisRuns = analysisRuns;
         }
 
         @Override
@@ -351,6 +366,39 @@ public final class RolloutRunner implements AutoCloseable {
         }
 
         @Override
+        public AnalysisStatus analyze(String name, AnalysisRunSpec run) {
+            AnalysisStatus status = analysisRuns.runToEnd(name, run, () -> stopReason().isPresent());
+            if (status.phase().finished() && status.phase() != Phase.INCONCLUSIVE) {
+                policy.progress().progressed("analysis " + name + " " + status.phase().name().toLowerCase());
+            }
+            return status;
+        }
+
+        @Override
+        public Optional<String> startBaseline(int replicas) {
+            Optional<String> failed = analysisRuns.startBaseline(replicas);
+            if (failed.isEmpty()) {
+                policy.progress().progressed(replicas + " baseline replica(s) ready");
+            }
+            return failed;
+        }
+
+        @Override
+        public void stopBaseline() {
+            analysisRuns.stopBaseline();
+        }
+
+        @Override
+        public void startBackground(AnalysisRunSpec run) {
+            analysisRuns.startBackground(run);
+        }
+
+        @Override
+        public Optional<AnalysisStatus> backgroundInconclusive() {
+            return analysisRuns.backgroundInconclusive();
+        }
+
+        @Override
         public RolloutRecord transition(RolloutRecord next, String event) {
             RolloutRecord saved = loop.run(state -> Change.none(state, store.save(next)));
             events.emit(next.phase() == RolloutPhase.PAUSED ? new RolloutEvent.RolloutPaused(version, saved, event)
@@ -373,9 +421,16 @@ public final class RolloutRunner implements AutoCloseable {
             return loop.current().requests().fullPromotion();
         }
 
-        /** An abort asked for, a replica of the new release that failed, or a passed progress deadline (abort). */
+        /**
+         * An abort asked for, a replica of the new release that failed, a passed progress deadline (abort), or a
+         * background analysis that failed.
+         */
         @Override
         public Optional<String> stopReason() {
+            if (loop.current().requests().stopReason().isEmpty()) {
+                analysisRuns.backgroundFailure().ifPresent(failure ->
+                        loop.update(state -> state.withRequests(requests -> requests.stopped(failure))));
+            }
             policy.progress().overdue().ifPresent(overdue -> {
                 boolean pause = overdue.deadline().action() == ProgressDeadline.OnDeadline.PAUSE;
                 events.emit(new RolloutEvent.ProgressDeadlinePassed(version, overdue.reason(), pause));

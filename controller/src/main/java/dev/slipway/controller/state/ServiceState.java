@@ -18,13 +18,14 @@ import java.util.function.UnaryOperator;
  * rollout, and a schema action in progress. Only the {@code RolloutLoop} replaces it, through the named transitions
  * below; every other thread reads a consistent snapshot.
  *
+ * @param baseline         an experiment's baseline: fresh replicas of the stable release at the canary's weight
  * @param desiredVersion   the release last applied; differs from stable while a rollout runs or after an abort
  * @param draining         replicas taken out of the routes before they stop; they get no new requests
  * @param previewCanary    blue-green: the canary is the route table's preview revision until the rollout ends
  * @param schemaTransition a schema action the guard let through that has not ended yet
  */
 public record ServiceState(Optional<Revision> stable, Optional<Revision> canary, Optional<Revision> previous,
-                           int canaryWeight, List<HeaderRoute> headerRoutes, boolean previewCanary,
+                           Optional<Revision> baseline, int canaryWeight, List<HeaderRoute> headerRoutes, boolean previewCanary,
                            Optional<String> desiredVersion, Set<String> draining, RolloutRequests requests,
                            Optional<SchemaTransition> schemaTransition) {
     public ServiceState {
@@ -34,7 +35,7 @@ public record ServiceState(Optional<Revision> stable, Optional<Revision> canary,
 
     /** A service that runs nothing. */
     public static ServiceState empty() {
-        return new ServiceState(Optional.empty(), Optional.empty(), Optional.empty(), 0, List.of(), false,
+        return new ServiceState(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), 0, List.of(), false,
                 Optional.empty(), Set.of(), RolloutRequests.none(), Optional.empty());
     }
 
@@ -45,6 +46,7 @@ public record ServiceState(Optional<Revision> stable, Optional<Revision> canary,
             case STABLE -> stable;
             case CANARY -> canary;
             case PREVIOUS -> previous;
+            case BASELINE -> baseline;
         };
     }
 
@@ -100,6 +102,16 @@ public record ServiceState(Optional<Revision> stable, Optional<Revision> canary,
     /** The canary is removed and all traffic goes back to stable. */
     public ServiceState aborted() {
         return edit().canary(Optional.empty()).desired(stable.map(Revision::version).orElse(null)).endRollout().build();
+    }
+
+    /** An experiment starts: {@code revision} (a copy of the stable release) gets the canary's weight once ready. */
+    public ServiceState withBaseline(Revision revision) {
+        return edit().baseline(Optional.of(revision)).build();
+    }
+
+    /** The experiment ended: the baseline's share goes back to stable. */
+    public ServiceState baselineRemoved() {
+        return edit().baseline(Optional.empty()).build();
     }
 
     public ServiceState withCanaryWeight(int percent) {
@@ -191,6 +203,7 @@ public record ServiceState(Optional<Revision> stable, Optional<Revision> canary,
         private Optional<Revision> stable;
         private Optional<Revision> canary;
         private Optional<Revision> previous;
+        private Optional<Revision> baseline;
         private int weight;
         private List<HeaderRoute> headerRoutes;
         private boolean preview;
@@ -203,6 +216,7 @@ public record ServiceState(Optional<Revision> stable, Optional<Revision> canary,
             stable = state.stable;
             canary = state.canary;
             previous = state.previous;
+            baseline = state.baseline;
             weight = state.canaryWeight;
             headerRoutes = state.headerRoutes;
             preview = state.previewCanary;
@@ -215,6 +229,7 @@ public record ServiceState(Optional<Revision> stable, Optional<Revision> canary,
         Builder stable(Optional<Revision> value) { stable = value; return this; }
         Builder canary(Optional<Revision> value) { canary = value; return this; }
         Builder previous(Optional<Revision> value) { previous = value; return this; }
+        Builder baseline(Optional<Revision> value) { baseline = value; return this; }
         Builder weight(int value) { weight = value; return this; }
         Builder headerRoutes(List<HeaderRoute> value) { headerRoutes = value; return this; }
         Builder preview(boolean value) { preview = value; return this; }
@@ -228,6 +243,7 @@ public record ServiceState(Optional<Revision> stable, Optional<Revision> canary,
                 case STABLE -> stable(revision);
                 case CANARY -> canary(revision);
                 case PREVIOUS -> previous(revision);
+                case BASELINE -> baseline(revision);
             };
         }
 
@@ -242,7 +258,7 @@ public record ServiceState(Optional<Revision> stable, Optional<Revision> canary,
         }
 
         ServiceState build() {
-            return new ServiceState(stable, canary, previous, weight, headerRoutes, preview, desired, draining, requests,
+            return new ServiceState(stable, canary, previous, baseline, weight, headerRoutes, preview, desired, draining, requests,
                     transition);
         }
     }

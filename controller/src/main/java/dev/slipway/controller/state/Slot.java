@@ -7,7 +7,9 @@ public enum Slot {
     STABLE(RevisionRef.Role.STABLE),
     CANARY(RevisionRef.Role.CANARY),
     /** Blue-green: the release just replaced, kept running without traffic for its scale-down delay. */
-    PREVIOUS(RevisionRef.Role.ROLLBACK_TARGET);
+    PREVIOUS(RevisionRef.Role.ROLLBACK_TARGET),
+    /** An experiment's baseline: fresh replicas of the stable release, compared with the canary at its weight. */
+    BASELINE(RevisionRef.Role.BASELINE);
 
     private final RevisionRef.Role role;
 

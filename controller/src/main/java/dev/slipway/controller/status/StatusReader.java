@@ -1,5 +1,6 @@
 package dev.slipway.controller.status;
 
+import dev.slipway.controller.analysis.RolloutAnalyses;
 import dev.slipway.analysis.MetricProvider;
 import dev.slipway.analysis.MetricSample;
 import dev.slipway.controller.SchemaCoordinator;
@@ -55,11 +56,13 @@ public final class StatusReader {
     private final Store store;
     private final Clock clock;
     private final RolloutEvents events;
+    private final RolloutAnalyses analyses;
 
     public StatusReader(String service, RolloutLoop loop, SchemaCoordinator schema, GuardGate gate,
                         RolloutCommands commands, ReplicaFleet fleet, KnownReleases releases,
                         ContractAfter contractAfter, MetricProvider metrics, Store store, Clock clock,
-                        RolloutEvents events) {
+                        RolloutEvents events, RolloutAnalyses analyses) {
+        this.analyses = analyses;
         this.service = service;
         this.loop = loop;
         this.schema = schema;
@@ -86,7 +89,8 @@ public final class StatusReader {
         return new ServiceStatus(service, state.stable().map(this::revisionStatus), state.canary().map(this::revisionStatus),
                 state.rolling() ? state.canaryWeight() : 0, schemaState, migration, pending,
                 pending ? contractAfter.dueAt(state) : Optional.empty(), state.desiredVersion(), latest,
-                actionChecks(state, schemaStatus, latest), events.recent(RECENT_EVENTS), canarySteps(state));
+                actionChecks(state, schemaStatus, latest), events.recent(RECENT_EVENTS), canarySteps(state),
+                analyses.statuses());
     }
 
     /**

@@ -41,6 +41,13 @@ public final class JdbcStore implements Store {
                     release_yaml text NOT NULL,
                     saved_at timestamptz NOT NULL DEFAULT now(),
                     PRIMARY KEY (service, version));
+                CREATE TABLE IF NOT EXISTS slipway.analyses (
+                    rollout_id bigint NOT NULL REFERENCES slipway.rollouts (id) ON DELETE CASCADE,
+                    name text NOT NULL,
+                    status text NOT NULL,
+                    started_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+                    updated_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+                    PRIMARY KEY (rollout_id, name));
                 CREATE TABLE IF NOT EXISTS slipway.audit (
                     id bigserial PRIMARY KEY,
                     at timestamptz NOT NULL,
@@ -50,6 +57,39 @@ public final class JdbcStore implements Store {
                     outcome text NOT NULL,
                     detail text NOT NULL DEFAULT '');
                 """);
+    }
+
+    @Override
+    public void saveAnalysis(long rolloutId, String name, String statusJson) {
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement upsert = connection.prepareStatement("""
+                     INSERT INTO slipway.analyses (rollout_id, name, status) VALUES (?, ?, ?)
+                     ON CONFLICT (rollout_id, name) DO UPDATE SET status = excluded.status, updated_at = clock_timestamp()""")) {
+            upsert.setLong(1, rolloutId);
+            upsert.setString(2, name);
+            upsert.setString(3, statusJson);
+            upsert.executeUpdate();
+        } catch (SQLException e) {
+            throw new StoreException("cannot save analysis " + name + " of rollout " + rolloutId + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public java.util.Map<String, String> analyses(long rolloutId) {
+        java.util.Map<String, String> analyses = new java.util.LinkedHashMap<>();
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement select = connection.prepareStatement(
+                     "SELECT name, status FROM slipway.analyses WHERE rollout_id = ? ORDER BY started_at, name")) {
+            select.setLong(1, rolloutId);
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    analyses.put(rows.getString(1), rows.getString(2));
+                }
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot read the analyses of rollout " + rolloutId + ": " + e.getMessage(), e);
+        }
+        return analyses;
     }
 
     @Override

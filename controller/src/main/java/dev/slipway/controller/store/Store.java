@@ -1,6 +1,7 @@
 package dev.slipway.controller.store;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -26,6 +27,12 @@ public interface Store {
 
     /** The release stored under that version, if any. */
     Optional<String> release(String service, String version);
+
+    /** Keeps the status of one analysis of a rollout (JSON), replacing the one stored under that name before. */
+    void saveAnalysis(long rolloutId, String name, String statusJson);
+
+    /** The analyses of a rollout by name, in the order they began. */
+    Map<String, String> analyses(long rolloutId);
 
     /** Appends to the audit history. */
     void audit(AuditEntry entry);

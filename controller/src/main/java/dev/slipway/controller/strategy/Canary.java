@@ -1,6 +1,10 @@
 package dev.slipway.controller.strategy;
 
 import dev.slipway.analysis.Verdict;
+import dev.slipway.analysis.run.AnalysisStatus;
+import dev.slipway.analysis.run.Phase;
+import dev.slipway.model.AnalysisRunSpec;
+import dev.slipway.model.BackgroundAnalysis;
 import dev.slipway.controller.store.RolloutPhase;
 import dev.slipway.controller.store.RolloutRecord;
 import dev.slipway.model.CanaryStep;
@@ -18,11 +22,13 @@ import java.util.Optional;
  */
 public final class Canary implements Strategy {
     private final List<CanaryStep> steps;
+    private final Optional<BackgroundAnalysis> background;
     private final int replicas;
     private final Clock clock;
 
     public Canary(StrategySpec.Canary spec, int replicas, Clock clock) {
         this.steps = spec.steps();
+        this.background = spec.analysis();
         this.replicas = replicas;
         this.clock = clock;
     }
@@ -43,6 +49,18 @@ public final class Canary implements Strategy {
             if (actions.fullPromotionRequested()) {
                 return current.withProgress(RolloutPhase.PROMOTED, steps.size(), 100, "promoted in full on request",
                         clock.instant());
+            }
+            if (background.isPresent() && index >= background.get().startingStep()) {
+                actions.startBackground(background.get().run());
+            }
+            Optional<AnalysisStatus> unsure = actions.backgroundInconclusive();
+            if (unsure.isPresent()) {
+                String why = "background analysis inconclusive (" + unsure.get().message() + "): paused until promoted";
+                current = actions.transition(current.withProgress(RolloutPhase.PAUSED, index, current.canaryWeight(),
+                        why, clock.instant()), why);
+                if (!actions.pause(Optional.empty())) {
+                    return abort(current, actions.stopReason().orElse("aborted"));
+                }
             }
             CanaryStep step = steps.get(index);
             int next = index + 1;
@@ -78,6 +96,42 @@ public final class Canary implements Strategy {
                 }
                 current = current.withProgress(RolloutPhase.PROGRESSING, next, current.canaryWeight(), "",
                         clock.instant());
+            } else if (step instanceof CanaryStep.TemplateAnalysis analysis) {
+                AnalysisOutcome outcome = analyze(current, index, next, "step " + (index + 1) + ": "
+                        + analysis.run().describe(), analysis.run(), actions);
+                if (outcome.aborted() != null) {
+                    return outcome.aborted();
+                }
+                current = outcome.current();
+            } else if (step instanceof CanaryStep.Experiment experiment) {
+                int size = experiment.replicas().orElse(Math.max(1, actions.readyNew()));
+                Optional<String> failed = actions.startBaseline(size);
+                if (failed.isPresent()) {
+                    actions.stopBaseline();
+                    return abort(current, "experiment baseline never became ready: " + failed.get());
+                }
+                current = actions.transition(current.withProgress(RolloutPhase.PROGRESSING, index,
+                        current.canaryWeight(), "", clock.instant()), "experiment: " + size
+                        + " baseline replicas of the stable release at the canary's weight");
+                if (experiment.analyses().isEmpty()) {
+                    if (!actions.pause(experiment.duration())) {
+                        actions.stopBaseline();
+                        return abort(current, actions.stopReason().orElse("aborted during the experiment"));
+                    }
+                }
+                for (int i = 0; i < experiment.analyses().size(); i++) {
+                    AnalysisRunSpec run = experiment.analyses().get(i);
+                    AnalysisOutcome outcome = analyze(current, index, index, "step " + (index + 1) + " experiment"
+                            + (experiment.analyses().size() > 1 ? " " + (i + 1) : "") + ": " + run.describe(), run, actions);
+                    if (outcome.aborted() != null) {
+                        actions.stopBaseline();
+                        return outcome.aborted();
+                    }
+                    current = outcome.current();
+                }
+                actions.stopBaseline();
+                current = actions.transition(current.withProgress(RolloutPhase.PROGRESSING, next,
+                        current.canaryWeight(), "", clock.instant()), "experiment ended: baseline removed");
             } else if (step instanceof CanaryStep.Analysis analysis) {
                 Verdict verdict = actions.analyze(analysis.spec());
                 if (verdict.outcome() == Verdict.Outcome.FAIL) {
@@ -98,6 +152,41 @@ public final class Canary implements Strategy {
             }
         }
         return current.withProgress(RolloutPhase.PROMOTED, steps.size(), 100, "all steps passed", clock.instant());
+    }
+
+    /** Where an analysis step left the rollout: moved on ({@code current}), or ended ({@code aborted}). */
+    private record AnalysisOutcome(RolloutRecord current, RolloutRecord aborted) {
+    }
+
+    /**
+     * Runs one analysis of a step: failed or error aborts; inconclusive pauses until promoted (or aborted);
+     * successful moves on. A dry run never aborts or pauses (the analysis run sees to that).
+     */
+    private AnalysisOutcome analyze(RolloutRecord current, int index, int nextIndex, String name, AnalysisRunSpec run,
+                                    RolloutActions actions) {
+        AnalysisStatus status = actions.analyze(name, run);
+        Optional<String> stop = actions.stopReason();
+        if (stop.isPresent()) {
+            return new AnalysisOutcome(current, abort(current, stop.get()));
+        }
+        if (status.phase() == Phase.FAILED || status.phase() == Phase.ERROR) {
+            return new AnalysisOutcome(current, abort(current, "analysis " + name + " "
+                    + status.phase().name().toLowerCase() + ": " + status.message()));
+        }
+        RolloutRecord moved = current;
+        if (status.phase() == Phase.INCONCLUSIVE) {
+            String why = "analysis " + name + " inconclusive (" + status.message() + "): paused until promoted";
+            moved = actions.transition(current.withProgress(RolloutPhase.PAUSED, index, current.canaryWeight(), why,
+                    clock.instant()), why);
+            if (!actions.pause(Optional.empty())) {
+                return new AnalysisOutcome(moved, abort(moved, actions.stopReason().orElse("aborted")));
+            }
+        }
+        String passed = "analysis " + name + " " + (status.phase() == Phase.INCONCLUSIVE ? "promoted by hand"
+                : "passed: " + status.message());
+        moved = actions.transition(moved.withProgress(RolloutPhase.PROGRESSING, nextIndex, moved.canaryWeight(), "",
+                clock.instant()), passed);
+        return new AnalysisOutcome(moved, null);
     }
 
     /** The canary's size before step {@code index}: full unless a setCanaryScale step came earlier (or first). */

@@ -1,6 +1,8 @@
 package dev.slipway.controller.strategy;
 
 import dev.slipway.analysis.Verdict;
+import dev.slipway.analysis.run.AnalysisStatus;
+import dev.slipway.model.AnalysisRunSpec;
 import dev.slipway.controller.store.RolloutRecord;
 import dev.slipway.model.AnalysisSpec;
 
@@ -50,6 +52,36 @@ public interface RolloutActions {
 
     /** Judges the new release over the traffic it got since its weight last changed, waiting for enough requests. */
     Verdict analyze(AnalysisSpec spec);
+
+    /**
+     * Runs analysis templates to their end (or resumes the run stored under {@code name} after a crash) and returns
+     * the final status; returns early, stopped, when the rollout must stop.
+     */
+    default AnalysisStatus analyze(String name, AnalysisRunSpec run) {
+        throw new IllegalStateException("analysis templates cannot run here");
+    }
+
+    /**
+     * Starts {@code replicas} fresh replicas of the stable release as the experiment's baseline and gives them the
+     * canary's weight, taken from stable. Returns why it could not, or empty.
+     */
+    default Optional<String> startBaseline(int replicas) {
+        return Optional.of("baselines cannot run here");
+    }
+
+    /** Drains and removes the baseline; its weight goes back to stable. */
+    default void stopBaseline() {
+    }
+
+    /** Starts the background analysis (once; later calls do nothing). Its failure becomes a {@link #stopReason}. */
+    default void startBackground(AnalysisRunSpec run) {
+        throw new IllegalStateException("background analyses cannot run here");
+    }
+
+    /** The background analysis' status when it ended inconclusive and no human has answered it yet. */
+    default Optional<AnalysisStatus> backgroundInconclusive() {
+        return Optional.empty();
+    }
 
     /** Persists the rollout's new position (one transaction) and records it on the timeline. */
     RolloutRecord transition(RolloutRecord next, String event);

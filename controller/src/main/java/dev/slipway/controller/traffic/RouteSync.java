@@ -1,6 +1,7 @@
 package dev.slipway.controller.traffic;
 
 import dev.slipway.controller.RouteTables;
+import dev.slipway.controller.event.RolloutEvent;
 import dev.slipway.controller.state.Revision;
 import dev.slipway.controller.state.ServiceState;
 import dev.slipway.model.support.DaemonThreads;
@@ -21,13 +22,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
  * Keeps the router's table in step with the service: who is ready now (readiness gates traffic: a replica that stops
  * being ready leaves the table, and comes back), the canary's weight and header routes, the preview. It runs on a
  * thread of its own that does nothing else and never waits for anything but the router, so readiness keeps reaching
- * the router while a contract, a drain or a rollout step takes its time elsewhere.
+ * the router while a contract, a drain or a rollout step takes its time elsewhere. When no replica is ready at all,
+ * the stable release's running replicas are routed anyway ({@link PanicRouting}).
  */
 public final class RouteSync implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RouteSync.class);
@@ -37,6 +40,7 @@ public final class RouteSync implements AutoCloseable {
     private final Runtime runtime;
     private final Supplier<ServiceState> state;
     private final ScheduledExecutorService thread;
+    private final PanicRouting panicRouting = new PanicRouting();
     /** Touched only on the sync thread. */
     private RouteTable sent = new RouteTable(List.of(), List.of());
     private volatile RouteTable lastTable = sent;
@@ -47,6 +51,11 @@ public final class RouteSync implements AutoCloseable {
         this.runtime = runtime;
         this.state = state;
         this.thread = Executors.newSingleThreadScheduledExecutor(DaemonThreads.single("slipway-routes-" + service));
+    }
+
+    /** Where panic routing's start and end go (the controller's events); until set, nowhere. */
+    public void reportTo(Consumer<RolloutEvent> events) {
+        panicRouting.reportTo(events);
     }
 
     /** Starts the periodic refresh. */
@@ -93,12 +102,17 @@ public final class RouteSync implements AutoCloseable {
 
     /** The replicas of {@code revision} that take traffic now: ready and not draining. */
     public List<Endpoint> readyEndpoints(Optional<Revision> revision, ServiceState current) {
+        return endpoints(revision, current, ReplicaState.READY);
+    }
+
+    /** The endpoints of the revision's replicas in {@code state}, draining ones left out. */
+    private List<Endpoint> endpoints(Optional<Revision> revision, ServiceState current, ReplicaState state) {
         List<Endpoint> endpoints = new ArrayList<>();
         if (revision.isEmpty()) {
             return endpoints;
         }
         for (Replica replica : revision.get().runningReplicas()) {
-            if (!current.draining().contains(replica.id()) && runtime.state(replica) == ReplicaState.READY) {
+            if (!current.draining().contains(replica.id()) && runtime.state(replica) == state) {
                 // where it answers now: a Swarm task may have moved to another node
                 Replica now = runtime.current(replica);
                 endpoints.add(new Endpoint(now.host(), now.port()));
@@ -121,10 +135,18 @@ public final class RouteSync implements AutoCloseable {
             return;
         }
         ServiceState current = state.get();
-        RouteTable table = RouteTables.build(
-                current.stable().map(Revision::version).orElse(null), readyEndpoints(current.stable(), current),
-                current.canary().map(Revision::version).orElse(null), readyEndpoints(current.canary(), current),
+        String stableVersion = current.stable().map(Revision::version).orElse(null);
+        List<Endpoint> canaryReady = readyEndpoints(current.canary(), current);
+        List<Endpoint> stableEndpoints = panicRouting.stableEndpoints(stableVersion,
+                readyEndpoints(current.stable(), current), endpoints(current.stable(), current, ReplicaState.NOT_READY),
+                canaryReady);
+        RouteTable table = RouteTables.build(stableVersion, stableEndpoints,
+                current.canary().map(Revision::version).orElse(null), canaryReady,
                 current.canaryWeight(), current.headerRoutes(), current.previewCanary());
+        if (current.baseline().isPresent() && current.canary().isPresent()) {
+            table = RouteTables.withBaseline(table, current.baseline().get().version(),
+                    readyEndpoints(current.baseline(), current), current.canary().get().version());
+        }
         if (!table.equals(sent)) {
             router.route(table);
             sent = table;

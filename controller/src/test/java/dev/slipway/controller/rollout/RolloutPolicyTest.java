@@ -9,7 +9,6 @@ import dev.slipway.controller.hooks.PolicyInForce;
 import dev.slipway.controller.sequence.ControllerParts;
 import dev.slipway.controller.sequence.ServiceUnderTest;
 import dev.slipway.controller.state.Revision;
-import dev.slipway.controller.state.Slot;
 import dev.slipway.controller.store.RolloutPhase;
 import dev.slipway.controller.store.RolloutRecord;
 import dev.slipway.model.AnalysisSpec;
@@ -28,7 +27,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -53,7 +51,8 @@ class RolloutPolicyTest {
             revision -> new MetricSample(revision, 1000, 0, new double[0], new long[0]),
             (spec, window) -> new Verdict(verdicts, verdicts == Verdict.Outcome.PASS ? "ok" : "too few requests",
                     window.requests(), 0, 0),
-            parts.store, Clock.systemUTC(), parts.events, timers, policy, parts::schemaState);
+            parts.store, Clock.systemUTC(), parts.events, timers, policy, parts::schemaState,
+            parts.analyses);
     @TempDir
     Path directory;
 
@@ -179,13 +178,7 @@ class RolloutPolicyTest {
     }
 
     private CompletableFuture<RolloutRecord> start(ReleaseSpec release) {
-        parts.loop.update(state -> state.firstDeployAccepted(Revision.of(release("1.0.0", 1, 1, false, false))));
-        parts.fleet.scale(Slot.CANARY, 1);
-        parts.loop.update(state -> state.firstDeployDone().rolloutAccepted(Revision.of(release)));
-        Instant now = Instant.now();
-        RolloutRecord recorded = parts.store.save(new RolloutRecord(0, "items", "1.0.0", release.version(),
-                RolloutPhase.PROGRESSING, 0, 0, "starting", now, now));
-        return runner.drive(recorded, "test");
+        return runner.drive(parts.acceptRollout(release), "test");
     }
 
     private void awaitPhase(RolloutPhase phase) {

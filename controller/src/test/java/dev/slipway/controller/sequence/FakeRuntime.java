@@ -3,6 +3,7 @@ package dev.slipway.controller.sequence;
 import dev.slipway.runtime.Replica;
 import dev.slipway.runtime.ReplicaRequest;
 import dev.slipway.runtime.ReplicaState;
+import dev.slipway.runtime.RestartPolicy;
 import dev.slipway.runtime.Runtime;
 
 import java.time.Duration;
@@ -33,6 +34,7 @@ public final class FakeRuntime implements Runtime {
      * controller has not taken into a revision yet, is not among them: no table could have included it.
      */
     private final Set<String> seenReady = ConcurrentHashMap.newKeySet();
+    private volatile RestartPolicy restartPolicy = RestartPolicy.ONE_AT_A_TIME;
     /** Every replica ever stopped, by id: a table that routes to one of them sends requests to a dead process. */
     private final Set<String> stopped = ConcurrentHashMap.newKeySet();
     private volatile Predicate<ReplicaRequest> holdWhen = request -> false;
@@ -85,6 +87,21 @@ public final class FakeRuntime implements Runtime {
         stopped.add(replica.id());
         replicas.remove(replica.id());
         states.put(replica.id(), ReplicaState.STOPPED);
+    }
+
+    @Override
+    public void useRestartPolicy(RestartPolicy policy) {
+        restartPolicy = policy;
+    }
+
+    /** The policy the controller set, for a test that plays the runtime's part of a liveness restart. */
+    RestartPolicy restartPolicy() {
+        return restartPolicy;
+    }
+
+    /** What a probe would find: e.g. NOT_READY for a replica failing readiness, STARTING at a liveness restart. */
+    void probed(Replica replica, ReplicaState state) {
+        states.put(replica.id(), state);
     }
 
     @Override

@@ -20,9 +20,24 @@ public final class InMemoryStore implements Store {
     private final Map<Long, RolloutRecord> rollouts = new ConcurrentHashMap<>();
     private final Map<String, String> releases = new ConcurrentHashMap<>();
     private final List<AuditEntry> audit = new CopyOnWriteArrayList<>();
+    private final Map<Long, Map<String, String>> analyses = new ConcurrentHashMap<>();
 
     @Override
     public void init() {
+    }
+
+    @Override
+    public void saveAnalysis(long rolloutId, String name, String statusJson) {
+        analyses.computeIfAbsent(rolloutId, id -> java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>()))
+                .put(name, statusJson);
+    }
+
+    @Override
+    public Map<String, String> analyses(long rolloutId) {
+        Map<String, String> stored = analyses.getOrDefault(rolloutId, Map.of());
+        synchronized (stored) {
+            return new java.util.LinkedHashMap<>(stored);
+        }
     }
 
     @Override

@@ -68,6 +68,16 @@ final class PausableStore implements Store {
     }
 
     @Override
+    public void saveAnalysis(long rolloutId, String name, String statusJson) {
+        store.saveAnalysis(rolloutId, name, statusJson);
+    }
+
+    @Override
+    public java.util.Map<String, String> analyses(long rolloutId) {
+        return store.analyses(rolloutId);
+    }
+
+    @Override
     public List<AuditEntry> history(String service, int limit) {
         return store.history(service, limit);
     }

@@ -1,12 +1,15 @@
 package dev.slipway.runtime.docker;
 
+import dev.slipway.model.support.OwnerOnly;
 import dev.slipway.runtime.probe.PortAllocator;
 import dev.slipway.model.ProbeSpec;
 import dev.slipway.runtime.Replica;
 import dev.slipway.runtime.ReplicaRequest;
 import dev.slipway.runtime.ReplicaState;
 import dev.slipway.runtime.Runtime;
+import dev.slipway.runtime.RestartPolicy;
 import dev.slipway.model.support.DaemonThreads;
+import dev.slipway.runtime.replica.LivenessRestarts;
 import dev.slipway.runtime.replica.NewReplica;
 import dev.slipway.runtime.replica.ReplicaLabels;
 import dev.slipway.runtime.replica.ReplicaLifecycle;
@@ -30,7 +33,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -87,7 +89,8 @@ public final class DockerRuntime implements Runtime {
     private final Path logDirectory;
     private final ReplicaTable<DockerReplica> replicas = new ReplicaTable<>();
     private final PortAllocator ports = new PortAllocator();
-    private final ReplicaProbes<DockerReplica> probes = new ReplicaProbes<>("slipway-docker", this::restart);
+    private final LivenessRestarts<DockerReplica> restarts = new LivenessRestarts<>("slipway-docker", this::restart);
+    private final ReplicaProbes<DockerReplica> probes = new ReplicaProbes<>("slipway-docker", restarts);
     /** Runs the blocking parts: stopping a container for a restart, stopping replicas in parallel on close. */
     private final ExecutorService terminations;
     private volatile boolean closed;
@@ -105,7 +108,8 @@ public final class DockerRuntime implements Runtime {
      */
     public DockerRuntime(Path stateDirectory, URI engineHost) {
         try {
-            Files.createDirectories(stateDirectory.resolve("logs"));
+            OwnerOnly.directory(stateDirectory);
+            OwnerOnly.directory(stateDirectory.resolve("logs"));
             this.stateDirectory = stateDirectory.toRealPath().toString();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the state directory " + stateDirectory + ": " + e.getMessage(), e);
@@ -114,6 +118,7 @@ public final class DockerRuntime implements Runtime {
         try {
             this.engine = DockerEngine.connect(engineHost);
         } catch (DockerEngineException e) {
+            restarts.close();
             probes.close();
             throw new IllegalStateException(e.getMessage(), e);
         }
@@ -195,6 +200,11 @@ public final class DockerRuntime implements Runtime {
         return replicas.find(replica).flatMap(DockerReplica::containerId);
     }
 
+    @Override
+    public void useRestartPolicy(RestartPolicy policy) {
+        restarts.use(policy);
+    }
+
     /** The Engine API version this runtime negotiated, e.g. "1.41". */
     public String apiVersion() {
         return engine.apiVersion();
@@ -207,6 +217,7 @@ public final class DockerRuntime implements Runtime {
             return;
         }
         closed = true;
+        restarts.close();
         replicas.stopAll(replica -> stop(replica, CLOSE_GRACE), terminations);
         probes.close();
         terminations.shutdownNow();
@@ -219,6 +230,7 @@ public final class DockerRuntime implements Runtime {
      */
     public void detach() {
         closed = true;
+        restarts.close();
         probes.close();
         terminations.shutdownNow();
         for (DockerReplica dockerReplica : replicas.all()) {
@@ -334,42 +346,33 @@ public final class DockerRuntime implements Runtime {
      * stopped answering because it exited is not restarted but FAILED: the probes may notice before the exit notice
      * arrives, and an exit must not pass for a liveness failure.
      */
-    private void restart(DockerReplica dockerReplica, long failedGeneration, ProbeSpec liveness) {
-        try {
-            terminations.execute(() -> {
-                Optional<String> container = dockerReplica.containerId();
-                if (container.isEmpty() || closed) {
-                    return;
-                }
-                Optional<Long> exitCode = exitCodeIfKnown(container.get());
-                if (exitCode.isPresent()) {
-                    exited(dockerReplica, failedGeneration, exitCode.get());
-                    return;
-                }
-                if (dockerReplica.lifecycle().beginRestart(failedGeneration, Instant.now()).isEmpty()) {
-                    return;
-                }
-                long generation = dockerReplica.lifecycle().generation();
-                String message = "restarting " + dockerReplica.replica().id() + ": liveness failed "
-                        + liveness.failureThreshold() + " times in a row on " + liveness.path()
-                        + " (restart " + dockerReplica.lifecycle().restarts() + ")";
-                log.warn(message);
-                dockerReplica.log().note(message);
-                try {
-                    engine.stop(container.get(), RESTART_GRACE);
-                } catch (DockerEngineException e) {
-                    log.warn("{}: {}", dockerReplica.replica().id(), e.getMessage());
-                }
-                if (!closed) {
-                    launch(dockerReplica, generation, Instant.now(), () -> {
-                        engine.start(container.get());
-                        return container.get();
-                    });
-                }
-            });
-        } catch (RejectedExecutionException runtimeClosed) {
-            // close() or detach() is under way; the replica is being stopped or left as it is.
+    private boolean restart(DockerReplica dockerReplica, long failedGeneration, ProbeSpec liveness) {
+        Optional<String> container = dockerReplica.containerId();
+        if (container.isEmpty() || closed) {
+            return false;
         }
+        Optional<Long> exitCode = exitCodeIfKnown(container.get());
+        if (exitCode.isPresent()) {
+            exited(dockerReplica, failedGeneration, exitCode.get());
+            return false;
+        }
+        if (dockerReplica.lifecycle().beginRestart(failedGeneration, Instant.now()).isEmpty()) {
+            return false;
+        }
+        long generation = dockerReplica.lifecycle().generation();
+        restarts.announceAndDrain(dockerReplica, liveness);
+        try {
+            engine.stop(container.get(), RESTART_GRACE);
+        } catch (DockerEngineException e) {
+            log.warn("{}: {}", dockerReplica.replica().id(), e.getMessage());
+        }
+        if (!closed) {
+            launch(dockerReplica, generation, Instant.now(), () -> {
+                engine.start(container.get());
+                return container.get();
+            });
+        }
+        return true;
     }
 
     private Optional<Long> exitCodeIfKnown(String containerId) {

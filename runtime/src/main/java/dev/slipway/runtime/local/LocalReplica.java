@@ -1,5 +1,6 @@
 package dev.slipway.runtime.local;
 
+import dev.slipway.model.support.OwnerOnly;
 import dev.slipway.runtime.Replica;
 import dev.slipway.runtime.replica.ReplicaLifecycle;
 import dev.slipway.runtime.replica.ReplicaProbes;
@@ -83,6 +84,7 @@ final class LocalReplica implements ReplicaProbes.Probed {
     @Override
     public void note(String line) {
         try {
+            OwnerOnly.file(logFile);
             Files.writeString(logFile, "--- slipway " + Instant.now() + ": " + line + System.lineSeparator(),
                     StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException e) {

@@ -1,13 +1,17 @@
 package dev.slipway.runtime.local;
 
+import dev.slipway.model.support.OwnerOnly;
 import dev.slipway.runtime.probe.PortAllocator;
 import dev.slipway.model.ProbeSpec;
 import dev.slipway.runtime.Replica;
 import dev.slipway.runtime.ReplicaRequest;
 import dev.slipway.runtime.ReplicaState;
 import dev.slipway.runtime.Runtime;
+import dev.slipway.runtime.RestartPolicy;
 import dev.slipway.model.support.DaemonThreads;
+import dev.slipway.runtime.replica.LivenessRestarts;
 import dev.slipway.runtime.replica.NewReplica;
+import dev.slipway.runtime.replica.ReplicaEnvironment;
 import dev.slipway.runtime.replica.ReplicaProbes;
 import dev.slipway.runtime.replica.ReplicaTable;
 import org.slf4j.Logger;
@@ -22,23 +26,25 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The embedded default runtime: every replica is a child process listening on 127.0.0.1 at a port this runtime
- * allocates and passes as {@code PORT} (and {@code HOST=127.0.0.1}).
+ * allocates and passes as {@code PORT} (and {@code HOST=127.0.0.1}). Its environment is the allowed part of the
+ * controller's ({@link ReplicaEnvironment}), {@code run.env} and Slipway's variables — nothing else.
  *
  * <p>Files under the state directory: {@code logs/<service>-<revision>-<ordinal>.log} receives the replica's stdout
  * and stderr (appended, across restarts), and {@code run/<replica id>.properties} describes each running replica so
  * that a later runtime on the same directory (after a controller crash) adopts it instead of losing it.
  *
  * <p>A small shared scheduler probes readiness and liveness over HTTP/1.1. Readiness moves a replica between
- * STARTING, READY and NOT_READY; liveness failures of a replica that was ready restart its process on the same port.
+ * STARTING, READY and NOT_READY; liveness failures of a replica that was ready restart its process on the same port,
+ * within the {@link RestartPolicy}'s budget and after the replica left routing and drained.
  * Safe to call from several threads.
  */
 public final class LocalRuntime implements Runtime {
@@ -50,11 +56,13 @@ public final class LocalRuntime implements Runtime {
     private static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
 
     private final Path workingDirectory;
+    private final Map<String, String> controllerEnvironment;
     private final Path logDirectory;
     private final Path runDirectory;
     private final ReplicaTable<LocalReplica> replicas = new ReplicaTable<>();
     private final PortAllocator ports = new PortAllocator();
-    private final ReplicaProbes<LocalReplica> probes = new ReplicaProbes<>("slipway-local", this::restart);
+    private final LivenessRestarts<LocalReplica> restarts = new LivenessRestarts<>("slipway-local", this::restart);
+    private final ReplicaProbes<LocalReplica> probes = new ReplicaProbes<>("slipway-local", restarts);
     /** Runs the blocking parts: ending a process for a restart, stopping replicas in parallel on close. */
     private final ExecutorService terminations;
     private volatile boolean closed;
@@ -70,15 +78,18 @@ public final class LocalRuntime implements Runtime {
      * @param workingDirectory where replica commands run
      */
     public LocalRuntime(Path stateDirectory, Path workingDirectory) {
+        this(stateDirectory, workingDirectory, System.getenv());
+    }
+
+    /** @param controllerEnvironment what replica processes inherit the allowed part of ({@link ReplicaEnvironment}) */
+    LocalRuntime(Path stateDirectory, Path workingDirectory, Map<String, String> controllerEnvironment) {
+        this.controllerEnvironment = Map.copyOf(controllerEnvironment);
         this.workingDirectory = workingDirectory.toAbsolutePath();
         this.logDirectory = stateDirectory.resolve("logs");
         this.runDirectory = stateDirectory.resolve("run");
-        try {
-            Files.createDirectories(logDirectory);
-            Files.createDirectories(runDirectory);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the state directory " + stateDirectory + ": " + e.getMessage(), e);
-        }
+        OwnerOnly.directory(stateDirectory);
+        OwnerOnly.directory(logDirectory);
+        OwnerOnly.directory(runDirectory);
         this.terminations = Executors.newCachedThreadPool(DaemonThreads.named("slipway-local-stop"));
         adoptRunningReplicas();
     }
@@ -140,6 +151,11 @@ public final class LocalRuntime implements Runtime {
         }
     }
 
+    @Override
+    public void useRestartPolicy(RestartPolicy policy) {
+        restarts.use(policy);
+    }
+
     /** Replicas of a service that have not been stopped, FAILED ones included (they still need a stop). */
     @Override
     public List<Replica> list(String service) {
@@ -178,6 +194,7 @@ public final class LocalRuntime implements Runtime {
             return;
         }
         closed = true;
+        restarts.close();
         replicas.stopAll(replica -> stop(replica, CLOSE_GRACE), terminations);
         probes.close();
         terminations.shutdownNow();
@@ -189,6 +206,7 @@ public final class LocalRuntime implements Runtime {
      */
     public void detach() {
         closed = true;
+        restarts.close();
         probes.close();
         terminations.shutdownNow();
         replicas.clear();
@@ -220,8 +238,11 @@ public final class LocalRuntime implements Runtime {
         ProcessBuilder builder = new ProcessBuilder(plan.command())
                 .directory(plan.workingDirectory().toFile())
                 .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(localReplica.logFile().toFile()));
-        builder.environment().putAll(plan.environment());
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(OwnerOnly.file(localReplica.logFile()).toFile()));
+        Map<String, String> environment = builder.environment();
+        environment.clear();
+        environment.putAll(ReplicaEnvironment.inherited(controllerEnvironment));
+        environment.putAll(plan.environment());
         Process process = builder.start();
         // Nothing is ever written to stdin; an early EOF is what the process would see after adoption anyway.
         process.getOutputStream().close();
@@ -243,27 +264,19 @@ public final class LocalRuntime implements Runtime {
         });
     }
 
-    private void restart(LocalReplica localReplica, long failedGeneration, ProbeSpec liveness) {
+    /** Runs on a restart thread: the replica leaves routing and drains, then its process ends and starts again. */
+    private boolean restart(LocalReplica localReplica, long failedGeneration, ProbeSpec liveness) {
         Optional<LocalReplica.Run> previous = localReplica.lifecycle().beginRestart(failedGeneration, Instant.now());
         if (previous.isEmpty()) {
-            return;
+            return false;
         }
         long generation = localReplica.lifecycle().generation();
-        String message = "restarting " + localReplica.replica().id() + ": liveness failed "
-                + liveness.failureThreshold() + " times in a row on " + liveness.path()
-                + " (restart " + localReplica.lifecycle().restarts() + ")";
-        log.warn(message);
-        localReplica.note(message);
-        try {
-            terminations.execute(() -> {
-                ProcessTree.terminate(previous.get().process(), RESTART_GRACE);
-                if (!closed) {
-                    launch(localReplica, generation);
-                }
-            });
-        } catch (RejectedExecutionException runtimeClosed) {
-            // close() or detach() is under way; the replica is being stopped or left as it is.
+        restarts.announceAndDrain(localReplica, liveness);
+        ProcessTree.terminate(previous.get().process(), RESTART_GRACE);
+        if (!closed) {
+            launch(localReplica, generation);
         }
+        return true;
     }
 
     // --- adoption ---------------------------------------------------------------------------------------------------

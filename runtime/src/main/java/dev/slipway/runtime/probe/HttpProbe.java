@@ -14,7 +14,8 @@ import java.util.concurrent.ThreadFactory;
 
 /**
  * Shared by the runtimes so all probe alike (readiness gating cannot tell them apart). Asks a replica (on 127.0.0.1,
- * or on its Swarm node) whether a probe path answers 2xx within the probe's timeout.
+ * or on its Swarm node) whether a probe path answers 2xx within the probe's timeout, and tells a path the app does
+ * not serve (404) apart from a failure.
  */
 public final class HttpProbe {
     private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(1);
@@ -36,8 +37,8 @@ public final class HttpProbe {
         callbacks.shutdownNow();
     }
 
-    /** Never completes exceptionally: a refused connection, a timeout or a non-2xx status are all {@code false}. */
-    public CompletableFuture<Boolean> passes(String host, int port, ProbeSpec probe) {
+    /** Never completes exceptionally: 2xx passes, 404 is {@link ProbeResult#NOT_FOUND}, anything else fails. */
+    public CompletableFuture<ProbeResult> check(String host, int port, ProbeSpec probe) {
         String path = probe.path() == null || probe.path().isEmpty() ? "/" : probe.path();
         if (!path.startsWith("/")) {
             path = "/" + path;
@@ -51,9 +52,17 @@ public final class HttpProbe {
                     .GET()
                     .build();
         } catch (IllegalArgumentException badPath) {
-            return CompletableFuture.completedFuture(false);
+            return CompletableFuture.completedFuture(ProbeResult.FAILED);
         }
         return client.sendAsync(request, HttpResponse.BodyHandlers.discarding())
-                .handle((response, error) -> error == null && response.statusCode() / 100 == 2);
+                .handle((response, error) -> {
+                    if (error != null) {
+                        return ProbeResult.FAILED;
+                    }
+                    if (response.statusCode() / 100 == 2) {
+                        return ProbeResult.PASSED;
+                    }
+                    return response.statusCode() == 404 ? ProbeResult.NOT_FOUND : ProbeResult.FAILED;
+                });
     }
 }

@@ -3,6 +3,7 @@ package dev.slipway.runtime.replica;
 import dev.slipway.model.HealthSpec;
 import dev.slipway.model.ProbeSpec;
 import dev.slipway.runtime.ReplicaState;
+import dev.slipway.runtime.probe.ProbeResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +21,11 @@ import java.util.concurrent.TimeoutException;
  * The state machine of one replica, the same for a child process and a container: STARTING until readiness passes
  * (FAILED if it does not within the start period), READY and NOT_READY by readiness, a liveness restart back to
  * STARTING once a replica that was ready fails liveness often enough, FAILED on an unexpected exit, STOPPED once.
+ *
+ * <p>A probe path that answers 404 is a wrong path, not a sick replica: waiting or restarting cannot fix it. Readiness
+ * answering 404 {@code failureThreshold} times in a row fails the replica at once with a reason naming the path (rather
+ * than after the whole start period); liveness answering 404 that often ends liveness probing of the replica instead
+ * of restarting it, and the runtime reports it ({@link LivenessVerdict#PATH_NOT_FOUND}).
  *
  * <p>Every transition is a named, synchronized method. Probe results and exit notices carry the launch generation
  * they belong to, so news about a run that a liveness restart already replaced is ignored. The state and what the
@@ -53,6 +59,20 @@ public final class ReplicaLifecycle<H> {
     private boolean readySinceLaunch;
     private int readinessFailures;
     private int livenessFailures;
+    private int readinessNotFound;
+    private int livenessNotFound;
+    /** Set once liveness answered 404 too often: probing it further would only repeat that. */
+    private boolean livenessPathMissing;
+
+    /** What a liveness probe result means for the replica. */
+    public enum LivenessVerdict {
+        /** Nothing to do. */
+        KEEP,
+        /** It failed often enough in a row: restart the replica (when the restart budget allows). */
+        RESTART,
+        /** The path answered 404 often enough in a row: stop probing liveness and report the wrong path, once. */
+        PATH_NOT_FOUND
+    }
 
     /** @param replicaId names the replica in log messages */
     public ReplicaLifecycle(String replicaId, HealthSpec health) {
@@ -124,10 +144,22 @@ public final class ReplicaLifecycle<H> {
     }
 
     public synchronized void readinessProbed(long probedGeneration, boolean passed, Instant now) {
-        if (probedGeneration != generation || launchPending) {
+        readinessProbed(probedGeneration, passed ? ProbeResult.PASSED : ProbeResult.FAILED, now);
+    }
+
+    public synchronized void readinessProbed(long probedGeneration, ProbeResult result, Instant now) {
+        if (probedGeneration != generation || launchPending || !isProbed()) {
             return;
         }
         ProbeSpec readiness = health.readiness();
+        readinessNotFound = result == ProbeResult.NOT_FOUND ? readinessNotFound + 1 : 0;
+        if (readinessNotFound >= Math.max(1, readiness.failureThreshold())) {
+            fail("readiness path " + readiness.path() + " answered 404 Not Found " + readinessNotFound
+                    + " times in a row: the app serves no such path; set release.health.readiness.path to a path it"
+                    + " answers 2xx on once it can take requests");
+            return;
+        }
+        boolean passed = result.passed();
         switch (state) {
             case STARTING -> {
                 if (passed) {
@@ -160,16 +192,47 @@ public final class ReplicaLifecycle<H> {
 
     /** Returns {@code true} when this failure is the one that calls for a restart. */
     public synchronized boolean livenessProbed(long probedGeneration, boolean passed) {
-        boolean countable = probedGeneration == generation && !launchPending && readySinceLaunch
-                && (state == ReplicaState.READY || state == ReplicaState.NOT_READY);
-        if (!countable) {
-            return false;
+        return livenessProbed(probedGeneration, passed ? ProbeResult.PASSED : ProbeResult.FAILED)
+                == LivenessVerdict.RESTART;
+    }
+
+    /**
+     * Counts a liveness result. Failures count only once the run was ready (a start period is honoured that way);
+     * a 404 counts from the first answer, since it proves the app's server runs.
+     */
+    public synchronized LivenessVerdict livenessProbed(long probedGeneration, ProbeResult result) {
+        if (probedGeneration != generation || launchPending || !isLivenessProbed()) {
+            return LivenessVerdict.KEEP;
         }
-        if (passed) {
+        int threshold = Math.max(1, health.liveness().failureThreshold());
+        livenessNotFound = result == ProbeResult.NOT_FOUND ? livenessNotFound + 1 : 0;
+        if (livenessNotFound >= threshold) {
+            livenessPathMissing = true;
+            return LivenessVerdict.PATH_NOT_FOUND;
+        }
+        boolean countable = readySinceLaunch && (state == ReplicaState.READY || state == ReplicaState.NOT_READY);
+        if (!countable || result == ProbeResult.NOT_FOUND) {
+            return LivenessVerdict.KEEP;
+        }
+        if (result.passed()) {
             livenessFailures = 0;
-            return false;
+            return LivenessVerdict.KEEP;
         }
-        return ++livenessFailures >= Math.max(1, health.liveness().failureThreshold());
+        return ++livenessFailures >= threshold ? LivenessVerdict.RESTART : LivenessVerdict.KEEP;
+    }
+
+    /** Whether liveness probes should keep coming: the replica is probed, has a liveness probe and its path exists. */
+    public synchronized boolean isLivenessProbed() {
+        return health.liveness() != null && !livenessPathMissing && isProbed();
+    }
+
+    /**
+     * Whether the run of {@code failedGeneration} still calls for the restart decided earlier: a restart that waited
+     * for its turn is dropped when the replica recovered, was restarted or stopped meanwhile.
+     */
+    public synchronized boolean stillNeedsRestart(long failedGeneration) {
+        return failedGeneration == generation && !launchPending && isLivenessProbed()
+                && livenessFailures >= Math.max(1, health.liveness().failureThreshold());
     }
 
     /**
@@ -188,6 +251,8 @@ public final class ReplicaLifecycle<H> {
         readySinceLaunch = false;
         readinessFailures = 0;
         livenessFailures = 0;
+        readinessNotFound = 0;
+        livenessNotFound = 0;
         become(ReplicaState.STARTING);
         return Optional.ofNullable(running);
     }

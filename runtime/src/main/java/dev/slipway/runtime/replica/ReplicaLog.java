@@ -1,5 +1,6 @@
 package dev.slipway.runtime.replica;
 
+import dev.slipway.model.support.OwnerOnly;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +35,7 @@ public final class ReplicaLog {
     public synchronized void write(byte[] bytes) {
         try {
             if (output == null) {
-                output = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                output = Files.newOutputStream(OwnerOnly.file(file), StandardOpenOption.APPEND);
             }
             output.write(bytes);
             output.flush();

@@ -18,8 +18,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Probes the readiness and liveness of a runtime's replicas over HTTP at their address (127.0.0.1 unless they run on
  * another machine), each probe on its own period, on a small shared scheduler; feeds the results into each replica's
- * {@link ReplicaLifecycle} and hands a liveness restart to the runtime, which alone knows how to end and start a run.
- * Probing a replica ends when it fails or stops, or when this is closed.
+ * {@link ReplicaLifecycle} and hands a liveness restart to {@link LivenessRestarts}, which restarts within the
+ * revision's budget through the runtime. Probing a replica ends when it fails or stops, or when this is closed;
+ * liveness probing also ends when its path answers 404.
  *
  * @param <R> the runtime's replica
  */
@@ -40,19 +41,14 @@ public final class ReplicaProbes<R extends ReplicaProbes.Probed> {
         void note(String line);
     }
 
-    /** Ends the run of {@code failedGeneration} and starts it again; called on a probe thread, must not block. */
-    public interface Restart<R> {
-        void restart(R replica, long failedGeneration, ProbeSpec liveness);
-    }
-
-    private final Restart<R> restart;
+    private final LivenessRestarts<R> restarts;
     private final HttpProbe probe;
     private final ScheduledThreadPoolExecutor scheduler;
     private volatile boolean closed;
 
     /** @param threadPrefix names the threads, e.g. {@code slipway-local}, so that a thread dump shows whose they are */
-    public ReplicaProbes(String threadPrefix, Restart<R> restart) {
-        this.restart = restart;
+    public ReplicaProbes(String threadPrefix, LivenessRestarts<R> restarts) {
+        this.restarts = restarts;
         this.probe = new HttpProbe(DaemonThreads.named(threadPrefix + "-http"));
         this.scheduler = new ScheduledThreadPoolExecutor(PROBE_THREADS, DaemonThreads.named(threadPrefix + "-probe"));
         scheduler.setRemoveOnCancelPolicy(true);
@@ -82,9 +78,9 @@ public final class ReplicaProbes<R extends ReplicaProbes.Probed> {
             return;
         }
         long generation = lifecycle.generation();
-        probe.passes(replica.replica().host(), replica.replica().port(), readiness).thenAccept(passed -> {
+        probe.check(replica.replica().host(), replica.replica().port(), readiness).thenAccept(result -> {
             ReplicaState before = lifecycle.state();
-            lifecycle.readinessProbed(generation, passed, Instant.now());
+            lifecycle.readinessProbed(generation, result, Instant.now());
             reportChange(replica, before);
             later(() -> probeReadiness(replica, readiness), period(readiness, ProbeSpec.readinessDefault()));
         });
@@ -92,13 +88,22 @@ public final class ReplicaProbes<R extends ReplicaProbes.Probed> {
 
     private void probeLiveness(R replica, ProbeSpec liveness) {
         ReplicaLifecycle<?> lifecycle = replica.lifecycle();
-        if (closed || !lifecycle.isProbed()) {
+        if (closed || !lifecycle.isLivenessProbed()) {
             return;
         }
         long generation = lifecycle.generation();
-        probe.passes(replica.replica().host(), replica.replica().port(), liveness).thenAccept(passed -> {
-            if (lifecycle.livenessProbed(generation, passed) && !closed) {
-                restart.restart(replica, generation, liveness);
+        probe.check(replica.replica().host(), replica.replica().port(), liveness).thenAccept(result -> {
+            switch (lifecycle.livenessProbed(generation, result)) {
+                case RESTART -> {
+                    if (!closed) {
+                        restarts.request(replica, generation, liveness);
+                    }
+                }
+                case PATH_NOT_FOUND -> restarts.report(replica, "liveness path " + liveness.path()
+                        + " answered 404 Not Found " + liveness.failureThreshold() + " times in a row: the app"
+                        + " serves no such path, so liveness is not probed on this replica and it is never restarted"
+                        + " for it; set release.health.liveness.path to a path the app serves, or remove liveness");
+                case KEEP -> { }
             }
             later(() -> probeLiveness(replica, liveness), period(liveness, ProbeSpec.livenessDefault()));
         });
@@ -110,9 +115,7 @@ public final class ReplicaProbes<R extends ReplicaProbes.Probed> {
             return;
         }
         if (after == ReplicaState.FAILED) {
-            String reason = replica.lifecycle().failureReason().orElse("failed");
-            log.warn("{} FAILED: {}", replica.replica().id(), reason);
-            replica.note("FAILED: " + reason);
+            restarts.report(replica, "FAILED: " + replica.lifecycle().failureReason().orElse("failed"));
         } else {
             log.info("{} {} -> {}", replica.replica().id(), before, after);
         }

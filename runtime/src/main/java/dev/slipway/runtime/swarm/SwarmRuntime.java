@@ -4,11 +4,14 @@ import dev.slipway.model.ProbeSpec;
 import dev.slipway.runtime.Replica;
 import dev.slipway.runtime.ReplicaRequest;
 import dev.slipway.runtime.ReplicaState;
+import dev.slipway.runtime.RestartPolicy;
 import dev.slipway.runtime.Runtime;
 import dev.slipway.runtime.docker.DockerEngineException;
 import dev.slipway.runtime.docker.EngineConnection;
 import dev.slipway.runtime.docker.ImageCommand;
 import dev.slipway.model.support.DaemonThreads;
+import dev.slipway.model.support.OwnerOnly;
+import dev.slipway.runtime.replica.LivenessRestarts;
 import dev.slipway.runtime.replica.NewReplica;
 import dev.slipway.runtime.replica.ReplicaLabels;
 import dev.slipway.runtime.replica.ReplicaLog;
@@ -18,7 +21,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,11 +97,12 @@ public final class SwarmRuntime implements Runtime {
     private final String owner;
     private final Path logDirectory;
     private final ReplicaTable<SwarmReplica> replicas = new ReplicaTable<>();
-    private final ReplicaProbes<SwarmReplica> probes = new ReplicaProbes<>("slipway-swarm", this::restart);
+    private final LivenessRestarts<SwarmReplica> restarts = new LivenessRestarts<>("slipway-swarm", this::restart);
+    private final ReplicaProbes<SwarmReplica> probes = new ReplicaProbes<>("slipway-swarm", restarts);
     private final Set<Integer> reservedPorts = new HashSet<>();
     /** Polls the manager. */
     private final ScheduledExecutorService watcher;
-    /** Runs what may block on the manager off the probe and poll threads: restarts, removals, stops on close. */
+    /** Runs what may block on the manager off the probe and poll threads: removals, stops on close. */
     private final ExecutorService work;
     private volatile boolean closed;
     private volatile String lastPollProblem;
@@ -112,16 +115,14 @@ public final class SwarmRuntime implements Runtime {
      */
     public SwarmRuntime(Path stateDirectory, SwarmSettings settings) {
         this.settings = settings;
-        try {
-            Files.createDirectories(stateDirectory.resolve("logs"));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the state directory " + stateDirectory + ": " + e.getMessage(), e);
-        }
+        OwnerOnly.directory(stateDirectory);
+        OwnerOnly.directory(stateDirectory.resolve("logs"));
         this.owner = ownerOf(stateDirectory);
         this.logDirectory = stateDirectory.resolve("logs");
         try {
             this.engine = SwarmEngine.connect(settings.manager());
         } catch (DockerEngineException e) {
+            restarts.close();
             probes.close();
             throw new IllegalStateException(e.getMessage(), e);
         }
@@ -216,6 +217,11 @@ public final class SwarmRuntime implements Runtime {
         return replicas.failureReason(replica);
     }
 
+    @Override
+    public void useRestartPolicy(RestartPolicy policy) {
+        restarts.use(policy);
+    }
+
     /** How many times the replica's task was replaced: moved off a lost node, or restarted for failing liveness. */
     public int restarts(Replica replica) {
         return replicas.restarts(replica);
@@ -245,6 +251,7 @@ public final class SwarmRuntime implements Runtime {
         }
         closed = true;
         watcher.shutdownNow();
+        restarts.close();
         replicas.stopAll(replica -> stop(replica, settings.stopGrace()), work);
         probes.close();
         work.shutdownNow();
@@ -258,6 +265,7 @@ public final class SwarmRuntime implements Runtime {
     public void detach() {
         closed = true;
         watcher.shutdownNow();
+        restarts.close();
         probes.close();
         work.shutdownNow();
         for (SwarmReplica swarmReplica : replicas.all()) {
@@ -361,30 +369,30 @@ public final class SwarmRuntime implements Runtime {
      * answering because its container exited is not restarted but FAILED: the probes may notice before the poll does,
      * and an exit must not pass for a liveness failure.
      */
-    private void restart(SwarmReplica swarmReplica, long failedGeneration, ProbeSpec liveness) {
-        later(() -> {
-            Optional<String> serviceId = swarmReplica.serviceId();
-            if (serviceId.isEmpty() || closed) {
-                return;
+    private boolean restart(SwarmReplica swarmReplica, long failedGeneration, ProbeSpec liveness) {
+        // on a restart thread of LivenessRestarts, which may block: it holds the revision's restart budget
+        Optional<String> serviceId = swarmReplica.serviceId();
+        if (serviceId.isEmpty() || closed) {
+            return false;
+        }
+        // The probes may notice an exit before Swarm reports it: a liveness restart can wait that moment.
+        for (int look = 0; look < EXIT_REPORT_LOOKS; look++) {
+            observe(swarmReplica, engine.tasks(List.of(serviceId.get())), engine.nodes());
+            if (!swarmReplica.lifecycle().isProbed() || swarmReplica.lifecycle().generation() != failedGeneration) {
+                return false;
             }
-            // The probes may notice an exit before Swarm reports it: a liveness restart can wait that moment.
-            for (int look = 0; look < EXIT_REPORT_LOOKS; look++) {
-                observe(swarmReplica, engine.tasks(List.of(serviceId.get())), engine.nodes());
-                if (!swarmReplica.lifecycle().isProbed() || swarmReplica.lifecycle().generation() != failedGeneration) {
-                    return;
-                }
-                pause(POLL);
-            }
-            if (swarmReplica.lifecycle().beginRestart(failedGeneration, Instant.now()).isEmpty()) {
-                return;
-            }
-            String message = "restarting " + swarmReplica.replica().id() + ": liveness failed "
-                    + liveness.failureThreshold() + " times in a row on " + liveness.path() + " (restart "
-                    + swarmReplica.lifecycle().restarts() + "); Swarm replaces its task";
-            log.warn(message);
-            swarmReplica.note(message);
-            engine.forceRestart(serviceId.get());
-        });
+            pause(POLL);
+        }
+        if (swarmReplica.lifecycle().beginRestart(failedGeneration, Instant.now()).isEmpty()) {
+            return false;
+        }
+        restarts.announceAndDrain(swarmReplica, liveness);
+        if (closed) {
+            return false;
+        }
+        swarmReplica.note("out of routing and drained: Swarm replaces its task");
+        engine.forceRestart(serviceId.get()); // the watch follows the replacement
+        return true;
     }
 
     private boolean fail(SwarmReplica swarmReplica, String reason) {

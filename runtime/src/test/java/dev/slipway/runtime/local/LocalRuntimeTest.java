@@ -6,6 +6,7 @@ import dev.slipway.model.RunSpec;
 import dev.slipway.runtime.Replica;
 import dev.slipway.runtime.ReplicaRequest;
 import dev.slipway.runtime.ReplicaState;
+import dev.slipway.runtime.RestartPolicy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,8 +23,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -63,6 +68,24 @@ class LocalRuntimeTest {
         assertThat(runtime.logFile(replica)).isEqualTo(stateDirectory.resolve("logs/orders-1.0.0-0.log"));
         assertThat(Files.readString(runtime.logFile(replica))).contains("listening on 127.0.0.1:" + replica.port());
         assertThat(stateDirectory.resolve("run/" + replica.id() + ".properties")).exists();
+    }
+
+    @Test
+    void aReplicaInheritsOnlyTheAllowedPartOfTheControllersEnvironment() throws Exception {
+        Map<String, String> controller = Map.of("PATH", System.getenv("PATH"), "LC_ALL", "C.UTF-8",
+                "AWS_SECRET_ACCESS_KEY", "controller-secret", "PGPASSWORD", "superuser-password");
+        LocalRuntime runtime = new LocalRuntime(stateDirectory, Path.of("").toAbsolutePath(), controller);
+        runtimes.add(runtime);
+        Replica replica = runtime.start(backend("1.0.0", Map.of("DATABASE_PASSWORD", "replica-password")));
+        assertThat(runtime.awaitReady(replica, PATIENCE)).isEqualTo(ReplicaState.READY);
+
+        assertThat(get(replica, "/env?name=LC_ALL")).isEqualTo("C.UTF-8");
+        assertThat(get(replica, "/env?name=PATH")).isEqualTo(System.getenv("PATH"));
+        assertThat(get(replica, "/env?name=AWS_SECRET_ACCESS_KEY")).as("not inherited").isEmpty();
+        assertThat(get(replica, "/env?name=PGPASSWORD")).as("not inherited").isEmpty();
+        assertThat(get(replica, "/env?name=FROM_RUN_SPEC")).isEqualTo("run");
+        assertThat(get(replica, "/env?name=DATABASE_PASSWORD")).isEqualTo("replica-password");
+        assertThat(get(replica, "/env?name=PORT")).isEqualTo(Integer.toString(replica.port()));
     }
 
     @Test
@@ -173,6 +196,84 @@ class LocalRuntimeTest {
     }
 
     @Test
+    void replicasFailingLivenessTogetherRestartOneAtATimeAndEachLeavesRoutingWhileItStillRuns() throws Exception {
+        LocalRuntime runtime = newRuntime();
+        List<String> drainedWhileRunning = new CopyOnWriteArrayList<>();
+        List<String> problems = new CopyOnWriteArrayList<>();
+        runtime.useRestartPolicy(new RecordingPolicy(problems, replica -> {
+            // the router's view: the replica is no longer READY, yet its process still answers in-flight requests
+            if (runtime.state(replica) != ReplicaState.READY && answers(replica)) {
+                drainedWhileRunning.add(replica.id());
+            }
+        }));
+        List<Replica> replicas = new ArrayList<>();
+        for (int ordinal = 0; ordinal < 2; ordinal++) {
+            replicas.add(runtime.start(backend("1.0.0", ordinal, Map.of("LIVE_FAIL_AFTER_MS", "1000",
+                    "LIVE_FAIL_ONCE_FILE", stateDirectory.resolve("liveness-failed-" + ordinal).toString()))));
+        }
+        for (Replica replica : replicas) {
+            assertThat(runtime.awaitReady(replica, PATIENCE)).isEqualTo(ReplicaState.READY);
+        }
+        AtomicInteger mostDownAtOnce = new AtomicInteger();
+        AtomicBoolean watching = new AtomicBoolean(true);
+        Thread watcher = new Thread(() -> {
+            while (watching.get()) {
+                int down = (int) replicas.stream().filter(r -> runtime.state(r) != ReplicaState.READY).count();
+                mostDownAtOnce.accumulateAndGet(down, Math::max);
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        watcher.start();
+        try {
+            awaitTrue(() -> replicas.stream().allMatch(r -> runtime.restarts(r) == 1
+                    && runtime.state(r) == ReplicaState.READY));
+        } finally {
+            watching.set(false);
+            watcher.join();
+        }
+
+        assertThat(mostDownAtOnce.get()).as("replicas of the revision out of service at the same moment").isEqualTo(1);
+        assertThat(drainedWhileRunning).containsExactlyInAnyOrderElementsOf(replicas.stream().map(Replica::id).toList());
+        assertThat(Files.readString(runtime.logFile(replicas.get(0))) + Files.readString(runtime.logFile(replicas.get(1))))
+                .contains("waiting for the restart of another replica of 1.0.0 to finish first");
+        assertThat(problems).isEmpty();
+    }
+
+    @Test
+    void aReadinessPathAnswering404FailsTheReplicaAtOnceNamingThePath() {
+        LocalRuntime runtime = newRuntime();
+        HealthSpec wrongPath = new HealthSpec(
+                new ProbeSpec("/healthz", Duration.ofMillis(100), Duration.ofMillis(500), 3, Duration.ofMinutes(5)), null);
+        Replica replica = runtime.start(new ReplicaRequest("orders", "1.0.0", 0, backendRun(), Map.of(), wrongPath));
+
+        // within PATIENCE, far inside its 5-minute start period
+        assertThat(runtime.awaitReady(replica, PATIENCE)).isEqualTo(ReplicaState.FAILED);
+        assertThat(runtime.failureReason(replica)).hasValueSatisfying(reason -> assertThat(reason)
+                .contains("readiness path /healthz answered 404 Not Found", "release.health.readiness.path"));
+    }
+
+    @Test
+    void aLivenessPathAnswering404IsReportedAndNeverRestartsTheReplica() {
+        LocalRuntime runtime = newRuntime();
+        List<String> problems = new CopyOnWriteArrayList<>();
+        runtime.useRestartPolicy(new RecordingPolicy(problems, replica -> { }));
+        HealthSpec noSuchLiveness = new HealthSpec(QUICK_PROBES.readiness(),
+                new ProbeSpec("/alive", Duration.ofMillis(100), Duration.ofMillis(500), 2, Duration.ofSeconds(10)));
+        Replica replica = runtime.start(new ReplicaRequest("orders", "1.0.0", 0, backendRun(), Map.of(), noSuchLiveness));
+        assertThat(runtime.awaitReady(replica, PATIENCE)).isEqualTo(ReplicaState.READY);
+
+        awaitTrue(() -> !problems.isEmpty());
+        assertThat(problems).singleElement().asString()
+                .contains("liveness path /alive answered 404 Not Found", "never restarted");
+        assertThat(runtime.restarts(replica)).isZero();
+        assertThat(runtime.state(replica)).isEqualTo(ReplicaState.READY);
+    }
+
+    @Test
     void aNewRuntimeAdoptsTheReplicasOfACrashedOneAndCanStopThem() throws Exception {
         LocalRuntime crashed = newRuntime();
         Replica replica = crashed.start(backend("1.0.0", Map.of()));
@@ -262,6 +363,35 @@ class LocalRuntimeTest {
         List<String> command = Stream.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx32m",
                 "-cp", classes, TestBackend.class.getName()).toList();
         return new RunSpec(command, Map.of("FROM_RUN_SPEC", "run"));
+    }
+
+    /** One restart at a time; drains through {@code drain} and keeps what is reported. */
+    private record RecordingPolicy(List<String> problems, Consumer<Replica> drain) implements RestartPolicy {
+        @Override
+        public int maxRestarting(Replica replica) {
+            return 1;
+        }
+
+        @Override
+        public void drain(Replica replica) {
+            drain.accept(replica);
+        }
+
+        @Override
+        public void report(Replica replica, String problem) {
+            problems.add(problem);
+        }
+    }
+
+    private static boolean answers(Replica replica) {
+        try {
+            return !get(replica, "/pid").isEmpty();
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     private static ProcessHandle processOf(LocalRuntime runtime, Replica replica) {

@@ -3,6 +3,7 @@ package dev.slipway.runtime.replica;
 import dev.slipway.model.HealthSpec;
 import dev.slipway.model.ProbeSpec;
 import dev.slipway.runtime.ReplicaState;
+import dev.slipway.runtime.probe.ProbeResult;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -63,6 +64,47 @@ class ReplicaLifecycleTest {
         assertThat(replica.livenessProbed(0, true)).isFalse();
         assertThat(replica.livenessProbed(0, false)).isFalse();
         assertThat(replica.livenessProbed(0, false)).as("second failure in a row").isTrue();
+    }
+
+    @Test
+    void aRestartWaitingForItsTurnIsDroppedWhenLivenessRecoveredMeanwhile() {
+        ReplicaLifecycle<String> replica = launched();
+        replica.readinessProbed(0, true, LAUNCH.plusMillis(100));
+        replica.livenessProbed(0, false);
+        assertThat(replica.livenessProbed(0, false)).isTrue();
+        assertThat(replica.stillNeedsRestart(0)).isTrue();
+
+        replica.livenessProbed(0, true);
+        assertThat(replica.stillNeedsRestart(0)).isFalse();
+    }
+
+    @Test
+    void aLivenessPathAnswering404EndsLivenessProbingInsteadOfCallingForARestart() {
+        ReplicaLifecycle<String> replica = launched();
+        replica.readinessProbed(0, true, LAUNCH.plusMillis(100));
+
+        assertThat(replica.livenessProbed(0, ProbeResult.NOT_FOUND)).isEqualTo(ReplicaLifecycle.LivenessVerdict.KEEP);
+        assertThat(replica.livenessProbed(0, ProbeResult.NOT_FOUND))
+                .isEqualTo(ReplicaLifecycle.LivenessVerdict.PATH_NOT_FOUND);
+        assertThat(replica.isLivenessProbed()).isFalse();
+        assertThat(replica.livenessProbed(0, ProbeResult.FAILED)).isEqualTo(ReplicaLifecycle.LivenessVerdict.KEEP);
+        assertThat(replica.state()).isEqualTo(ReplicaState.READY);
+    }
+
+    @Test
+    void aReadinessPathAnswering404FailsTheReplicaOnceItCameThresholdTimesInARow() {
+        ReplicaLifecycle<String> replica = launched();
+        replica.readinessProbed(0, ProbeResult.NOT_FOUND, LAUNCH.plusMillis(100));
+        replica.readinessProbed(0, ProbeResult.NOT_FOUND, LAUNCH.plusMillis(200));
+        replica.readinessProbed(0, ProbeResult.FAILED, LAUNCH.plusMillis(300));
+        replica.readinessProbed(0, ProbeResult.NOT_FOUND, LAUNCH.plusMillis(400));
+        replica.readinessProbed(0, ProbeResult.NOT_FOUND, LAUNCH.plusMillis(500));
+        assertThat(replica.state()).as("not three in a row yet").isEqualTo(ReplicaState.STARTING);
+
+        replica.readinessProbed(0, ProbeResult.NOT_FOUND, LAUNCH.plusMillis(600));
+        assertThat(replica.state()).isEqualTo(ReplicaState.FAILED);
+        assertThat(replica.failureReason()).hasValueSatisfying(reason ->
+                assertThat(reason).startsWith("readiness path /ready answered 404 Not Found 3 times in a row"));
     }
 
     @Test

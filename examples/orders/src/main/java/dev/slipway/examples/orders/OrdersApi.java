@@ -69,8 +69,13 @@ final class OrdersApi implements HttpHandler {
 
     @Override
     public void handle(HttpExchange exchange) {
+        long started = System.nanoTime();
         try {
-            send(exchange, replyTo(exchange));
+            Reply reply = replyTo(exchange);
+            if (!exchange.getRequestURI().getPath().equals("/live") && !exchange.getRequestURI().getPath().equals("/ready")) {
+                faults.delay(started);
+            }
+            send(exchange, reply);
         } catch (IOException e) {
             // The client went away mid-response; nothing left to tell it.
             log.debug("could not send response to {}: {}", exchange.getRemoteAddress(), e.toString());
@@ -207,9 +212,32 @@ final class OrdersApi implements HttpHandler {
             throw ApiException.badRequest("amountCents: " + amountCents + " is negative");
         }
         try (Connection connection = database.getConnection()) {
+            java.time.Duration hold = faults.lockHold();
+            if (!hold.isZero()) {
+                return new Reply(201, insertHoldingTheLock(connection, customerId, amountCents, hold).orElseThrow(
+                        () -> ApiException.notFound("customer " + customerId + " not found")));
+            }
             Optional<Order> order = orders.insert(connection, customerId, amountCents);
             return new Reply(201, order.orElseThrow(
                     () -> ApiException.notFound("customer " + customerId + " not found")));
+        }
+    }
+
+    /** The faulty release's heavy write: locks the orders table against other writers and sits on it. */
+    private Optional<Order> insertHoldingTheLock(Connection connection, long customerId, long amountCents,
+                                                 java.time.Duration hold) throws SQLException {
+        connection.setAutoCommit(false);
+        try (var statement = connection.createStatement()) {
+            statement.execute("LOCK TABLE orders IN EXCLUSIVE MODE");
+            statement.execute("SELECT pg_sleep(" + hold.toMillis() / 1000.0 + ")");
+            Optional<Order> order = orders.insert(connection, customerId, amountCents);
+            connection.commit();
+            return order;
+        } catch (SQLException e) {
+            connection.rollback();
+            throw e;
+        } finally {
+            connection.setAutoCommit(true);
         }
     }
 

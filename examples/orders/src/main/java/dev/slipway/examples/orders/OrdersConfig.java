@@ -12,6 +12,9 @@ import java.util.Map;
  * @param databasePassword optional
  * @param databaseSchema  the versioned view schema to read, e.g. {@code public_v2}
  * @param faultRate       the share of failed API requests for the faulty release, or null for its default
+ * @param applicationName what the database sessions are called ({@code application_name}): PGAPPNAME, which
+ *                        Slipway sets to {@code service/version}; null for {@code orders-<version>}
+ * @param faults          the faulty release's other defects (slower answers, lock holding)
  */
 public record OrdersConfig(
         String host,
@@ -20,7 +23,9 @@ public record OrdersConfig(
         String databaseUser,
         String databasePassword,
         String databaseSchema,
-        Double faultRate) {
+        Double faultRate,
+        String applicationName,
+        Faults faults) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final String DEFAULT_SCHEMA = "public";
@@ -45,6 +50,17 @@ public record OrdersConfig(
         if (faultRate != null && !(faultRate >= 0.0 && faultRate <= 1.0)) {
             throw new IllegalArgumentException("ORDERS_FAULT_RATE: " + faultRate + " is not a share (0..1)");
         }
+        if (applicationName != null && (applicationName.isBlank() || applicationName.length() > 63)) {
+            throw new IllegalArgumentException("PGAPPNAME: '" + applicationName + "' must be 1 to 63 characters");
+        }
+        if (faults == null) {
+            faults = Faults.NONE;
+        }
+    }
+
+    public OrdersConfig(String host, int port, String databaseUrl, String databaseUser, String databasePassword,
+                        String databaseSchema, Double faultRate) {
+        this(host, port, databaseUrl, databaseUser, databasePassword, databaseSchema, faultRate, null, Faults.NONE);
     }
 
     /** A configuration for tests and embedding: default host, no credentials, default fault rate. */
@@ -54,12 +70,25 @@ public record OrdersConfig(
 
     /** Returns a copy that injects faults at the given rate (faulty release only). */
     public OrdersConfig withFaultRate(double rate) {
-        return new OrdersConfig(host, port, databaseUrl, databaseUser, databasePassword, databaseSchema, rate);
+        return new OrdersConfig(host, port, databaseUrl, databaseUser, databasePassword, databaseSchema, rate,
+                applicationName, faults);
+    }
+
+    /** Returns a copy with the faulty release's other defects (faulty release only). */
+    public OrdersConfig withFaults(Faults other) {
+        return new OrdersConfig(host, port, databaseUrl, databaseUser, databasePassword, databaseSchema, faultRate,
+                applicationName, other);
+    }
+
+    /** Returns a copy whose database sessions carry this application_name. */
+    public OrdersConfig withApplicationName(String name) {
+        return new OrdersConfig(host, port, databaseUrl, databaseUser, databasePassword, databaseSchema, faultRate,
+                name, faults);
     }
 
     /**
-     * Reads PORT, HOST, DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, DATABASE_SCHEMA and
-     * ORDERS_FAULT_RATE.
+     * Reads PORT, HOST, DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, DATABASE_SCHEMA, PGAPPNAME,
+     * ORDERS_FAULT_RATE and the other faults ({@link Faults#fromEnvironment}).
      *
      * @throws IllegalArgumentException naming the variable that is missing or malformed
      */
@@ -75,7 +104,9 @@ public record OrdersConfig(
                 blankToNull(environment.get("DATABASE_USER")),
                 blankToNull(environment.get("DATABASE_PASSWORD")),
                 environment.get("DATABASE_SCHEMA"),
-                parseRate(environment.get("ORDERS_FAULT_RATE")));
+                parseRate(environment.get("ORDERS_FAULT_RATE")),
+                blankToNull(environment.get("PGAPPNAME")),
+                Faults.fromEnvironment(environment));
     }
 
     private static int parseInt(String name, String value) {
@@ -105,6 +136,6 @@ public record OrdersConfig(
     @Override
     public String toString() {
         return "OrdersConfig[host=" + host + ", port=" + port + ", databaseUrl=" + databaseUrl.replaceAll("password=[^&]*", "password=***")
-                + ", databaseUser=" + databaseUser + ", databaseSchema=" + databaseSchema + ", faultRate=" + faultRate + "]";
+                + ", databaseUser=" + databaseUser + ", databaseSchema=" + databaseSchema + ", faultRate=" + faultRate + ", applicationName=" + applicationName + ", faults=" + faults + "]";
     }
 }

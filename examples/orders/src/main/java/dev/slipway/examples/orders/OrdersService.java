@@ -78,7 +78,7 @@ public final class OrdersService implements AutoCloseable {
             throw e;
         }
         OrdersService service = new OrdersService(version, server, requestThreads, database);
-        FaultInjector faults = new FaultInjector(version.faultRate(config));
+        FaultInjector faults = new FaultInjector(version.faultRate(config), version.faults(config));
         OrdersApi api = new OrdersApi(version, database, faults, service::isShuttingDown);
         server.createContext("/", exchange -> {
             service.inFlight.incrementAndGet();
@@ -90,8 +90,9 @@ public final class OrdersService implements AutoCloseable {
         });
         server.setExecutor(requestThreads);
         server.start();
-        log.info("orders {} listening on http://{}:{} (schema {} via {}, fault rate {})", version.version(),
-                config.host(), service.port(), version.schemaVersion(), config.databaseSchema(), faults.rate());
+        log.info("orders {} listening on http://{}:{} (schema {} via {}, fault rate {}, {})", version.version(),
+                config.host(), service.port(), version.schemaVersion(), config.databaseSchema(), faults.rate(),
+                faults.faults());
         return service;
     }
 
@@ -108,7 +109,9 @@ public final class OrdersService implements AutoCloseable {
         // The versioned view schema alone: unqualified names must resolve to this release's
         // views, never fall through to the base tables.
         pool.addDataSourceProperty("currentSchema", config.databaseSchema());
-        pool.addDataSourceProperty("ApplicationName", "orders-" + version.version());
+        // Slipway sets PGAPPNAME to service/version so that it can tell each release's sessions apart.
+        pool.addDataSourceProperty("ApplicationName",
+                config.applicationName() != null ? config.applicationName() : "orders-" + version.version());
         pool.setMaximumPoolSize(POOL_SIZE);
         pool.setMinimumIdle(POOL_SIZE);
         pool.setConnectionTimeout(CONNECTION_TIMEOUT.toMillis());

@@ -48,4 +48,9 @@ public enum OrdersVersion {
         }
         return config.faultRate() != null ? config.faultRate() : defaultFaultRate;
     }
+
+    /** The slower answers and lock holding configured, for the faulty release only (none by default). */
+    public Faults faults(OrdersConfig config) {
+        return defaultFaultRate == 0.0 ? Faults.NONE : config.faults();
+    }
 }

@@ -1,11 +1,19 @@
 package dev.slipway.examples.orders;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.Map;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Release 3.0.0 fails a share of API requests on purpose; its health endpoints never do. */
+/**
+ * Release 3.0.0 fails a share of API requests on purpose, and on request answers slower or holds a heavy lock;
+ * its health endpoints never do.
+ */
 class FaultyReleaseTest {
 
     @BeforeEach
@@ -51,6 +59,57 @@ class FaultyReleaseTest {
         assertThat(OrdersVersion.V3.faultRate(plain.withFaultRate(0.0))).isEqualTo(0.0);
         assertThat(OrdersVersion.V2.faultRate(plain.withFaultRate(0.9))).isEqualTo(0.0);
         assertThat(OrdersVersion.V1.faultRate(plain.withFaultRate(0.9))).isEqualTo(0.0);
+    }
+
+    @Test
+    void addedLatencyMakesEveryApiAnswerAtLeastThatMuchSlower() throws Exception {
+        try (OrdersService service = OrdersService.start(OrdersVersion.V3, config(0.0).withFaults(
+                Faults.fromEnvironment(Map.of("ORDERS_ADDED_LATENCY", "300ms"))))) {
+            ApiClient api = new ApiClient(service.baseUri());
+            long started = System.nanoTime();
+            assertThat(api.get("/customers?limit=1").status()).isEqualTo(200);
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
+        }
+    }
+
+    @Test
+    void aLockHoldingBuildBlocksOtherWritersOfOrdersUnderItsApplicationName() throws Exception {
+        TestDatabases.execute(TestDatabases.SCHEMA_TWO, "INSERT INTO customers (first_name) VALUES ('Ada')");
+        try (OrdersService service = OrdersService.start(OrdersVersion.V3, config(0.0)
+                .withApplicationName("orders/3.0.0").withFaults(Faults.NONE.withLockHold(Duration.ofSeconds(30))));
+             Connection observer = TestDatabases.connect(TestDatabases.SCHEMA_TWO)) {
+            ApiClient api = new ApiClient(service.baseUri());
+            var write = api.postAsync("/orders", "{\"customerId\":1,\"amountCents\":100}");
+            String holder = "";
+            for (int i = 0; i < 200 && holder.isEmpty(); i++) {
+                try (var rows = observer.createStatement().executeQuery("""
+                        SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+                         WHERE l.relation = 'public.orders'::regclass AND l.mode = 'ExclusiveLock' AND l.granted""")) {
+                    holder = rows.next() ? rows.getString(1) : "";
+                }
+                Thread.sleep(50);
+            }
+            assertThat(holder).isEqualTo("orders/3.0.0");
+            observer.createStatement().execute("SET lock_timeout = '200ms'");
+            assertThatThrownBy(() -> observer.createStatement().execute(
+                    "INSERT INTO orders (customer_id, amount_cents) VALUES (1, 5)"))
+                    .hasMessageContaining("lock timeout");
+            write.cancel(true);
+            observer.createStatement().execute("SELECT pg_cancel_backend(pid) FROM pg_stat_activity"
+                    + " WHERE application_name = 'orders/3.0.0' AND state = 'active'");
+        }
+    }
+
+    @Test
+    void theHealthyReleasesIgnoreEveryFault() {
+        OrdersConfig faulty = config(0.9).withFaults(new Faults(Duration.ofSeconds(1), 0.5, Duration.ofSeconds(1), 1));
+        assertThat(OrdersVersion.V2.faults(faulty)).isEqualTo(Faults.NONE);
+        assertThat(OrdersVersion.V1.faults(faulty)).isEqualTo(Faults.NONE);
+        assertThat(OrdersVersion.V3.faults(faulty).lockHold()).isEqualTo(Duration.ofSeconds(1));
+    }
+
+    private static OrdersConfig config(double faultRate) {
+        return OrdersConfig.of(0, TestDatabases.url(TestDatabases.SCHEMA_TWO), "public_v2").withFaultRate(faultRate);
     }
 
     private static OrdersService start(double faultRate) throws Exception {

@@ -30,6 +30,21 @@ class OrdersConfigTest {
     }
 
     @Test
+    void readsTheApplicationNameAndTheTunableFaults() {
+        OrdersConfig config = OrdersConfig.fromEnvironment(Map.of("PORT", "1", "DATABASE_URL", URL,
+                "PGAPPNAME", "orders/3.0.0", "ORDERS_ADDED_LATENCY", "30%", "ORDERS_LOCK_HOLD", "250ms",
+                "ORDERS_LOCK_SHARE", "0.2"));
+        assertThat(config.applicationName()).isEqualTo("orders/3.0.0");
+        assertThat(config.faults()).isEqualTo(new Faults(java.time.Duration.ZERO, 0.3, java.time.Duration.ofMillis(250), 0.2));
+        assertThat(OrdersConfig.fromEnvironment(Map.of("PORT", "1", "DATABASE_URL", URL, "ORDERS_ADDED_LATENCY", "5ms"))
+                .faults().addedLatency()).isEqualTo(java.time.Duration.ofMillis(5));
+        assertThat(OrdersConfig.fromEnvironment(Map.of("PORT", "1", "DATABASE_URL", URL)).faults()).isEqualTo(Faults.NONE);
+        assertThatThrownBy(() -> OrdersConfig.fromEnvironment(
+                Map.of("PORT", "1", "DATABASE_URL", URL, "ORDERS_LOCK_HOLD", "long")))
+                .hasMessage("ORDERS_LOCK_HOLD: 'long' is not a duration (e.g. 250ms, 2s)");
+    }
+
+    @Test
     void namesTheVariableThatIsMissingOrWrong() {
         assertThatThrownBy(() -> OrdersConfig.fromEnvironment(Map.of("DATABASE_URL", URL)))
                 .hasMessageStartingWith("PORT is required");

@@ -1,0 +1,82 @@
+package dev.slipway.analysis.judge;
+
+import dev.slipway.model.ProviderSpec.Direction;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/** The two tests behind the judge, against values SciPy 1.17 computes for the same data. */
+class ComparisonTest {
+    // Tied values on purpose: the tie-corrected normal approximation applies.
+    private static final double[] SLOWER = {12, 15, 11, 19, 14, 16, 13, 18, 17, 20, 14, 15};
+    private static final double[] FASTER = {10, 11, 12, 9, 13, 11, 10, 14, 12, 11, 10, 12};
+
+    @Test
+    void mannWhitneyMatchesScipyWithTiesAndContinuityCorrection() {
+        // scipy.stats.mannwhitneyu(SLOWER, FASTER, alternative='greater', method='asymptotic') -> p = 0.000303126
+        MetricComparison higher = RankComparison.compare("latency", "g", SLOWER, FASTER, Direction.INCREASE, 0.99, 1.1, 10, true);
+        assertThat(higher.pValue()).isCloseTo(0.000303126, within(1e-8));
+        assertThat(higher.classification()).isEqualTo(Classification.HIGH);
+        // two-sided -> p = 0.000606252
+        MetricComparison either = RankComparison.compare("latency", "g", SLOWER, FASTER, Direction.EITHER, 0.99, 1.1, 10, true);
+        assertThat(either.pValue()).isCloseTo(0.000606252, within(1e-8));
+        assertThat(either.classification()).isEqualTo(Classification.HIGH);
+    }
+
+    @Test
+    void aFasterCanaryIsNotBadWhenOnlyIncreasesAre() {
+        MetricComparison comparison = RankComparison.compare("latency", "g", FASTER, SLOWER, Direction.INCREASE, 0.99, 1.1, 10, true);
+        assertThat(comparison.classification()).isEqualTo(Classification.PASS);
+        assertThat(comparison.pValue()).isCloseTo(0.999755689, within(1e-8));
+        assertThat(RankComparison.compare("latency", "g", FASTER, SLOWER, Direction.DECREASE, 0.99, 1.1, 10, true)
+                .classification()).isEqualTo(Classification.LOW);
+    }
+
+    @Test
+    void aSignificantChangeSmallerThanTheEffectSizePasses() {
+        double[] baseline = new double[2000];
+        double[] canary = new double[2000];
+        for (int i = 0; i < baseline.length; i++) {
+            baseline[i] = 10 + (i % 100) / 100.0;
+            canary[i] = baseline[i] * 1.05; // 5 % slower: with 2000 samples certainly significant, but not 10 %
+        }
+        MetricComparison comparison = RankComparison.compare("latency", "g", canary, baseline, Direction.INCREASE, 0.99, 1.1, 50, true);
+        assertThat(comparison.pValue()).isLessThan(1e-6);
+        assertThat(comparison.classification()).isEqualTo(Classification.PASS);
+        assertThat(comparison.detail()).contains("x1.050");
+    }
+
+    @Test
+    void tooFewSamplesIsNoData() {
+        MetricComparison comparison = RankComparison.compare("latency", "g", SLOWER, FASTER, Direction.INCREASE, 0.99, 1.1, 50, true);
+        assertThat(comparison.classification()).isEqualTo(Classification.NO_DATA);
+        assertThat(comparison.detail()).isEqualTo("12 canary and 12 baseline samples, 50 needed on each side");
+    }
+
+    @Test
+    void fisherMatchesScipy() {
+        // scipy.stats.fisher_exact([[6, 294], [0, 300]], alternative='greater') -> p = 0.015235688
+        MetricComparison six = ProportionComparison.compare("errors", "g", new Samples.Counts(300, 6),
+                new Samples.Counts(300, 0), Direction.INCREASE, 0.99, 0.01, 50, true);
+        assertThat(six.pValue()).isCloseTo(0.015235688, within(1e-8));
+        assertThat(six.classification()).as("2 points more, but p > 0.01").isEqualTo(Classification.PASS);
+        // [[3, 147], [0, 150]] -> p = 0.123745819 one-sided, 0.247491639 two-sided
+        assertThat(ProportionComparison.compare("errors", "g", new Samples.Counts(150, 3), new Samples.Counts(150, 0),
+                Direction.INCREASE, 0.99, 0.01, 50, true).pValue()).isCloseTo(0.123745819, within(1e-8));
+        assertThat(ProportionComparison.compare("errors", "g", new Samples.Counts(150, 3), new Samples.Counts(150, 0),
+                Direction.EITHER, 0.99, 0.01, 50, true).pValue()).isCloseTo(0.247491639, within(1e-8));
+    }
+
+    @Test
+    void moreFailuresOnTheCanaryAreHighOnlyBeyondTheEffectSize() {
+        MetricComparison high = ProportionComparison.compare("errors", "g", new Samples.Counts(2000, 50),
+                new Samples.Counts(2000, 10), Direction.INCREASE, 0.99, 0.01, 50, true);
+        assertThat(high.classification()).isEqualTo(Classification.HIGH);
+        assertThat(high.detail()).startsWith("2.50% vs 0.50% failed (+2.00 points");
+        MetricComparison small = ProportionComparison.compare("errors", "g", new Samples.Counts(200_000, 1200),
+                new Samples.Counts(200_000, 1000), Direction.INCREASE, 0.99, 0.01, 50, true);
+        assertThat(small.pValue()).isLessThan(0.001);
+        assertThat(small.classification()).as("0.1 points is significant but below one point").isEqualTo(Classification.PASS);
+    }
+}
