@@ -64,7 +64,11 @@ public record RouterSpec(String listen, Optional<String> preview, String admin, 
      *                         connecting, for the first request)
      * @param bodyIdle         a client sending a request body may pause this long between reads
      * @param keepAliveIdle    an idle client connection between requests is closed after this
-     * @param upstreamConnect  a TCP connect to a replica may take this long before another is tried
+     * @param upstreamConnect  a TCP connect to a replica may take this long before another is tried; the default
+     *                         outlasts two SYN retransmissions (Linux resends after 1 s and 3 s), because a busy
+     *                         replica whose listen backlog is full drops a SYN rather than refusing it: a 1 s
+     *                         timeout failed every connect to such a live replica. A stopped replica on a
+     *                         reachable host refuses at once and is skipped at once whatever this is.
      * @param upstreamResponse a replica must start answering within this after the request was sent (else 504)
      * @param upstreamIdle     a replica may pause this long while sending a response (else the response is cut off)
      */
@@ -82,7 +86,7 @@ public record RouterSpec(String listen, Optional<String> preview, String admin, 
 
         public static Timeouts defaults() {
             return new Timeouts(Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60),
-                    Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(60));
+                    Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(60));
         }
     }
 }

@@ -12,7 +12,13 @@ import java.util.regex.Pattern;
 public final class TerminalText {
     private static final int LONGEST_QUOTE = 80;
     private static final int LONGEST_MESSAGE = 800;
-    private static final Pattern LONG_QUOTE = Pattern.compile("(['\"])([^'\"]{" + (LONGEST_QUOTE + 1) + ",})\\1");
+    /**
+     * A quoted value: its opening quote follows no letter or digit and precedes a non-blank, its closing quote the
+     * reverse, so the text between two quoted values of one message ({@code 'a' is not 'b'}) and an apostrophe
+     * ({@code the controller's}) are never taken for one.
+     */
+    private static final Pattern LONG_QUOTE = Pattern.compile(
+            "(?<![\\p{Alnum}])(['\"])(?=\\S)([^'\"]{" + (LONGEST_QUOTE + 1) + ",})(?<=\\S)\\1(?![\\p{Alnum}])");
 
     private TerminalText() {
     }

@@ -37,7 +37,7 @@ class RouterSpecParserTest {
         assertThat(router.admin()).as("the admin port stays on loopback").isEqualTo("127.0.0.1:0");
         assertThat(router.tls()).isEmpty();
         assertThat(router.timeouts()).isEqualTo(new RouterSpec.Timeouts(Duration.ofSeconds(10), Duration.ofSeconds(30),
-                Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(60)));
+                Duration.ofSeconds(60), Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(60)));
         assertThat(router.maxConnections()).isEqualTo(10_000);
         assertThat(router.trustedProxies()).isEmpty();
     }
@@ -71,7 +71,7 @@ class RouterSpecParserTest {
     void unsetTimeoutsKeepTheirDefaults() {
         assertThat(parse("  timeouts: {header: 3s}\n").timeouts())
                 .isEqualTo(new RouterSpec.Timeouts(Duration.ofSeconds(3), Duration.ofSeconds(30), Duration.ofSeconds(60),
-                        Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(60)));
+                        Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(60)));
     }
 
     @Test

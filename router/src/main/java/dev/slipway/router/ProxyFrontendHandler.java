@@ -408,6 +408,9 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (!future.isSuccess()) {
+            LOG.debug("connect to {} failed {} ms into {} {}: {}", current.endpoint,
+                    (System.nanoTime() - current.startNanos) / 1_000_000, current.method, current.upstreamRequest.uri(),
+                    future.cause().toString());
             endAttempt(current);
             current.tried().add(current.endpoint);
             retryOrFail(current, false, false);
@@ -534,6 +537,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
         }
+        LOG.debug("502 for {} {} after {} attempts, {} ms, tried {}", current.method, current.upstreamRequest.uri(),
+                current.attempts, (System.nanoTime() - current.startNanos) / 1_000_000, current.tried);
         respondWithError(current, HttpResponseStatus.BAD_GATEWAY, "upstream unavailable", true);
     }
 
@@ -647,6 +652,9 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         cancelResponseTimeout(current);
         endAttempt(current);
         if (!current.responseStarted) {
+            LOG.debug("upstream {} closed before answering {} ms into {} {} (reused connection: {})", current.endpoint,
+                    (System.nanoTime() - current.startNanos) / 1_000_000, current.method, current.upstreamRequest.uri(),
+                    current.reusedConnection);
             // A reused connection that breaks was most likely closed by the upstream while idle: the endpoint
             // itself may be fine, so try it again on a fresh connection.
             boolean sameEndpoint = current.reusedConnection;
