@@ -20,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * JRE (see {@link DockerOrdersImage}: nothing is pulled). Skips with a printed reason when no engine answers (fails
  * instead under SLIPWAY_CI_STRICT=1).
  */
-class DockerRolloutEndToEndTest extends RolloutScenarios {
+class DockerRolloutEndToEndTest extends RolloutFailureScenarios {
     private static final List<String> JARS = List.of("orders-1.0.0.jar", "orders-3.0.0.jar");
     /** Why these tests cannot run here (no engine, no orders jar), or null. */
     private static String unavailable;

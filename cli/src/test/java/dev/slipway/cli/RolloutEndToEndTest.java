@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import java.util.stream.Stream;
 
 /** {@link RolloutScenarios} on the local runtime: every replica of the orders service is a child process. */
-class RolloutEndToEndTest extends RolloutScenarios {
+class RolloutEndToEndTest extends RolloutFailureScenarios {
 
     @Override
     Runtime newRuntime(Path stateDirectory) {

@@ -8,8 +8,6 @@ import dev.slipway.testkit.TestServices;
 import dev.slipway.testkit.TestSwarm;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -62,23 +60,6 @@ class SwarmRolloutEndToEndTest extends RolloutScenarios {
         if (registry != null) {
             registry.close();
         }
-    }
-
-    /**
-     * Not on swarm: the analysis of a faulty release is the controller's and the router's, the same on every runtime;
-     * a release that never becomes ready is SwarmRuntimeTest's (with Swarm's own ways of never running). Keeps the
-     * build's wall time down.
-     */
-    @Override
-    @Test
-    @Disabled("runtime-independent: covered by the local and docker runs of the scenarios")
-    void aFaultyReleaseIsAbortedByAnalysisAndOnlyItsShareFailed() {
-    }
-
-    @Override
-    @Test
-    @Disabled("covered on swarm by SwarmRuntimeTest: never ready, unpullable, unplaceable, never healthy")
-    void aReleaseThatNeverBecomesReadyFailsWhileStableKeepsServing() {
     }
 
     /** Checked before each test, so that every test is reported skipped (or failed under strict). */
