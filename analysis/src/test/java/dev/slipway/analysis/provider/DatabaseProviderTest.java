@@ -261,8 +261,10 @@ class DatabaseProviderTest {
                 throw new IllegalStateException(e);
             }
         }, "the backfill has started and counted its rows");
+        // The rate's window opens before the progress baseline is read: the rows done only grow, so a
+        // progress reading above the baseline proves rows were backfilled inside the window.
+        rate.measure();
         double before = value(progress.measure());
-        rate.measure(); // the window of the next measurement starts here
         await(() -> {
             try {
                 return value(progress.measure()) > before;
