@@ -142,8 +142,8 @@ class AnalysisEndToEndTest {
      * The orders service at {@code version} from {@code jar} with {@code env}, canary steps of a test, and the
      * templates the tests use: a Prometheus error share, a fixed p99 threshold, a statistical judge of per-request
      * latencies (the router's samples) against the baseline, and a lock-wait gate. The judge looks six times over a
-     * minute: about 1400 requests a side at this load, enough to see +30 % at the default confidence (0.999), where
-     * three looks (about 700 a side) saw it in 70 % of bench/analysis runs.
+     * minute (about 1400 requests a side at this load), sharing the default false-positive budget (0.5 %) between
+     * the six looks; bench/analysis measures the power of such an analysis.
      */
     private ServiceSpec spec(String version, String jar, String env, String steps) {
         String address = prometheus.address();

@@ -174,13 +174,15 @@ public sealed interface ProviderSpec {
      * scores the metric groups by weight (0..100), and decides: a failed critical metric or a score under
      * {@code marginal} fails, a score under {@code pass} is inconclusive, otherwise it passes.
      *
-     * @param confidence one-sided confidence of each test (0.999: a metric fails only when p < 0.001; bench/analysis
-     *                   measured 5 % false positives on identical releases at 0.99, since real latencies are not
-     *                   independent draws)
+     * @param confidence 1 - the false-positive budget of each compared metric over the whole analysis: its looks
+     *                   (the metric's {@code count}) share the budget, so a good canary fails on a metric in at most
+     *                   {@code 1 - confidence} of analyses whatever the number of looks; with the default two critical
+     *                   metrics (latency and errors) at 0.995, in at most 1 %. A single look tests at
+     *                   {@code p < 1 - confidence}.
      */
     record Statistical(String baseline, String canary, double confidence, double marginal, double pass,
                        List<MetricGroup> groups) implements ProviderSpec {
-        public static final double DEFAULT_CONFIDENCE = 0.999;
+        public static final double DEFAULT_CONFIDENCE = 0.995;
         public static final double DEFAULT_MARGINAL = 75;
         public static final double DEFAULT_PASS = 95;
 

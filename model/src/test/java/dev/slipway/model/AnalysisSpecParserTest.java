@@ -103,7 +103,7 @@ class AnalysisSpecParserTest {
         assertThat(experiment.analyses().get(0).dryRun()).isTrue();
         ProviderSpec.Statistical judge = (ProviderSpec.Statistical) experiment.analyses().get(0).metrics().get(0).provider();
         assertThat(judge.baseline()).isEqualTo("{{args.baseline}}");
-        assertThat(judge.confidence()).isEqualTo(0.999);
+        assertThat(judge.confidence()).isEqualTo(0.995);
         assertThat(judge.marginal()).isEqualTo(50);
         ProviderSpec.ComparedMetric latency = judge.groups().get(0).metrics().get(0);
         assertThat(latency.effectSize()).isEqualTo(1.1);

@@ -32,7 +32,16 @@ public final class StatisticalJudge {
     public record Pair(Samples canary, Samples baseline) {
     }
 
+    /** Judges one look: each test at the significance level {@code 1 - confidence}. */
     public Report judge(ProviderSpec.Statistical spec, Map<String, Pair> samples) {
+        return judge(spec, samples, 1 - spec.confidence());
+    }
+
+    /**
+     * Judges one look of several, each test at {@code level} (the share of the false-positive budget this look may
+     * spend, see {@link AlphaSpending}).
+     */
+    public Report judge(ProviderSpec.Statistical spec, Map<String, Pair> samples, double level) {
         List<MetricComparison> comparisons = new ArrayList<>();
         double weighted = 0;
         double weights = 0;
@@ -46,7 +55,7 @@ public final class StatisticalJudge {
                 if (pair == null) {
                     throw new IllegalArgumentException("no samples for compared metric " + metric.name());
                 }
-                MetricComparison comparison = compare(group.name(), metric, pair, spec.confidence());
+                MetricComparison comparison = compare(group.name(), metric, pair, 1 - level);
                 comparisons.add(comparison);
                 if (comparison.classification() == Classification.NO_DATA) {
                     if (metric.noData() == ProviderSpec.NoData.INCONCLUSIVE) {

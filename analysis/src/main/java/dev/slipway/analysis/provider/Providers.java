@@ -73,7 +73,7 @@ public final class Providers implements MeasurerFactory {
         }
         ProviderSpec.Statistical statistical = (ProviderSpec.Statistical) provider;
         return new StatisticalMeasurer(statistical, fill(statistical.canary(), args), fill(statistical.baseline(), args),
-                environment.requests(), environment.clock());
+                environment.requests(), environment.clock(), metric.effectiveCount());
     }
 
     private static String fill(String text, Map<String, String> args) {

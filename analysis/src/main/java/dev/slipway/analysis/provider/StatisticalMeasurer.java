@@ -1,6 +1,7 @@
 package dev.slipway.analysis.provider;
 
 import dev.slipway.analysis.Verdict;
+import dev.slipway.analysis.judge.AlphaSpending;
 import dev.slipway.analysis.judge.MetricComparison;
 import dev.slipway.analysis.judge.Samples;
 import dev.slipway.analysis.judge.StatisticalJudge;
@@ -22,7 +23,10 @@ import java.util.function.Supplier;
  * (Kayenta's growing window: evidence adds up, so a small effect that one interval cannot show is caught by a
  * later one) — the router's per-request latencies and failures, and Prometheus series — with the
  * {@link StatisticalJudge}. The window is read whole at each measurement, so canary and baseline always cover the
- * same time. The measurement's value is the score; its message lists every compared metric with its numbers.
+ * same time. Looking again at a growing window is a sequential test: each look spends a share of the
+ * false-positive budget {@code 1 - confidence} ({@link AlphaSpending} over the metric's {@code count}), so a good
+ * canary fails no more often over the whole analysis than the budget says. The measurement's value is the score;
+ * its message lists every compared metric with its numbers.
  */
 public final class StatisticalMeasurer implements Measurer {
     private final ProviderSpec.Statistical spec;
@@ -33,9 +37,15 @@ public final class StatisticalMeasurer implements Measurer {
     private final StatisticalJudge judge = new StatisticalJudge();
     private final Map<String, PrometheusClient> prometheus = new LinkedHashMap<>();
     private final Instant analysisStart;
+    private final AlphaSpending spending;
+    private int looks;
 
+    /**
+     * @param plannedLooks the metric's {@code count}, or {@link AlphaSpending#UNBOUNDED} when it measures until the
+     *                     analysis is stopped
+     */
     public StatisticalMeasurer(ProviderSpec.Statistical spec, String canary, String baseline,
-                               Supplier<RequestSamples> requests, Clock clock) {
+                               Supplier<RequestSamples> requests, Clock clock, int plannedLooks) {
         if (canary.equals(baseline)) {
             throw new IllegalArgumentException("canary and baseline are both " + canary + "; compare two revisions");
         }
@@ -53,6 +63,7 @@ public final class StatisticalMeasurer implements Measurer {
                 }
             }
         }
+        this.spending = new AlphaSpending(1 - spec.confidence(), plannedLooks);
         this.analysisStart = clock.instant();
     }
 
@@ -67,9 +78,11 @@ public final class StatisticalMeasurer implements Measurer {
                 samples.put(metric.name(), pair(metric, seen, end));
             }
         }
-        StatisticalJudge.Report report = judge.judge(spec, samples);
+        int look = ++looks;
+        double level = spending.levelAt(look);
+        StatisticalJudge.Report report = judge.judge(spec, samples, level);
         StringBuilder message = new StringBuilder(report.summary()).append(" | ").append(canary).append(" vs ")
-                .append(baseline).append(": ");
+                .append(baseline).append(describeLook(look, level)).append(": ");
         for (MetricComparison comparison : report.comparisons()) {
             message.append(comparison).append("; ");
         }
@@ -93,6 +106,15 @@ public final class StatisticalMeasurer implements Measurer {
         }
         return new StatisticalJudge.Pair(new Samples.Values(canaryWindow.latenciesMillis()),
                 new Samples.Values(baselineWindow.latenciesMillis()));
+    }
+
+    /** Which look this is and the level it tests at; nothing for an analysis of one look. */
+    private String describeLook(int look, double level) {
+        if (spending.plannedLooks() == 1) {
+            return "";
+        }
+        String of = spending.plannedLooks() == AlphaSpending.UNBOUNDED ? "" : " of " + spending.plannedLooks();
+        return String.format(Locale.ROOT, ", look %d%s at p < %.2g", look, of, level);
     }
 
     private static Phase phase(Verdict.Outcome outcome) {

@@ -178,6 +178,6 @@ class PrometheusProviderTest {
                               critical: true
                               source: {prometheus: {address: %s, query: 'max(work_seconds{revision="{{revision}}"})', step: 1s}}
                 """.formatted(prometheus.address())).metrics().get(0).provider();
-        return new StatisticalMeasurer(spec, canary, baseline, () -> null, Clock.systemUTC());
+        return new StatisticalMeasurer(spec, canary, baseline, () -> null, Clock.systemUTC(), 1);
     }
 }
