@@ -45,6 +45,7 @@ function render(s) {
   renderTimeline(status.recentEvents);
   renderAudit(s.history);
   renderCharts(s);
+  renderAnalyses(status.analyses || []);
   updateButtons(s);
 }
 
@@ -193,8 +194,62 @@ function renderCharts(s) {
       { limit: limits.latencyP99Millis, format: (v) => Math.round(v) + ' ms', minMax: 10 });
 }
 
+// ------------------------------------------------------------------ analyses: each metric's measurements
+
+/** The first number in a measurement's value ("score 85", "212.5", "[0.01]"), or null (a job, no data). */
+function numberIn(value) {
+  const match = /-?\d+(\.\d+)?(e[-+]?\d+)?/i.exec(value || '');
+  return match ? Number(match[0]) : null;
+}
+
+function renderAnalyses(analyses) {
+  const container = $('analyses');
+  if (!analyses.length) {
+    container.replaceChildren(text('p', 'no analysis yet', 'muted'));
+    return;
+  }
+  container.replaceChildren(...analyses.slice().reverse().map((analysis) => {
+    const block = document.createElement('div');
+    block.className = 'analysis';
+    const head = document.createElement('div');
+    head.append(text('strong', analysis.name), text('span', analysis.phase, 'measurement-phase ' + analysis.phase),
+        text('span', analysis.message || '', 'muted small'));
+    block.append(head);
+    analysis.metrics.forEach((metric) => {
+      const row = document.createElement('div');
+      row.className = 'analysis-metric';
+      const label = document.createElement('div');
+      label.append(text('strong', metric.name), text('span', metric.phase, 'measurement-phase ' + metric.phase),
+          text('span', ' ' + metric.provider + (metric.dryRun ? ' (dry run)' : '') + ' · ' + metric.successful
+              + ' successful, ' + metric.failed + ' failed, ' + metric.inconclusive + ' inconclusive, '
+              + metric.errors + ' errors', 'muted small'));
+      const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+      svg.setAttribute('class', 'chart measurements');
+      svg.setAttribute('role', 'img');
+      svg.setAttribute('aria-label', 'measurements of ' + metric.name);
+      const last = metric.measurements[metric.measurements.length - 1];
+      row.append(label, svg, text('div', last ? last.message : 'not measured yet', 'muted small reason'));
+      block.append(row);
+      // drawn once in the page, so the chart knows its width
+      requestAnimationFrame(() => measurementChart(svg, metric));
+    });
+    return block;
+  }));
+}
+
+function measurementChart(svg, metric) {
+  const points = metric.measurements.map((m) => ({ at: Date.parse(m.finishedAt), value: numberIn(m.value), phase: m.phase }));
+  const numeric = points.some((p) => p.value !== null);
+  chart(svg, points, [{
+    name: numeric ? 'value' : 'outcome', cls: 'canary',
+    value: (p) => (numeric ? p.value : 0), mark: (p) => p.phase,
+  }], { format: (v) => (Math.abs(v) >= 100 ? Math.round(v) : Number(v.toPrecision(2))) + '', minMax: numeric ? 0 : 1,
+    height: 110, empty: 'not measured yet' });
+}
+
 function chart(svg, points, lines, options) {
-  const { height, left, right, top, bottom } = CHART;
+  const { left, right, top, bottom } = CHART;
+  const height = options.height || CHART.height;
   // drawn in the element's own pixels, so labels keep their size however wide the card is
   const width = Math.max(200, Math.round(svg.getBoundingClientRect().width) || 600);
   svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
@@ -239,6 +294,15 @@ function chart(svg, points, lines, options) {
       }
       parts.push(`<path class="line ${line.cls}" d="${path}"/>`);
     });
+    if (line.mark) {
+      // each point's outcome as a dot: green successful, red failed, amber inconclusive, grey error
+      points.forEach((p) => {
+        const v = line.value(p);
+        if (v !== null) {
+          parts.push(`<circle class="mark ${escapeXml(line.mark(p))}" cx="${x(p.at).toFixed(1)}" cy="${y(v).toFixed(1)}" r="4"/>`);
+        }
+      });
+    }
   });
   let legendX = left + 6;
   const legend = lines.map((line) => ({ name: line.name, cls: 'legend-' + line.cls }));
@@ -249,7 +313,7 @@ function chart(svg, points, lines, options) {
     legendX += 24 + item.name.length * 6;
   });
   if (!points.length || (!values.length && options.max === undefined)) {
-    parts.push(`<text x="${left + plotWidth / 2}" y="${top + plotHeight / 2}" text-anchor="middle">no requests measured yet</text>`);
+    parts.push(`<text x="${left + plotWidth / 2}" y="${top + plotHeight / 2}" text-anchor="middle">${escapeXml(options.empty || 'no requests measured yet')}</text>`);
   }
   svg.innerHTML = parts.join('');
 }
