@@ -2,6 +2,7 @@ package dev.slipway.bench;
 
 import dev.slipway.analysis.provider.Providers;
 import dev.slipway.analysis.provider.RequestSamples;
+import dev.slipway.analysis.provider.RouterRequestSamples;
 import dev.slipway.analysis.run.AnalysisRun;
 import dev.slipway.analysis.run.AnalysisStatus;
 import dev.slipway.analysis.run.MetricStatus;
@@ -10,6 +11,11 @@ import dev.slipway.model.AnalysisRunSpec;
 import dev.slipway.model.CanaryStep;
 import dev.slipway.model.SpecParser;
 import dev.slipway.model.StrategySpec;
+import dev.slipway.router.Backend;
+import dev.slipway.router.BuiltInRouter;
+import dev.slipway.router.Endpoint;
+import dev.slipway.router.RouteTable;
+import dev.slipway.router.RouterConfig;
 import dev.slipway.schema.BackfillListener;
 import dev.slipway.schema.MigrationFile;
 import dev.slipway.schema.SchemaEngine;
@@ -48,8 +54,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs the recommended canary analysis (statistical judge + lock-wait gate) many times against real releases of
  * the sample service and counts outcomes per scenario: identical releases (A/A), +2 points of errors, +30 %
- * latency, a release holding a heavy lock. Stable, baseline and canary each get a third of the load, which the
- * harness sends straight to them and records per request (latency, failure), as the router's samples would.
+ * latency, a release holding a heavy lock. The load goes through the real built-in router, which gives stable,
+ * baseline and canary a third each; the judge reads the router's per-request samples from its admin port, as a
+ * rollout does. Every run's samples are kept ({@code samples.txt}) for {@link AnalysisSimulation}.
  */
 public final class AnalysisBench {
     private static final String STABLE = "2.0.0";
@@ -61,8 +68,11 @@ public final class AnalysisBench {
     private final Map<String, String> options;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .executor(Executors.newFixedThreadPool(32)).connectTimeout(Duration.ofSeconds(2)).build();
+    private final Map<String, Release> backends = new ConcurrentHashMap<>();
     private final Map<String, Recorder> recorders = new ConcurrentHashMap<>();
-    private final Map<String, Backend> backends = new ConcurrentHashMap<>();
+    /** The real router between load and releases ({@code --via=router}); null when the harness routes ({@code direct}). */
+    private BuiltInRouter router;
+    private RequestSamples samples;
     private EmbeddedPostgres postgres;
     private String jdbcUrl;
     private int customers;
@@ -75,8 +85,9 @@ public final class AnalysisBench {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = new LinkedHashMap<>(Map.of("scenarios", "errors,latency,locks,aa",
-                "runs", "", "aa-runs", "200", "power-runs", "40", "rate", "180", "interval", "4s", "count", "3",
-                "restart-every", "20", "warmup", "8"));
+                "runs", "", "aa-runs", "200", "power-runs", "40", "rate", "240", "interval", "4s", "count", "3",
+                "restart-every", "20", "warmup", "8", "via", "direct"));
+        options.put("latency-effect", "");
         Path home = Path.of(".");
         Path out = Path.of("target");
         for (String arg : args) {
@@ -92,6 +103,7 @@ public final class AnalysisBench {
             }
         }
         new AnalysisBench(home, out.resolve("run-" + Instant.now().toString().replace(':', '-')), options).run();
+        System.exit(0); // the HTTP client's threads would keep the JVM alive
     }
 
     /** A bad (or not) release and what makes it so. */
@@ -113,37 +125,49 @@ public final class AnalysisBench {
                 default -> throw new IllegalArgumentException("unknown scenario " + name);
             });
         }
-        AnalysisRunSpec spec = analysis();
+        AnalysisRunSpec spec = analysis(options.get("interval"), options.get("count"), options.get("latency-effect"));
         // Ctrl-C or kill: the releases this harness started go with it
-        java.lang.Runtime.getRuntime().addShutdownHook(new Thread(() -> backends.values().forEach(Backend::stop)));
+        java.lang.Runtime.getRuntime().addShutdownHook(new Thread(() -> backends.values().forEach(Release::stop)));
         startDatabase();
         ScheduledExecutorService load = Executors.newSingleThreadScheduledExecutor();
         ExecutorService measurements = Executors.newCachedThreadPool();
-        List<String> table = new ArrayList<>();
+        if (options.get("via").equals("router")) {
+            router = BuiltInRouter.start(RouterConfig.onLoopback());
+            samples = new RouterRequestSamples(URI.create("http://127.0.0.1:" + router.adminAddress().getPort()));
+        } else if (options.get("via").equals("direct")) {
+            samples = new Reader();
+        } else {
+            throw new IllegalArgumentException("--via=" + options.get("via") + ": router or direct");
+        }
         try {
             startBackend(STABLE, "orders-2.0.0.jar", Map.of());
             startLoad(load);
             for (Scenario scenario : scenarios) {
                 int runs = Integer.parseInt(options.get("runs").isEmpty()
                         ? options.get(scenario.name().equals("aa") ? "aa-runs" : "power-runs") : options.get("runs"));
-                table.add(runScenario(scenario, runs, spec, measurements));
+                runScenario(scenario, runs, spec, measurements);
             }
         } finally {
             load.shutdownNow();
             measurements.shutdownNow();
-            backends.values().forEach(Backend::stop);
+            backends.values().forEach(Release::stop);
+            if (router != null) {
+                router.close();
+            }
             postgres.close();
         }
-        String header = String.format(Locale.ROOT, "%-8s %-28s %5s %7s %7s %7s %9s %9s %9s  %s", "scenario", "release",
-                "runs", "failed", "incon.", "errors", "rate", "TTD p50", "TTD max", "caught by");
-        String report = "analysis: " + options + "\n" + header + "\n" + String.join("\n", table) + "\n";
+        String report = "analysis: " + options + "\n" + Summary.table(out);
         Files.writeString(out.resolve("results.txt"), report);
         System.out.println();
         System.out.print(report);
     }
 
-    /** The analysis README.md recommends, with the bench's interval and count. */
-    private AnalysisRunSpec analysis() {
+    /**
+     * The analysis README.md recommends, with the bench's interval and count.
+     *
+     * @param latencyEffect the latency metric's effectSize, or empty for the default
+     */
+    static AnalysisRunSpec analysis(String interval, String count, String latencyEffect) {
         String yaml = """
                 service: orders
                 analysisTemplates:
@@ -156,7 +180,7 @@ public final class AnalysisBench {
                           statistical:
                             groups:
                               - name: latency
-                                metrics: [{name: latency, source: router.latency, critical: true}]
+                                metrics: [{name: latency, source: router.latency, critical: true%3$s}]
                               - name: errors
                                 metrics: [{name: errors, source: router.errors, critical: true}]
                       - name: lock-waits
@@ -172,18 +196,13 @@ public final class AnalysisBench {
                     canary:
                       steps:
                         - analysis: {templates: [canary-vs-baseline]}
-                """.formatted(options.get("interval"), options.get("count"));
+                """.formatted(interval, count, latencyEffect.isEmpty() ? "" : ", effectSize: " + latencyEffect);
         StrategySpec.Canary canary = (StrategySpec.Canary) SpecParser.parse("bench.yaml", yaml).release().strategy();
         return ((CanaryStep.TemplateAnalysis) canary.steps().get(0)).run();
     }
 
-    private String runScenario(Scenario scenario, int runs, AnalysisRunSpec spec, ExecutorService executor)
+    private void runScenario(Scenario scenario, int runs, AnalysisRunSpec spec, ExecutorService executor)
             throws Exception {
-        int failed = 0;
-        int inconclusive = 0;
-        int errors = 0;
-        List<Double> detection = new ArrayList<>();
-        Map<String, Integer> caughtBy = new LinkedHashMap<>();
         int restartEvery = Integer.parseInt(options.get("restart-every"));
         for (int i = 0; i < runs; i++) {
             if (i % restartEvery == 0) {
@@ -194,7 +213,7 @@ public final class AnalysisBench {
             }
             Map<String, String> builtIns = Map.of("service", "orders", "canary", CANARY, "stable", STABLE,
                     "baseline", BASELINE);
-            Providers providers = new Providers(new Providers.Environment("orders", null, Reader::new,
+            Providers providers = new Providers(new Providers.Environment("orders", null, () -> samples,
                     Optional.of(() -> java.sql.DriverManager.getConnection(jdbcUrl)), home, Clock.systemUTC()));
             Instant started = Instant.now();
             AnalysisStatus status;
@@ -206,38 +225,35 @@ public final class AnalysisBench {
                 status = run.status();
             }
             double seconds = Duration.between(started, status.finishedAt().orElseThrow()).toMillis() / 1000.0;
-            String line = String.format(Locale.ROOT, "%s run %d: %s in %.1f s (requests so far: %s): %s",
-                    scenario.name(), i + 1, status.phase(), seconds, sizes(), status.message());
+            keepSamples(scenario, i + 1, started, status);
+            String line = String.format(Locale.ROOT, "%s run %d: %s in %.1f s: %s",
+                    scenario.name(), i + 1, status.phase(), seconds, status.message());
             System.out.println(line);
             Files.writeString(out.resolve("runs.txt"), line + "\n", StandardCharsets.UTF_8,
                     java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-            switch (status.phase()) {
-                case FAILED -> {
-                    failed++;
-                    detection.add(seconds);
-                    for (MetricStatus metric : status.metrics()) {
-                        if (metric.phase() == Phase.FAILED) {
-                            caughtBy.merge(metric.name(), 1, Integer::sum);
-                        }
-                    }
-                }
-                case INCONCLUSIVE -> inconclusive++;
-                case ERROR -> errors++;
-                default -> {
-                }
-            }
         }
-        double[] sorted = detection.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        return String.format(Locale.ROOT, "%-8s %-28s %5d %7d %7d %7d %8.1f%% %8s %9s  %s", scenario.name(),
-                scenario.expectation(), runs, failed, inconclusive, errors, 100.0 * failed / runs,
-                sorted.length == 0 ? "-" : String.format(Locale.ROOT, "%.1f s", sorted[sorted.length / 2]),
-                sorted.length == 0 ? "-" : String.format(Locale.ROOT, "%.1f s", sorted[sorted.length - 1]), caughtBy);
     }
 
-    private String sizes() {
-        Map<String, Integer> sizes = new java.util.TreeMap<>();
-        recorders.forEach((revision, recorder) -> sizes.put(revision, recorder.size()));
-        return sizes.toString();
+    /**
+     * Appends what the judge saw in this run (the router's samples of canary and baseline since the run began) to
+     * samples.txt: one line per revision, {@code scenario run revision requests errors latency...}.
+     */
+    private void keepSamples(Scenario scenario, int run, Instant started, AnalysisStatus status) throws IOException {
+        Instant end = status.finishedAt().orElseThrow();
+        Map<String, RequestSamples.Window> windows = samples.since(started, List.of(CANARY, BASELINE));
+        StringBuilder lines = new StringBuilder();
+        for (Map.Entry<String, RequestSamples.Window> entry : windows.entrySet()) {
+            RequestSamples.Window window = entry.getValue();
+            lines.append(scenario.name()).append(' ').append(run).append(' ').append(entry.getKey()).append(' ')
+                    .append(window.requests()).append(' ').append(window.errors()).append(' ')
+                    .append(Duration.between(started, end).toMillis());
+            for (double latency : window.latenciesMillis()) {
+                lines.append(' ').append(String.format(Locale.ROOT, "%.3f", latency));
+            }
+            lines.append('\n');
+        }
+        Files.writeString(out.resolve("samples.txt"), lines, StandardCharsets.UTF_8,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
     }
 
     // ------------------------------------------------------------------ database and processes
@@ -268,7 +284,7 @@ public final class AnalysisBench {
     }
 
     /** One process of the sample service. */
-    private record Backend(String revision, Process process, URI uri) {
+    private record Release(String revision, Process process, URI uri) {
         void stop() {
             process.destroy();
             try {
@@ -283,8 +299,9 @@ public final class AnalysisBench {
     }
 
     private void restart(String revision, String jar, Map<String, String> env) throws Exception {
-        Backend old = backends.remove(revision);
+        Release old = backends.remove(revision);
         if (old != null) {
+            reroute(); // off the router before it stops, so its last requests do not fail
             old.stop();
         }
         startBackend(revision, jar, env);
@@ -301,7 +318,7 @@ public final class AnalysisBench {
         builder.environment().putAll(Map.of("PORT", String.valueOf(port), "DATABASE_URL", jdbcUrl,
                 "DATABASE_SCHEMA", "public_v2", "PGAPPNAME", "orders/" + revision));
         builder.environment().putAll(env);
-        Backend backend = new Backend(revision, builder.start(), URI.create("http://127.0.0.1:" + port));
+        Release backend = new Release(revision, builder.start(), URI.create("http://127.0.0.1:" + port));
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (true) {
             try {
@@ -319,6 +336,16 @@ public final class AnalysisBench {
         }
         recorders.computeIfAbsent(revision, r -> new Recorder());
         backends.put(revision, backend);
+        reroute();
+    }
+
+    private void reroute() {
+        if (router == null) {
+            return;
+        }
+        // every release that runs gets an equal share, as an experiment step gives baseline and canary the same weight
+        router.route(new RouteTable(backends.values().stream().map(release -> new Backend(release.revision(), 1,
+                List.of(new Endpoint("127.0.0.1", release.uri().getPort())))).toList(), List.of()));
     }
 
     // ------------------------------------------------------------------ load and samples
@@ -327,15 +354,19 @@ public final class AnalysisBench {
         double perTick = Double.parseDouble(options.get("rate")) / 100.0;
         double[] owed = {0};
         long[] sent = {0};
+        String[] revisions = {STABLE, BASELINE, CANARY};
         scheduler.scheduleAtFixedRate(() -> {
             try {
                 owed[0] += perTick;
                 while (owed[0] >= 1) {
                     owed[0]--;
-                    String[] revisions = {STABLE, BASELINE, CANARY};
-                    Backend backend = backends.get(revisions[(int) (sent[0]++ % 3)]);
-                    if (backend != null) {
-                        send(backend);
+                    if (router != null) {
+                        send(URI.create("http://127.0.0.1:" + router.address().getPort()), null);
+                    } else {
+                        Release release = backends.get(revisions[(int) (sent[0]++ % 3)]);
+                        if (release != null) {
+                            send(release.uri(), recorders.get(release.revision()));
+                        }
                     }
                 }
             } catch (RuntimeException e) {
@@ -344,24 +375,27 @@ public final class AnalysisBench {
         }, 0, 10, TimeUnit.MILLISECONDS);
     }
 
-    private void send(Backend backend) {
+    /** One request of the mix (20 % order writes, 10 % order lists, 70 % customer reads); recorded when direct. */
+    private void send(URI base, Recorder recorder) {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         double draw = random.nextDouble();
         HttpRequest.Builder request;
         if (draw < 0.2) {
-            request = HttpRequest.newBuilder(backend.uri().resolve("/orders")).header("Content-Type", "application/json")
+            request = HttpRequest.newBuilder(base.resolve("/orders")).header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString("{\"customerId\":" + (1 + random.nextInt(customers))
                             + ",\"amountCents\":" + random.nextInt(10_000) + "}"));
         } else if (draw < 0.3) {
-            request = HttpRequest.newBuilder(backend.uri().resolve("/customers/" + (1 + random.nextInt(customers)) + "/orders?limit=10")).GET();
+            request = HttpRequest.newBuilder(base.resolve("/customers/" + (1 + random.nextInt(customers)) + "/orders?limit=10")).GET();
         } else {
-            request = HttpRequest.newBuilder(backend.uri().resolve("/customers/" + (1 + random.nextInt(customers)))).GET();
+            request = HttpRequest.newBuilder(base.resolve("/customers/" + (1 + random.nextInt(customers)))).GET();
         }
         long started = System.nanoTime();
-        Recorder recorder = recorders.get(backend.revision());
         http.sendAsync(request.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.discarding())
-                .whenComplete((response, failure) -> recorder.add((System.nanoTime() - started) / 1e6,
-                        failure != null || response.statusCode() >= 500));
+                .whenComplete((response, failure) -> {
+                    if (recorder != null) {
+                        recorder.add((System.nanoTime() - started) / 1e6, failure != null || response.statusCode() >= 500);
+                    }
+                });
     }
 
     /** Every request a revision answered: when it ended, its latency and whether it failed. */
