@@ -290,6 +290,23 @@ public final class ServiceUnderTest implements AutoCloseable {
         }
     }
 
+    /** Applies a release as a user would, then waits until its rollout started (or was refused) and nothing moves. */
+    public void applyAndSettle(ReleaseSpec release) {
+        applyAndSettle(release, false);
+    }
+
+    /** As {@link #applyAndSettle(ReleaseSpec)}; with {@code rolloutEnds}, also until the rollout is finished. */
+    void applyAndSettle(ReleaseSpec release, boolean rolloutEnds) {
+        PendingApply pending = pendingApply(release.version());
+        controller().apply(release, ACTOR);
+        settle(Optional.of(pending), rolloutEnds);
+    }
+
+    /** The newest rollout the store holds. */
+    public RolloutRecord latestRollout() {
+        return store.latestRollout(SERVICE).orElseThrow();
+    }
+
     /** The timeline events from index {@code from} on (a copy: controllers keep adding to the timeline). */
     List<String> eventsSince(int from) {
         List<TimelineEntry> entries = List.copyOf(timeline);
