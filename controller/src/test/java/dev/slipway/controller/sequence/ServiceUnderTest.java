@@ -36,7 +36,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -59,6 +58,8 @@ public final class ServiceUnderTest implements AutoCloseable {
 
     final TestPostgres.Database database;
     final JdbcStore store;
+    /** The controller's clock: tests move it forward to reach a due time (contractAfter) when they choose. */
+    public final AdjustableClock clock = new AdjustableClock();
     /** The store as the controller sees it: the same tables, with faults a test may switch on. */
     final PausableStore controllerStore;
     final FakeRuntime runtime = new FakeRuntime();
@@ -91,7 +92,7 @@ public final class ServiceUnderTest implements AutoCloseable {
                 SchemaOptions.defaults().withActor(ACTOR).withLockRetryBudget(Duration.ofSeconds(5)));
         engine.init();
         controller = new RolloutController(SERVICE, runtime, router, passingMetrics(), passingJudge(), controllerStore, engine,
-                new DatabaseTarget(database.jdbcUrl(), "postgres", ""), Clock.systemUTC(), timeline::add);
+                new DatabaseTarget(database.jdbcUrl(), "postgres", ""), clock, timeline::add);
         schema = controller.schema();
         RolloutController watched = controller;
         router.watch(watched::runningVersions);
