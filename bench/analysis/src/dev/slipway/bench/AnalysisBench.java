@@ -319,7 +319,7 @@ public final class AnalysisBench {
                 "DATABASE_SCHEMA", "public_v2", "PGAPPNAME", "orders/" + revision));
         builder.environment().putAll(env);
         Release backend = new Release(revision, builder.start(), URI.create("http://127.0.0.1:" + port));
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos(); // a JVM start on a loaded machine takes minutes
         while (true) {
             try {
                 if (http.send(HttpRequest.newBuilder(backend.uri().resolve("/ready")).GET().build(),

@@ -31,7 +31,8 @@ import java.util.SplittableRandom;
  *
  * <pre>java ... AnalysisSimulation --samples=target/run-X/samples.txt [--aa-runs=2000] [--power-runs=1000]
  *     [--rate=80 (requests/s a side)] [--interval=4s --count=3] [--kept-per-second=80 (latency samples a side)]
- *     [--baseline-errors=0.005 (instead of the share real baselines failed)] [--latency-effect=1.2]</pre>
+ *     [--baseline-errors=0.005 (instead of the share real baselines failed)] [--latency-effect=1.2]
+ *     [--canary-from=baseline (A/A: both sides redrawn from the run's baseline: sampling noise only)]</pre>
  */
 public final class AnalysisSimulation {
     private static final String CANARY = "canary";
@@ -49,6 +50,7 @@ public final class AnalysisSimulation {
         Map<String, String> options = new LinkedHashMap<>(Map.of("samples", "", "aa-runs", "2000",
                 "power-runs", "1000", "rate", "80", "interval", "4s", "count", "3", "kept-per-second", "80",
                 "seed", "1", "baseline-errors", "", "latency-effect", ""));
+        options.put("canary-from", "canary");
         for (String arg : args) {
             String[] pair = arg.replaceFirst("^--", "").split("=", 2);
             if (!options.containsKey(pair[0]) || pair.length != 2) {
@@ -57,6 +59,7 @@ public final class AnalysisSimulation {
             options.put(pair[0], pair[1]);
         }
         Map<String, List<RealRun>> runs = read(Path.of(options.get("samples")));
+        canaryFromBaseline = options.get("canary-from").equals("baseline");
         List<RealRun> aa = runs.getOrDefault("aa", List.of());
         if (aa.isEmpty()) {
             throw new IllegalArgumentException(options.get("samples") + " has no A/A runs to draw from");
@@ -89,6 +92,8 @@ public final class AnalysisSimulation {
                 perLook, keptPerLook, baselineShare * 100, aa.size(), latency.size(), header, String.join("\n", table));
     }
 
+    private static boolean canaryFromBaseline;
+
     private static String simulate(String scenario, String release, List<RealRun> source, double baselineShare,
                                    double canaryShare, int runs, MetricSpec judge, int looks, double interval,
                                    int perLook, int keptPerLook, SplittableRandom random) throws Exception {
@@ -97,7 +102,9 @@ public final class AnalysisSimulation {
         List<Double> detection = new ArrayList<>();
         for (int i = 0; i < runs; i++) {
             RealRun real = source.get(random.nextInt(source.size()));
-            Growing canary = new Growing(real.canary().latencies(), canaryShare);
+            // --canary-from=baseline: both sides from the same real process, so only sampling noise differs
+            Growing canary = new Growing(canaryFromBaseline && scenario.equals("aa") ? real.baseline().latencies()
+                    : real.canary().latencies(), canaryShare);
             Growing baseline = new Growing(real.baseline().latencies(), baselineShare);
             RequestSamples requests = (start, revisions) -> Map.of(CANARY, canary.window(), BASELINE, baseline.window());
             Providers providers = new Providers(new Providers.Environment("orders", null, () -> requests,
