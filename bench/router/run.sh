@@ -2,7 +2,7 @@
 # Router benchmark: wrk against a tiny backend directly, through Slipway's built-in router and through
 # nginx (weighted upstream, keep-alive), interleaved per round, in one run. See README.md.
 #
-#   bench/router/run.sh [--duration 10s] [--warmup 10s] [--connections 32] [--threads 2] [--rounds 3]
+#   bench/router/run.sh [--duration 10s] [--warmup 30s] [--connections 32] [--threads 2] [--rounds 3]
 #                       [--latency-connections 4] [--latency-duration 5s] [--backend-threads 2] [--nginx-workers CPUs] [--router-jvm-opts "..."]
 #                       [--rebuild-router] [--keep]
 #
@@ -15,7 +15,9 @@ REPO="$(cd "$HERE/../.." && pwd)"
 TARGET="$HERE/target"
 
 DURATION=10s
-WARMUP=10s
+# Long enough for the JIT: with wrk, backend and router sharing 2 busy CPUs, the router's C2 compiler thread was
+# still busy 20-30 s into the load (and quiet after 40 s), so a 10 s warm-up charged compiling to the first rounds.
+WARMUP=30s
 CONNECTIONS=32
 THREADS=2
 ROUNDS=3
