@@ -2,8 +2,8 @@
 # Router benchmark: wrk against a tiny backend directly, through Slipway's built-in router and through
 # nginx (weighted upstream, keep-alive), interleaved per round, in one run. See README.md.
 #
-#   bench/router/run.sh [--duration 10s] [--warmup 10s] [--connections 32] [--threads 2] [--rounds 3]
-#                       [--latency-connections 4] [--latency-duration 5s] [--backend-threads 2] [--nginx-workers 2] [--router-jvm-opts "..."]
+#   bench/router/run.sh [--duration 10s] [--warmup 30s] [--connections 32] [--threads 2] [--rounds 3]
+#                       [--latency-connections 4] [--latency-duration 5s] [--backend-threads 2] [--nginx-workers CPUs] [--router-jvm-opts "..."]
 #                       [--rebuild-router] [--keep]
 #
 # Everything listens on and talks to 127.0.0.1 only. Every process started here is stopped on exit,
@@ -15,14 +15,16 @@ REPO="$(cd "$HERE/../.." && pwd)"
 TARGET="$HERE/target"
 
 DURATION=10s
-WARMUP=10s
+# Long enough for the JIT: with wrk, backend and router sharing 2 busy CPUs, the router's C2 compiler thread was
+# still busy 20-30 s into the load (and quiet after 40 s), so a 10 s warm-up charged compiling to the first rounds.
+WARMUP=30s
 CONNECTIONS=32
 THREADS=2
 ROUNDS=3
 LAT_CONNECTIONS=4
 LAT_DURATION=5s
 BACKEND_THREADS=2
-NGINX_WORKERS=2
+NGINX_WORKERS="$(nproc)"   # the router runs one event loop per core: nginx gets one worker per core too
 ROUTER_JVM_OPTS="-Xms256m -Xmx256m"
 BACKEND_JVM_OPTS="-Xms256m -Xmx256m"
 REBUILD_ROUTER=0
@@ -155,6 +157,9 @@ error_log $TMP/logs/error.log warn;
 events { worker_connections 4096; }
 http {
   access_log off;
+  # The router keeps a client connection open for as many requests as the client sends: so does nginx here
+  # (its default closes it after 1000 requests, and an upstream connection too, which costs it reconnects).
+  keepalive_requests 1000000;
   client_body_temp_path $TMP/tmp/body;
   proxy_temp_path $TMP/tmp/proxy;
   fastcgi_temp_path $TMP/tmp/fastcgi;
@@ -164,6 +169,7 @@ http {
     server 127.0.0.1:$B1 weight=1;
     server 127.0.0.1:$B2 weight=1;
     keepalive 64;
+    keepalive_requests 1000000;
   }
   server {
     listen 127.0.0.1:$NPORT;
@@ -171,6 +177,10 @@ http {
       proxy_pass http://backends;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
+      # What the router sends upstream too: the client's Host, and X-Forwarded-For/-Proto set by the proxy.
+      proxy_set_header Host \$http_host;
+      proxy_set_header X-Forwarded-For \$remote_addr;
+      proxy_set_header X-Forwarded-Proto \$scheme;
     }
   }
 }
@@ -303,7 +313,7 @@ REPORT="$RUN_DIR/report.md"
   echo "Setup: $ROUNDS interleaved rounds after a $WARMUP warm-up per target. load = \`wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency\`;"
   [[ "$LAT_CONNECTIONS" -gt 0 ]] && echo "light = \`wrk -t1 -c$LAT_CONNECTIONS -d$LAT_DURATION --latency\`."
   echo "Backend: 2 Netty HTTP/1.1 instances in one JVM ($BACKEND_THREADS event-loop threads, fixed 33-byte body)." \
-       "Router: BuiltInRouter on Netty $ROUTER_TRANSPORT, revisions a/b 50/50 ($ROUTER_JVM_OPTS $ROUTER_PROCESS_OPTS). nginx: $NGINX_WORKERS workers, weighted upstream 1/1, keepalive 64."
+       "Router: BuiltInRouter on Netty $ROUTER_TRANSPORT, revisions a/b 50/50 ($ROUTER_JVM_OPTS $ROUTER_PROCESS_OPTS). nginx: $NGINX_WORKERS workers, weighted upstream 1/1, keepalive 64, keepalive_requests 1000000 (client and upstream), Host/X-Forwarded-For/X-Forwarded-Proto set as the router does."
   echo
   if [[ "$LAT_CONNECTIONS" -gt 0 ]]; then
     echo "| target | req/s (load) | p50 ms (load) | p99 ms (load) | CPU µs/req (load) | req/s (light) | p50 ms (light) | p99 ms (light) |"

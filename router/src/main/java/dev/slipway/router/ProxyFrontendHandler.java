@@ -139,14 +139,16 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         readingClient = false;
         Exchange current = exchange;
         if (current != null && current.upstream != null) {
+            writeUpstreamHead(current);
             current.upstream.flush();
         }
     }
 
     /** Flushes now, or leaves it to {@link #channelReadComplete} while a client read is in progress. */
-    private void flushUpstream(Channel upstream) {
+    private void flushUpstream(Exchange current) {
         if (!readingClient) {
-            upstream.flush();
+            writeUpstreamHead(current);
+            current.upstream.flush();
         }
     }
 
@@ -321,9 +323,12 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         current.replayBytes += size;
-        boolean emptyEnd = size == 0 && content instanceof LastHttpContent last && last.trailingHeaders().isEmpty();
+        if (size == 0 && content instanceof LastHttpContent last && last.trailingHeaders().isEmpty()) {
+            current.replayEndsEmpty = true; // the end of most requests (no body): nothing to keep
+            return;
+        }
         // A copy, so that a kept chunk does not pin the decoder's much larger read buffer.
-        current.replay().add(emptyEnd ? LastHttpContent.EMPTY_LAST_CONTENT : content.copy());
+        current.replay().add(content.copy());
     }
 
     /**
@@ -426,23 +431,48 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         current.upstreamHandler = handler;
         current.reusedConnection = reused;
         setAutoRead(upstream, ctx.channel().isWritable());
-        upstream.write(current.upstreamRequest, upstream.voidPromise());
+        // The head waits for the first body part (see writeUpstream) or the end of the client read, whichever is first.
+        current.upstreamHeadPending = true;
         HttpContent chunk;
         while (current.upstream == upstream && current.unsent != null && (chunk = current.unsent.pollFirst()) != null) {
             writeUpstream(current, chunk);
         }
-        flushUpstream(upstream);
+        if (current.upstream == upstream) {
+            flushUpstream(current);
+        }
         updateClientReading();
     }
 
+    /**
+     * Writes a request part upstream. The first part after the head goes out with it: a request whose body (often
+     * none) ends in the same read as its head is encoded as one message into one buffer, one write.
+     */
     private void writeUpstream(Exchange current, HttpContent content) {
         boolean last = content instanceof LastHttpContent;
+        Channel upstream = current.upstream;
+        Object message = content;
+        if (current.upstreamHeadPending) {
+            current.upstreamHeadPending = false;
+            if (last) {
+                message = ProxyHeaders.withBody(current.upstreamRequest, (LastHttpContent) content);
+            } else {
+                upstream.write(current.upstreamRequest, upstream.voidPromise());
+            }
+        }
         // Write failures surface as exceptionCaught, then channelInactive, on the upstream connection.
-        current.upstream.write(content, current.upstream.voidPromise());
+        upstream.write(message, upstream.voidPromise());
         if (last) {
             current.requestFullyWritten = true;
-            flushUpstream(current.upstream);
+            flushUpstream(current);
             startResponseDeadline(current);
+        }
+    }
+
+    /** Writes the request head if it still waits for a body part; the caller flushes. */
+    private static void writeUpstreamHead(Exchange current) {
+        if (current.upstreamHeadPending) {
+            current.upstreamHeadPending = false;
+            current.upstream.write(current.upstreamRequest, current.upstream.voidPromise());
         }
     }
 
@@ -531,6 +561,9 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
                     for (HttpContent kept : current.replay()) {
                         current.unsent().addLast(kept.retainedDuplicate());
                     }
+                    if (current.replayEndsEmpty) {
+                        current.unsent().addLast(LastHttpContent.EMPTY_LAST_CONTENT);
+                    }
                     current.requestFullyWritten = false;
                 }
                 connectTo(current, next, sameEndpoint);
@@ -585,7 +618,18 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         ProxyHeaders.ClientResponse answer = ProxyHeaders.clientResponse(response, known, current.method,
                 current.clientVersion, current.clientKeepAlive, current.backend.revision());
         current.closeClientAfter = answer.closeAfter();
-        ctx.write(answer.response(), ctx.voidPromise());
+        // Held until the first body part: a response whose body ends in the same upstream read as its head (most do)
+        // then leaves as one message, encoded into one buffer and written with one call.
+        current.clientHead = answer.response();
+    }
+
+    /** Writes the client response head if it still waits for a body part; the caller flushes. */
+    private void writeClientHead(Exchange current) {
+        HttpResponse head = current.clientHead;
+        if (head != null) {
+            current.clientHead = null;
+            ctx.write(head, ctx.voidPromise());
+        }
     }
 
     private void onUpstreamContent(Exchange current, HttpContent content) {
@@ -596,18 +640,22 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
             content.release();
             return;
         }
-        if (content instanceof LastHttpContent) {
-            completeResponse(current, content);
+        if (content instanceof LastHttpContent last) {
+            completeResponse(current, last);
             return;
         }
+        writeClientHead(current);
         ctx.write(content, ctx.voidPromise());
         if (!ctx.channel().isWritable()) {
             current.upstream.config().setAutoRead(false);
         }
     }
 
-    private void completeResponse(Exchange current, HttpContent last) {
+    private void completeResponse(Exchange current, LastHttpContent last) {
         current.responseComplete = true;
+        HttpResponse head = current.clientHead;
+        current.clientHead = null;
+        Object message = head == null ? last : ProxyHeaders.withBody(head, last);
         Channel upstream = current.upstream;
         detachUpstream(current);
         endAttempt(current);
@@ -621,17 +669,20 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         // up as a closed connection anyway.
         recordOutcome(current);
         if (current.closeClientAfter) {
-            ctx.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
+            ctx.writeAndFlush(message).addListener(ChannelFutureListener.CLOSE);
         } else {
-            ctx.writeAndFlush(last, ctx.voidPromise());
+            ctx.writeAndFlush(message, ctx.voidPromise());
         }
         finishIfDone(current);
         updateClientReading();
     }
 
     void onUpstreamReadComplete() {
-        ctx.flush();
         Exchange current = exchange;
+        if (current != null) {
+            writeClientHead(current); // the body goes on in a later read: the client gets the head now
+        }
+        ctx.flush();
         if (current != null && current.responseStarted && !current.responseComplete) {
             // A response longer than one read: watch the upstream for silence. Short responses never get here.
             current.lastUpstreamRead = System.nanoTime();
@@ -668,6 +719,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         current.upstreamError = true;
         current.responseComplete = true;
         recordOutcome(current);
+        writeClientHead(current);
         ctx.flush();
         ctx.close();
     }
@@ -678,6 +730,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         }
         current.upstream = null;
         current.upstreamHandler = null;
+        current.upstreamHeadPending = false;
     }
 
     // ---- ending an exchange -------------------------------------------------------------------------
@@ -807,6 +860,10 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         private ArrayDeque<HttpContent> unsent;
         private List<HttpContent> replay;
         HttpRequest upstreamRequest;
+        /** The upstream connection is attached but {@link #upstreamRequest} not written to it yet. */
+        boolean upstreamHeadPending;
+        /** The client response head, held until the first body part so that both leave as one message. */
+        HttpResponse clientHead;
         BackendSelector selector;
         RoutableBackend backend;
         RevisionCounters counters;
@@ -822,6 +879,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         boolean requestFullyWritten;
         boolean replayable;
         long replayBytes;
+        /** The request ended with an empty last part, which {@link #replay} leaves out. */
+        boolean replayEndsEmpty;
         boolean responseStarted;
         boolean responseComplete;
         boolean skipInterimContent;

@@ -1,5 +1,9 @@
 package dev.slipway.router;
 
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -9,6 +13,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
 
 import java.util.List;
@@ -118,6 +123,22 @@ final class ProxyHeaders {
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
         return new ClientResponse(response, closeAfter);
+    }
+
+    /**
+     * {@code head} and its whole body as one message, sharing {@code head}'s headers and taking over {@code last}'s
+     * content: Netty's encoder writes a message that small into a single buffer (head and body), where a head and a
+     * separate last part cost two buffers, two encoder passes and a gathering write.
+     */
+    static FullHttpRequest withBody(HttpRequest head, LastHttpContent last) {
+        return new DefaultFullHttpRequest(head.protocolVersion(), head.method(), head.uri(), last.content(),
+                head.headers(), last.trailingHeaders());
+    }
+
+    /** The response counterpart of {@link #withBody(HttpRequest, LastHttpContent)}. */
+    static FullHttpResponse withBody(HttpResponse head, LastHttpContent last) {
+        return new DefaultFullHttpResponse(head.protocolVersion(), head.status(), last.content(), head.headers(),
+                last.trailingHeaders());
     }
 
     /**

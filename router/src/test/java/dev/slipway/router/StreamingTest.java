@@ -49,6 +49,20 @@ class StreamingTest {
         assertThat(usedHeapAfterGc() - heapBefore).isLessThan(BUDGET_BYTES);
     }
 
+    /**
+     * The router holds a response head back until the body's first part, to send both in one write: a head whose
+     * body is not coming yet must still leave at the end of the upstream read that brought it.
+     */
+    @Test
+    void aResponseHeadReachesTheClientWhileItsBodyIsStillComing() {
+        router.route(RouteTable.single(backend("1.0.0", 1, upstream)));
+        try (RawClient client = new RawClient(router.address())) {
+            client.send("GET /stall?bytes=0 HTTP/1.1\r\nHost: x\r\n\r\n"); // a head, then silence
+
+            assertThat(client.readHead()).startsWith("HTTP/1.1 200 ").contains("X-Slipway-Revision: 1.0.0");
+        }
+    }
+
     @Test
     void aHundredMegabyteUploadIsStreamed() throws Exception {
         router.route(RouteTable.single(backend("1.0.0", 1, upstream)));
