@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.stream.Collectors;
 
 import static dev.slipway.cli.CliHarness.await;
 import static dev.slipway.cli.CliHarness.sleep;
@@ -58,7 +59,6 @@ class ProcessFaultsEndToEndTest {
         URI router = URI.create("http://127.0.0.1:" + routerPort + "/");
         try (SlipwayProcesses slipway = new SlipwayProcesses(directory.resolve("a"));
              LoadGenerator load = new LoadGenerator(router, RATE, SEEDED)) {
-            long loadCreatedAt = System.currentTimeMillis();
             Files.createDirectories(slipway.directory);
             slipway.up(spec(slipway, "restarted", routerPort));
             await(Duration.ofSeconds(60), () -> slipway.apiStatus().path("stable").path("readyReplicas").asInt() == 2);
@@ -68,12 +68,11 @@ class ProcessFaultsEndToEndTest {
             await(Duration.ofSeconds(30), () -> load.succeeded() > RATE);
 
             long killedPid = routerPid(slipway);
-            long killedAt = System.currentTimeMillis();
+            long killedAt = loadClock(load);
             ProcessHandle.of(killedPid).orElseThrow().destroyForcibly();
             // a request of its own on a new connection every 20 ms: the first answer is the end of the gap
             await(Duration.ofSeconds(60), () -> answers(router.resolve("/customers/1")));
-            long gap = System.currentTimeMillis() - killedAt;
-            long servedAgainAt = System.currentTimeMillis() - loadCreatedAt;
+            long servedAgainAt = loadClock(load);
             long answeredBefore = load.succeeded();
             await(Duration.ofSeconds(30), () -> load.succeeded() > answeredBefore + 2L * RATE);
             load.stop();
@@ -82,11 +81,15 @@ class ProcessFaultsEndToEndTest {
             String restarted = slipway.upOutput(1).lines().filter(line -> line.contains("router process " + killedPid
                     + " died; started router process")).findFirst().orElseThrow(() -> new AssertionError(
                     "no restart on the timeline:\n" + slipway.upOutput(1)));
-            System.out.println("router restart: served again " + gap + " ms after the kill; " + failed.size() + " of "
-                    + load.sent() + " client requests failed; timeline: " + restarted);
+            System.out.println("router restart: killed at " + killedAt + " ms, served again at " + servedAgainAt
+                    + " ms (a gap of " + (servedAgainAt - killedAt) + " ms); " + failed.size() + " of " + load.sent()
+                    + " client requests failed, sent between " + failed.stream().mapToLong(LoadGenerator.Failure::atMillis)
+                    .min().orElse(0) + " and " + failed.stream().mapToLong(LoadGenerator.Failure::atMillis).max().orElse(0)
+                    + " ms; by cause " + failed.stream().collect(Collectors.groupingBy(LoadGenerator.Failure::cause,
+                    Collectors.counting())) + "; timeline: " + restarted);
             assertThat(slipway.replicaPids("1.0.0")).as("the replicas were not restarted").isEqualTo(replicas);
-            assertThat(failed).as("requests sent once the new router answered")
-                    .filteredOn(failure -> failure.atMillis() > servedAgainAt).isEmpty();
+            assertThat(failed.stream().filter(failure -> failure.atMillis() > servedAgainAt).toList())
+                    .as("requests sent once the new router answered").isEmpty();
             assertThat(load.sent()).as("the load ran on after the restart").isGreaterThan(3L * RATE);
             assertThat(slipway.apiStatus().path("stable").path("readyReplicas").asInt()).isEqualTo(2);
         }
@@ -129,6 +132,11 @@ class ProcessFaultsEndToEndTest {
             assertThat(status.path("stable").path("version").asText()).isEqualTo("1.0.0");
             assertThat(status.path("stable").path("readyReplicas").asInt()).isEqualTo(2);
         }
+    }
+
+    /** Milliseconds since the load generator was made: the clock of its failure records. */
+    private static long loadClock(LoadGenerator load) {
+        return Math.round(load.elapsedSeconds() * 1000);
     }
 
     /** Whether a GET on a new connection answers 2xx; pauses 20 ms when it does not. */
