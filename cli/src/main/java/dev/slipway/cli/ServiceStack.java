@@ -12,6 +12,7 @@ import dev.slipway.controller.store.JdbcStore;
 import dev.slipway.model.ServiceSpec;
 import dev.slipway.model.SwarmSpec;
 import dev.slipway.router.RouterProcess;
+import dev.slipway.router.SupervisedRouter;
 import dev.slipway.router.TrafficRouter;
 import dev.slipway.runtime.Runtime;
 import dev.slipway.runtime.docker.DockerRuntime;
@@ -49,7 +50,7 @@ public final class ServiceStack implements AutoCloseable {
     private volatile Database database;
     private volatile DataSource dataSource;
     private volatile DatabaseTarget target;
-    private volatile RouterProcess routerProcess;
+    private volatile SupervisedRouter router;
     private volatile RolloutController controller;
     private volatile boolean closed;
 
@@ -69,21 +70,24 @@ public final class ServiceStack implements AutoCloseable {
     /** Starts every part for {@code spec}; on failure, what was started is stopped again by {@link #close()}. */
     public ServiceStack open(ServiceSpec spec, Options options) {
         Path state = options.stateDirectory().toAbsolutePath();
+        // One controller per state directory and per database: a second one refuses here, before it touches either.
+        own(ControllerLocks.stateDirectory(state));
         database = own(Database.open(spec.databaseUrl(), state, options.passwords()));
         String databaseName = databaseName(spec, options);
         dataSource = database.dataSource(databaseName);
         target = new DatabaseTarget(database.jdbcUrl(databaseName), database.user(), database.password());
+        own(ControllerLocks.database(target, databaseName));
         SchemaEngine engine = new SchemaEngine(dataSource, spec.schemaName(), SchemaOptions.defaults());
         engine.init();
         JdbcStore store = new JdbcStore(dataSource);
         store.init();
         // The router runs in its own process so that clients keep being served if this controller dies; a
-        // restarted controller adopts it, and resume pushes the table the store describes.
-        routerProcess = RouterProcess.adopt(state).orElseGet(() -> RouterProcess.spawn(state, spec.router(),
-                state.resolve("logs").resolve("router.log")));
-        RouterProcess process = routerProcess;
-        own(process::stop);
-        TrafficRouter router = own(process.router());
+        // restarted controller adopts it, and resume pushes the table the store describes. A router process that
+        // dies is started again with the last table.
+        SupervisedRouter supervised = SupervisedRouter.start(state, spec.router(),
+                state.resolve("logs").resolve("router.log"), this::routerRestarted);
+        router = supervised;
+        own(supervised::stop);
         Runtime runtime = own(switch (spec.runtime()) {
             case "docker" -> new DockerRuntime(state);
             case "swarm" -> swarmRuntime(spec.swarm().orElse(SwarmSpec.defaults()), state);
@@ -133,12 +137,24 @@ public final class ServiceStack implements AutoCloseable {
         return controller.schema();
     }
 
+    /** The router process, restarted when it dies; the controller drives it through this. */
     public TrafficRouter router() {
-        return routerProcess.router();
+        return router;
     }
 
+    /** The router process serving now. */
     public RouterProcess routerProcess() {
-        return routerProcess;
+        return router.process();
+    }
+
+    /** A router restart goes on the controller's timeline (before the controller exists: the log). */
+    private void routerRestarted(String what) {
+        RolloutController current = controller;
+        if (current != null) {
+            current.record(what);
+        } else {
+            System.err.println("warning: " + what);
+        }
     }
 
     public Database database() {

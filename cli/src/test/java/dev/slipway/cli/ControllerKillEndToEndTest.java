@@ -146,29 +146,11 @@ class ControllerKillEndToEndTest {
         System.out.println("at " + (System.currentTimeMillis() - loadCreatedAt) + " ms: " + what);
     }
 
-    private Path spec(SlipwayProcesses slipway, int routerPort, String version, String strategy) throws Exception {
-        Path jar = SlipwayProcesses.home().resolve("examples/orders/target/orders-1.0.0.jar");
-        Path file = slipway.directory.resolve("slipway-" + version + ".yaml");
-        Files.writeString(file, """
-                service: orders
-                database: {url: "%s?user=%s", passwordFile: "%s"}
-                runtime: local
-                router: {listen: 127.0.0.1:%d}
-                release:
-                  version: %s
-                  run:
-                    command: [java, -Xmx64m, -XX:TieredStopAtLevel=1, -XX:+UseSerialGC, "%s", -jar, "%s"]
-                  schema: [1, 1]
-                  replicas: 2
-                  health:
-                    readiness: {path: /ready, period: 250ms, timeout: 1s, failureThreshold: 2, startPeriod: 30s}
-                    liveness: {path: /live, period: 2s, failureThreshold: 3, startPeriod: 30s}
-                  strategy:
-                %s
-                """.formatted(database.jdbcUrl("killed"), database.user(),
-                databaseDirectory.resolve(EmbeddedServer.PASSWORD_FILE), routerPort, version,
-                slipway.replicaMarker(version), jar, strategy.indent(4).stripTrailing()));
-        return file;
+    private Path spec(SlipwayProcesses slipway, int routerPort, String version, String strategy) {
+        return slipway.ordersSpec(database, "killed", databaseDirectory.resolve(EmbeddedServer.PASSWORD_FILE), routerPort,
+                version, """
+                        readiness: {path: /ready, period: 250ms, timeout: 1s, failureThreshold: 2, startPeriod: 30s}
+                        liveness: {path: /live, period: 2s, failureThreshold: 3, startPeriod: 30s}""", strategy);
     }
 
     /** {@code rollout history} as "action outcome" lines, oldest first. */

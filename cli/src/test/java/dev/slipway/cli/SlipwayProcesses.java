@@ -50,6 +50,39 @@ final class SlipwayProcesses implements AutoCloseable {
         return Path.of(System.getProperty("slipway.home", "..")).toAbsolutePath().normalize();
     }
 
+    /**
+     * Writes {@code slipway-VERSION.yaml}: the orders service (its 1.0.0 jar, marked as this test's, schema [1, 1],
+     * two replicas) on {@code databaseName} of {@code database}, whose password is in {@code passwordFile}, with the
+     * router on {@code routerPort} and the given {@code health:} and {@code strategy:} blocks.
+     */
+    Path ordersSpec(Database database, String databaseName, Path passwordFile, int routerPort, String version,
+                    String health, String strategy) {
+        Path jar = home().resolve("examples/orders/target/orders-1.0.0.jar");
+        Path file = directory.resolve("slipway-" + version + ".yaml");
+        try {
+            Files.writeString(file, """
+                    service: orders
+                    database: {url: "%s?user=%s", passwordFile: "%s"}
+                    runtime: local
+                    router: {listen: 127.0.0.1:%d}
+                    release:
+                      version: %s
+                      run:
+                        command: [java, -Xmx64m, -XX:TieredStopAtLevel=1, -XX:+UseSerialGC, "%s", -jar, "%s"]
+                      schema: [1, 1]
+                      replicas: 2
+                      health:
+                    %s
+                      strategy:
+                    %s
+                    """.formatted(database.jdbcUrl(databaseName), database.user(), passwordFile, routerPort, version,
+                    replicaMarker(version), jar, health.indent(4).stripTrailing(), strategy.indent(4).stripTrailing()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return file;
+    }
+
     /** Starts {@code slipway up -f spec} and returns once its API answers (api.json names this process). */
     Process up(Path spec) {
         int number = ++upCount;

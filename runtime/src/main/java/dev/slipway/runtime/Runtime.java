@@ -40,6 +40,15 @@ public interface Runtime extends AutoCloseable {
     }
 
     /**
+     * The last time the replica's process ended unexpectedly after it had been ready and was started again for it, in
+     * words for the user (exit code, crashes in a row, the end of its log); empty when it never crashed (or this
+     * runtime does not restart crashed replicas: they are FAILED instead).
+     */
+    default Optional<String> lastCrash(Replica replica) {
+        return Optional.empty();
+    }
+
+    /**
      * Sets how replicas failing liveness are restarted: how many of a revision at once, and how each leaves routing
      * first. Until called, {@link RestartPolicy#ONE_AT_A_TIME}.
      */

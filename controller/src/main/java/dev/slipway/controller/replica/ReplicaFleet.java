@@ -193,6 +193,28 @@ public final class ReplicaFleet implements AutoCloseable {
     }
 
     /**
+     * Why the revision cannot be trusted with traffic, in words for the user: a replica whose process failed (with the
+     * runtime's reason, e.g. its exit code), or one that crashed after it was ready and is being started again (with
+     * its exit code, crashes in a row and the end of its log); empty when neither. A rollout stops on it: a canary
+     * that crashes once is a canary that failed.
+     */
+    public Optional<String> whyUnhealthy(Revision revision) {
+        List<Replica> failed = failed(revision);
+        if (!failed.isEmpty()) {
+            Replica replica = failed.get(0);
+            return Optional.of("replica " + replica.id() + " of " + revision.version() + " failed"
+                    + runtime.failureReason(replica).map(reason -> ": " + reason).orElse(""));
+        }
+        for (Replica replica : revision.runningReplicas()) {
+            Optional<String> crash = runtime.lastCrash(replica);
+            if (crash.isPresent()) {
+                return Optional.of("replica " + replica.id() + " of " + revision.version() + " crashed: " + crash.get());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
      * For a liveness restart the runtime has decided (the replica has left READY already): takes it out of the routes
      * now and returns once the router has no request in flight to it, or the drain timeout passed. The replica stays
      * in its revision: the runtime restarts it in place.

@@ -127,6 +127,9 @@ public final class RolloutCommands {
 
             @Override
             public Change<Undo> accept(ServiceState state) {
+                if (!state.rolling() && state.stable().filter(stable -> stable.version().equals(target)).isPresent()) {
+                    throw new ConflictException(service + " " + target + " is already stable: nothing to undo");
+                }
                 if (state.previous().filter(kept -> kept.version().equals(target)).isPresent() && !state.rolling()) {
                     Revision outgoing = state.stable().orElseThrow();
                     Instant now = clock.instant();

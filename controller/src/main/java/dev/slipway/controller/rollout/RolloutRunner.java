@@ -191,11 +191,15 @@ public final class RolloutRunner implements AutoCloseable {
                 && !blueGreen.scaleDownDelay().isZero() && !outgoing.replicas().isEmpty()
                 ? Optional.of(blueGreen.scaleDownDelay()) : Optional.empty();
         Optional<Revision> earlierKept = before.previous();
-        RolloutRecord promoted = loop.run(state -> Change.to(state.promoted(keepFor.isPresent()),
-                store.save(rollout.withProgress(RolloutPhase.PROMOTED, rollout.stepIndex(), 100, rollout.message(),
-                        clock.instant()))));
+        // The end goes into the history in the same step of the loop that ends the rollout, so that a rollout accepted
+        // right after never appears in the history before the end of this one.
+        RolloutRecord promoted = loop.run(state -> {
+            RolloutRecord saved = store.save(rollout.withProgress(RolloutPhase.PROMOTED, rollout.stepIndex(), 100,
+                    rollout.message(), clock.instant()));
+            audit(actor, "rollout " + outgoing.version() + " -> " + incoming.version(), "promoted", rollout.message());
+            return Change.to(state.promoted(keepFor.isPresent()), saved);
+        });
         routes.sync();
-        audit(actor, "rollout " + outgoing.version() + " -> " + incoming.version(), "promoted", rollout.message());
         events.emit(new RolloutEvent.RolloutPromoted(incoming.version(), Optional.of(outgoing.version()), keepFor,
                 incoming.release().replicas()));
         earlierKept.ifPresent(kept -> {
@@ -219,12 +223,15 @@ public final class RolloutRunner implements AutoCloseable {
                 .ifPresent(stable -> fleet.scale(Slot.STABLE, stable.release().replicas()).ifPresent(problem ->
                         events.note("could not bring " + stable.version() + " back to full size: " + problem)));
         Revision leaving = loop.current().canary().orElse(failed);
-        RolloutRecord aborted = loop.run(state -> Change.to(state.aborted(), store.save(rollout.withProgress(
-                RolloutPhase.ABORTED, rollout.stepIndex(), 0, why, clock.instant()))));
+        RolloutRecord aborted = loop.run(state -> {
+            RolloutRecord saved = store.save(rollout.withProgress(RolloutPhase.ABORTED, rollout.stepIndex(), 0, why,
+                    clock.instant()));
+            audit(actor, "rollout " + rollout.fromVersion() + " -> " + failed.version(), "aborted", why);
+            return Change.to(state.aborted(), saved);
+        });
         routes.sync();
         events.emit(new RolloutEvent.RolloutAborted(failed.version(), why));
         fleet.stop(leaving);
-        audit(actor, "rollout " + rollout.fromVersion() + " -> " + failed.version(), "aborted", why);
         events.note("removed " + failed.version());
         // all traffic is back on stable and the new release is gone: now the on-abort hooks may undo what it did
         policy.hooks().afterAbort(context(aborted, Optional.of(why)));
@@ -444,9 +451,7 @@ public final class RolloutRunner implements AutoCloseable {
             if (state.requests().stopReason().isPresent()) {
                 return state.requests().stopReason();
             }
-            List<Replica> failed = state.canary().map(fleet::failed).orElse(List.of());
-            return failed.isEmpty() ? Optional.empty()
-                    : Optional.of("replica " + failed.get(0).id() + " of " + version + " failed");
+            return state.canary().flatMap(fleet::whyUnhealthy);
         }
     }
 }

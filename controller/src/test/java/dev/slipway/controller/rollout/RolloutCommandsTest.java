@@ -91,6 +91,16 @@ class RolloutCommandsTest {
     }
 
     @Test
+    void anUndoToTheStableReleaseIsAConflictAndStartsNothing() {
+        commands.apply(release("1.0.0", 1, 1, false, false), "ada", Optional.empty()).awaitEnd();
+
+        assertThatThrownBy(() -> commands.undo("1.0.0", "ada", Optional.empty())).isInstanceOf(ConflictException.class)
+                .hasMessage("items 1.0.0 is already stable: nothing to undo");
+        assertThat(parts.loop.current().canary()).isEmpty();
+        assertThat(parts.store.latestRollout("items").orElseThrow().fromVersion()).as("still the first deploy").isNull();
+    }
+
+    @Test
     void retryRunsTheLastAbortedRolloutAgain() {
         commands.apply(release("1.0.0", 1, 1, false, false), "ada", Optional.empty()).awaitEnd();
         commands.apply(release("1.1.0", 1, 1, true, false), "ada", Optional.empty());

@@ -63,6 +63,7 @@ public final class ReplicaLifecycle<H> {
     private int livenessNotFound;
     /** Set once liveness answered 404 too often: probing it further would only repeat that. */
     private boolean livenessPathMissing;
+    private int crashesInARow;
 
     /** What a liveness probe result means for the replica. */
     public enum LivenessVerdict {
@@ -244,6 +245,28 @@ public final class ReplicaLifecycle<H> {
         if (failedGeneration != generation || !isProbed() || launchPending) {
             return Optional.empty();
         }
+        nextGeneration(now);
+        return Optional.ofNullable(running);
+    }
+
+    /**
+     * An unexpected exit of a run that had become ready: the replica goes back to STARTING under a new generation
+     * (out of routing), and its next launch waits for the caller's {@link CrashBackoff}. Returns how many crashes in
+     * a row this is (a run that lasted {@link CrashBackoff#FORGIVEN} counts from 1 again), or 0 when the exit was
+     * expected (a stop, a liveness restart) or the run never became ready: {@link #exited} fails those, since a
+     * release that cannot start is not mended by starting it again.
+     */
+    public synchronized int crashed(long exitedGeneration, Instant now) {
+        if (exitedGeneration != generation || launchPending || !isProbed() || !readySinceLaunch) {
+            return 0;
+        }
+        crashesInARow = launchedAt.plus(CrashBackoff.FORGIVEN).isBefore(now) ? 1 : crashesInARow + 1;
+        nextGeneration(now);
+        return crashesInARow;
+    }
+
+    /** Back to STARTING under a new generation whose launch is pending; the probes' counts start again. */
+    private void nextGeneration(Instant now) {
         generation++;
         restarts++;
         launchPending = true;
@@ -254,7 +277,6 @@ public final class ReplicaLifecycle<H> {
         readinessNotFound = 0;
         livenessNotFound = 0;
         become(ReplicaState.STARTING);
-        return Optional.ofNullable(running);
     }
 
     /** Returns {@code true} when the exit was unexpected, i.e. this call marked the replica FAILED. */

@@ -6,11 +6,13 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * A replica's log file: the stdout and stderr of its container (or Swarm service) as the engine streams them, and the
@@ -50,6 +52,27 @@ public final class ReplicaLog {
     /** A line from the runtime itself, told apart from the container's output by its prefix. */
     public void note(String line) {
         write(("--- slipway " + Instant.now() + ": " + line + System.lineSeparator()).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The last {@code count} lines the replica itself wrote to {@code file} (the runtime's own notes left out), joined
+     * by " | ", each cut at 200 characters; empty when there are none or the file cannot be read. Reads at most the
+     * last 16 KiB.
+     */
+    public static String lastLines(Path file, int count) {
+        try (RandomAccessFile reader = new RandomAccessFile(file.toFile(), "r")) {
+            long start = Math.max(0, reader.length() - 16 * 1024);
+            byte[] bytes = new byte[(int) (reader.length() - start)];
+            reader.seek(start);
+            reader.readFully(bytes);
+            List<String> lines = new String(bytes, StandardCharsets.UTF_8).lines()
+                    .filter(line -> !line.isBlank() && !line.startsWith("--- slipway"))
+                    .map(line -> line.length() > 200 ? line.substring(0, 200) + "..." : line.strip())
+                    .toList();
+            return String.join(" | ", lines.subList(Math.max(0, lines.size() - count), lines.size()));
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     /** Releases the file; a later write opens it again. */

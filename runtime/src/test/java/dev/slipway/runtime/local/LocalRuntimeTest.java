@@ -118,14 +118,35 @@ class LocalRuntimeTest {
     }
 
     @Test
-    void aReplicaWhoseProcessExitsFails() {
+    void aReplicaWhoseProcessExitsBeforeItIsReadyFails() {
         LocalRuntime runtime = newRuntime();
-        Replica replica = runtime.start(backend("2.0.0", Map.of("EXIT_AFTER_MS", "1500")));
-        assertThat(runtime.awaitReady(replica, PATIENCE)).isEqualTo(ReplicaState.READY);
+        Replica replica = runtime.start(backend("2.0.0", Map.of("NEVER_READY", "1", "EXIT_AFTER_MS", "500")));
 
-        awaitTrue(() -> runtime.state(replica) == ReplicaState.FAILED);
+        assertThat(runtime.awaitReady(replica, PATIENCE)).isEqualTo(ReplicaState.FAILED);
         assertThat(runtime.failureReason(replica)).hasValue("exited with code 3");
+        assertThat(runtime.lastCrash(replica)).as("a release that cannot start is not started again").isEmpty();
         assertThat(stateDirectory.resolve("run/" + replica.id() + ".properties")).doesNotExist();
+        assertThat(runtime.list("orders")).containsExactly(replica);
+    }
+
+    @Test
+    void aReplicaThatCrashesAfterItWasReadyIsStartedAgainWithADoublingBackoffAndReported() {
+        LocalRuntime runtime = newRuntime();
+        List<String> problems = new CopyOnWriteArrayList<>();
+        runtime.useRestartPolicy(new RecordingPolicy(problems, replica -> { }));
+        Replica replica = runtime.start(backend("2.0.0", Map.of("EXIT_AFTER_MS", "1000")));
+        assertThat(runtime.awaitReady(replica, PATIENCE)).isEqualTo(ReplicaState.READY);
+        long firstPid = runtime.processId(replica).orElseThrow();
+
+        awaitTrue(() -> problems.size() >= 1);
+        assertThat(problems.get(0)).contains("exited with code 3 after it was ready (crash 1 in a row); starting it"
+                + " again in 1000 ms", "its log ends with:", "exiting with code 3 as told");
+        awaitTrue(() -> runtime.state(replica) == ReplicaState.READY
+                && runtime.processId(replica).orElse(firstPid) != firstPid);
+        awaitTrue(() -> problems.size() >= 2);
+        assertThat(problems.get(1)).contains("(crash 2 in a row); starting it again in 2000 ms");
+        assertThat(runtime.lastCrash(replica)).hasValue(problems.get(1));
+        assertThat(runtime.state(replica)).as("never given up on").isNotEqualTo(ReplicaState.FAILED);
         assertThat(runtime.list("orders")).containsExactly(replica);
     }
 

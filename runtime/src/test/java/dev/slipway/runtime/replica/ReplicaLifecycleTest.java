@@ -185,6 +185,34 @@ class ReplicaLifecycleTest {
         assertThat(launched().awaitReady(Duration.ofMillis(50))).isEqualTo(ReplicaState.STARTING);
     }
 
+    @Test
+    void aCrashAfterReadinessRestartsInPlaceCountingCrashesInARowUntilARunLastsAMinute() {
+        ReplicaLifecycle<String> replica = launched();
+        assertThat(replica.crashed(0, LAUNCH.plusSeconds(1))).as("never ready: not a crash to restart").isZero();
+        replica.readinessProbed(0, true, LAUNCH.plusMillis(100));
+
+        assertThat(replica.crashed(0, LAUNCH.plusSeconds(5))).isEqualTo(1);
+        assertThat(replica.state()).isEqualTo(ReplicaState.STARTING);
+        assertThat(replica.crashed(0, LAUNCH.plusSeconds(5))).as("the same exit twice counts once").isZero();
+        replica.launch(1, "", () -> "run-1", at(LAUNCH.plusSeconds(6)));
+        replica.readinessProbed(1, true, LAUNCH.plusSeconds(7));
+        assertThat(replica.crashed(1, LAUNCH.plusSeconds(8))).isEqualTo(2);
+
+        replica.launch(2, "", () -> "run-2", at(LAUNCH.plusSeconds(10)));
+        replica.readinessProbed(2, true, LAUNCH.plusSeconds(11));
+        assertThat(replica.crashed(2, LAUNCH.plusSeconds(10).plus(CrashBackoff.FORGIVEN).plusSeconds(1)))
+                .as("a run that lasted a minute starts the count again").isEqualTo(1);
+        assertThat(replica.restarts()).isEqualTo(3);
+        assertThat(replica.state()).isNotEqualTo(ReplicaState.FAILED);
+    }
+
+    @Test
+    void theCrashBackoffDoublesFromOneSecondUpToThirtySeconds() {
+        assertThat(java.util.stream.IntStream.rangeClosed(1, 8).mapToObj(CrashBackoff::delay).map(Duration::toSeconds))
+                .containsExactly(1L, 2L, 4L, 8L, 16L, 30L, 30L, 30L);
+        assertThat(CrashBackoff.delay(Integer.MAX_VALUE)).isEqualTo(Duration.ofSeconds(30));
+    }
+
     private static ReplicaLifecycle<String> launched() {
         ReplicaLifecycle<String> replica = new ReplicaLifecycle<>("orders-1.0.0-0-abcdef", HEALTH);
         replica.launch(0, "", () -> "run-0", at(LAUNCH));

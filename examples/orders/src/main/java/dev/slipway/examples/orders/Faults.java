@@ -60,7 +60,7 @@ public record Faults(Duration addedLatency, double addedLatencyShare, Duration l
     }
 
     /** {@code 250ms}, {@code 2s}, or plain milliseconds. */
-    private static Duration duration(String name, String text) {
+    static Duration duration(String name, String text) {
         try {
             if (text.endsWith("ms")) {
                 return Duration.ofMillis(Long.parseLong(text.substring(0, text.length() - 2).strip()));
