@@ -135,9 +135,18 @@ final class Expand {
     }
 
     /**
-     * One transaction: lock the synced tables, take the transaction id the backfill compares xmin with, create
-     * the triggers and the version schema, and record the backfill. See {@link Backfill} for why the lock comes
-     * before the transaction id.
+     * The sync triggers and the new version's views, in as little time under write-blocking locks as possible:
+     * <ol>
+     * <li>one transaction without table locks beyond ACCESS SHARE: the trigger functions, the version schema's
+     *     views (under a pending name), the version's role;</li>
+     * <li>per synced table, one short transaction: lock the table (SHARE ROW EXCLUSIVE, under lock_timeout,
+     *     retried), take the transaction id its backfill compares xmin with, create the trigger, record the
+     *     backfill. See {@link Backfill} for why the lock comes before the transaction id. Nothing else waits in
+     *     it, so writers queue behind it for a few milliseconds, and only on one table at a time;</li>
+     * <li>the phase BACKFILLING.</li>
+     * </ol>
+     * A crash between them leaves the phase EXPANDING, which resume undoes (dropping the functions drops their
+     * triggers).
      */
     private void installTriggersAndViews(long id, Migration migration, SyncRules rules, SchemaSnapshot after,
                                          OptionalInt previous) throws SQLException {
@@ -147,18 +156,11 @@ final class Expand {
         Map<String, List<String>> backfills = SyncRules.backfillColumns(migration);
         Map<String, List<dev.slipway.schema.op.ColumnSnapshot>> oldNames = rules.oldNames();
         VersionRoles roles = VersionRoles.of(connection, schema);
-        executor.transaction("installing triggers and " + versionSchema, transaction -> {
-            if (!rulesByTable.isEmpty()) {
-                transaction.execute("LOCK TABLE " + String.join(", ", rulesByTable.keySet().stream()
-                        .map(table -> Sql.qualified(schema, table)).toList()) + " IN SHARE ROW EXCLUSIVE MODE");
-            }
-            long startXid = transaction.bookkeeping(Expand::currentTransactionId, 0L);
+        executor.transaction("creating the sync functions and " + versionSchema, transaction -> {
             for (Map.Entry<String, List<SyncRule>> entry : rulesByTable.entrySet()) {
-                for (String sql : SyncTriggers.create(schema, versionSchema, version, entry.getKey(),
+                transaction.execute(SyncTriggers.create(schema, versionSchema, version, entry.getKey(),
                         rules.physicalColumnsAfterStart(entry.getKey()), entry.getValue(),
-                        oldNames.getOrDefault(entry.getKey(), List.of()), rules.newNames(entry.getKey()))) {
-                    transaction.execute(sql);
-                }
+                        oldNames.getOrDefault(entry.getKey(), List.of()), rules.newNames(entry.getKey())).get(0));
             }
             if (migration.opaque()) {
                 if (previous.isPresent()) {
@@ -188,14 +190,27 @@ final class Expand {
                 }
             }
             transaction.bookkeeping(c -> {
-                for (Map.Entry<String, List<String>> entry : backfills.entrySet()) {
-                    history.recordBackfill(c, id, entry.getKey(), entry.getValue(), startXid);
-                }
-                history.setPhase(c, id, InFlight.BACKFILLING);
                 roles.rememberPassword(c, version);
                 return null;
             }, null);
         });
+        for (String table : rulesByTable.keySet()) {
+            executor.transaction("installing the sync trigger on " + table, transaction -> {
+                transaction.execute("LOCK TABLE " + Sql.qualified(schema, table) + " IN SHARE ROW EXCLUSIVE MODE");
+                long startXid = transaction.bookkeeping(Expand::currentTransactionId, 0L);
+                transaction.execute(SyncTriggers.trigger(schema, version, table));
+                if (backfills.containsKey(table)) {
+                    transaction.bookkeeping(c -> {
+                        history.recordBackfill(c, id, table, backfills.get(table), startXid);
+                        return null;
+                    }, null);
+                }
+            });
+        }
+        executor.bookkeeping(c -> {
+            history.setPhase(c, id, InFlight.BACKFILLING);
+            return null;
+        }, null);
     }
 
     private static long currentTransactionId(Connection connection) throws SQLException {

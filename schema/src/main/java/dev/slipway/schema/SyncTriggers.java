@@ -68,10 +68,17 @@ final class SyncTriggers {
         body.append("  END IF;\n  RETURN NEW;\nEND\n");
         String function = "CREATE FUNCTION " + functionName(schema, version, table) + "() RETURNS trigger LANGUAGE plpgsql AS "
                 + Sql.dollarQuoted(body.toString());
-        String trigger = "CREATE TRIGGER " + triggerName(version) + " BEFORE INSERT OR UPDATE ON "
+        return List.of(function, trigger(schema, version, table));
+    }
+
+    /**
+     * The {@code CREATE TRIGGER} alone (the second of {@link #create}'s statements): the only one that needs the
+     * table's SHARE ROW EXCLUSIVE lock, so start runs it in a transaction of its own once the function exists.
+     */
+    static String trigger(String schema, int version, String table) {
+        return "CREATE TRIGGER " + triggerName(version) + " BEFORE INSERT OR UPDATE ON "
                 + Sql.qualified(schema, table) + " FOR EACH ROW WHEN (" + BACKFILL_OFF + ")"
                 + " EXECUTE FUNCTION " + functionName(schema, version, table) + "()";
-        return List.of(function, trigger);
     }
 
     private static void appendBranch(StringBuilder body, List<SyncRule> rules, SyncRule.Direction direction,
