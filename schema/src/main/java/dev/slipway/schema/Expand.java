@@ -11,9 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -103,6 +101,23 @@ final class Expand {
     }
 
     private void checkStartAllowed(Migration migration) throws SQLException {
+        Optional<String> mirror = migration.mirrorSchema(schema);
+        if (mirror.isPresent()) {
+            if (mirror.get().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 63) {
+                throw new MigrationException("migration " + migration.file() + ": version_schema: '" + mirror.get()
+                        + "' is longer than 63 bytes, PostgreSQL's limit for names");
+            }
+            try (java.sql.PreparedStatement exists = connection.prepareStatement(
+                    "SELECT 1 FROM pg_namespace WHERE nspname = ?")) {
+                exists.setString(1, mirror.get());
+                try (java.sql.ResultSet rows = exists.executeQuery()) {
+                    if (rows.next()) {
+                        throw new MigrationException("migration " + migration.file() + ": version_schema: schema "
+                                + mirror.get() + " already exists; choose another name");
+                    }
+                }
+            }
+        }
         Optional<SchemaHistory.InFlightRow> inFlight = history.inFlight(connection);
         if (inFlight.isPresent()) {
             SchemaHistory.InFlightRow row = inFlight.get();
@@ -140,8 +155,7 @@ final class Expand {
      * <li>one transaction without table locks beyond ACCESS SHARE: the trigger functions, the version schema's
      *     views (under a pending name), the version's role;</li>
      * <li>per synced table, one short transaction: lock the table (SHARE ROW EXCLUSIVE, under lock_timeout,
-     *     retried), take the transaction id its backfill compares xmin with, create the trigger, record the
-     *     backfill. See {@link Backfill} for why the lock comes before the transaction id. Nothing else waits in
+     *     retried), create the trigger, record the backfill with the transaction id it compares xmin with. See {@link Backfill} for why the lock comes before the transaction id. Nothing else waits in
      *     it, so writers queue behind it for a few milliseconds, and only on one table at a time;</li>
      * <li>the phase BACKFILLING.</li>
      * </ol>
@@ -156,9 +170,11 @@ final class Expand {
         Map<String, List<String>> backfills = SyncRules.backfillColumns(migration);
         Map<String, List<dev.slipway.schema.op.ColumnSnapshot>> oldNames = rules.oldNames();
         VersionRoles roles = VersionRoles.of(connection, schema);
+        List<String> newVersionSchemas = new ArrayList<>(List.of(versionSchema));
+        migration.mirrorSchema(schema).ifPresent(newVersionSchemas::add);
         executor.transaction("creating the sync functions and " + versionSchema, transaction -> {
             for (Map.Entry<String, List<SyncRule>> entry : rulesByTable.entrySet()) {
-                transaction.execute(SyncTriggers.create(schema, versionSchema, version, entry.getKey(),
+                transaction.execute(SyncTriggers.create(schema, newVersionSchemas, version, entry.getKey(),
                         rules.physicalColumnsAfterStart(entry.getKey()), entry.getValue(),
                         oldNames.getOrDefault(entry.getKey(), List.of()), rules.newNames(entry.getKey())).get(0));
             }
@@ -197,11 +213,11 @@ final class Expand {
         for (String table : rulesByTable.keySet()) {
             executor.transaction("installing the sync trigger on " + table, transaction -> {
                 transaction.execute("LOCK TABLE " + Sql.qualified(schema, table) + " IN SHARE ROW EXCLUSIVE MODE");
-                long startXid = transaction.bookkeeping(Expand::currentTransactionId, 0L);
                 transaction.execute(SyncTriggers.trigger(schema, version, table));
                 if (backfills.containsKey(table)) {
+                    // Its transaction id, taken here (after the lock), is the start the backfill compares xmin with.
                     transaction.bookkeeping(c -> {
-                        history.recordBackfill(c, id, table, backfills.get(table), startXid);
+                        history.recordBackfill(c, id, table, backfills.get(table));
                         return null;
                     }, null);
                 }
@@ -211,14 +227,6 @@ final class Expand {
             history.setPhase(c, id, InFlight.BACKFILLING);
             return null;
         }, null);
-    }
-
-    private static long currentTransactionId(Connection connection) throws SQLException {
-        try (Statement statement = connection.createStatement();
-             ResultSet rows = statement.executeQuery("SELECT pg_current_xact_id()::text::bigint")) {
-            rows.next();
-            return rows.getLong(1);
-        }
     }
 
     /** Backfills, runs the post-backfill steps (constraint validation) and marks the migration expanded. */
@@ -259,12 +267,21 @@ final class Expand {
         } catch (RuntimeException e) {
             throw undo().failAndUndo(id, migration, previous, "validating constraints after the backfill", e);
         }
+        String versionSchema = versionSchema(schema, migration.version());
+        List<String> publish = new ArrayList<>();
         if (!migration.opaque()) {
             String pending = pendingSchema(schema, migration.version());
-            String versionSchema = versionSchema(schema, migration.version());
-            executor.inTransaction(List.of(Sql.doBlock("BEGIN IF EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = "
+            publish.add(Sql.doBlock("BEGIN IF EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = "
                     + Sql.literal(pending) + ") THEN EXECUTE " + Sql.literal("ALTER SCHEMA " + Sql.ident(pending)
-                    + " RENAME TO " + Sql.ident(versionSchema)) + "; END IF; END")));
+                    + " RENAME TO " + Sql.ident(versionSchema)) + "; END IF; END"));
+        }
+        migration.mirrorSchema(schema).ifPresent(mirror -> {
+            // Idempotent for resume: made again from the version's views, in the transaction that publishes them.
+            publish.add(VersionViews.dropMirrors(versionSchema));
+            publish.add(VersionViews.mirror(versionSchema, mirror));
+        });
+        if (!publish.isEmpty()) {
+            executor.inTransaction(publish);
         }
         executor.bookkeeping(c -> {
             history.setPhase(c, id, InFlight.EXPANDED);

@@ -285,14 +285,16 @@ final class SchemaHistory {
     }
 
     /** One backfill to run per table, starting after the rows older than {@code startXid}. */
-    void recordBackfill(Connection connection, long id, String table, List<String> columns, long startXid)
-            throws SQLException {
-        try (PreparedStatement insert = connection.prepareStatement(
-                "INSERT INTO slipway.backfills (migration_id, table_name, columns, start_xid) VALUES (?, ?, ?, ?)")) {
+    /**
+     * Records a table's backfill with the current transaction's id as the start its rows' xmin is compared with: call
+     * it in the transaction that locked the table and created its trigger, after both.
+     */
+    void recordBackfill(Connection connection, long id, String table, List<String> columns) throws SQLException {
+        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO slipway.backfills"
+                + " (migration_id, table_name, columns, start_xid) VALUES (?, ?, ?, pg_current_xact_id()::text::bigint)")) {
             insert.setLong(1, id);
             insert.setString(2, table);
             insert.setArray(3, connection.createArrayOf("text", columns.toArray()));
-            insert.setLong(4, startXid);
             insert.executeUpdate();
         }
     }
