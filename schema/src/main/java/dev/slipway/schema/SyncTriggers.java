@@ -34,7 +34,7 @@ final class SyncTriggers {
     }
 
     static String triggerName(int version) {
-        return Sql.ident("slipway_sync_v" + version);
+        return Sql.ident("slipway_sync_v" + version);  // Expand.installTriggersAndViews looks it up unquoted
     }
 
     static List<String> create(String schema, String versionSchema, int version, String table,
