@@ -24,7 +24,32 @@ final class BackfillProfile {
     private BackfillProfile() {
     }
 
-    private record Variant(String name, String trigger, String set, boolean xminTest, int batch, boolean keySelect) {
+    private record Variant(String name, String trigger, String set, boolean xminTest, int batch, boolean keySelect,
+                           OneStatement oneStatement) {
+        Variant(String name, String trigger, String set, boolean xminTest, int batch, boolean keySelect) {
+            this(name, trigger, set, xminTest, batch, keySelect, null);
+        }
+    }
+
+    /**
+     * The engine's one-statement batch (Backfill.batchStatement on a bigint key): as before this branch, with the
+     * xmin test in the key CTE too (a heap visit per key), or as now, keys from the index alone up to the largest key.
+     */
+    private enum OneStatement {
+        XMIN_IN_KEY_CTE("WITH b AS MATERIALIZED (SELECT id AS k FROM public.p WHERE id > ?::bigint AND %1$s ORDER BY id LIMIT ?),"
+                + " l AS (SELECT k, count(*) OVER () AS v FROM b ORDER BY k DESC LIMIT 1),"
+                + " w AS (UPDATE public.p SET %2$s WHERE id > ?::bigint AND id <= (SELECT k FROM l) AND %1$s)"
+                + " SELECT v, k::text FROM l"),
+        INDEX_ONLY_KEYS("WITH b AS MATERIALIZED (SELECT id AS k FROM public.p WHERE id > ?::bigint AND id <= ?::bigint ORDER BY id LIMIT ?),"
+                + " l AS (SELECT k FROM b ORDER BY k DESC LIMIT 1),"
+                + " w AS (UPDATE public.p SET %2$s WHERE id > ?::bigint AND id <= (SELECT k FROM l) AND %1$s RETURNING 1)"
+                + " SELECT (SELECT count(*) FROM w), k::text FROM l");
+
+        private final String template;
+
+        OneStatement(String template) {
+            this.template = template;
+        }
     }
 
     static List<String> run(DataSource base, long rows) throws SQLException {
@@ -61,6 +86,8 @@ final class BackfillProfile {
                 new Variant("… minimal trigger (only the two up expressions)", "public.minimal_sync()", touch, true, 10_000, true),
                 new Variant("… no trigger: SET the up expressions directly", null, direct, true, 10_000, true),
                 new Variant("… no trigger, direct SET, key range without the key SELECT", null, direct, true, 10_000, false),
+                new Variant("engine's batch statement before: xmin test in the key CTE and the UPDATE", null, direct, true, 10_000, false, OneStatement.XMIN_IN_KEY_CTE),
+                new Variant("engine's batch statement now: keys from the index alone, xmin test in the UPDATE", null, direct, true, 10_000, false, OneStatement.INDEX_ONLY_KEYS),
                 new Variant("plain: one UPDATE of the whole table, no trigger, no xmin test (the practical limit)", null, direct, false, 1_000_000_000, false));
         lines.add(String.format(Locale.ROOT, "%n### backfill profile, %,d rows (the loop replayed on a copy of the table)%n", rows));
         lines.add("Each variant runs " + ROUNDS + " times, interleaved; wall rows/s is the best round, CPU is the PostgreSQL"
@@ -149,6 +176,31 @@ final class BackfillProfile {
             connection.setAutoCommit(false);
             long done = 0;
             String lastKey = "0";
+            if (variant.oneStatement() != null) {
+                String test = "age(xmin) >= age((" + xid + "::bigint % 4294967296)::text::xid)";
+                try (PreparedStatement batch = connection.prepareStatement(
+                        String.format(Locale.ROOT, variant.oneStatement().template, test, variant.set()))) {
+                    while (true) {
+                        int index = 1;
+                        batch.setString(index++, lastKey);
+                        if (variant.oneStatement() == OneStatement.INDEX_ONLY_KEYS) batch.setString(index++, String.valueOf(maxId));
+                        batch.setInt(index++, variant.batch());
+                        batch.setString(index, lastKey);
+                        try (ResultSet result = batch.executeQuery()) {
+                            if (!result.next()) break;
+                            done += result.getLong(1);
+                            lastKey = result.getString(2);
+                        }
+                        save.setString(1, lastKey);
+                        save.setLong(2, done);
+                        save.executeUpdate();
+                        connection.commit();
+                    }
+                }
+                connection.setAutoCommit(true);
+                cpu[0] = cpuTicks(pid) - cpuBefore;
+                return done;
+            }
             while (true) {
                 String end = null;
                 int visited = 0;

@@ -36,7 +36,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <li>seed N customers through binary 1's views, VACUUM ANALYZE;</li>
  * <li><b>plain UPDATE</b>: the same change as one statement on an identical copy of the table (the practical
  *     limit: no trigger, no batching, no xmin test);</li>
- * <li><b>start</b> of 002 with a point-query probe and a pg_locks sampler running; the backfill rate is the
+ * <li><b>start</b> of 002 with a point-query probe, an old-binary writer (an INSERT through binary 1's views every
+ *     ~2 ms: its latency is how long a writer was blocked) and a pg_locks sampler running; the backfill rate is the
  *     engine's own (its last {@link BackfillProgress#rowsPerSecond()});</li>
  * <li><b>write amplification</b>: UPDATE throughput through binary 1's view with the sync trigger enabled vs
  *     disabled on the same table (bulk: one statement over up to 200 000 rows; point: single-row autocommit
@@ -116,8 +117,8 @@ public final class SchemaBench {
         print("| rows | backfill rows/s (engine) | backfill rows per backend CPU-s | start total | plain UPDATE rows/s | backfill / plain"
                 + " | bulk UPDATE rows/s no trigger / trigger | amplification bulk | point UPDATE/s no trigger / trigger"
                 + " | amplification point | longest ACCESS EXCLUSIVE hold start / complete | longest write-blocking hold start / complete"
-                + " | probe p99 (max) start | probe p99 (max) complete |");
-        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|---|");
+                + " | probe p99 (max) start | probe p99 (max) complete | old-binary INSERT p99 (max) during start |");
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|---|---|");
     }
 
     private final List<String> notes = new ArrayList<>();
@@ -156,9 +157,11 @@ public final class SchemaBench {
         System.err.printf("plain UPDATE: %,.0f rows/s%n", plainRate);
 
         long relation = Long.parseLong(single(base, "SELECT 'public.customers'::regclass::oid"));
-        Probe probe = new Probe(base, rows);
+        Probe probe = new Probe(base, rows, false);
+        Probe writer = new Probe(v1, rows, true);
         LockSampler sampler = new LockSampler(base, relation);
         probe.start();
+        writer.start();
         sampler.start();
         Thread.sleep(300);
 
@@ -191,6 +194,7 @@ public final class SchemaBench {
         String flatness = flatness(progress, batchEnds);
         if (profile) notes.addAll(BackfillProfile.run(base, rows));
         probe.pause();
+        writer.stop(); // binary 1's views go at complete
         sampler.pause();
 
         // Write amplification of the sync trigger: same table, same columns, trigger enabled vs disabled.
@@ -226,11 +230,12 @@ public final class SchemaBench {
         LockSampler.Hold wbStart = sampler.longest(startBegan, startEnded, false);
         LockSampler.Hold wbComplete = sampler.longest(completeBegan, completeEnded, false);
         Probe.Stats during = probe.stats(startBegan, startEnded);
+        Probe.Stats writes = writer.stats(startBegan, startEnded);
         Probe.Stats atComplete = probe.stats(completeBegan, completeEnded);
-        print(String.format(Locale.ROOT, "| %,d | %,.0f | %s | %.2f s | %,.0f | %.2f | %,.0f / %,.0f | %.2f× | %,.0f / %,.0f | %.2f× | %s / %s | %s / %s | %s | %s |",
+        print(String.format(Locale.ROOT, "| %,d | %,.0f | %s | %.2f s | %,.0f | %.2f | %,.0f / %,.0f | %.2f× | %,.0f / %,.0f | %.2f× | %s / %s | %s / %s | %s | %s | %s |",
                 rows, backfillRate, backendCpu, (startEnded - startBegan) / 1e9, plainRate, backfillRate / plainRate,
                 bulk[0], bulk[1], bulk[0] / bulk[1], point[0], point[1], point[0] / point[1],
-                aeStart.ms(), aeComplete.ms(), wbStart.ms(), wbComplete.ms(), during, atComplete));
+                aeStart.ms(), aeComplete.ms(), wbStart.ms(), wbComplete.ms(), during, atComplete, writes));
         notes.add(String.format(Locale.ROOT, "- %,d rows: longest ACCESS EXCLUSIVE in start: %s; in complete: %s;"
                         + " longest write-blocking in start: %s; in complete: %s; lock samples every %.1f ms on average;"
                         + " probe: %d queries during start, %d during complete (%.0f ms); backfill %s; load average at the end %s",
@@ -282,22 +287,30 @@ public final class SchemaBench {
 
     // ------------------------------------------------------------------ probe
 
-    /** Every ~2 ms a point SELECT by primary key on the base table (exists before, during and after). */
+    /**
+     * Every ~2 ms a point SELECT by primary key on the base table (exists before, during and after), or, as a
+     * writer, an INSERT through binary 1's view (what an old binary does while start runs; an insert has no row to
+     * wait for, so its latency shows only table locks: the trigger's SHARE ROW EXCLUSIVE blocks it).
+     */
     private static final class Probe extends Worker {
         private final DataSource source;
         private final long rows;
+        private final boolean writer;
         private final List<long[]> samples = new ArrayList<>();
 
-        Probe(DataSource source, long rows) {
-            super("probe");
+        Probe(DataSource source, long rows, boolean writer) {
+            super(writer ? "writer" : "probe");
             this.source = source;
             this.rows = rows;
+            this.writer = writer;
         }
 
         @Override
         void work() throws Exception {
             try (Connection connection = source.getConnection();
-                 PreparedStatement select = connection.prepareStatement("SELECT id, email FROM public.customers WHERE id = ?")) {
+                 PreparedStatement select = connection.prepareStatement(writer
+                         ? "INSERT INTO customers (full_name, email) VALUES ('Probe ' || ?::text, 'probe')"
+                         : "SELECT id, email FROM public.customers WHERE id = ?")) {
                 while (running()) {
                     if (paused()) {
                         Thread.sleep(5);
@@ -305,8 +318,12 @@ public final class SchemaBench {
                     }
                     long began = System.nanoTime();
                     select.setLong(1, 1 + ThreadLocalRandom.current().nextLong(rows));
-                    try (ResultSet result = select.executeQuery()) {
-                        result.next();
+                    if (writer) {
+                        select.executeUpdate();
+                    } else {
+                        try (ResultSet result = select.executeQuery()) {
+                            result.next();
+                        }
                     }
                     long ended = System.nanoTime();
                     synchronized (samples) {

@@ -39,7 +39,8 @@ import java.util.stream.Collectors;
  *     back to text I/O conversion). {@link #run} finds out by having the server parse the statement once.</li>
  * </ul>
  * <p>
- * <b>One statement per batch.</b> A CTE takes the next {@code batchSize} keys after the saved position (keyset),
+ * <b>One statement per batch.</b> A CTE takes the next {@code batchSize} keys after the saved position (keyset,
+ * from the primary key index alone),
  * the UPDATE covers the key range up to the last of them, and the statement returns only that last key and the
  * count: no keys travel to the client. The batch's last key is saved in {@code slipway.backfills} in the same
  * transaction, so after a crash the backfill resumes exactly after the last committed batch.
@@ -50,10 +51,9 @@ import java.util.stream.Collectors;
  * existed came from a transaction older than X, and every row with {@code xmin} newer than X was written through
  * the trigger. Newer means a smaller {@code age()}: age counts transactions back from the next one, so it is
  * immune to xid wraparound as long as X is younger than 2^31 transactions (autovacuum guarantees that), and age()
- * of a frozen xmin is INT_MAX, so frozen rows count as old and are backfilled. Both the key CTE and the UPDATE
- * test it: the UPDATE re-tests a row a writer changed meanwhile on its newest version (READ COMMITTED), which is
- * newer than X, so the writer's value stays. Skipping new rows also ends the walk at the last old row instead of
- * chasing inserts.
+ * of a frozen xmin is INT_MAX, so frozen rows count as old and are backfilled. The UPDATE tests it, and re-tests
+ * a row a writer changed meanwhile on its newest version (READ COMMITTED), which is newer than X, so the writer's
+ * value stays. The walk ends at the largest key when the run began ({@link #lastKeyNow}) instead of chasing inserts.
  */
 final class Backfill {
     private static final Logger log = LoggerFactory.getLogger(Backfill.class);
@@ -111,7 +111,7 @@ final class Backfill {
         return positions;
     }
 
-    /** Runs one table's backfill to the end; returns the rows it visited in this run. */
+    /** Runs one table's backfill to the end; returns the rows it filled in this run. */
     long run(Position position, TableSnapshot table, Fill fill) throws SQLException {
         List<String> keyColumns = table.primaryKey();
         List<String> keyTypes = keyColumns.stream()
@@ -120,7 +120,7 @@ final class Backfill {
         long total = position.total() != null ? position.total() : countRows(position, tableName);
         List<String> lastKey = position.lastKey();
         long done = position.done();
-        long visitedThisRun = 0;
+        long filledThisRun = 0;
         long began = System.nanoTime();
         String computed = fill.upRules().stream()
                 .map(rule -> Sql.ident(rule.column()) + " = (" + rule.expression() + ")")
@@ -131,6 +131,7 @@ final class Backfill {
                 && compiles(batchStatement(tableName, keyColumns, keyTypes, true, computed));
         log.info("backfilling {} from key {}: {}", position.table(), lastKey == null ? "(start)" : lastKey,
                 computeInUpdate ? "the batches compute up themselves" : "the sync trigger computes up (touching rows)");
+        List<String> endKey = lastKeyNow(tableName, keyColumns);
         String firstBatch = batchStatement(tableName, keyColumns, keyTypes, true, computeInUpdate ? computed : touched);
         String laterBatch = batchStatement(tableName, keyColumns, keyTypes, false, computeInUpdate ? computed : touched);
         while (true) {
@@ -145,38 +146,40 @@ final class Backfill {
                     settings.setString(2, computeInUpdate ? "on" : "off");
                     settings.execute();
                 }
-                Batch next = runBatch(from == null ? firstBatch : laterBatch, from, position.startXid(), keyColumns.size());
-                if (next.visited() == 0) {
+                Batch next = endKey == null ? new Batch(0, null)
+                        : runBatch(from == null ? firstBatch : laterBatch, from, endKey, position.startXid(), keyColumns.size());
+                if (next.end() == null) {
                     savePosition(position, null, doneBefore, totalBefore, true);
                 } else {
-                    savePosition(position, next.end(), doneBefore + next.visited(),
-                            Math.max(totalBefore, doneBefore + next.visited()), false);
+                    savePosition(position, next.end(), doneBefore + next.filled(),
+                            Math.max(totalBefore, doneBefore + next.filled()), false);
                 }
                 return next;
             });
-            if (batch.visited() == 0) {
-                return visitedThisRun;
+            if (batch.end() == null) {
+                return filledThisRun;
             }
-            done += batch.visited();
-            visitedThisRun += batch.visited();
+            done += batch.filled();
+            filledThisRun += batch.filled();
             lastKey = batch.end();
             total = Math.max(total, done);
             double seconds = Math.max((System.nanoTime() - began) / 1e9, 1e-3);
-            double rate = visitedThisRun / seconds;
+            double rate = filledThisRun / seconds;
             Duration eta = rate > 0 ? Duration.ofMillis((long) ((total - done) / rate * 1000)) : Duration.ZERO;
             listener.progress(new BackfillProgress(position.table(), done, total, rate, eta));
-            throttle(visitedThisRun, began);
+            throttle(filledThisRun, began);
         }
     }
 
-    /** What one batch visited and the last key it covered (none when nothing was left). */
-    private record Batch(long visited, List<String> end) {
+    /** The rows one batch filled and the last key it covered (none when nothing was left). */
+    private record Batch(long filled, List<String> end) {
     }
 
-    private Batch runBatch(String sql, List<String> lastKey, long startXid, int keyColumns) throws SQLException {
+    private Batch runBatch(String sql, List<String> lastKey, List<String> endKey, long startXid, int keyColumns)
+            throws SQLException {
         try (PreparedStatement batch = connection.prepareStatement(sql)) {
             int index = bindKey(batch, 1, lastKey);
-            batch.setLong(index++, startXid);
+            index = bindKey(batch, index, endKey);
             batch.setInt(index++, options.backfillBatchSize());
             index = bindKey(batch, index, lastKey);
             batch.setLong(index, startXid);
@@ -210,9 +213,13 @@ final class Backfill {
     }
 
     /**
-     * One batch as one statement. Parameters: the lower bound (later batches), the start xid, the batch size, the
-     * lower bound again, the start xid again. Returns no row when nothing is left, else the rows visited and the
-     * batch's last key as text. The key CTE is MATERIALIZED because both the range bound and the count read it.
+     * One batch as one statement. Parameters: the lower bound (later batches), the walk's end key, the batch size,
+     * the lower bound again, the start xid. Returns no row when nothing is left, else the rows the UPDATE filled
+     * (RETURNING: progress counts rows written, not keys passed) and the batch's last key as text.
+     * <p>
+     * The key CTE reads only the primary key index (an index-only scan on all-visible pages, which the pages ahead
+     * of the walk are): it takes the next {@code batchSize} keys whatever their rows' age, and only the UPDATE tests
+     * xmin, on the heap tuples it visits anyway. Testing xmin in the CTE as well made every batch read its rows twice.
      */
     private static String batchStatement(String tableName, List<String> keyColumns, List<String> keyTypes,
                                          boolean first, String assignments) {
@@ -227,15 +234,37 @@ final class Backfill {
         String upperBound = batchKeys.stream().map(key -> "(SELECT " + key + " FROM slipway_last)")
                 .collect(Collectors.joining(", ", "(", ")"));
         return "WITH slipway_batch AS MATERIALIZED (SELECT " + keyAliases + " FROM " + tableName
-                + " WHERE " + lowerBound + " AND " + olderThanStart
+                + " WHERE " + lowerBound + " AND " + keyTuple + " <= " + keyParameters(keyTypes)
                 + " ORDER BY " + Sql.identList(keyColumns) + " LIMIT ?),"
-                + " slipway_last AS (SELECT " + String.join(", ", batchKeys) + ", count(*) OVER () AS slipway_visited"
+                + " slipway_last AS (SELECT " + String.join(", ", batchKeys)
                 + " FROM slipway_batch ORDER BY " + batchKeys.stream().map(key -> key + " DESC").collect(Collectors.joining(", "))
                 + " LIMIT 1),"
                 + " slipway_written AS (UPDATE " + tableName + " SET " + assignments
-                + " WHERE " + lowerBound + " AND " + keyTuple + " <= " + upperBound + " AND " + olderThanStart + ")"
-                + " SELECT slipway_visited, " + batchKeys.stream().map(key -> key + "::text").collect(Collectors.joining(", "))
+                + " WHERE " + lowerBound + " AND " + keyTuple + " <= " + upperBound + " AND " + olderThanStart
+                + " RETURNING 1)"
+                + " SELECT (SELECT count(*) FROM slipway_written), " + batchKeys.stream().map(key -> key + "::text").collect(Collectors.joining(", "))
                 + " FROM slipway_last";
+    }
+
+    /**
+     * The largest key now, or null for an empty table: where this run's walk ends. Every row the backfill must
+     * fill is older than the trigger-installing transaction, which waited for all earlier writers to finish, so it
+     * is visible here with a key no larger (a row whose key changed since was rewritten through the trigger and
+     * needs nothing). Rows inserted later are newer and need nothing either: bounding the walk stops it chasing
+     * them. A resumed run takes the bound again; it can only have grown.
+     */
+    private List<String> lastKeyNow(String tableName, List<String> keyColumns) throws SQLException {
+        // Aliased: ORDER BY "id" would otherwise sort by the text output column of that name ('999' > '2500').
+        String keys = keyColumns.stream().map(key -> Sql.ident(key) + "::text AS " + Sql.ident("slipway_" + key))
+                .collect(Collectors.joining(", "));
+        String order = keyColumns.stream().map(key -> Sql.ident(key) + " DESC").collect(Collectors.joining(", "));
+        try (Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("SELECT " + keys + " FROM " + tableName + " ORDER BY " + order + " LIMIT 1")) {
+            if (!rows.next()) return null;
+            List<String> key = new ArrayList<>();
+            for (int i = 1; i <= keyColumns.size(); i++) key.add(rows.getString(i));
+            return key;
+        }
     }
 
     /**
@@ -283,10 +312,10 @@ final class Backfill {
         return total;
     }
 
-    private void throttle(long visitedThisRun, long began) {
+    private void throttle(long filledThisRun, long began) {
         long pauseMillis = options.backfillDelay().toMillis();
         if (options.maxRowsPerSecond() > 0) {
-            long earliestMillis = visitedThisRun * 1000 / options.maxRowsPerSecond();
+            long earliestMillis = filledThisRun * 1000 / options.maxRowsPerSecond();
             long elapsedMillis = (System.nanoTime() - began) / 1_000_000;
             pauseMillis = Math.max(pauseMillis, earliestMillis - elapsedMillis);
         }

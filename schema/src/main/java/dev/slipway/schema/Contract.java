@@ -43,6 +43,7 @@ final class Contract {
         VersionRoles roles = VersionRoles.of(connection, schema);
         List<Integer> retired = retiredVersions(migration);
         for (int version : retired) {
+            contract.add(VersionViews.dropMirrors(Expand.versionSchema(schema, version)));
             contract.add(VersionViews.drop(Expand.versionSchema(schema, version)));
             contract.addAll(roles.drop(version));
         }

@@ -47,6 +47,14 @@ interface DdlExecutor extends MigrationContext.StatementRunner {
     /** One engine command at a time per schema, even across processes; held until closed. */
     EngineLock lockEngine() throws SQLException;
 
+    /**
+     * One statement as its own transaction, under lock_timeout and retried like a transaction: for a lock that must
+     * be held for as short a time as possible (no round trip to this process while it is held).
+     */
+    default void alone(String statement) {
+        concurrently(statement, null);
+    }
+
     /** Statements in one short transaction. */
     default void inTransaction(List<String> statements) {
         try {

@@ -11,9 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -103,6 +101,23 @@ final class Expand {
     }
 
     private void checkStartAllowed(Migration migration) throws SQLException {
+        Optional<String> mirror = migration.mirrorSchema(schema);
+        if (mirror.isPresent()) {
+            if (mirror.get().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 63) {
+                throw new MigrationException("migration " + migration.file() + ": version_schema: '" + mirror.get()
+                        + "' is longer than 63 bytes, PostgreSQL's limit for names");
+            }
+            try (java.sql.PreparedStatement exists = connection.prepareStatement(
+                    "SELECT 1 FROM pg_namespace WHERE nspname = ?")) {
+                exists.setString(1, mirror.get());
+                try (java.sql.ResultSet rows = exists.executeQuery()) {
+                    if (rows.next()) {
+                        throw new MigrationException("migration " + migration.file() + ": version_schema: schema "
+                                + mirror.get() + " already exists; choose another name");
+                    }
+                }
+            }
+        }
         Optional<SchemaHistory.InFlightRow> inFlight = history.inFlight(connection);
         if (inFlight.isPresent()) {
             SchemaHistory.InFlightRow row = inFlight.get();
@@ -135,9 +150,19 @@ final class Expand {
     }
 
     /**
-     * One transaction: lock the synced tables, take the transaction id the backfill compares xmin with, create
-     * the triggers and the version schema, and record the backfill. See {@link Backfill} for why the lock comes
-     * before the transaction id.
+     * The sync triggers and the new version's views, in as little time under write-blocking locks as possible:
+     * <ol>
+     * <li>one transaction without table locks beyond ACCESS SHARE: the trigger functions, the version schema's
+     *     views (under a pending name), the version's role;</li>
+     * <li>per synced table, {@code CREATE TRIGGER} as a statement of its own (under lock_timeout, retried): it locks
+     *     the table (SHARE ROW EXCLUSIVE) before its transaction takes an id, and nothing else runs under that lock,
+     *     so writers wait for it well under a millisecond of server time, one table at a time. Then the backfill is
+     *     recorded with that transaction's id (the trigger row's xmin) as the start it compares xmin with; see
+     *     {@link Backfill} for why the lock must come before the id;</li>
+     * <li>the phase BACKFILLING.</li>
+     * </ol>
+     * A crash between them leaves the phase EXPANDING, which resume undoes (dropping the functions drops their
+     * triggers).
      */
     private void installTriggersAndViews(long id, Migration migration, SyncRules rules, SchemaSnapshot after,
                                          OptionalInt previous) throws SQLException {
@@ -147,18 +172,13 @@ final class Expand {
         Map<String, List<String>> backfills = SyncRules.backfillColumns(migration);
         Map<String, List<dev.slipway.schema.op.ColumnSnapshot>> oldNames = rules.oldNames();
         VersionRoles roles = VersionRoles.of(connection, schema);
-        executor.transaction("installing triggers and " + versionSchema, transaction -> {
-            if (!rulesByTable.isEmpty()) {
-                transaction.execute("LOCK TABLE " + String.join(", ", rulesByTable.keySet().stream()
-                        .map(table -> Sql.qualified(schema, table)).toList()) + " IN SHARE ROW EXCLUSIVE MODE");
-            }
-            long startXid = transaction.bookkeeping(Expand::currentTransactionId, 0L);
+        List<String> newVersionSchemas = new ArrayList<>(List.of(versionSchema));
+        migration.mirrorSchema(schema).ifPresent(newVersionSchemas::add);
+        executor.transaction("creating the sync functions and " + versionSchema, transaction -> {
             for (Map.Entry<String, List<SyncRule>> entry : rulesByTable.entrySet()) {
-                for (String sql : SyncTriggers.create(schema, versionSchema, version, entry.getKey(),
+                transaction.execute(SyncTriggers.create(schema, newVersionSchemas, version, entry.getKey(),
                         rules.physicalColumnsAfterStart(entry.getKey()), entry.getValue(),
-                        oldNames.getOrDefault(entry.getKey(), List.of()), rules.newNames(entry.getKey()))) {
-                    transaction.execute(sql);
-                }
+                        oldNames.getOrDefault(entry.getKey(), List.of()), rules.newNames(entry.getKey())).get(0));
             }
             if (migration.opaque()) {
                 if (previous.isPresent()) {
@@ -188,22 +208,25 @@ final class Expand {
                 }
             }
             transaction.bookkeeping(c -> {
-                for (Map.Entry<String, List<String>> entry : backfills.entrySet()) {
-                    history.recordBackfill(c, id, entry.getKey(), entry.getValue(), startXid);
-                }
-                history.setPhase(c, id, InFlight.BACKFILLING);
                 roles.rememberPassword(c, version);
                 return null;
             }, null);
         });
-    }
-
-    private static long currentTransactionId(Connection connection) throws SQLException {
-        try (Statement statement = connection.createStatement();
-             ResultSet rows = statement.executeQuery("SELECT pg_current_xact_id()::text::bigint")) {
-            rows.next();
-            return rows.getLong(1);
+        for (String table : rulesByTable.keySet()) {
+            // One statement, its own transaction: the lock is held while the server creates the trigger and commits,
+            // never across a round trip to this process (under load, each round trip cost tens of milliseconds).
+            executor.alone(SyncTriggers.trigger(schema, version, table));
+            if (backfills.containsKey(table)) {
+                executor.bookkeeping(c -> {
+                    history.recordBackfill(c, id, table, backfills.get(table), "slipway_sync_v" + version);
+                    return null;
+                }, null);
+            }
         }
+        executor.bookkeeping(c -> {
+            history.setPhase(c, id, InFlight.BACKFILLING);
+            return null;
+        }, null);
     }
 
     /** Backfills, runs the post-backfill steps (constraint validation) and marks the migration expanded. */
@@ -244,12 +267,21 @@ final class Expand {
         } catch (RuntimeException e) {
             throw undo().failAndUndo(id, migration, previous, "validating constraints after the backfill", e);
         }
+        String versionSchema = versionSchema(schema, migration.version());
+        List<String> publish = new ArrayList<>();
         if (!migration.opaque()) {
             String pending = pendingSchema(schema, migration.version());
-            String versionSchema = versionSchema(schema, migration.version());
-            executor.inTransaction(List.of(Sql.doBlock("BEGIN IF EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = "
+            publish.add(Sql.doBlock("BEGIN IF EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = "
                     + Sql.literal(pending) + ") THEN EXECUTE " + Sql.literal("ALTER SCHEMA " + Sql.ident(pending)
-                    + " RENAME TO " + Sql.ident(versionSchema)) + "; END IF; END")));
+                    + " RENAME TO " + Sql.ident(versionSchema)) + "; END IF; END"));
+        }
+        migration.mirrorSchema(schema).ifPresent(mirror -> {
+            // Idempotent for resume: made again from the version's views, in the transaction that publishes them.
+            publish.add(VersionViews.dropMirrors(versionSchema));
+            publish.add(VersionViews.mirror(versionSchema, mirror));
+        });
+        if (!publish.isEmpty()) {
+            executor.inTransaction(publish);
         }
         executor.bookkeeping(c -> {
             history.setPhase(c, id, InFlight.EXPANDED);

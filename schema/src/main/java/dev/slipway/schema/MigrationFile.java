@@ -52,6 +52,8 @@ import java.util.regex.Pattern;
  */
 public final class MigrationFile {
     private static final Pattern LEADING_VERSION = Pattern.compile("^(\\d+)[_.-].*");
+    private static final Pattern VERSION_SCHEMA = Pattern.compile("[a-z_][a-z0-9_]*");
+    private static final Pattern SLIPWAY_VERSION_SCHEMA = Pattern.compile("v\\d+(_pending)?");
     private static final Map<String, BiFunction<SpecNode, Dialect, Operation>> OPERATIONS = new LinkedHashMap<>();
     /** The operations only pgroll's format has: a file using one is read in pgroll's dialect. */
     private static final Set<String> PGROLL_OPERATIONS = Set.of("sql", "rename_constraint", "set_replica_identity",
@@ -108,10 +110,7 @@ public final class MigrationFile {
         SpecNode root = SpecNode.parse(fileName, text);
         root.allowOnly("version", "name", "description", "operations", "version_schema");
         Dialect dialect = dialect(root);
-        root.optional("version_schema").ifPresent(node -> {
-            throw node.error("Slipway names the view schema of version N <schema>_vN (binaries, the guard and the"
-                    + " versioned login roles rely on it); leave 'version_schema' out");
-        });
+        String versionSchema = root.optional("version_schema").map(MigrationFile::versionSchema).orElse(null);
         Matcher leading = LEADING_VERSION.matcher(fileName);
         Integer fileVersion = leading.matches() ? Integer.valueOf(leading.group(1)) : null;
         int version;
@@ -137,12 +136,29 @@ public final class MigrationFile {
             throw operationList.error("a migration needs at least one operation");
         }
         Migration migration = new Migration(fileName, version, name, description, checksum, text, List.copyOf(operations),
-                dialect);
+                dialect, versionSchema);
         if (migration.opaque() && operations.size() > 1) {
             throw operationList.error("raw SQL that runs at start has no expand phase and must be the only operation of"
                     + " its migration (pgroll's 'sql' with onComplete: true may share one)");
         }
         return migration;
+    }
+
+    /**
+     * pgroll's {@code version_schema}: the suffix of the schema its clients use ({@code <schema>_<version_schema>}).
+     * A lower-case identifier, so clients can write it unquoted in a search path; never {@code vN} or
+     * {@code vN_pending}, which would be Slipway's own schema of a version.
+     */
+    private static String versionSchema(SpecNode node) {
+        String name = dev.slipway.schema.op.SqlText.name(node);
+        if (!VERSION_SCHEMA.matcher(name).matches()) {
+            throw node.error("'" + name + "' is not a schema name suffix (lower-case letters, digits and _, starting"
+                    + " with a letter or _)");
+        }
+        if (SLIPWAY_VERSION_SCHEMA.matcher(name).matches()) {
+            throw node.error("'" + name + "' is how Slipway names a version's own schema (<schema>_vN); choose another");
+        }
+        return name;
     }
 
     /** Whose spelling a file follows, from its top-level fields and the operations it names. */

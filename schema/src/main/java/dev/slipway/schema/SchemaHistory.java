@@ -285,15 +285,24 @@ final class SchemaHistory {
     }
 
     /** One backfill to run per table, starting after the rows older than {@code startXid}. */
-    void recordBackfill(Connection connection, long id, String table, List<String> columns, long startXid)
+    /**
+     * Records a table's backfill. Its start (what rows' xmin is compared with) is the id of the transaction that
+     * created the table's sync trigger {@code trigger}: the xmin of its pg_trigger row (32 bits, which is all the
+     * backfill's comparison uses).
+     */
+    void recordBackfill(Connection connection, long id, String table, List<String> columns, String trigger)
             throws SQLException {
-        try (PreparedStatement insert = connection.prepareStatement(
-                "INSERT INTO slipway.backfills (migration_id, table_name, columns, start_xid) VALUES (?, ?, ?, ?)")) {
+        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO slipway.backfills"
+                + " (migration_id, table_name, columns, start_xid) SELECT ?, ?, ?, t.xmin::text::bigint FROM pg_trigger t"
+                + " WHERE t.tgrelid = ?::regclass AND t.tgname = ?")) {
             insert.setLong(1, id);
             insert.setString(2, table);
             insert.setArray(3, connection.createArrayOf("text", columns.toArray()));
-            insert.setLong(4, startXid);
-            insert.executeUpdate();
+            insert.setString(4, dev.slipway.schema.op.Sql.qualified(schema, table));
+            insert.setString(5, trigger);
+            if (insert.executeUpdate() != 1) {
+                throw new IllegalStateException("the sync trigger " + trigger + " of " + table + " is missing");
+            }
         }
     }
 

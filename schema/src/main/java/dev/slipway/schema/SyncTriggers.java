@@ -11,7 +11,7 @@ import java.util.List;
  * <p>
  * It is a BEFORE INSERT OR UPDATE row trigger, so the columns it fills are in place before NOT NULL and CHECK
  * constraints are tested. It tells the writer's version by the first element of {@code search_path}: binary N
- * connects with {@code currentSchema=<schema>_vN}. A writer on the new version schema gets the old columns
+ * connects with {@code currentSchema=<schema>_vN} (or pgroll's {@code version_schema}, {@link Migration#mirrorSchema}). A writer on the new version schema gets the old columns
  * computed from {@code down}; anyone else (the old binary, the backfill, an unversioned client) gets the new
  * columns computed from {@code up}. Expressions see the row's columns by name because the function declares one
  * variable per column, assigned from NEW ({@code #variable_conflict use_variable} makes the variables win over
@@ -34,12 +34,12 @@ final class SyncTriggers {
     }
 
     static String triggerName(int version) {
-        return Sql.ident("slipway_sync_v" + version);
+        return Sql.ident("slipway_sync_v" + version);  // Expand.installTriggersAndViews looks it up unquoted
     }
 
     static List<String> create(String schema, String versionSchema, int version, String table,
                                List<ColumnSnapshot> physicalColumns, List<SyncRule> rules) {
-        return create(schema, versionSchema, version, table, physicalColumns, rules, List.of(), List.of());
+        return create(schema, List.of(versionSchema), version, table, physicalColumns, rules, List.of(), List.of());
     }
 
     /**
@@ -49,7 +49,7 @@ final class SyncTriggers {
      * expressions read the row as the new version does. Each set lives in a nested block of its branch, where it
      * shadows the physical column variables of the same name.
      */
-    static List<String> create(String schema, String versionSchema, int version, String table,
+    static List<String> create(String schema, List<String> versionSchemas, int version, String table,
                                List<ColumnSnapshot> physicalColumns, List<SyncRule> rules,
                                List<ColumnSnapshot> oldNames, List<ColumnSnapshot> newNames) {
         StringBuilder body = new StringBuilder("\n");
@@ -60,18 +60,26 @@ final class SyncTriggers {
                     .append(" := NEW.").append(Sql.ident(column.physicalName())).append(";\n");
         }
         body.append("BEGIN\n")
-                .append("  IF btrim(split_part(current_setting('search_path'), ',', 1), ' \"') = ")
-                .append(Sql.literal(versionSchema)).append(" THEN\n");
+                .append("  IF btrim(split_part(current_setting('search_path'), ',', 1), ' \"') IN (")
+                .append(versionSchemas.stream().map(Sql::literal).collect(java.util.stream.Collectors.joining(", ")))
+                .append(") THEN\n");
         appendBranch(body, rules, SyncRule.Direction.DOWN, newNames);
         body.append("  ELSE\n");
         appendBranch(body, rules, SyncRule.Direction.UP, oldNames);
         body.append("  END IF;\n  RETURN NEW;\nEND\n");
         String function = "CREATE FUNCTION " + functionName(schema, version, table) + "() RETURNS trigger LANGUAGE plpgsql AS "
                 + Sql.dollarQuoted(body.toString());
-        String trigger = "CREATE TRIGGER " + triggerName(version) + " BEFORE INSERT OR UPDATE ON "
+        return List.of(function, trigger(schema, version, table));
+    }
+
+    /**
+     * The {@code CREATE TRIGGER} alone (the second of {@link #create}'s statements): the only one that needs the
+     * table's SHARE ROW EXCLUSIVE lock, so start runs it in a transaction of its own once the function exists.
+     */
+    static String trigger(String schema, int version, String table) {
+        return "CREATE TRIGGER " + triggerName(version) + " BEFORE INSERT OR UPDATE ON "
                 + Sql.qualified(schema, table) + " FOR EACH ROW WHEN (" + BACKFILL_OFF + ")"
                 + " EXECUTE FUNCTION " + functionName(schema, version, table) + "()";
-        return List.of(function, trigger);
     }
 
     private static void appendBranch(StringBuilder body, List<SyncRule> rules, SyncRule.Direction direction,

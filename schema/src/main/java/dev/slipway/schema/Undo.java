@@ -41,7 +41,8 @@ final class Undo {
 
     void undo(Migration migration, OptionalInt previous) throws SQLException {
         int version = migration.version();
-        List<String> dropViews = new ArrayList<>(List.of(VersionViews.drop(Expand.versionSchema(schema, version)),
+        List<String> dropViews = new ArrayList<>(List.of(VersionViews.dropMirrors(Expand.versionSchema(schema, version)),
+                VersionViews.drop(Expand.versionSchema(schema, version)),
                 VersionViews.drop(Expand.pendingSchema(schema, version))));
         if (migration.opaque() && previous.isPresent()) {
             // Its alias of the new layout would pin the columns the down SQL may drop; rebuilt below.

@@ -58,6 +58,35 @@ final class VersionViews {
         return List.of(drop(aliasSchema), createFromCatalog(baseSchema, aliasSchema));
     }
 
+    /**
+     * pgroll's {@code version_schema}: {@code mirrorSchema} gets one view per view of {@code versionSchema}, selecting
+     * all of it (a view over an automatically updatable view is updatable too, and omitted columns still take the
+     * table's defaults). Its comment marks it as the mirror of {@code versionSchema}, which {@link #dropMirrors} reads.
+     */
+    static String mirror(String versionSchema, String mirrorSchema) {
+        return Sql.doBlock("DECLARE v record; BEGIN"
+                + " CREATE SCHEMA " + Sql.ident(mirrorSchema) + ";"
+                + " COMMENT ON SCHEMA " + Sql.ident(mirrorSchema) + " IS " + Sql.literal(mirrorComment(versionSchema)) + ";"
+                + " FOR v IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                + " WHERE n.nspname = " + Sql.literal(versionSchema) + " AND c.relkind = 'v' ORDER BY c.relname LOOP"
+                + " EXECUTE format('CREATE VIEW %I.%I AS SELECT * FROM %I.%I', " + Sql.literal(mirrorSchema) + ", v.relname, "
+                + Sql.literal(versionSchema) + ", v.relname);"
+                + " END LOOP; END");
+    }
+
+    /** Drops the mirrors of {@code versionSchema} (before it: their views depend on its views). */
+    static String dropMirrors(String versionSchema) {
+        return Sql.doBlock("DECLARE s record; BEGIN"
+                + " FOR s IN SELECT n.nspname FROM pg_namespace n"
+                + " WHERE obj_description(n.oid, 'pg_namespace') = " + Sql.literal(mirrorComment(versionSchema)) + " LOOP"
+                + " EXECUTE format('DROP SCHEMA %I CASCADE', s.nspname);"
+                + " END LOOP; END");
+    }
+
+    private static String mirrorComment(String versionSchema) {
+        return "slipway: version_schema mirror of " + versionSchema;
+    }
+
     /** CASCADE drops the views the schema holds; nothing else may depend on a versioned schema. */
     static String drop(String versionSchema) {
         return "DROP SCHEMA IF EXISTS " + Sql.ident(versionSchema) + " CASCADE";

@@ -104,8 +104,19 @@ class MigrationFileTest {
                   - create_index: {name: i, table: t, columns: [a], storage_parameter: "fillfactor=70"}
                 """)).hasMessageStartingWith("002_x.yaml:3:53: operations[0].create_index.storage_parameter: unknown field"
                 + " 'storage_parameter' (did you mean 'storage_parameters'?)");
-        assertThatThrownBy(() -> migration("002_x.yaml", "version_schema: custom\noperations: [{drop_table: {name: t}}]"))
-                .hasMessageStartingWith("002_x.yaml:1:17: version_schema: Slipway names the view schema");
+    }
+
+    @Test
+    void versionSchemaNamesTheSchemaPgrollClientsUseAndBadNamesAreLocated() {
+        assertThat(migration("002_x.yaml", "version_schema: custom_2\noperations: [{drop_table: {name: t}}]")
+                .mirrorSchema("public")).contains("public_custom_2");
+        assertThat(migration("002_x.yaml", "operations: [{drop_table: {name: t}}]").mirrorSchema("public")).isEmpty();
+        assertThatThrownBy(() -> migration("002_x.yaml", "version_schema: \"Custom; DROP\"\noperations: [{drop_table: {name: t}}]"))
+                .hasMessageStartingWith("002_x.yaml:1:17: version_schema: 'Custom; DROP' is not a schema name suffix");
+        assertThatThrownBy(() -> migration("002_x.yaml", "version_schema: v3\noperations: [{drop_table: {name: t}}]"))
+                .hasMessageStartingWith("002_x.yaml:1:17: version_schema: 'v3' is how Slipway names a version's own schema");
+        assertThatThrownBy(() -> migration("002_x.yaml", "version_schema: \"\"\noperations: [{drop_table: {name: t}}]"))
+                .hasMessageStartingWith("002_x.yaml:1:17: version_schema:");
     }
 }
 

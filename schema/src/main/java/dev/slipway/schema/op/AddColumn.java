@@ -11,18 +11,20 @@ import java.util.List;
  * by {@code up} is guarded by a {@code CHECK (... IS NOT NULL) NOT VALID} constraint, validated after the
  * backfill without blocking writes, and turned into a real NOT NULL on complete (PostgreSQL 12+ skips the scan
  * when a valid check proves it). Its check and foreign key are added NOT VALID and validated the same way, a unique
- * column gets its index CONCURRENTLY. A generated column is refused: adding one rewrites the whole table under an
- * ACCESS EXCLUSIVE lock (give the column an {@code up} instead).
+ * column gets its index CONCURRENTLY.
+ * <p>
+ * A generated column (pgroll's {@code generated: {expression}} or {@code {identity: ...}}) fills itself, for old and
+ * new writers alike, so it takes no {@code up}. PostgreSQL fills it for existing rows by rewriting the whole table
+ * under an ACCESS EXCLUSIVE lock, so start adds one only to a table without rows (checked under that lock, in the
+ * same transaction) and refuses otherwise: give a plain column an {@code up} instead.
  */
 public record AddColumn(String table, ColumnSpec column, String up) implements Operation {
 
     public static AddColumn parse(SpecNode node, Dialect dialect) {
         node.allowOnly("table", "column", "up", "comment");
         ColumnSpec column = ColumnSpec.parse(node.require("column"), dialect);
-        if (column.generated().isPresent()) {
-            throw node.require("column").require("generated").error("adding a generated column to an existing table"
-                    + " rewrites every row under an ACCESS EXCLUSIVE lock; add a plain column with an 'up' expression"
-                    + " instead (or generate it in create_table)");
+        if (column.generated().isPresent() && node.optional("up").isPresent()) {
+            throw node.require("up").error("a generated column computes its own values; leave out 'up'");
         }
         return new AddColumn(SqlText.name(node.require("table")), column,
                 node.optional("up").map(SqlText::expression).orElse(null));
@@ -39,7 +41,7 @@ public record AddColumn(String table, ColumnSpec column, String up) implements O
         if (column.primaryKey()) {
             throw new InvalidOperationException("cannot add a primary key column to an existing table");
         }
-        if (!column.nullable() && column.defaultValue() == null && up == null && !serial()) {
+        if (!column.nullable() && column.defaultValue() == null && up == null && !serial() && column.generated().isEmpty()) {
             throw new InvalidOperationException("a NOT NULL column needs a default or an 'up' expression,"
                     + " or existing rows and the old version's inserts would violate it");
         }
@@ -75,6 +77,13 @@ public record AddColumn(String table, ColumnSpec column, String up) implements O
         String tableName = context.table(table);
         // A constant default is stored in the catalog (PostgreSQL 11+), so adding it does not rewrite the table.
         List<String> statements = new ArrayList<>();
+        if (column.generated().isPresent()) {
+            statements.add("LOCK TABLE " + tableName + " IN ACCESS EXCLUSIVE MODE");
+            statements.add(Sql.doBlock("BEGIN IF EXISTS (SELECT FROM " + tableName + ") THEN RAISE EXCEPTION '%', "
+                    + Sql.literal("add_column " + table + "." + column.name() + ": adding a generated column rewrites"
+                    + " every row under an ACCESS EXCLUSIVE lock, and " + table + " has rows; add a plain column with an"
+                    + " 'up' expression instead (or generate it in create_table)") + "; END IF; END"));
+        }
         statements.add("ALTER TABLE " + tableName + " ADD COLUMN " + column.definition(!notNullByCheck()));
         if (notNullByCheck()) {
             statements.add("ALTER TABLE " + tableName + " ADD CONSTRAINT " + Sql.ident(notNullConstraint())

@@ -86,4 +86,53 @@ class AddColumnTest extends OperationTestBase {
         assertThat(catalogFingerprint()).isEqualTo(before);
         assertThat(engine.status().history()).hasSize(1);
     }
+
+    @Test
+    void generatedColumnsFillThemselvesForOldAndNewWriters() {
+        engine.start(migration("001_initial.yaml", """
+                operations:
+                  - create_table: {name: bookings, columns: [{name: id, type: bigserial, pk: true}, {name: nights, type: int}]}
+                """), dev.slipway.schema.BackfillListener.NONE);
+        engine.complete();
+        start("002_generated.yaml", """
+                name: 02_generated
+                operations:
+                  - add_column:
+                      table: bookings
+                      column: {name: number, type: bigint, generated: {identity: {user_specified_values: ALWAYS, sequence_options: "START WITH 100"}}}
+                  - add_column:
+                      table: bookings
+                      column: {name: total, type: integer, nullable: true, generated: {expression: "nights * 100"}}
+                """);
+        execute(version(1), "INSERT INTO bookings (nights) VALUES (2)");
+        execute(version(2), "INSERT INTO bookings (nights) VALUES (3)");
+        assertThat(query(version(2), "SELECT nights, number, total FROM bookings ORDER BY id"))
+                .containsExactly(List.of("2", "100", "200"), List.of("3", "101", "300"));
+        assertThat(columns("public_v1", "bookings")).containsExactly("id", "nights");
+        assertThatThrownBy(() -> execute(version(2), "INSERT INTO bookings (nights, number) VALUES (1, 7)"))
+                .hasMessageContaining("number");
+        engine.complete();
+        execute(version(2), "INSERT INTO bookings (nights) VALUES (4)");
+        assertThat(single(version(2), "SELECT number || ':' || total FROM bookings WHERE nights = 4")).isEqualTo("102:400");
+    }
+
+    @Test
+    void aGeneratedColumnOnATableWithRowsIsRefusedAndUndoneRatherThanRewritingItUnderALock() {
+        givenVersion1();
+        assertThatThrownBy(() -> start("002_code.yaml", """
+                operations:
+                  - add_column: {table: customers, column: {name: code, type: text, generated: {expression: "upper(name)"}}}
+                """)).hasMessageContaining("add_column customers.code: adding a generated column rewrites every row"
+                + " under an ACCESS EXCLUSIVE lock, and customers has rows");
+        assertThat(columns("public", "customers")).containsExactly("id", "name", "email");
+        assertThat(engine.status().state()).containsExactly(1);
+    }
+
+    @Test
+    void aGeneratedColumnWithAnUpExpressionIsALocatedError() {
+        assertThatThrownBy(() -> migration("002_code.yaml", """
+                operations:
+                  - add_column: {table: customers, column: {name: code, type: text, generated: {expression: "upper(name)"}}, up: "name"}
+                """)).hasMessageContaining("002_code.yaml:2:114: operations[0].add_column.up: a generated column computes its own values");
+    }
 }
