@@ -18,6 +18,7 @@ import picocli.CommandLine.Parameters;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /** {@code slipway schema ...}: expand/contract migrations of one PostgreSQL schema. */
@@ -235,6 +236,23 @@ final class SchemaCommand {
         }
     }
 
+    /**
+     * Complete and rollback act on the migration in flight: through the running controller (whose guard
+     * decides) unless --direct, else on the database itself.
+     */
+    private static int contractOrUndo(Target target, ForceOptions force, Direct direct, String apiPath,
+                                      Consumer<SchemaEngine> action, String done) throws Exception {
+        var controller = direct.direct ? java.util.Optional.<ApiClient>empty() : target.controller();
+        if (controller.isPresent()) {
+            return throughController(controller.get(), force.appendTo(apiPath), new byte[0]);
+        }
+        return target.withEngine((engine, server) -> {
+            action.accept(engine);
+            System.out.println(done + "; state " + state(engine.status()));
+            return 0;
+        });
+    }
+
     @Command(name = "complete", mixinStandardHelpOptions = true, description = "Contracts the migration in flight.")
     static final class Complete implements Callable<Integer> {
         @Mixin Target target;
@@ -243,15 +261,7 @@ final class SchemaCommand {
 
         @Override
         public Integer call() throws Exception {
-            var controller = direct.direct ? java.util.Optional.<ApiClient>empty() : target.controller();
-            if (controller.isPresent()) {
-                return throughController(controller.get(), force.appendTo("/api/v1/schema/complete"), new byte[0]);
-            }
-            return target.withEngine((engine, server) -> {
-                engine.complete();
-                System.out.println("completed; state " + state(engine.status()));
-                return 0;
-            });
+            return contractOrUndo(target, force, direct, "/api/v1/schema/complete", SchemaEngine::complete, "completed");
         }
     }
 
@@ -263,15 +273,7 @@ final class SchemaCommand {
 
         @Override
         public Integer call() throws Exception {
-            var controller = direct.direct ? java.util.Optional.<ApiClient>empty() : target.controller();
-            if (controller.isPresent()) {
-                return throughController(controller.get(), force.appendTo("/api/v1/schema/rollback"), new byte[0]);
-            }
-            return target.withEngine((engine, server) -> {
-                engine.rollback();
-                System.out.println("rolled back; state " + state(engine.status()));
-                return 0;
-            });
+            return contractOrUndo(target, force, direct, "/api/v1/schema/rollback", SchemaEngine::rollback, "rolled back");
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.slipway.schema;
 
+import dev.slipway.schema.op.SqlText;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -337,24 +339,10 @@ public final class SqlConverter {
         return quoted.append('"').toString();
     }
 
-    /** Splits on commas outside quotes and parentheses. */
+    /** Splits on commas outside quotes and parentheses, dropping a blank tail (a trailing comma). */
     private static List<String> split(String text) {
-        List<String> parts = new ArrayList<>();
-        int depth = 0;
-        int from = 0;
-        boolean quoted = false;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c == '\'') quoted = !quoted;
-            if (quoted) continue;
-            if (c == '(') depth++;
-            if (c == ')') depth--;
-            if (c == ',' && depth == 0) {
-                parts.add(text.substring(from, i));
-                from = i + 1;
-            }
-        }
-        if (!text.substring(from).isBlank()) parts.add(text.substring(from));
+        List<String> parts = new ArrayList<>(SqlText.splitTopLevel(text));
+        if (parts.get(parts.size() - 1).isBlank()) parts.remove(parts.size() - 1);
         return parts;
     }
 

@@ -7,17 +7,12 @@ import dev.slipway.router.Backend;
 import dev.slipway.router.Endpoint;
 import dev.slipway.runtime.Replica;
 import dev.slipway.runtime.ReplicaState;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 
-import static dev.slipway.controller.sequence.ServiceUnderTest.ACTOR;
 import static dev.slipway.controller.sequence.ServiceUnderTest.SERVICE;
 import static dev.slipway.controller.sequence.ServiceUnderTest.release;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -28,35 +23,17 @@ import static org.assertj.core.api.Assertions.assertThat;
  * strategy, and a replica out of the table before the runtime ends it). Real controller and store on PostgreSQL;
  * replicas and router in memory.
  */
-class ReplicaHealthRoutingTest {
-    private static TestPostgres postgres;
-    private ServiceUnderTest service;
+class ReplicaHealthRoutingTest extends OnePostgresPerClass {
     private List<Replica> stable;
-
-    @BeforeAll
-    static void startPostgres() {
-        QuietLogs.apply();
-        postgres = TestPostgres.start();
-    }
-
-    @AfterAll
-    static void stopPostgres() {
-        postgres.close();
-    }
 
     @BeforeEach
     void twoReplicasOf100Serve() {
         service = new ServiceUnderTest(postgres);
         service.givenSchemaVersion1();
-        apply(withReplicas(release("1.0.0", 1, 1, false, false), 2, null));
+        service.applyAndSettle(withReplicas(release("1.0.0", 1, 1, false, false), 2, null), true);
         stable = service.runtime.list(SERVICE);
         assertThat(stable).hasSize(2);
         assertThat(routedEndpoints()).hasSize(2);
-    }
-
-    @AfterEach
-    void closeService() {
-        service.close();
     }
 
     @Test
@@ -100,14 +77,14 @@ class ReplicaHealthRoutingTest {
         assertThat(service.runtime.restartPolicy().maxRestarting(stable.get(0))).as("canary").isEqualTo(1);
 
         StrategySpec.Quantity surge = new StrategySpec.Quantity(1, false);
-        apply(withReplicas(release("2.0.0", 1, 1, false, false), 4,
-                new StrategySpec.Rolling(surge, new StrategySpec.Quantity(50, true))));
+        service.applyAndSettle(withReplicas(release("2.0.0", 1, 1, false, false), 4,
+                new StrategySpec.Rolling(surge, new StrategySpec.Quantity(50, true))), true);
         Replica rolling = service.runtime.list(SERVICE).stream().filter(r -> r.revision().equals("2.0.0"))
                 .findFirst().orElseThrow();
         assertThat(service.runtime.restartPolicy().maxRestarting(rolling)).as("50 % of 4").isEqualTo(2);
 
-        apply(withReplicas(release("3.0.0", 1, 1, false, false), 2,
-                new StrategySpec.Rolling(surge, new StrategySpec.Quantity(0, false))));
+        service.applyAndSettle(withReplicas(release("3.0.0", 1, 1, false, false), 2,
+                new StrategySpec.Rolling(surge, new StrategySpec.Quantity(0, false))), true);
         Replica noneUnavailable = service.runtime.list(SERVICE).stream().filter(r -> r.revision().equals("3.0.0"))
                 .findFirst().orElseThrow();
         assertThat(service.runtime.restartPolicy().maxRestarting(noneUnavailable))
@@ -117,12 +94,6 @@ class ReplicaHealthRoutingTest {
     private static ReleaseSpec withReplicas(ReleaseSpec release, int replicas, StrategySpec strategy) {
         return new ReleaseSpec(release.version(), release.run(), release.schema(), replicas, release.health(),
                 strategy == null ? release.strategy() : strategy, release.contractAfter());
-    }
-
-    private void apply(ReleaseSpec release) {
-        ServiceUnderTest.PendingApply pending = service.pendingApply(release.version());
-        service.controller().apply(release, ACTOR);
-        service.settle(Optional.of(pending), true);
     }
 
     private List<Endpoint> routedEndpoints() {

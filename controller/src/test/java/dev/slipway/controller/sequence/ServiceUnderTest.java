@@ -36,7 +36,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -59,6 +58,8 @@ public final class ServiceUnderTest implements AutoCloseable {
 
     final TestPostgres.Database database;
     final JdbcStore store;
+    /** The controller's clock: tests move it forward to reach a due time (contractAfter) when they choose. */
+    public final AdjustableClock clock = new AdjustableClock();
     /** The store as the controller sees it: the same tables, with faults a test may switch on. */
     final PausableStore controllerStore;
     final FakeRuntime runtime = new FakeRuntime();
@@ -91,7 +92,7 @@ public final class ServiceUnderTest implements AutoCloseable {
                 SchemaOptions.defaults().withActor(ACTOR).withLockRetryBudget(Duration.ofSeconds(5)));
         engine.init();
         controller = new RolloutController(SERVICE, runtime, router, passingMetrics(), passingJudge(), controllerStore, engine,
-                new DatabaseTarget(database.jdbcUrl(), "postgres", ""), Clock.systemUTC(), timeline::add);
+                new DatabaseTarget(database.jdbcUrl(), "postgres", ""), clock, timeline::add);
         schema = controller.schema();
         RolloutController watched = controller;
         router.watch(watched::runningVersions);
@@ -288,6 +289,23 @@ public final class ServiceUnderTest implements AutoCloseable {
             calm = quiet.getAsBoolean() ? calm + 1 : 0;
             sleep(10);
         }
+    }
+
+    /** Applies a release as a user would, then waits until its rollout started (or was refused) and nothing moves. */
+    public void applyAndSettle(ReleaseSpec release) {
+        applyAndSettle(release, false);
+    }
+
+    /** As {@link #applyAndSettle(ReleaseSpec)}; with {@code rolloutEnds}, also until the rollout is finished. */
+    void applyAndSettle(ReleaseSpec release, boolean rolloutEnds) {
+        PendingApply pending = pendingApply(release.version());
+        controller().apply(release, ACTOR);
+        settle(Optional.of(pending), rolloutEnds);
+    }
+
+    /** The newest rollout the store holds. */
+    public RolloutRecord latestRollout() {
+        return store.latestRollout(SERVICE).orElseThrow();
     }
 
     /** The timeline events from index {@code from} on (a copy: controllers keep adding to the timeline). */

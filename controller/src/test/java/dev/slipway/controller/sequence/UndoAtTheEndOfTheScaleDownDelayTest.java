@@ -4,10 +4,6 @@ import dev.slipway.controller.ServiceStatus;
 import dev.slipway.controller.guard.GuardRefusedException;
 import dev.slipway.controller.store.RolloutPhase;
 import dev.slipway.controller.store.RolloutRecord;
-import dev.slipway.model.ReleaseSpec;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.RepeatedTest;
 
@@ -16,7 +12,6 @@ import java.time.Instant;
 import java.util.Optional;
 
 import static dev.slipway.controller.sequence.ServiceUnderTest.ACTOR;
-import static dev.slipway.controller.sequence.ServiceUnderTest.SERVICE;
 import static dev.slipway.controller.sequence.ServiceUnderTest.blueGreenRelease;
 import static dev.slipway.controller.sequence.ServiceUnderTest.release;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -30,37 +25,19 @@ import static org.assertj.core.api.Assertions.assertThat;
  * <p>The interleaving is driven, not hoped for: while the store is slow to record the refusal of an unrelated apply,
  * the undo is asked and the delay ends, and only then is the store let go.
  */
-class UndoAtTheEndOfTheScaleDownDelayTest {
+class UndoAtTheEndOfTheScaleDownDelayTest extends OnePostgresPerClass {
     private static final Duration SCALE_DOWN_DELAY = Duration.ofSeconds(3);
-    private static TestPostgres postgres;
-    private ServiceUnderTest service;
-
-    @BeforeAll
-    static void startPostgres() {
-        QuietLogs.apply();
-        postgres = TestPostgres.start();
-    }
-
-    @AfterAll
-    static void stopPostgres() {
-        postgres.close();
-    }
 
     @BeforeEach
     void blueGreenPromotedWithTheOldReleaseKeptForUndo() {
         service = new ServiceUnderTest(postgres);
         service.givenSchemaVersion1();
-        apply(release("1.0.0", 1, 1, false, false));
-        apply(blueGreenRelease("2.0.0", 1, 1, SCALE_DOWN_DELAY));
+        service.applyAndSettle(release("1.0.0", 1, 1, false, false));
+        service.applyAndSettle(blueGreenRelease("2.0.0", 1, 1, SCALE_DOWN_DELAY));
         service.controller().promote(ACTOR, false);
         ServiceUnderTest.await("2.0.0 is promoted and 1.0.0 kept for undo", Duration.ofSeconds(5), () ->
-                latest().phase() == RolloutPhase.PROMOTED
+                service.latestRollout().phase() == RolloutPhase.PROMOTED
                         && service.controller().runningVersions().equals(java.util.List.of("2.0.0", "1.0.0")));
-    }
-
-    @AfterEach
-    void closeService() {
-        service.close();
     }
 
     @RepeatedTest(3)
@@ -75,7 +52,7 @@ class UndoAtTheEndOfTheScaleDownDelayTest {
                 () -> service.controller().undo(null, ACTOR));
         Interleavings.awaitSteadily("the undo waits for the action before it", undo::waitingOrDone);
         // the timer has taken the kept release (or waits to: the same busy controller holds it up)
-        Instant delayEnds = latest().updatedAt().plus(SCALE_DOWN_DELAY);
+        Instant delayEnds = service.latestRollout().updatedAt().plus(SCALE_DOWN_DELAY);
         Interleavings.awaitSteadily("the scale-down delay is over", () -> Instant.now().isAfter(delayEnds)
                 && (!service.controller().runningVersions().contains("1.0.0")
                 || Interleavings.threadBlocked("slipway-monitor")));
@@ -102,15 +79,5 @@ class UndoAtTheEndOfTheScaleDownDelayTest {
                 });
         service.router.checkCurrent();
         assertThat(service.router.violations()).as("route tables sent to the router").isEmpty();
-    }
-
-    private RolloutRecord latest() {
-        return service.store.latestRollout(SERVICE).orElseThrow();
-    }
-
-    private void apply(ReleaseSpec release) {
-        ServiceUnderTest.PendingApply pending = service.pendingApply(release.version());
-        service.controller().apply(release, ACTOR);
-        service.settle(Optional.of(pending));
     }
 }

@@ -1,13 +1,10 @@
 package dev.slipway.controller.status;
 
 import dev.slipway.controller.ServiceStatus;
-import dev.slipway.controller.sequence.QuietLogs;
+import dev.slipway.controller.sequence.OnePostgresPerClass;
 import dev.slipway.controller.sequence.ServiceUnderTest;
-import dev.slipway.controller.sequence.TestPostgres;
 import dev.slipway.model.ReleaseSpec;
 import dev.slipway.schema.BackfillListener;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.Optional;
@@ -17,19 +14,7 @@ import static dev.slipway.controller.sequence.ServiceUnderTest.release;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Status is built from one read of the schema and of the latest rollout, however much it shows. */
-class StatusReaderTest {
-    private static TestPostgres postgres;
-
-    @BeforeAll
-    static void startPostgres() {
-        QuietLogs.apply();
-        postgres = TestPostgres.start();
-    }
-
-    @AfterAll
-    static void stopPostgres() {
-        postgres.close();
-    }
+class StatusReaderTest extends OnePostgresPerClass {
 
     @Test
     void statusWithARolloutAndAMigrationInFlightReadsTheDatabaseAFewTimesOnly() {

@@ -119,9 +119,10 @@ class DockerRuntimeTest {
         String container = runtime.containerId(replica).orElseThrow();
 
         long started = System.nanoTime();
-        runtime.stop(replica, Duration.ofSeconds(20));
+        runtime.stop(replica, Duration.ofSeconds(60));
 
-        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
+        // far inside the 60 s grace period: the replica ended on SIGTERM, nobody waited for the grace period to end
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(30));
         assertThat(TestEngine.containerExists(container)).isFalse();
         assertThat(runtime.state(replica)).isEqualTo(ReplicaState.STOPPED);
         assertThat(runtime.list("orders")).isEmpty();
@@ -142,7 +143,7 @@ class DockerRuntimeTest {
         runtime.stop(replica, Duration.ofSeconds(1));
 
         assertThat(Duration.ofNanos(System.nanoTime() - started))
-                .isGreaterThanOrEqualTo(Duration.ofSeconds(1)).isLessThan(Duration.ofSeconds(8));
+                .isGreaterThanOrEqualTo(Duration.ofSeconds(1)).isLessThan(Duration.ofSeconds(30));
         assertThat(TestEngine.containerExists(container)).isFalse();
         assertThat(Files.readString(runtime.logFile(replica))).contains("ignoring SIGTERM", "killed");
     }

@@ -206,8 +206,11 @@ public final class SqlText {
         return i < text.length() && text.charAt(i) == '$' ? i + 1 : -1;
     }
 
-    /** Splits on commas outside quotes and parentheses (the text already passed {@link #expressionProblem}). */
-    static List<String> splitTopLevel(String text) {
+    /**
+     * Splits on commas outside single quotes and parentheses; the last part is kept even when blank. Knows
+     * nothing of dollar quotes: callers pass text that passed {@link #expressionProblem} or plain DDL.
+     */
+    public static List<String> splitTopLevel(String text) {
         List<String> parts = new java.util.ArrayList<>();
         int depth = 0;
         int from = 0;
