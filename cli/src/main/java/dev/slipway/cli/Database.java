@@ -76,7 +76,12 @@ public final class Database implements AutoCloseable {
     }
 
     private static Database embedded(Path stateDirectory) {
-        EmbeddedServer.Started started = EmbeddedServer.start(stateDirectory);
+        return embedded(stateDirectory, 0);
+    }
+
+    /** The embedded server of {@code stateDirectory} on {@code port} (0: a free one): a restart keeps its clients' URLs. */
+    static Database embedded(Path stateDirectory, int port) {
+        EmbeddedServer.Started started = EmbeddedServer.start(stateDirectory, port);
         return new Database(started.postgres(), true, "jdbc:postgresql://127.0.0.1:" + started.postgres().getPort(),
                 EmbeddedServer.SUPERUSER, started.password(), "postgres");
     }

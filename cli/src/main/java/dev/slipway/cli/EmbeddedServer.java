@@ -51,6 +51,11 @@ final class EmbeddedServer {
 
     /** Starts (initialising it at the first start) the embedded server of {@code stateDirectory}. */
     static Started start(Path stateDirectory) {
+        return start(stateDirectory, 0);
+    }
+
+    /** As {@link #start(Path)}, listening on {@code port} (0: a free one). */
+    static Started start(Path stateDirectory, int port) {
         OwnerOnly.directory(stateDirectory);
         Path dataDirectory = stateDirectory.resolve("postgres");
         Path passwordFile = stateDirectory.resolve(PASSWORD_FILE);
@@ -64,6 +69,7 @@ final class EmbeddedServer {
             EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                     .setDataDirectory(dataDirectory)
                     .setCleanDataDirectory(false)
+                    .setPort(port)
                     .setPGStartupWait(Duration.ofSeconds(30))
                     // initdb (first start only): password logins from the start, the password read from the file
                     .setLocaleConfig("auth-host", "scram-sha-256")

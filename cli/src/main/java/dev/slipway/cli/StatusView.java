@@ -23,6 +23,9 @@ final class StatusView {
             parts.add("rollout " + rollout.path("to").asText() + " " + rollout.path("phase").asText()
                     + (finished(rollout) ? "" : " " + step(rollout)) + message(rollout));
         }
+        if (status.path("database").path("status").asText().equals("unavailable")) {
+            parts.add("database unavailable: " + status.path("database").path("problem").asText());
+        }
         return status.path("service").asText() + "  " + String.join(" | ", parts);
     }
 

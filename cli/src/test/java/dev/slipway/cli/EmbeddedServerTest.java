@@ -141,7 +141,7 @@ class EmbeddedServerTest {
     // ---------------------------------------------------------------------------------------------------------------
 
     /** SIGKILL to the postmaster and all its processes at once, as a crash or the OOM killer would end them. */
-    private static void killServer(Path dataDirectory) throws Exception {
+    static void killServer(Path dataDirectory) throws Exception {
         long pid = Long.parseLong(Files.readAllLines(dataDirectory.resolve("postmaster.pid")).get(0).strip());
         ProcessHandle postmaster = ProcessHandle.of(pid).orElseThrow();
         List<ProcessHandle> server = new ArrayList<>(postmaster.descendants().toList());

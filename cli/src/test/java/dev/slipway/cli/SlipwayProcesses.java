@@ -107,6 +107,36 @@ final class SlipwayProcesses implements AutoCloseable {
         return process;
     }
 
+    /**
+     * Writes {@code slipway-<version>.yaml}: the orders sample as local processes (two replicas, readiness on /ready)
+     * on {@code databaseName} of the test's own {@code database}, with {@code strategy} (YAML under
+     * {@code strategy:}). The start period is generous: a loaded machine starts a JVM slowly, and it only bounds the
+     * wait for a replica that never gets ready.
+     */
+    Path ordersSpec(Database database, String databaseName, Path passwordFile, int routerPort, String version,
+                    String strategy) throws IOException {
+        Path jar = home().resolve("examples/orders/target/orders-1.0.0.jar");
+        Path file = directory.resolve("slipway-" + version + ".yaml");
+        Files.writeString(file, """
+                service: orders
+                database: {url: "%s?user=%s", passwordFile: "%s"}
+                runtime: local
+                router: {listen: 127.0.0.1:%d}
+                release:
+                  version: %s
+                  run:
+                    command: [java, -Xmx64m, -XX:TieredStopAtLevel=1, -XX:+UseSerialGC, "%s", -jar, "%s"]
+                  schema: [1, 1]
+                  replicas: 2
+                  health:
+                    readiness: {path: /ready, period: 250ms, timeout: 1s, failureThreshold: 2, startPeriod: 120s}
+                  strategy:
+                %s
+                """.formatted(database.jdbcUrl(databaseName), database.user(), passwordFile, routerPort, version,
+                replicaMarker(version), jar, strategy.indent(4).stripTrailing()));
+        return file;
+    }
+
     /** What the {@code number}th {@code up} printed so far (1 is the first). */
     String upOutput(int number) {
         return read(directory.resolve("up-" + number + ".log"));

@@ -8,6 +8,7 @@ import dev.slipway.controller.guard.GuardDecision;
 import dev.slipway.controller.guard.GuardGate;
 import dev.slipway.controller.loop.RolloutLoop;
 import dev.slipway.controller.replica.ReplicaMoves;
+import dev.slipway.controller.store.DatabaseOutage;
 import dev.slipway.schema.AppliedMigration;
 import dev.slipway.schema.BackfillListener;
 import dev.slipway.schema.InFlight;
@@ -83,10 +84,46 @@ public final class SchemaCoordinator {
             if (migration.opaque()) {
                 moves.beforeOpaqueMigration(plan.before(), migration.version());
             }
-            engine.start(migration, listener);
+            try {
+                engine.start(migration, listener);
+            } catch (RuntimeException e) {
+                if (DatabaseOutage.of(e).isEmpty()) {
+                    throw e;
+                }
+                resumeAfterOutage(migration, listener, e);
+            }
             events.emit(new RolloutEvent.SchemaChanged(Kind.STARTED, migration.version(), migration.description()));
             return null;
         });
+    }
+
+    /**
+     * The database went away during {@code migration}'s start. When it had reached the backfill (whose batches each
+     * saved their position in their own transaction), waits for the database and resumes from the last committed
+     * batch, as often as the database goes away again; otherwise the start's failure stands.
+     */
+    private void resumeAfterOutage(Migration migration, BackfillListener listener, RuntimeException interrupted) {
+        DatabaseOutage.Report report = new DatabaseOutage.Report() {
+            @Override
+            public void began(String why) {
+                events.note("the database is unavailable (" + why + "): the backfill of version " + migration.version()
+                        + " resumes from its last committed batch once it is back");
+            }
+
+            @Override
+            public void ended() {
+                events.note("the database is back: the backfill of version " + migration.version() + " resumes");
+            }
+        };
+        report.began(DatabaseOutage.of(interrupted).orElseThrow());
+        Optional<InFlight> inFlight = DatabaseOutage.waitOut(() -> engine.status().inFlight(),
+                () -> Thread.currentThread().isInterrupted(), new DatabaseOutage.Report() { });
+        if (inFlight.filter(flight -> flight.version() == migration.version()
+                && flight.phase().equals(InFlight.BACKFILLING)).isEmpty()) {
+            throw interrupted;
+        }
+        report.ended();
+        DatabaseOutage.waitOut(() -> engine.resume(listener), () -> Thread.currentThread().isInterrupted(), report);
     }
 
     /** Contracts the migration in flight: only its version stays readable. */

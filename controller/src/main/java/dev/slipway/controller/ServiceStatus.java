@@ -20,14 +20,27 @@ import java.util.SortedSet;
  * @param contractAt           when the automatic contract will run, if the stable release has contractAfter
  * @param canarySteps          how many steps the canary's strategy has (canary strategies only), for "step 2/5"
  * @param analyses             the analyses of the rollout in progress (or the last one), with their measurements
+ * @param databaseUnavailable  why the service's database cannot be reached now; while it is away the status shows
+ *                             what runs, but no schema state, migration or rollout record, and allows no action
  */
 public record ServiceStatus(String service, Optional<RevisionStatus> stable, Optional<RevisionStatus> canary,
                             int canaryWeight, SortedSet<Integer> schemaState, Optional<MigrationStatus> migration,
                             boolean schemaUpdatePending, Optional<Instant> contractAt, Optional<String> desiredVersion,
                             Optional<RolloutRecord> rollout, List<ActionCheck> actions,
-                            List<TimelineEntry> recentEvents, OptionalInt canarySteps, List<AnalysisStatus> analyses) {
+                            List<TimelineEntry> recentEvents, OptionalInt canarySteps, List<AnalysisStatus> analyses,
+                            Optional<String> databaseUnavailable) {
     public ServiceStatus {
         analyses = List.copyOf(analyses);
+    }
+
+    /** A status read while the database answered. */
+    public ServiceStatus(String service, Optional<RevisionStatus> stable, Optional<RevisionStatus> canary,
+                         int canaryWeight, SortedSet<Integer> schemaState, Optional<MigrationStatus> migration,
+                         boolean schemaUpdatePending, Optional<Instant> contractAt, Optional<String> desiredVersion,
+                         Optional<RolloutRecord> rollout, List<ActionCheck> actions, List<TimelineEntry> recentEvents,
+                         OptionalInt canarySteps, List<AnalysisStatus> analyses) {
+        this(service, stable, canary, canaryWeight, schemaState, migration, schemaUpdatePending, contractAt,
+                desiredVersion, rollout, actions, recentEvents, canarySteps, analyses, Optional.empty());
     }
 
     /** A status without analyses (no analysis template ran in this rollout). */

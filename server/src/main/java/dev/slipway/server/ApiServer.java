@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.slipway.analysis.MetricProvider;
+import dev.slipway.controller.store.DatabaseOutage;
 import dev.slipway.controller.BadInputException;
 import dev.slipway.controller.ConflictException;
 import dev.slipway.controller.NotFoundException;
@@ -400,7 +401,13 @@ public final class ApiServer implements AutoCloseable {
     }
 
     /** A failed request answered by the kind of failure: the client tells them apart by status and {@code kind}. */
+    static final String DATABASE_UNAVAILABLE = "database-unavailable";
+
     private static Response failure(HttpExchange exchange, Exception e) {
+        if (DatabaseOutage.of(e).isPresent()) {
+            // not the request's fault, nor the state's: the same command may succeed once the database is back
+            return respond(503, JsonViews.error(DATABASE_UNAVAILABLE, "the database is unavailable: " + e.getMessage()));
+        }
         if (e instanceof GuardRefusedException refused) {
             return respond(409, JsonViews.refused(refused.decision()));
         }

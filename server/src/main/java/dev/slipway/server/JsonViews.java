@@ -75,6 +75,9 @@ final class JsonViews {
             events.add(event(entry));
         }
         node.set("analyses", analyses(status.analyses()));
+        ObjectNode database = node.putObject("database");
+        database.put("status", status.databaseUnavailable().isPresent() ? "unavailable" : "available");
+        status.databaseUnavailable().ifPresent(problem -> database.put("problem", problem));
         return node;
     }
 

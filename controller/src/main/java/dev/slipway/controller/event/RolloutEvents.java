@@ -53,7 +53,7 @@ public final class RolloutEvents {
         }
         Map<String, Integer> weights = new LinkedHashMap<>();
         routes.get().backends().forEach(backend -> weights.put(backend.revision(), backend.weight()));
-        TimelineEntry entry = new TimelineEntry(clock.instant(), event.text(), weights, new TreeSet<>(schemaState.get()),
+        TimelineEntry entry = new TimelineEntry(clock.instant(), event.text(), weights, readableSchemaState(),
                 state.get().runningVersions());
         timeline.add(entry);
         listeners.forEach(listener -> listener.accept(event));
@@ -61,6 +61,18 @@ public final class RolloutEvents {
     }
 
     /** A timeline line that is no particular event. */
+    /**
+     * The schema state for a timeline entry; none while the database cannot be read, so that what happens during an
+     * outage (the outage itself first) is still recorded.
+     */
+    private SortedSet<Integer> readableSchemaState() {
+        try {
+            return new TreeSet<>(schemaState.get());
+        } catch (RuntimeException unreadable) {
+            return new TreeSet<>();
+        }
+    }
+
     public void note(String text) {
         emit(new RolloutEvent.Note(text));
     }

@@ -21,6 +21,7 @@ import dev.slipway.controller.state.RolloutRequests;
 import dev.slipway.controller.state.ServiceState;
 import dev.slipway.controller.state.Slot;
 import dev.slipway.controller.store.AuditEntry;
+import dev.slipway.controller.store.DatabaseOutage;
 import dev.slipway.controller.store.RolloutPhase;
 import dev.slipway.controller.store.RolloutRecord;
 import dev.slipway.controller.store.Store;
@@ -33,6 +34,9 @@ import dev.slipway.model.StrategySpec;
 import dev.slipway.model.support.DaemonThreads;
 import dev.slipway.router.HeaderRoute;
 import dev.slipway.runtime.Replica;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -53,6 +57,7 @@ import java.util.concurrent.Executors;
  * and an experiment's baseline through {@link AnalysisRuns}.
  */
 public final class RolloutRunner implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RolloutRunner.class);
     private static final Duration POLL = Duration.ofMillis(100);
     private static final Duration ANALYSIS_POLL = Duration.ofMillis(500);
 
@@ -155,7 +160,7 @@ public final class RolloutRunner implements AutoCloseable {
     /** What a hook is told about this rollout. */
     private HookContext context(RolloutRecord rollout, Optional<String> reason) {
         return new HookContext(service, rollout.id(), Optional.ofNullable(rollout.fromVersion()), rollout.toVersion(),
-                schemaState.get(), reason);
+                persisting(schemaState), reason);
     }
 
     private RolloutRecord firstDeploy(RolloutRecord rollout, String actor) {
@@ -170,8 +175,8 @@ public final class RolloutRunner implements AutoCloseable {
             events.note("deploy of " + first.version() + " failed: " + failure.get());
             throw new IllegalStateException("deploy of " + first.version() + " failed: " + failure.get());
         }
-        RolloutRecord deployed = loop.run(state -> Change.to(state.firstDeployDone(),
-                store.save(rollout.withProgress(RolloutPhase.PROMOTED, 0, 100, "deployed", clock.instant()))));
+        RolloutRecord deployed = persisting(() -> loop.run(state -> Change.to(state.firstDeployDone(),
+                store.save(rollout.withProgress(RolloutPhase.PROMOTED, 0, 100, "deployed", clock.instant())))));
         routes.sync();
         audit(actor, "deploy " + first.version(), "done", "");
         events.emit(new RolloutEvent.RolloutPromoted(first.version(), Optional.empty(), Optional.empty(),
@@ -192,13 +197,15 @@ public final class RolloutRunner implements AutoCloseable {
                 ? Optional.of(blueGreen.scaleDownDelay()) : Optional.empty();
         Optional<Revision> earlierKept = before.previous();
         // The end goes into the history in the same step of the loop that ends the rollout, so that a rollout accepted
-        // right after never appears in the history before the end of this one.
-        RolloutRecord promoted = loop.run(state -> {
+        // right after never appears in the history before the end of this one. A database outage in between retries
+        // the whole step (the save is an update of the same row, the audit row was not written).
+        RolloutRecord promoted = persisting(() -> loop.run(state -> {
             RolloutRecord saved = store.save(rollout.withProgress(RolloutPhase.PROMOTED, rollout.stepIndex(), 100,
                     rollout.message(), clock.instant()));
-            audit(actor, "rollout " + outgoing.version() + " -> " + incoming.version(), "promoted", rollout.message());
+            store.audit(new AuditEntry(clock.instant(), service, actor,
+                    "rollout " + outgoing.version() + " -> " + incoming.version(), "promoted", rollout.message()));
             return Change.to(state.promoted(keepFor.isPresent()), saved);
-        });
+        }));
         routes.sync();
         events.emit(new RolloutEvent.RolloutPromoted(incoming.version(), Optional.of(outgoing.version()), keepFor,
                 incoming.release().replicas()));
@@ -223,12 +230,13 @@ public final class RolloutRunner implements AutoCloseable {
                 .ifPresent(stable -> fleet.scale(Slot.STABLE, stable.release().replicas()).ifPresent(problem ->
                         events.note("could not bring " + stable.version() + " back to full size: " + problem)));
         Revision leaving = loop.current().canary().orElse(failed);
-        RolloutRecord aborted = loop.run(state -> {
+        RolloutRecord aborted = persisting(() -> loop.run(state -> {
             RolloutRecord saved = store.save(rollout.withProgress(RolloutPhase.ABORTED, rollout.stepIndex(), 0, why,
                     clock.instant()));
-            audit(actor, "rollout " + rollout.fromVersion() + " -> " + failed.version(), "aborted", why);
+            store.audit(new AuditEntry(clock.instant(), service, actor,
+                    "rollout " + rollout.fromVersion() + " -> " + failed.version(), "aborted", why));
             return Change.to(state.aborted(), saved);
-        });
+        }));
         routes.sync();
         events.emit(new RolloutEvent.RolloutAborted(failed.version(), why));
         fleet.stop(leaving);
@@ -239,7 +247,31 @@ public final class RolloutRunner implements AutoCloseable {
     }
 
     private void audit(String actor, String action, String outcome, String detail) {
-        store.audit(new AuditEntry(clock.instant(), service, actor, action, outcome, detail));
+        persisting(() -> {
+            store.audit(new AuditEntry(clock.instant(), service, actor, action, outcome, detail));
+            return null;
+        });
+    }
+
+    /**
+     * Runs a step that reads or writes the store. Each write is one statement or transaction, so repeating it after a
+     * lost connection changes nothing twice (except that an audit entry whose commit reached no one may appear twice).
+     * While the database is away the rollout holds where it is, traffic as last set, until the database is back or
+     * the runner is stopped; any other failure ends the step as before.
+     */
+    private <T> T persisting(Supplier<T> write) {
+        return DatabaseOutage.waitOut(write, () -> stopped || loop.hasStopped(), new DatabaseOutage.Report() {
+            @Override
+            public void began(String why) {
+                log.warn("the database is unavailable ({}): the rollout of {} waits for it", why, service);
+                events.note("the database is unavailable (" + why + "): the rollout waits for it");
+            }
+
+            @Override
+            public void ended() {
+                events.note("the database is back: the rollout goes on");
+            }
+        });
     }
 
     /** Stops the rollout thread; a rollout it ran is left as the store has it, to be resumed. */
@@ -407,7 +439,7 @@ public final class RolloutRunner implements AutoCloseable {
 
         @Override
         public RolloutRecord transition(RolloutRecord next, String event) {
-            RolloutRecord saved = loop.run(state -> Change.none(state, store.save(next)));
+            RolloutRecord saved = persisting(() -> loop.run(state -> Change.none(state, store.save(next))));
             events.emit(next.phase() == RolloutPhase.PAUSED ? new RolloutEvent.RolloutPaused(version, saved, event)
                     : new RolloutEvent.StepReached(version, saved, event));
             policy.progress().progressed(event);
@@ -415,8 +447,8 @@ public final class RolloutRunner implements AutoCloseable {
                 // the progress deadline says pause: the rollout stops after this step until someone promotes it
                 String why = deadlinePause.get();
                 deadlinePause = Optional.empty();
-                saved = loop.run(state -> Change.none(state, store.save(next.withProgress(RolloutPhase.PAUSED,
-                        next.stepIndex(), next.canaryWeight(), why, clock.instant()))));
+                saved = persisting(() -> loop.run(state -> Change.none(state, store.save(next.withProgress(
+                        RolloutPhase.PAUSED, next.stepIndex(), next.canaryWeight(), why, clock.instant())))));
                 events.emit(new RolloutEvent.RolloutPaused(version, saved, why));
                 pause(Optional.empty());
             }

@@ -17,6 +17,7 @@ import dev.slipway.controller.rollout.KnownReleases;
 import dev.slipway.controller.rollout.RolloutCommands;
 import dev.slipway.controller.state.Revision;
 import dev.slipway.controller.state.ServiceState;
+import dev.slipway.controller.store.DatabaseOutage;
 import dev.slipway.controller.store.RolloutPhase;
 import dev.slipway.controller.store.RolloutRecord;
 import dev.slipway.controller.store.Store;
@@ -80,9 +81,19 @@ public final class StatusReader {
     /** What runs now, what the schema reads, the rollout in progress (or the last one), and what is allowed. */
     public ServiceStatus status() {
         ServiceState state = loop.current();
-        SchemaStatus schemaStatus = schema.status();
+        SchemaStatus schemaStatus;
+        Optional<RolloutRecord> latest;
+        try {
+            schemaStatus = schema.status();
+            latest = store.latestRollout(service);
+        } catch (RuntimeException e) {
+            Optional<String> outage = DatabaseOutage.of(e);
+            if (outage.isEmpty()) {
+                throw e;
+            }
+            return withoutDatabase(state, outage.get());
+        }
         SortedSet<Integer> schemaState = new TreeSet<>(schemaStatus.state());
-        Optional<RolloutRecord> latest = store.latestRollout(service);
         Optional<ServiceStatus.MigrationStatus> migration = schemaStatus.inFlight()
                 .map(inFlight -> new ServiceStatus.MigrationStatus(inFlight.version(), inFlight.name(), inFlight.phase()));
         boolean pending = migration.filter(m -> m.phase().equals(InFlight.EXPANDED)).isPresent();
@@ -91,6 +102,21 @@ public final class StatusReader {
                 pending ? contractAfter.dueAt(state) : Optional.empty(), state.desiredVersion(), latest,
                 actionChecks(state, schemaStatus, latest), events.recent(RECENT_EVENTS), canarySteps(state),
                 analyses.statuses());
+    }
+
+    /**
+     * While the database is away: what runs and the recent events, but no schema state or rollout record (the last
+     * ones read might be stale by the time it is back), and every action refused with the reason.
+     */
+    private ServiceStatus withoutDatabase(ServiceState state, String outage) {
+        String reason = "the database is unavailable (" + outage + ")";
+        List<ServiceStatus.ActionCheck> refused = List.of("rollout promote", "rollout abort", "rollout undo",
+                "schema complete", "schema rollback").stream()
+                .map(action -> new ServiceStatus.ActionCheck(action, false, reason)).toList();
+        return new ServiceStatus(service, state.stable().map(this::revisionStatus), state.canary().map(this::revisionStatus),
+                state.rolling() ? state.canaryWeight() : 0, new TreeSet<>(), Optional.empty(), false, Optional.empty(),
+                state.desiredVersion(), Optional.empty(), refused, events.recent(RECENT_EVENTS), canarySteps(state),
+                analyses.statuses(), Optional.of(outage));
     }
 
     /**

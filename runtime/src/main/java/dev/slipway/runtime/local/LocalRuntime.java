@@ -230,9 +230,17 @@ public final class LocalRuntime implements Runtime {
     // ---------------------------------------------------------------------------------------------------------------
 
     private void launch(LocalReplica localReplica, long generation) {
+        // A new replica needs its state file: without it a restarted controller could not adopt the process, which
+        // would keep running untracked (a full disk, say). A restart of a replica that has one keeps serving anyway.
+        boolean stateFileRequired = generation == 0;
         Optional<LocalReplica.Run> launched = localReplica.lifecycle().launch(generation,
-                localReplica.plan().command().toString(),
-                () -> LocalReplica.Run.of(startProcess(localReplica), Instant.now()), Clock.systemUTC());
+                localReplica.plan().command().toString(), () -> {
+                    LocalReplica.Run run = LocalReplica.Run.of(startProcess(localReplica), Instant.now());
+                    if (stateFileRequired) {
+                        writeStateFileOrStop(localReplica, run);
+                    }
+                    return run;
+                }, Clock.systemUTC());
         if (launched.isEmpty()) {
             if (localReplica.lifecycle().state() == ReplicaState.FAILED) {
                 String reason = localReplica.lifecycle().failureReason().orElse("");
@@ -242,7 +250,9 @@ public final class LocalRuntime implements Runtime {
             }
             return;
         }
-        writeStateFile(localReplica, launched.get());
+        if (!stateFileRequired) {
+            writeStateFile(localReplica, launched.get());
+        }
         watchExit(localReplica, generation, launched.get());
     }
 
@@ -372,6 +382,17 @@ public final class LocalRuntime implements Runtime {
     }
 
     // --- files ------------------------------------------------------------------------------------------------------
+
+    private void writeStateFileOrStop(LocalReplica localReplica, LocalReplica.Run run) throws IOException {
+        Path file = ReplicaStateFile.pathFor(runDirectory, localReplica.replica().id());
+        try {
+            localReplica.stateFile(run).write(file);
+        } catch (IOException e) {
+            ProcessTree.terminate(run.process(), RESTART_GRACE);
+            throw new IOException("cannot write its state file " + file + " (" + e.getMessage()
+                    + "), without which a restarted controller could not adopt it; the process was stopped", e);
+        }
+    }
 
     private void writeStateFile(LocalReplica localReplica, LocalReplica.Run run) {
         try {
