@@ -275,12 +275,13 @@ class ApiServerTest {
                 service: orders
                 release:
                   version: 1.0.0
-                  run: {command: [/bin/false]}
+                  run: {command: [/bin/sleep, "600"]}
                   schema: [1, 1]
                   replicas: 1
-                  health: {readiness: {startPeriod: 0s}}
+                  health: {readiness: {startPeriod: 10m}}
                   strategy: {canary: {steps: [{setWeight: 100}]}}
                 """);
+        // (a replica that stays starting: one that failed at once could end the rollout before status is read)
         assertThat(applied.statusCode()).as(applied.body()).isEqualTo(202);
         JsonNode rollout = JSON.readTree(applied.body()).path("rollout");
         assertThat(rollout.path("to").asText()).isEqualTo("1.0.0");
