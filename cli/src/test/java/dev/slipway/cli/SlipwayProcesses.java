@@ -115,26 +115,8 @@ final class SlipwayProcesses implements AutoCloseable {
      */
     Path ordersSpec(Database database, String databaseName, Path passwordFile, int routerPort, String version,
                     String strategy) throws IOException {
-        Path jar = home().resolve("examples/orders/target/orders-1.0.0.jar");
-        Path file = directory.resolve("slipway-" + version + ".yaml");
-        Files.writeString(file, """
-                service: orders
-                database: {url: "%s?user=%s", passwordFile: "%s"}
-                runtime: local
-                router: {listen: 127.0.0.1:%d}
-                release:
-                  version: %s
-                  run:
-                    command: [java, -Xmx64m, -XX:TieredStopAtLevel=1, -XX:+UseSerialGC, "%s", -jar, "%s"]
-                  schema: [1, 1]
-                  replicas: 2
-                  health:
-                    readiness: {path: /ready, period: 250ms, timeout: 1s, failureThreshold: 2, startPeriod: 120s}
-                  strategy:
-                %s
-                """.formatted(database.jdbcUrl(databaseName), database.user(), passwordFile, routerPort, version,
-                replicaMarker(version), jar, strategy.indent(4).stripTrailing()));
-        return file;
+        return ordersSpec(database, databaseName, passwordFile, routerPort, version,
+                "readiness: {path: /ready, period: 250ms, timeout: 1s, failureThreshold: 2, startPeriod: 120s}", strategy);
     }
 
     /** What the {@code number}th {@code up} printed so far (1 is the first). */

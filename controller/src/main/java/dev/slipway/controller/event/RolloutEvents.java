@@ -60,7 +60,6 @@ public final class RolloutEvents {
         timelineListeners.forEach(listener -> listener.accept(entry));
     }
 
-    /** A timeline line that is no particular event. */
     /**
      * The schema state for a timeline entry; none while the database cannot be read, so that what happens during an
      * outage (the outage itself first) is still recorded.
@@ -73,6 +72,7 @@ public final class RolloutEvents {
         }
     }
 
+    /** A timeline line that is no particular event. */
     public void note(String text) {
         emit(new RolloutEvent.Note(text));
     }
