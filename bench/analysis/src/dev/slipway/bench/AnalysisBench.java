@@ -225,7 +225,15 @@ public final class AnalysisBench {
                 status = run.status();
             }
             double seconds = Duration.between(started, status.finishedAt().orElseThrow()).toMillis() / 1000.0;
-            keepSamples(scenario, i + 1, started, status);
+            // The whole planned window is kept even when the analysis failed early, so a recorded run can be
+            // replayed through another judge (AnalysisReplay) look by look.
+            Duration planned = spec.templates().get(0).metrics().get(0).interval().orElseThrow()
+                    .multipliedBy(spec.templates().get(0).metrics().get(0).effectiveCount());
+            long left = Duration.between(Instant.now(), started.plus(planned)).toMillis();
+            if (left > 0) {
+                Thread.sleep(left);
+            }
+            keepSamples(scenario, i + 1, started, started.plus(planned));
             String line = String.format(Locale.ROOT, "%s run %d: %s in %.1f s: %s",
                     scenario.name(), i + 1, status.phase(), seconds, status.message());
             System.out.println(line);
@@ -238,8 +246,7 @@ public final class AnalysisBench {
      * Appends what the judge saw in this run (the router's samples of canary and baseline since the run began) to
      * samples.txt: one line per revision, {@code scenario run revision requests errors latency...}.
      */
-    private void keepSamples(Scenario scenario, int run, Instant started, AnalysisStatus status) throws IOException {
-        Instant end = status.finishedAt().orElseThrow();
+    private void keepSamples(Scenario scenario, int run, Instant started, Instant end) throws IOException {
         Map<String, RequestSamples.Window> windows = samples.since(started, List.of(CANARY, BASELINE));
         StringBuilder lines = new StringBuilder();
         for (Map.Entry<String, RequestSamples.Window> entry : windows.entrySet()) {
