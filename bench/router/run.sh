@@ -4,7 +4,7 @@
 #
 #   bench/router/run.sh [--duration 10s] [--warmup 30s] [--connections 32] [--threads 2] [--rounds 3]
 #                       [--latency-connections 4] [--latency-duration 5s] [--backend-threads 2] [--nginx-workers CPUs] [--router-jvm-opts "..."]
-#                       [--rebuild-router] [--keep]
+#                       [--rebuild-router] [--keep] [--jfr]
 #
 # Everything listens on and talks to 127.0.0.1 only. Every process started here is stopped on exit,
 # error or Ctrl-C.
@@ -29,6 +29,7 @@ ROUTER_JVM_OPTS="-Xms256m -Xmx256m"
 BACKEND_JVM_OPTS="-Xms256m -Xmx256m"
 REBUILD_ROUTER=0
 KEEP=0
+JFR=0
 
 usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 while [[ $# -gt 0 ]]; do
@@ -45,6 +46,7 @@ while [[ $# -gt 0 ]]; do
     --router-jvm-opts) ROUTER_JVM_OPTS="$2"; shift 2 ;;
     --rebuild-router) REBUILD_ROUTER=1; shift ;;
     --keep) KEEP=1; shift ;;   # keep the temp nginx dir for inspection
+    --jfr) JFR=1; shift ;;     # one more router load pass under JFR: allocation per request, CPU by part
     -h|--help) usage 0 ;;
     *) echo "unknown option: $1" >&2; usage 2 ;;
   esac
@@ -279,6 +281,22 @@ for r in $(seq 1 "$ROUNDS"); do
   done
 done
 
+# ---- 4b. router profile (--jfr) ---------------------------------------------------------------------
+# One more load pass against the router, outside the medians, under Java Flight Recorder: the JDK's "profile"
+# settings with CPU sampling every 1 ms (10 ms gives too few samples of a router that gets one core).
+JFR_SUMMARY=""
+if [[ "$JFR" == 1 ]]; then
+  JAVA_HOME_DIR="$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")"
+  sed 's|<setting name="period" control="method-sampling-java-interval">[^<]*<|<setting name="period" control="method-sampling-java-interval">1 ms<|' \
+    "$JAVA_HOME_DIR/lib/jfr/profile.jfc" >"$TMP/profile.jfc"
+  jcmd "$ROUTER_PID" JFR.start name=bench settings="$TMP/profile.jfc" filename="$RUN_DIR/router.jfr" >/dev/null
+  run_wrk router "$THREADS" "$CONNECTIONS" "$DURATION" "$RUN_DIR/jfr-load-router.txt"
+  jcmd "$ROUTER_PID" JFR.stop name=bench >/dev/null
+  log "JFR pass router: $W_RPS req/s, cpu $W_CPU µs/req (with the recorder on)"
+  JFR_SUMMARY="$(java "$HERE/src/dev/slipway/bench/JfrSummary.java" "$RUN_DIR/router.jfr" \
+    "$(awk '/ requests in / {print $1; exit}' "$RUN_DIR/jfr-load-router.txt")")"
+fi
+
 # ---- 5. report ---------------------------------------------------------------------------------------
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR] = $1} END {
   if (NR % 2) printf "%.3f", a[(NR + 1) / 2]; else printf "%.3f", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
@@ -365,6 +383,14 @@ REPORT="$RUN_DIR/report.md"
       done
     done
   done
+  if [[ -n "$JFR_SUMMARY" ]]; then
+    echo
+    echo "Router profile (--jfr: one more load pass under JFR, not in the medians; recording ${RUN_DIR#"$REPO"/}/router.jfr):"
+    echo
+    echo '```'
+    echo "$JFR_SUMMARY"
+    echo '```'
+  fi
   echo
   echo "wrk outputs and process logs: ${RUN_DIR#"$REPO"/}/"
 } >"$REPORT"
