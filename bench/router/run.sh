@@ -4,7 +4,7 @@
 #
 #   bench/router/run.sh [--duration 10s] [--warmup 30s] [--connections 32] [--threads 2] [--rounds 3]
 #                       [--latency-connections 4] [--latency-duration 5s] [--backend-threads 2] [--nginx-workers CPUs] [--router-jvm-opts "..."]
-#                       [--rebuild-router] [--keep] [--jfr]
+#                       [--rebuild-router] [--keep] [--jfr] [--floor]
 #
 # Everything listens on and talks to 127.0.0.1 only. Every process started here is stopped on exit,
 # error or Ctrl-C.
@@ -30,6 +30,7 @@ BACKEND_JVM_OPTS="-Xms256m -Xmx256m"
 REBUILD_ROUTER=0
 KEEP=0
 JFR=0
+FLOOR=0
 
 usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 while [[ $# -gt 0 ]]; do
@@ -47,6 +48,7 @@ while [[ $# -gt 0 ]]; do
     --rebuild-router) REBUILD_ROUTER=1; shift ;;
     --keep) KEEP=1; shift ;;   # keep the temp nginx dir for inspection
     --jfr) JFR=1; shift ;;     # one more router load pass under JFR: allocation per request, CPU by part
+    --floor) FLOOR=1; shift ;; # a fourth target: a Netty proxy that only forwards bytes (RawProxy)
     -h|--help) usage 0 ;;
     *) echo "unknown option: $1" >&2; usage 2 ;;
   esac
@@ -107,10 +109,10 @@ fi
 CP="$ROUTER_CLASSES:$(cat "$TARGET/router.classpath")"
 ROUTER_JAR="$ROUTER_CLASSES/dev/slipway/router/BuiltInRouter.class"   # freshness check for the launcher
 SRC="$HERE/src/dev/slipway/bench/RouterBench.java"
-if [[ ! -f "$TARGET/classes/dev/slipway/bench/RouterBench.class" || "$SRC" -nt "$TARGET/classes/dev/slipway/bench/RouterBench.class" \
-      || "$ROUTER_JAR" -nt "$TARGET/classes/dev/slipway/bench/RouterBench.class" ]]; then
+if [[ ! -f "$TARGET/classes/dev/slipway/bench/RouterBench.class" || "$ROUTER_JAR" -nt "$TARGET/classes/dev/slipway/bench/RouterBench.class" \
+      || -n "$(find "$HERE/src" -name '*.java' -newer "$TARGET/classes/dev/slipway/bench/RouterBench.class" -print -quit)" ]]; then
   log "compiling the launcher"
-  javac --release 17 -nowarn -cp "$CP" -d "$TARGET/classes" "$SRC"
+  javac --release 17 -nowarn -cp "$CP" -sourcepath "$HERE/src" -d "$TARGET/classes" "$SRC"
 fi
 cp "$HERE/src/resources/logback.xml" "$TARGET/classes/logback.xml"
 RUN_CP="$TARGET/classes:$CP"
@@ -198,6 +200,14 @@ for _ in $(seq 1 50); do
 done
 log "nginx $("$NGINX" -v 2>&1 | sed 's/.*\///') on 127.0.0.1:$NPORT ($NGINX_WORKERS workers)"
 
+# --floor: the same JVM options as the router, a proxy that does nothing but forward bytes.
+if [[ "$FLOOR" == 1 ]]; then
+  start_java raw raw "$ROUTER_JVM_OPTS $ROUTER_PROCESS_OPTS" raw "$B1" "$B2"
+  read -r _ RAWPORT <<<"$STARTED_LINE"
+  RAW_PID="${PIDS[-1]}"
+  log "raw Netty proxy (the floor) on 127.0.0.1:$RAWPORT"
+fi
+
 # ---- 4. wrk -----------------------------------------------------------------------------------------
 TARGETS=(direct router nginx)
 declare -A URL=(
@@ -205,6 +215,15 @@ declare -A URL=(
   [router]="http://127.0.0.1:$RPORT/"
   [nginx]="http://127.0.0.1:$NPORT/"
 )
+# The process whose CPU time a pass charges to its target: the backend for direct, the proxy otherwise
+# (nginx: master and workers). CPU time per request barely moves when other work shares the machine,
+# unlike req/s, so it is the steadier measure of what a request costs the proxy.
+declare -A CPU_PID=([direct]="$BACKEND_PID" [router]="$ROUTER_PID" [nginx]="$NGINX_PID")
+if [[ "$FLOOR" == 1 ]]; then
+  TARGETS+=(raw)
+  URL[raw]="http://127.0.0.1:$RAWPORT/"
+  CPU_PID[raw]="$RAW_PID"
+fi
 
 # Sanity check: each path answers 200 with the backend's body.
 for t in "${TARGETS[@]}"; do
@@ -212,10 +231,6 @@ for t in "${TARGETS[@]}"; do
   if grep -q 'Non-2xx' <<<"$body"; then echo "$t (${URL[$t]}) does not answer 2xx" >&2; exit 1; fi
 done
 
-# The process whose CPU time a pass charges to its target: the backend for direct, the proxy otherwise
-# (nginx: master and workers). CPU time per request barely moves when other work shares the machine,
-# unlike req/s, so it is the steadier measure of what a request costs the proxy.
-declare -A CPU_PID=([direct]="$BACKEND_PID" [router]="$ROUTER_PID" [nginx]="$NGINX_PID")
 CLK_TCK="$(getconf CLK_TCK)"
 # cpu_ticks PID -> user + system clock ticks of PID and its direct children
 cpu_ticks() {
@@ -332,6 +347,7 @@ REPORT="$RUN_DIR/report.md"
   [[ "$LAT_CONNECTIONS" -gt 0 ]] && echo "light = \`wrk -t1 -c$LAT_CONNECTIONS -d$LAT_DURATION --latency\`."
   echo "Backend: 2 Netty HTTP/1.1 instances in one JVM ($BACKEND_THREADS event-loop threads, fixed 33-byte body)." \
        "Router: BuiltInRouter on Netty $ROUTER_TRANSPORT, revisions a/b 50/50 ($ROUTER_JVM_OPTS $ROUTER_PROCESS_OPTS). nginx: $NGINX_WORKERS workers, weighted upstream 1/1, keepalive 64, keepalive_requests 1000000 (client and upstream), Host/X-Forwarded-For/X-Forwarded-Proto set as the router does."
+  [[ "$FLOOR" == 1 ]] && echo "raw (--floor): RawProxy, a Netty proxy that only forwards bytes (no HTTP work), same transport and JVM options as the router."
   echo
   if [[ "$LAT_CONNECTIONS" -gt 0 ]]; then
     echo "| target | req/s (load) | p50 ms (load) | p99 ms (load) | CPU µs/req (load) | req/s (light) | p50 ms (light) | p99 ms (light) |"
@@ -356,6 +372,10 @@ REPORT="$RUN_DIR/report.md"
   echo "|---|---:|---:|---|"
   echo "| router / nginx throughput (load) | $(calc '%.2f' "${MRPS[load,router]} / ${MRPS[load,nginx]}")× | ≥ 1.0× | $(verdict "${MRPS[load,router]} >= ${MRPS[load,nginx]}") |"
   echo "| router / nginx CPU per request (load) | $(calc '%.2f' "${MCPU[load,router]} / ${MCPU[load,nginx]}")× | ≤ 1.0× | $(verdict "${MCPU[load,router]} <= ${MCPU[load,nginx]}") |"
+  if [[ "$FLOOR" == 1 ]]; then
+    echo "| router / raw (the floor) CPU per request (load) | $(calc '%.2f' "${MCPU[load,router]} / ${MCPU[load,raw]}")× | | |"
+    echo "| raw (the floor) / nginx CPU per request (load) | $(calc '%.2f' "${MCPU[load,raw]} / ${MCPU[load,nginx]}")× | | |"
+  fi
   echo "| router / direct throughput (load) | $(calc '%.2f' "${MRPS[load,router]} / ${MRPS[load,direct]}")× | | |"
   echo "| nginx / direct throughput (load) | $(calc '%.2f' "${MRPS[load,nginx]} / ${MRPS[load,direct]}")× | | |"
   for pass in "${PASSES[@]}"; do
