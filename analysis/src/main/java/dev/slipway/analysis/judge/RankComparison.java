@@ -64,8 +64,8 @@ public final class RankComparison {
     }
 
     /**
-     * Every value moved by the factor, away from zero for a factor above 1 (a negative series point is divided, so
-     * the map stays increasing and moves every value the same way).
+     * Every value moved up by a factor above 1 (down by one below 1): a positive value multiplied, a negative series
+     * point divided, so the map stays increasing and moves every value the same way.
      */
     static double[] scaled(double[] values, double factor) {
         double[] scaled = new double[values.length];
