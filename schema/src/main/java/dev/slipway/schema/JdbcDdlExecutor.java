@@ -13,9 +13,9 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
 /**
- * Runs an engine command's changes on one connection. Every DDL transaction starts with
- * {@code SET LOCAL lock_timeout} so a statement never queues behind a long reader (and never makes the readers
- * behind it queue); a transaction that hits the timeout, or a deadlock, is rolled back and retried as a whole with
+ * Runs an engine command's changes on one connection. Every DDL transaction runs under {@code lock_timeout} so a
+ * statement never queues behind a long reader (and never makes the readers behind it queue); plain statement
+ * lists go to the server in one round trip ({@link #inTransaction}); a transaction that hits the timeout, or a deadlock, is rolled back and retried as a whole with
  * exponential backoff and full jitter, within {@code lockRetryBudget} in total. {@code CONCURRENTLY} statements run
  * outside any transaction. Every statement it runs is reported to {@code statementLog} (what {@code plan} must
  * match; tests listen to it).
@@ -71,15 +71,35 @@ final class JdbcDdlExecutor implements DdlExecutor {
     /** CONCURRENTLY cannot run in a transaction; a failed build leaves an INVALID index that cleanup drops. */
     @Override
     public void concurrently(String sql, String cleanupOnFailure) {
+        autocommit(sql, List.of(sql), cleanupOnFailure);
+    }
+
+    /**
+     * All the statements in one round trip, as one transaction: several statements in one query string run in one
+     * implicit transaction that the server commits (or rolls back, on an error) at the end of the string. So the
+     * locks they take are held only while the server works, never while this process — which a busy machine may
+     * not schedule for milliseconds — sends the next statement or the commit. Retried whole on lock timeouts.
+     */
+    @Override
+    public void inTransaction(List<String> statements) {
+        autocommit(statements.get(0), statements, null);
+    }
+
+    /**
+     * The statements as one query string outside any explicit transaction, under lock_timeout, retried. Each
+     * separator starts on a line of its own: a statement may end in a {@code --} comment.
+     */
+    private void autocommit(String what, List<String> statements, String cleanupOnFailure) {
+        String sql = statements.size() == 1 ? statements.get(0) : String.join("\n;\n", statements);
         try {
-            withLockRetry(sql, () -> {
+            withLockRetry(what, () -> {
                 connection.setAutoCommit(true);
                 try (Statement statement = connection.createStatement()) {
                     statement.execute("SET lock_timeout = '" + options.lockTimeout().toMillis() + "ms'");
                     try {
                         log.debug("{}", sql);
                         statement.execute(sql);
-                        statementLog.accept(sql);
+                        statements.forEach(statementLog);
                     } catch (SQLException e) {
                         if (cleanupOnFailure != null) {
                             statement.execute(cleanupOnFailure);

@@ -121,8 +121,19 @@ final class SyncTriggers {
         }
     }
 
-    /** Dropping the function drops its trigger with it. */
-    static String drop(String schema, int version, String table) {
-        return "DROP FUNCTION IF EXISTS " + functionName(schema, version, table) + "() CASCADE";
+    /**
+     * The trigger alone: the only drop that locks the table (ACCESS EXCLUSIVE), so callers keep it in a short
+     * transaction with nothing slow after it. A missing table is only a notice, which keeps undo and complete re-runnable.
+     */
+    static String dropTrigger(String schema, int version, String table) {
+        return "DROP TRIGGER IF EXISTS " + triggerName(version) + " ON " + Sql.qualified(schema, table);
+    }
+
+    /**
+     * The function, once its trigger is gone. No CASCADE: should a trigger still use it, this fails instead of
+     * taking that table's lock unseen.
+     */
+    static String dropFunction(String schema, int version, String table) {
+        return "DROP FUNCTION IF EXISTS " + functionName(schema, version, table) + "()";
     }
 }
