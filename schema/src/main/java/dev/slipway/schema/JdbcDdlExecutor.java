@@ -71,26 +71,32 @@ final class JdbcDdlExecutor implements DdlExecutor {
     /** CONCURRENTLY cannot run in a transaction; a failed build leaves an INVALID index that cleanup drops. */
     @Override
     public void concurrently(String sql, String cleanupOnFailure) {
-        autocommit(sql, List.of(sql), cleanupOnFailure);
+        autocommit(sql, List.of(sql), List.of(sql), cleanupOnFailure);
     }
 
     /**
-     * All the statements in one round trip, as one transaction: several statements in one query string run in one
-     * implicit transaction that the server commits (or rolls back, on an error) at the end of the string. So the
-     * locks they take are held only while the server works, never while this process — which a busy machine may
-     * not schedule for milliseconds — sends the next statement or the commit. Retried whole on lock timeouts.
+     * All the statements in one round trip, as one transaction: {@code BEGIN}, the statements and {@code COMMIT} in
+     * one query string (an explicit block, as LOCK TABLE needs). So the locks they take are held only while the
+     * server works, never while this process — which a busy machine may not schedule for milliseconds — sends the
+     * next statement or the commit. On an error the server skips the rest, COMMIT included, and the block is
+     * rolled back here. Retried whole on lock timeouts.
      */
     @Override
     public void inTransaction(List<String> statements) {
-        autocommit(statements.get(0), statements, null);
+        List<String> block = new java.util.ArrayList<>();
+        block.add("BEGIN");
+        block.addAll(statements);
+        block.add("COMMIT");
+        autocommit(statements.get(0), block, statements, "ROLLBACK");
     }
 
     /**
-     * The statements as one query string outside any explicit transaction, under lock_timeout, retried. Each
-     * separator starts on a line of its own: a statement may end in a {@code --} comment.
+     * {@code sent} as one query string in auto-commit mode, under lock_timeout, retried; {@code logged} are the
+     * statements of the migration among them. Each separator starts on a line of its own: a statement may end in a
+     * {@code --} comment.
      */
-    private void autocommit(String what, List<String> statements, String cleanupOnFailure) {
-        String sql = statements.size() == 1 ? statements.get(0) : String.join("\n;\n", statements);
+    private void autocommit(String what, List<String> sent, List<String> logged, String cleanupOnFailure) {
+        String sql = sent.size() == 1 ? sent.get(0) : String.join("\n;\n", sent);
         try {
             withLockRetry(what, () -> {
                 connection.setAutoCommit(true);
@@ -99,7 +105,7 @@ final class JdbcDdlExecutor implements DdlExecutor {
                     try {
                         log.debug("{}", sql);
                         statement.execute(sql);
-                        statements.forEach(statementLog);
+                        logged.forEach(statementLog);
                     } catch (SQLException e) {
                         if (cleanupOnFailure != null) {
                             statement.execute(cleanupOnFailure);

@@ -14,7 +14,7 @@ import java.util.List;
  * connects with {@code currentSchema=<schema>_vN} (or pgroll's {@code version_schema}, {@link Migration#mirrorSchema}). A writer on the new version schema gets the old columns
  * computed from {@code down}; anyone else (the old binary, the backfill, an unversioned client) gets the new
  * columns computed from {@code up}. Expressions see the row's columns by name because the function declares one
- * variable per column, assigned from NEW ({@code #variable_conflict use_variable} makes the variables win over
+ * variable per column they may name ({@link #mayBeReferenced}), assigned from NEW ({@code #variable_conflict use_variable} makes the variables win over
  * any same-named column of a table an expression may query). The backfill bypasses it through its WHEN clause when
  * it can compute the same values itself ({@link #BACKFILL_OFF}).
  */
@@ -56,6 +56,7 @@ final class SyncTriggers {
         body.append("#variable_conflict use_variable\n")
                 .append("DECLARE\n");
         for (ColumnSnapshot column : physicalColumns) {
+            if (!mayBeReferenced(column.physicalName(), rules)) continue;
             body.append("  ").append(Sql.ident(column.physicalName())).append(' ').append(variableType(column.type()))
                     .append(" := NEW.").append(Sql.ident(column.physicalName())).append(";\n");
         }
@@ -96,6 +97,26 @@ final class SyncTriggers {
         body.append("    BEGIN\n");
         appendAssignments(body, rules, direction);
         body.append("    END;\n");
+    }
+
+    /**
+     * Whether any rule's expression may name the column: its name appears in the text, ignoring case character by
+     * character (an unquoted name is case-folded, a quoted one is written as is), or the name or an expression is
+     * spelled in a way the text does not show ({@code ""} inside a quoted name, {@code U&"…"} escapes). Every
+     * variable costs each write an assignment, and in a transaction of its own (an autocommit write) an expression
+     * set-up too, so a variable no expression can read is left out; a name in a string literal merely keeps one.
+     */
+    static boolean mayBeReferenced(String name, List<SyncRule> rules) {
+        if (name.indexOf('"') >= 0) return true;
+        return rules.stream().map(SyncRule::expression)
+                .anyMatch(expression -> containsIgnoringCase(expression, name) || containsIgnoringCase(expression, "U&"));
+    }
+
+    private static boolean containsIgnoringCase(String text, String part) {
+        for (int i = 0; i + part.length() <= text.length(); i++) {
+            if (text.regionMatches(true, i, part, 0, part.length())) return true;
+        }
+        return false;
     }
 
     /** serial types are column shorthands, not types a variable can have. */
