@@ -177,9 +177,11 @@ public final class SchemaBench {
             progress.add(item);
             batchEnds.add(System.nanoTime());
             if (progress.size() == 1) {
-                // The engine's backend: the one in this database whose last statement was the batch's COMMIT.
+                // The engine's backend: the one in this database whose last statement was a batch (or, where a batch
+                // commits on its own, its COMMIT).
                 engineBackend[0] = Long.parseLong(unchecked(lookup, "SELECT coalesce(min(pid), 0) FROM pg_stat_activity"
-                        + " WHERE datname = current_database() AND pid <> pg_backend_pid() AND query = 'COMMIT'"));
+                        + " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                        + " AND (query = 'COMMIT' OR query LIKE '%slipway_written%')"));
                 engineBackend[1] = BackfillProfile.cpuTicks((int) engineBackend[0]);
             } else if (engineBackend[0] > 0) {
                 engineBackend[2] = BackfillProfile.cpuTicks((int) engineBackend[0]);
