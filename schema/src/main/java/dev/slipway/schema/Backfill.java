@@ -141,7 +141,14 @@ final class Backfill {
             Batch batch = endKey == null ? new Batch(0, null)
                     : runBatch(settings + (lastKey == null ? firstBatch : laterBatch), lastKey, endKey, position, keyColumns.size());
             if (batch.end() == null) {
-                savePosition(position, total);
+                // The rows counted at the start were an estimate: rows that writers brought up to date themselves, or
+                // deleted, needed no batch. Once the walk is over, what it wrote is the whole (100 %, not "945 of 950").
+                savePosition(position, done);
+                if (total != done) {
+                    double seconds = Math.max((System.nanoTime() - began) / 1e9, 1e-3);
+                    listener.progress(new BackfillProgress(position.table(), done, done, filledThisRun / seconds,
+                            Duration.ZERO));
+                }
                 return filledThisRun;
             }
             done += batch.filled();
