@@ -364,7 +364,8 @@ public final class DockerRuntime implements Runtime {
         // Let the stream deliver the last output first: the note comes after it as it did in time, and a crash report
         // quotes it.
         dockerReplica.logStream().ifPresent(stream -> waitFor(stream.ended(), LOG_DRAIN));
-        if (crashes.restartIfCrashed(dockerReplica, generation, how, dockerReplica.log().file(), this::startAgain)) {
+        if (crashes.restartIfCrashed(dockerReplica, generation, how, dockerReplica.log().file(), this::startAgain)
+                .isPresent()) {
             return;
         }
         if (dockerReplica.lifecycle().exited(generation, how)) {

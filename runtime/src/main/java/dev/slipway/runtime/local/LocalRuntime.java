@@ -279,8 +279,8 @@ public final class LocalRuntime implements Runtime {
                 return;
             }
             // A crash after it was ready: out of routing, reported, started again on the same port after its backoff.
-            if (crashes.restartIfCrashed(localReplica, generation, how, localReplica.logFile(),
-                    (crashed, next) -> launch(crashed, next))) {
+            if (crashes.restartIfCrashed(localReplica, generation, how, localReplica.logFile(), this::launch)
+                    .isPresent()) {
                 deleteStateFile(localReplica);
             } else if (localReplica.lifecycle().exited(generation, how)) {
                 log.warn("{} {}", localReplica.replica().id(), how);

@@ -5,6 +5,7 @@ import dev.slipway.model.support.DaemonThreads;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -15,10 +16,10 @@ import java.util.concurrent.TimeUnit;
  * container and a Swarm task: its lifecycle takes it back to STARTING (out of routing, counted as a crash in a row),
  * the crash is reported with the end of its log — in the replica's log, to the controller's timeline through
  * {@link LivenessRestarts#report} and as its {@link ReplicaLifecycle#lastCrash} — and it is started again after its
- * {@link CrashBackoff}, by this class or by the engine (Swarm restarts its tasks itself).
+ * {@link CrashBackoff}.
  *
- * <p>A run that never became ready, or an exit that was asked for, is no crash: the methods answer {@code false} and
- * the runtime fails the replica (a release that cannot start is not mended by starting it again).
+ * <p>A run that never became ready, or an exit that was asked for, is no crash: nothing is done, and the runtime fails
+ * the replica (a release that cannot start is not mended by starting it again).
  *
  * @param <R> the runtime's replica
  */
@@ -46,15 +47,16 @@ public final class CrashRestarts<R extends ReplicaProbes.Probed> {
 
     /**
      * Counts and reports a crash of the run of {@code exitedGeneration}, then starts the replica again through
-     * {@code relaunch} after its backoff. Returns {@code false} when the exit was no crash (see above).
+     * {@code relaunch} after its backoff. Returns that backoff, or empty when the exit was no crash (see above).
      *
      * @param how     the exit in words for the user, e.g. "exited with code 3"
      * @param logFile the replica's log, whose last lines the report quotes
      */
-    public boolean restartIfCrashed(R replica, long exitedGeneration, String how, Path logFile, Relaunch<R> relaunch) {
+    public Optional<Duration> restartIfCrashed(R replica, long exitedGeneration, String how, Path logFile,
+                                               Relaunch<R> relaunch) {
         int crashes = replica.lifecycle().crashed(exitedGeneration, Instant.now());
         if (crashes == 0) {
-            return false;
+            return Optional.empty();
         }
         long generation = replica.lifecycle().generation();
         Duration backoff = CrashBackoff.delay(crashes);
@@ -69,22 +71,7 @@ public final class CrashRestarts<R extends ReplicaProbes.Probed> {
         } catch (RejectedExecutionException closing) {
             // the runtime is closing: the replica is being stopped anyway
         }
-        return true;
-    }
-
-    /**
-     * Counts and reports a crash of a replica whose engine starts it again on its own, {@code restartDelay} later.
-     * Returns {@code false} when the exit was no crash (see above).
-     */
-    public boolean reportIfCrashed(R replica, long exitedGeneration, String how, Duration restartDelay, String engine,
-                                   Path logFile) {
-        int crashes = replica.lifecycle().crashed(exitedGeneration, Instant.now());
-        if (crashes == 0) {
-            return false;
-        }
-        report(replica, how + " after it was ready (crash " + crashes + " in a row); " + engine + " starts it again in "
-                + restartDelay.toMillis() + " ms", logFile);
-        return true;
+        return Optional.of(backoff);
     }
 
     public void close() {
