@@ -18,8 +18,9 @@ import java.util.concurrent.TimeUnit;
  * {@link LivenessRestarts#report} and as its {@link ReplicaLifecycle#lastCrash} — and it is started again after its
  * {@link CrashBackoff}.
  *
- * <p>A run that never became ready, or an exit that was asked for, is no crash: nothing is done, and the runtime fails
- * the replica (a release that cannot start is not mended by starting it again).
+ * <p>An exit that was asked for (a stop, a liveness restart), or of a run that never became ready, is no crash: nothing
+ * is done here, and the runtime fails the replica for the latter (a release that cannot start is not mended by starting
+ * it again).
  *
  * @param <R> the runtime's replica
  */
@@ -82,7 +83,7 @@ public final class CrashRestarts<R extends ReplicaProbes.Probed> {
     private void report(R replica, String crash, Path logFile) {
         String lastLines = ReplicaLog.lastLines(logFile, LAST_LINES);
         String report = crash + (lastLines.isEmpty() ? "" : "; its log ends with: " + lastLines);
-        replica.lifecycle().crashReported(report);
         reports.report(replica, report);
+        replica.lifecycle().crashReported(report);
     }
 }

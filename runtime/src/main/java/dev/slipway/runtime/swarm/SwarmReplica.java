@@ -99,6 +99,10 @@ final class SwarmReplica implements ReplicaProbes.Probed {
         held = true;
     }
 
+    synchronized boolean held() {
+        return held;
+    }
+
     /** True when it was held back: its service needs its task again. */
     synchronized boolean release() {
         boolean wasHeld = held;

@@ -65,10 +65,11 @@ import java.util.concurrent.TimeoutException;
  * <p><b>What Swarm reports, and what it means here</b> is decided by {@link TaskWatch}: a task running (with a
  * HEALTHCHECK in the image: once healthy) is probed at its node; a task lost with its node, or replaced by Swarm, makes
  * the replica STARTING until the replacement runs and passes readiness again; a container that exits after the replica
- * was ready is a crash: STARTING (out of routing) while Swarm starts another task after its restart delay, reported as
- * on the other runtimes ({@link #lastCrash}, the controller's timeline) and followed to wherever the new task runs; a
- * container that exits before makes it FAILED (its service is scaled to 0 and kept for inspection until stopped); a task no node can place, pull or keep healthy
- * before it ever ran makes it FAILED at once, with Swarm's reason, and its service is removed: nothing half-made stays.
+ * was ready is a crash: STARTING (out of routing) until the next task runs and is ready, reported as on the other
+ * runtimes ({@link #lastCrash}, the controller's timeline), restarted after the same backoff ({@link #holdBack}) and
+ * followed to wherever the new task runs; a container that exits before makes it FAILED (its service is scaled to 0
+ * and kept for inspection until stopped); a task no node can place, pull or keep healthy before it ever ran makes it
+ * FAILED at once, with Swarm's reason, and its service is removed: nothing half-made stays.
  * A liveness failure is {@code docker service update --force}.
  *
  * <p><b>Labels and adoption.</b> Services carry the same labels as the docker runtime's containers
@@ -380,17 +381,27 @@ public final class SwarmRuntime implements Runtime {
         swarmReplica.hold();
         swarmReplica.note("holding its next task back for " + backoff.toMillis() + " ms (Swarm's own restart delay is "
                 + SwarmEngine.RESTART_DELAY.toMillis() + " ms): its service is scaled to 0 meanwhile");
-        later(() -> swarmReplica.serviceId().ifPresent(serviceId -> engine.scale(serviceId, 0)));
+        later(() -> swarmReplica.serviceId().ifPresent(serviceId -> {
+            engine.scale(serviceId, 0);
+            if (!swarmReplica.held()) {
+                releaseHeldTask(swarmReplica, serviceId); // the backoff passed before this scale-down was through
+            }
+        }));
     }
 
-    /** The backoff of a crash has passed: a held-back service gets its task again. */
+    /** The backoff of a crash has passed: a held-back service gets its task again (else Swarm started one already). */
     private void releaseHeldTask(SwarmReplica swarmReplica, long generation) {
-        if (!swarmReplica.release() || closed || !swarmReplica.lifecycle().isProbed()
-                || swarmReplica.lifecycle().generation() != generation) {
-            return;
+        if (swarmReplica.release()) {
+            swarmReplica.serviceId().ifPresent(serviceId -> releaseHeldTask(swarmReplica, serviceId));
+        }
+    }
+
+    private void releaseHeldTask(SwarmReplica swarmReplica, String serviceId) {
+        if (closed || !swarmReplica.lifecycle().isProbed()) {
+            return; // stopped meanwhile: its service is being removed
         }
         try {
-            swarmReplica.serviceId().ifPresent(serviceId -> engine.scale(serviceId, 1));
+            engine.scale(serviceId, 1);
         } catch (DockerEngineException e) {
             fail(swarmReplica, "cannot start its task again after a crash: " + e.getMessage());
         }
