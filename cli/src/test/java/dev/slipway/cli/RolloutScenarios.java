@@ -333,7 +333,9 @@ abstract class RolloutScenarios {
         RolloutRecord ended = controller.rollout(crashing, "test");
 
         assertThat(ended.phase()).isEqualTo(RolloutPhase.ABORTED);
-        assertThat(ended.message()).contains("of 1.2.0 crashed: exited with code 3", "after it was ready (crash 1 in a row)");
+        // "crashed: exited with code 3 after it was ready (crash 1 in a row) ...", or on a machine so loaded that the
+        // runtime never saw it ready before it exited, "failed: exited with code 3"
+        assertThat(ended.message()).contains("of 1.2.0", "exited with code 3");
         assertThat(controller.stableVersion()).contains("1.0.0");
         assertNoFailedRequests();
         assertThat(runtime.list(service)).extracting(Replica::revision).containsOnly("1.0.0");
@@ -341,8 +343,8 @@ abstract class RolloutScenarios {
 
     /**
      * A replica killed under load is out of routing as soon as the runtime learns of its exit, reported, and started
-     * again, while the other one serves. The only requests a crash may cost are writes the dying process had already
-     * received: the router cannot know whether they were applied, so it never sends them twice.
+     * again, while the other one serves. The only requests a crash may cost are writes already sent to the dying process:
+     * the router cannot know whether they were applied, so it never sends them twice (reads it sends again).
      */
     @Test
     void aStableReplicaKilledUnderLoadIsStartedAgainWhileTheOtherServes() {
@@ -362,7 +364,7 @@ abstract class RolloutScenarios {
         load.stop();
         printLoad();
         // A write sent after the kill reaches no dead process: a refused connection is retried on the other replica.
-        assertThat(load.failures()).as("requests the client saw fail: only writes the killed process had received")
+        assertThat(load.failures()).as("requests the client saw fail: only writes already sent to the killed process")
                 .allSatisfy(failure -> {
                     assertThat(failure.method()).isEqualTo("POST");
                     assertThat(failure.atMillis()).isLessThanOrEqualTo(killedAt + 1000);

@@ -119,7 +119,8 @@ class DockerRuntimeTest {
         DockerRuntime runtime = newRuntime();
         List<String> problems = new CopyOnWriteArrayList<>();
         runtime.useRestartPolicy(new RecordingPolicy(problems, replica -> { }));
-        Replica replica = runtime.start(backend("2.0.0", Map.of("EXIT_AFTER_MS", "1000")));
+        // 3 s from its first answered readiness probe: time for the runtime to see one pass on a loaded machine
+        Replica replica = runtime.start(backend("2.0.0", Map.of("EXIT_AFTER_MS", "3000")));
         assertThat(runtime.awaitReady(replica, PATIENCE)).isEqualTo(ReplicaState.READY);
         String container = runtime.containerId(replica).orElseThrow();
         String firstStart = TestEngine.inspect(container, "{{.State.StartedAt}}");

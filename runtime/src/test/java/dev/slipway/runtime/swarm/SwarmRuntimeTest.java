@@ -126,7 +126,8 @@ class SwarmRuntimeTest {
         SwarmRuntime runtime = newRuntime(settings());
         List<String> problems = new CopyOnWriteArrayList<>();
         runtime.useRestartPolicy(new RecordingPolicy(problems, replica -> { }));
-        Replica replica = runtime.start(backend("2.0.0", 0, Map.of("EXIT_AFTER_MS", "2000")));
+        // 3 s from its first answered readiness probe: time for the runtime to see one pass on a loaded machine
+        Replica replica = runtime.start(backend("2.0.0", 0, Map.of("EXIT_AFTER_MS", "3000")));
         assertThat(runtime.awaitReady(replica, PATIENCE)).isEqualTo(ReplicaState.READY);
 
         awaitTrue(() -> problems.size() >= 1);
