@@ -1,5 +1,6 @@
 package dev.slipway.cli;
 
+import dev.slipway.runtime.Replica;
 import dev.slipway.runtime.Runtime;
 import dev.slipway.runtime.docker.DockerRuntime;
 import dev.slipway.testkit.TestServices;
@@ -53,6 +54,13 @@ class DockerRolloutEndToEndTest extends RolloutFailureScenarios {
     @Override
     void crash(Runtime runtime) {
         ((DockerRuntime) runtime).detach();
+    }
+
+    /** {@code docker kill}: SIGKILL to the container's process, which the engine reports as exit code 137. */
+    @Override
+    void kill(Replica replica) {
+        String container = ((DockerRuntime) runtime).containerId(replica).orElseThrow();
+        TestServices.runOrFail(List.of("docker", "kill", container), 30);
     }
 
     /** The image's entrypoint runs the jar, so the command names only the image. */

@@ -1,5 +1,6 @@
 package dev.slipway.cli;
 
+import dev.slipway.runtime.Replica;
 import dev.slipway.runtime.Runtime;
 import dev.slipway.runtime.local.LocalRuntime;
 
@@ -20,6 +21,12 @@ class RolloutEndToEndTest extends RolloutFailureScenarios {
     @Override
     void crash(Runtime runtime) {
         ((LocalRuntime) runtime).detach();
+    }
+
+    @Override
+    void kill(Replica replica) {
+        long pid = ((LocalRuntime) runtime).processId(replica).orElseThrow();
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
     }
 
     @Override

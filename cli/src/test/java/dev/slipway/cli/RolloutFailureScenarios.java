@@ -2,8 +2,6 @@ package dev.slipway.cli;
 
 import dev.slipway.controller.store.RolloutPhase;
 import dev.slipway.controller.store.RolloutRecord;
-import dev.slipway.model.ReleaseSpec;
-import dev.slipway.model.SpecParser;
 import dev.slipway.runtime.Replica;
 import org.junit.jupiter.api.Test;
 
@@ -13,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The scenarios of a release that fails (by analysis, or by never becoming ready), for the runtimes that run them
  * end to end. The Swarm runtime does not: a failing release's analysis is the controller's and the router's, the same
  * on every runtime, and Swarm's own ways of never running are SwarmRuntimeTest's; that keeps the build's wall time down.
+ * A release that crashes is every runtime's own business: those scenarios are {@link RolloutScenarios}'.
  */
 abstract class RolloutFailureScenarios extends RolloutScenarios {
 
@@ -37,29 +36,6 @@ abstract class RolloutFailureScenarios extends RolloutScenarios {
         long faultyAnswers = load.answersByRevision().getOrDefault("3.0.0", 0L);
         assertThat(load.failures().size()).isLessThanOrEqualTo((int) faultyAnswers);
         assertThat(faultyAnswers).as("only the canary's share reached it").isLessThan(load.sent() / 3);
-        assertThat(runtime.list(service)).extracting(Replica::revision).containsOnly("1.0.0");
-    }
-
-    @Test
-    void aCanaryThatCrashesAfterItWasReadyIsAbortedWithItsExitCodeWhileStableServesEveryRequest() {
-        deployAndLoad(v1("1.0.0", 2, "canary: {steps: [{setWeight: 100}]}"));
-        // The canary pauses at weight 0: its crashes cost the clients nothing, only the rollout.
-        ReleaseSpec crashing = SpecParser.parseRelease("test release 1.2.0", """
-                version: "1.2.0"
-                run: {command: %s, env: {ORDERS_EXIT_AFTER: 2s}}
-                schema: [1, 1]
-                replicas: 1
-                health:
-                  readiness: {path: /ready, period: 200ms, timeout: 1s, failureThreshold: 2, startPeriod: 30s}
-                strategy:
-                  canary: {steps: [{pause: 5m}, {setWeight: 100}]}
-                """.formatted(command("orders-1.0.0.jar")));
-        RolloutRecord ended = controller.rollout(crashing, "test");
-
-        assertThat(ended.phase()).isEqualTo(RolloutPhase.ABORTED);
-        assertThat(ended.message()).contains("of 1.2.0", "exited with code 3");
-        assertThat(controller.stableVersion()).contains("1.0.0");
-        assertNoFailedRequests();
         assertThat(runtime.list(service)).extracting(Replica::revision).containsOnly("1.0.0");
     }
 

@@ -79,6 +79,9 @@ abstract class RolloutScenarios {
     /** {@code run.command} (a YAML flow sequence) that runs {@code examples/orders/target/<jar>} on this runtime. */
     abstract String command(String jar);
 
+    /** Ends the replica's process with SIGKILL, from outside Slipway, as the kernel's OOM killer would. */
+    abstract void kill(Replica replica);
+
     /** How many replicas really run on the machine for this state directory, whoever started them. */
     abstract int runningOnTheMachine(Path stateDirectory);
 
@@ -311,6 +314,64 @@ abstract class RolloutScenarios {
         // The replaced stable revision and the stray drain and end after they left the list.
         await(() -> runningOnTheMachine(stateDirectory) == 2, Duration.ofSeconds(30));
         assertNoFailedRequests();
+    }
+
+    @Test
+    void aCanaryThatCrashesAfterItWasReadyIsAbortedWithItsExitCodeWhileStableServesEveryRequest() {
+        deployAndLoad(v1("1.0.0", 2, "canary: {steps: [{setWeight: 100}]}"));
+        // The canary pauses at weight 0: its crashes cost the clients nothing, only the rollout.
+        ReleaseSpec crashing = SpecParser.parseRelease("test release 1.2.0", """
+                version: "1.2.0"
+                run: {command: %s, env: {ORDERS_EXIT_AFTER: 2s}}
+                schema: [1, 1]
+                replicas: 1
+                health:
+                  readiness: {path: /ready, period: 200ms, timeout: 1s, failureThreshold: 2, startPeriod: 30s}
+                strategy:
+                  canary: {steps: [{pause: 5m}, {setWeight: 100}]}
+                """.formatted(command("orders-1.0.0.jar")));
+        RolloutRecord ended = controller.rollout(crashing, "test");
+
+        assertThat(ended.phase()).isEqualTo(RolloutPhase.ABORTED);
+        // "crashed: exited with code 3 after it was ready (crash 1 in a row) ...", or on a machine so loaded that the
+        // runtime never saw it ready before it exited, "failed: exited with code 3"
+        assertThat(ended.message()).contains("of 1.2.0", "exited with code 3");
+        assertThat(controller.stableVersion()).contains("1.0.0");
+        assertNoFailedRequests();
+        assertThat(runtime.list(service)).extracting(Replica::revision).containsOnly("1.0.0");
+    }
+
+    /**
+     * A replica killed under load is out of routing as soon as the runtime learns of its exit, reported, and started
+     * again, while the other one serves. The only requests a crash may cost are writes already sent to the dying process:
+     * the router cannot know whether they were applied, so it never sends them twice (reads it sends again).
+     */
+    @Test
+    void aStableReplicaKilledUnderLoadIsStartedAgainWhileTheOtherServes() {
+        deployAndLoad(v1("1.0.0", 2, "canary: {steps: [{setWeight: 100}]}"));
+        Replica victim = runtime.list(service).get(0);
+        long killedAt = (long) (load.elapsedSeconds() * 1000);
+        kill(victim);
+
+        // reported on the timeline, then as the replica's last crash (which a canary's rollout stops on)
+        await(() -> runtime.lastCrash(victim).isPresent(), Duration.ofSeconds(30));
+        assertThat(runtime.lastCrash(victim).orElseThrow()).contains("after it was ready (crash 1 in a row)");
+        assertThat(controller.timeline()).anySatisfy(entry -> assertThat(entry.event())
+                .contains("replica " + victim.id() + ": ", "after it was ready (crash 1 in a row)"));
+        await(() -> runtime.state(victim) == ReplicaState.READY
+                && controller.status().stable().orElseThrow().readyReplicas() == 2, Duration.ofSeconds(60));
+        sleep(1500); // both replicas serve again
+        load.stop();
+        printLoad();
+        // A write sent after the kill reaches no dead process: a refused connection is retried on the other replica.
+        assertThat(load.failures()).as("requests the client saw fail: only writes already sent to the killed process")
+                .allSatisfy(failure -> {
+                    assertThat(failure.method()).isEqualTo("POST");
+                    assertThat(failure.atMillis()).isLessThanOrEqualTo(killedAt + 1000);
+                });
+        assertThat(load.sent()).as("the load really ran").isGreaterThan(1000);
+        assertThat(runtime.list(service)).as("started again in place, not replaced").hasSize(2)
+                .extracting(Replica::id).contains(victim.id());
     }
 
     private static void await(BooleanSupplier condition, Duration timeout) {

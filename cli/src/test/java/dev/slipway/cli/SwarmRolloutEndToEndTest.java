@@ -1,5 +1,6 @@
 package dev.slipway.cli;
 
+import dev.slipway.runtime.Replica;
 import dev.slipway.runtime.Runtime;
 import dev.slipway.runtime.swarm.SwarmRuntime;
 import dev.slipway.runtime.swarm.SwarmSettings;
@@ -78,6 +79,17 @@ class SwarmRolloutEndToEndTest extends RolloutScenarios {
     @Override
     void crash(Runtime runtime) {
         ((SwarmRuntime) runtime).detach();
+    }
+
+    /** {@code docker kill} of the container of the replica's running task, behind Swarm's back. */
+    @Override
+    void kill(Replica replica) {
+        String serviceId = ((SwarmRuntime) runtime).serviceId(replica).orElseThrow();
+        List<String> containers = TestServices.runOrFail(List.of("docker", "ps", "-q", "--filter",
+                "label=com.docker.swarm.service.id=" + serviceId), 30).output().lines().map(String::strip)
+                .filter(line -> !line.isEmpty()).toList();
+        assertThat(containers).as("the running container of " + replica.id()).hasSize(1);
+        TestServices.runOrFail(List.of("docker", "kill", containers.get(0)), 30);
     }
 
     /** The image's entrypoint runs the jar; the node pulls it by digest from the registry. */

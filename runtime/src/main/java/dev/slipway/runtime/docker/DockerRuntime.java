@@ -9,6 +9,7 @@ import dev.slipway.runtime.ReplicaState;
 import dev.slipway.runtime.Runtime;
 import dev.slipway.runtime.RestartPolicy;
 import dev.slipway.model.support.DaemonThreads;
+import dev.slipway.runtime.replica.CrashRestarts;
 import dev.slipway.runtime.replica.LivenessRestarts;
 import dev.slipway.runtime.replica.NewReplica;
 import dev.slipway.runtime.replica.ReplicaLabels;
@@ -41,7 +42,17 @@ import java.util.concurrent.TimeoutException;
  * socket). It behaves like the local runtime in everything the controller can see: the container uses the host's
  * network and listens on 127.0.0.1 at a port this runtime allocates, gets {@code run.env} + the request's environment
  * + {@code PORT} + {@code HOST=127.0.0.1}, and is probed over HTTP on 127.0.0.1 by the same rules (readiness moves it
- * between STARTING, READY and NOT_READY, a start period is honoured, liveness failures restart it, an exit is FAILED).
+ * between STARTING, READY and NOT_READY, a start period is honoured, liveness failures restart it).
+ *
+ * <p><b>Crashes.</b> A container that exits after it was ready is started again by this runtime, not by a Docker
+ * restart policy (containers are created without one), with the local runtime's {@link CrashRestarts}: the exit notice
+ * takes the replica out of READY at once, so the router stops sending to it while it is down (Docker's own restart
+ * would bring it back behind the controller's back, and Slipway would learn of the crash only from failing probes, if
+ * at all); the crash is reported with its exit code and the end of its log ({@link #lastCrash}, the controller's
+ * timeline); the same container (same port, environment, labels) starts again after 1, 2, 4 ... 30 s, so that a
+ * crash loop neither spins nor is given up on. A container that exits before it was ever ready is FAILED instead, and
+ * kept for inspection until it is stopped. A container that crashes while no controller runs stays exited: the next
+ * runtime removes it on adoption (below), as the local runtime forgets a dead process.
  *
  * <p><b>Which image.</b> A release names its image in the first item of {@code run.command}:
  * <pre>
@@ -91,6 +102,7 @@ public final class DockerRuntime implements Runtime {
     private final PortAllocator ports = new PortAllocator();
     private final LivenessRestarts<DockerReplica> restarts = new LivenessRestarts<>("slipway-docker", this::restart);
     private final ReplicaProbes<DockerReplica> probes = new ReplicaProbes<>("slipway-docker", restarts);
+    private final CrashRestarts<DockerReplica> crashes = new CrashRestarts<>("slipway-docker", restarts);
     /** Runs the blocking parts: stopping a container for a restart, stopping replicas in parallel on close. */
     private final ExecutorService terminations;
     private volatile boolean closed;
@@ -120,6 +132,7 @@ public final class DockerRuntime implements Runtime {
         } catch (DockerEngineException e) {
             restarts.close();
             probes.close();
+            crashes.close();
             throw new IllegalStateException(e.getMessage(), e);
         }
         this.terminations = Executors.newCachedThreadPool(DaemonThreads.named("slipway-docker-stop"));
@@ -188,6 +201,12 @@ public final class DockerRuntime implements Runtime {
         return replicas.failureReason(replica);
     }
 
+    /** The last crash of a replica whose container was started again for it, with the end of its log; empty if none. */
+    @Override
+    public Optional<String> lastCrash(Replica replica) {
+        return replicas.lastCrash(replica);
+    }
+
     /** The file receiving the container's stdout and stderr. */
     public Path logFile(Replica replica) {
         DockerReplica dockerReplica = replicas.find(replica)
@@ -218,6 +237,7 @@ public final class DockerRuntime implements Runtime {
         }
         closed = true;
         restarts.close();
+        crashes.close();
         replicas.stopAll(replica -> stop(replica, CLOSE_GRACE), terminations);
         probes.close();
         terminations.shutdownNow();
@@ -231,6 +251,7 @@ public final class DockerRuntime implements Runtime {
     public void detach() {
         closed = true;
         restarts.close();
+        crashes.close();
         probes.close();
         terminations.shutdownNow();
         for (DockerReplica dockerReplica : replicas.all()) {
@@ -331,20 +352,41 @@ public final class DockerRuntime implements Runtime {
         }
     }
 
+    /**
+     * A container that exits after it was ready crashed: out of routing, reported, and the same container started
+     * again after its backoff. Any other unexpected exit (before it was ever ready) fails the replica.
+     */
     private void exited(DockerReplica dockerReplica, long generation, long exitCode) {
+        if (closed || !dockerReplica.lifecycle().isProbed() || dockerReplica.lifecycle().generation() != generation) {
+            return; // stopped, or a run that a restart already replaced
+        }
         String how = "exited with code " + exitCode;
-        if (!closed && dockerReplica.lifecycle().exited(generation, how)) {
+        // Let the stream deliver the last output first: the note comes after it as it did in time, and a crash report
+        // quotes it.
+        dockerReplica.logStream().ifPresent(stream -> waitFor(stream.ended(), LOG_DRAIN));
+        if (crashes.restartIfCrashed(dockerReplica, generation, how, dockerReplica.log().file(), this::startAgain)
+                .isPresent()) {
+            return;
+        }
+        if (dockerReplica.lifecycle().exited(generation, how)) {
             log.warn("{} {}", dockerReplica.replica().id(), how);
-            // Let the stream deliver the last output first, so the note comes after it as it did in time.
-            dockerReplica.logStream().ifPresent(stream -> waitFor(stream.ended(), LOG_DRAIN));
             dockerReplica.log().note(how);
         }
     }
 
+    /** Starts the replica's container again as the run of {@code generation}: same id, port and environment. */
+    private void startAgain(DockerReplica dockerReplica, long generation) {
+        dockerReplica.containerId().filter(container -> !closed).ifPresent(container ->
+                launch(dockerReplica, generation, Instant.now(), () -> {
+                    engine.start(container);
+                    return container;
+                }));
+    }
+
     /**
      * The same container is stopped and started again: same id, same port, same environment. A container that
-     * stopped answering because it exited is not restarted but FAILED: the probes may notice before the exit notice
-     * arrives, and an exit must not pass for a liveness failure.
+     * stopped answering because it exited is not restarted for liveness but handled as the exit it is (a crash, or
+     * FAILED): the probes may notice before the exit notice arrives, and an exit must not pass for a liveness failure.
      */
     private boolean restart(DockerReplica dockerReplica, long failedGeneration, ProbeSpec liveness) {
         Optional<String> container = dockerReplica.containerId();
@@ -366,12 +408,7 @@ public final class DockerRuntime implements Runtime {
         } catch (DockerEngineException e) {
             log.warn("{}: {}", dockerReplica.replica().id(), e.getMessage());
         }
-        if (!closed) {
-            launch(dockerReplica, generation, Instant.now(), () -> {
-                engine.start(container.get());
-                return container.get();
-            });
-        }
+        startAgain(dockerReplica, generation);
         return true;
     }
 

@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /** One replica of the local runtime: what its process is started from and logs to, and its lifecycle. */
@@ -45,7 +44,6 @@ final class LocalReplica implements ReplicaProbes.Probed {
     private final LaunchPlan plan;
     private final Path logFile;
     private final ReplicaLifecycle<Run> lifecycle;
-    private volatile String lastCrash;
 
     LocalReplica(Replica replica, int ordinal, LaunchPlan plan, Path logFile) {
         this.replica = replica;
@@ -76,15 +74,6 @@ final class LocalReplica implements ReplicaProbes.Probed {
     @Override
     public ReplicaLifecycle<Run> lifecycle() {
         return lifecycle;
-    }
-
-    /** Remembers the report of its latest crash (after which it was started again). */
-    void crashed(String report) {
-        lastCrash = report;
-    }
-
-    Optional<String> lastCrash() {
-        return Optional.ofNullable(lastCrash);
     }
 
     /** Written after each launch so that a later runtime can adopt the process. */

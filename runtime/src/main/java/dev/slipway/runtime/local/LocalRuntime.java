@@ -10,10 +10,10 @@ import dev.slipway.runtime.Runtime;
 import dev.slipway.runtime.RestartPolicy;
 import dev.slipway.model.support.DaemonThreads;
 import dev.slipway.runtime.replica.CrashBackoff;
+import dev.slipway.runtime.replica.CrashRestarts;
 import dev.slipway.runtime.replica.LivenessRestarts;
 import dev.slipway.runtime.replica.NewReplica;
 import dev.slipway.runtime.replica.ReplicaEnvironment;
-import dev.slipway.runtime.replica.ReplicaLog;
 import dev.slipway.runtime.replica.ReplicaProbes;
 import dev.slipway.runtime.replica.ReplicaTable;
 import org.slf4j.Logger;
@@ -33,8 +33,6 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -69,9 +67,8 @@ public final class LocalRuntime implements Runtime {
     private final ReplicaProbes<LocalReplica> probes = new ReplicaProbes<>("slipway-local", restarts);
     /** Runs the blocking parts: ending a process for a restart, stopping replicas in parallel on close. */
     private final ExecutorService terminations;
-    /** Starts crashed replicas again once their {@link CrashBackoff} has passed. */
-    private final ScheduledExecutorService crashRestarts =
-            Executors.newSingleThreadScheduledExecutor(DaemonThreads.single("slipway-local-crash-restarts"));
+    /** Reports crashed replicas and starts them again once their {@link CrashBackoff} has passed. */
+    private final CrashRestarts<LocalReplica> crashes = new CrashRestarts<>("slipway-local", restarts);
     private volatile boolean closed;
 
     /** A runtime whose replicas run in the JVM's current directory. */
@@ -183,7 +180,7 @@ public final class LocalRuntime implements Runtime {
     /** The last crash of a replica that was started again for it, with the end of its log; empty if none. */
     @Override
     public Optional<String> lastCrash(Replica replica) {
-        return replicas.find(replica).flatMap(LocalReplica::lastCrash);
+        return replicas.lastCrash(replica);
     }
 
     /** The file receiving the replica's stdout and stderr. */
@@ -208,7 +205,7 @@ public final class LocalRuntime implements Runtime {
         }
         closed = true;
         restarts.close();
-        crashRestarts.shutdownNow();
+        crashes.close();
         replicas.stopAll(replica -> stop(replica, CLOSE_GRACE), terminations);
         probes.close();
         terminations.shutdownNow();
@@ -221,7 +218,7 @@ public final class LocalRuntime implements Runtime {
     public void detach() {
         closed = true;
         restarts.close();
-        crashRestarts.shutdownNow();
+        crashes.close();
         probes.close();
         terminations.shutdownNow();
         replicas.clear();
@@ -281,42 +278,16 @@ public final class LocalRuntime implements Runtime {
             if (closed) {
                 return;
             }
-            int crashes = localReplica.lifecycle().crashed(generation, Instant.now());
-            if (crashes > 0) {
-                restartAfterCrash(localReplica, how, crashes);
+            // A crash after it was ready: out of routing, reported, started again on the same port after its backoff.
+            if (crashes.restartIfCrashed(localReplica, generation, how, localReplica.logFile(), this::launch)
+                    .isPresent()) {
+                deleteStateFile(localReplica);
             } else if (localReplica.lifecycle().exited(generation, how)) {
                 log.warn("{} {}", localReplica.replica().id(), how);
                 localReplica.note(how);
                 deleteStateFile(localReplica);
             }
         });
-    }
-
-    /**
-     * A replica that had been ready and whose process ended unexpectedly: out of routing (STARTING), reported with
-     * the end of its log, and started again on the same port after its {@link CrashBackoff}.
-     */
-    private void restartAfterCrash(LocalReplica localReplica, String how, int crashes) {
-        long generation = localReplica.lifecycle().generation();
-        Duration backoff = CrashBackoff.delay(crashes);
-        deleteStateFile(localReplica);
-        String report = how + " after it was ready (crash " + crashes + " in a row); starting it again in "
-                + backoff.toMillis() + " ms";
-        localReplica.note(report);
-        String lastLines = ReplicaLog.lastLines(localReplica.logFile(), 3);
-        String reported = report + (lastLines.isEmpty() ? "" : "; its log ends with: " + lastLines);
-        localReplica.crashed(reported);
-        log.warn("{} {}", localReplica.replica().id(), reported);
-        restarts.report(localReplica, reported);
-        try {
-            crashRestarts.schedule(() -> {
-                if (!closed) {
-                    launch(localReplica, generation);
-                }
-            }, backoff.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException closing) {
-            // the runtime is closing: the replica is being stopped anyway
-        }
     }
 
     /** Runs on a restart thread: the replica leaves routing and drains, then its process ends and starts again. */

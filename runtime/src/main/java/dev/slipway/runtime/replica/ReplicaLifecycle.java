@@ -52,6 +52,7 @@ public final class ReplicaLifecycle<H> {
     private volatile H running;
     private volatile int restarts;
     private volatile String failureReason;
+    private volatile String lastCrash;
     /** True between a liveness restart's decision and the new run's start: probes must not count then. */
     private boolean launchPending = true;
     private long generation;
@@ -99,6 +100,16 @@ public final class ReplicaLifecycle<H> {
 
     public Optional<String> failureReason() {
         return Optional.ofNullable(failureReason);
+    }
+
+    /** The report of the latest crash after which the replica was started again ({@link CrashRestarts}); empty if none. */
+    public Optional<String> lastCrash() {
+        return Optional.ofNullable(lastCrash);
+    }
+
+    /** Keeps the report of a crash counted by {@link #crashed}, for {@link #lastCrash}. */
+    public void crashReported(String report) {
+        lastCrash = report;
     }
 
     /** The current run; after a stop it no longer changes (during a restart it is the previous run). */

@@ -58,6 +58,10 @@ public final class ReplicaTable<R extends ReplicaProbes.Probed> {
                 .orElse(Optional.of("not known to this runtime"));
     }
 
+    public Optional<String> lastCrash(Replica replica) {
+        return find(replica).flatMap(known -> known.lifecycle().lastCrash());
+    }
+
     /** Runs {@code stop} for every replica on {@code executor}, all at once, and waits until every one ended. */
     public void stopAll(Consumer<Replica> stop, Executor executor) {
         List<CompletableFuture<Void>> stops = new ArrayList<>();

@@ -27,6 +27,7 @@ import com.github.dockerjava.api.model.UpdateFailureAction;
 import com.github.dockerjava.api.model.UpdateOrder;
 import dev.slipway.runtime.docker.DockerEngineException;
 import dev.slipway.runtime.docker.EngineConnection;
+import dev.slipway.runtime.replica.CrashBackoff;
 
 import java.net.URI;
 import java.time.Duration;
@@ -49,10 +50,12 @@ import java.util.function.Consumer;
  */
 final class SwarmEngine implements AutoCloseable {
     /**
-     * How long Swarm waits before it starts a replacement task. Short, because a replacement here is a task moved off
-     * a lost node (an exit ends the replica instead, see {@link TaskWatch}); Swarm's default is 5 s.
+     * How long Swarm waits before it starts a replacement task: for a task moved off a lost node, and for one whose
+     * container crashed (see {@link TaskWatch}). Swarm's restart policy has one fixed delay, where
+     * {@link CrashBackoff} doubles: it is that backoff's first step (a move should be quick; Swarm's default is 5 s),
+     * and the swarm runtime holds the task back for the longer steps.
      */
-    private static final Duration RESTART_DELAY = Duration.ofSeconds(1);
+    static final Duration RESTART_DELAY = CrashBackoff.FIRST;
 
     /** How often an update that lost a race with another one is tried. */
     private static final int UPDATE_ATTEMPTS = 5;

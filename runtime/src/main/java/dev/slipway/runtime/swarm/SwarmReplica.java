@@ -26,6 +26,8 @@ final class SwarmReplica implements ReplicaProbes.Probed {
     private volatile Replica current;
     private EngineConnection.LogStream logStream;
     private boolean probing;
+    /** Its service is scaled to 0 until a crash backoff has passed. */
+    private boolean held;
 
     SwarmReplica(ReplicaLabels labels, ReplicaLog log, TaskWatch watch) {
         this.labels = labels;
@@ -90,6 +92,22 @@ final class SwarmReplica implements ReplicaProbes.Probed {
         }
         probing = true;
         return true;
+    }
+
+    /** Its service is being scaled to 0 for a crash backoff. */
+    synchronized void hold() {
+        held = true;
+    }
+
+    synchronized boolean held() {
+        return held;
+    }
+
+    /** True when it was held back: its service needs its task again. */
+    synchronized boolean release() {
+        boolean wasHeld = held;
+        held = false;
+        return wasHeld;
     }
 
     /** The log stream, unless one is open already. */

@@ -11,6 +11,7 @@ import dev.slipway.runtime.docker.EngineConnection;
 import dev.slipway.runtime.docker.ImageCommand;
 import dev.slipway.model.support.DaemonThreads;
 import dev.slipway.model.support.OwnerOnly;
+import dev.slipway.runtime.replica.CrashRestarts;
 import dev.slipway.runtime.replica.LivenessRestarts;
 import dev.slipway.runtime.replica.NewReplica;
 import dev.slipway.runtime.replica.ReplicaLabels;
@@ -63,9 +64,12 @@ import java.util.concurrent.TimeoutException;
  *
  * <p><b>What Swarm reports, and what it means here</b> is decided by {@link TaskWatch}: a task running (with a
  * HEALTHCHECK in the image: once healthy) is probed at its node; a task lost with its node, or replaced by Swarm, makes
- * the replica STARTING until the replacement runs and passes readiness again; a container that exits makes it FAILED
- * (its service is scaled to 0 and kept for inspection until stopped); a task no node can place, pull or keep healthy
- * before it ever ran makes it FAILED at once, with Swarm's reason, and its service is removed: nothing half-made stays.
+ * the replica STARTING until the replacement runs and passes readiness again; a container that exits after the replica
+ * was ready is a crash: STARTING (out of routing) until the next task runs and is ready, reported as on the other
+ * runtimes ({@link #lastCrash}, the controller's timeline), restarted after the same backoff ({@link #holdBack}) and
+ * followed to wherever the new task runs; a container that exits before makes it FAILED (its service is scaled to 0
+ * and kept for inspection until stopped); a task no node can place, pull or keep healthy before it ever ran makes it
+ * FAILED at once, with Swarm's reason, and its service is removed: nothing half-made stays.
  * A liveness failure is {@code docker service update --force}.
  *
  * <p><b>Labels and adoption.</b> Services carry the same labels as the docker runtime's containers
@@ -99,6 +103,7 @@ public final class SwarmRuntime implements Runtime {
     private final ReplicaTable<SwarmReplica> replicas = new ReplicaTable<>();
     private final LivenessRestarts<SwarmReplica> restarts = new LivenessRestarts<>("slipway-swarm", this::restart);
     private final ReplicaProbes<SwarmReplica> probes = new ReplicaProbes<>("slipway-swarm", restarts);
+    private final CrashRestarts<SwarmReplica> crashes = new CrashRestarts<>("slipway-swarm", restarts);
     private final Set<Integer> reservedPorts = new HashSet<>();
     /** Polls the manager. */
     private final ScheduledExecutorService watcher;
@@ -124,6 +129,7 @@ public final class SwarmRuntime implements Runtime {
         } catch (DockerEngineException e) {
             restarts.close();
             probes.close();
+            crashes.close();
             throw new IllegalStateException(e.getMessage(), e);
         }
         this.watcher = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("slipway-swarm-watch"));
@@ -217,6 +223,12 @@ public final class SwarmRuntime implements Runtime {
         return replicas.failureReason(replica);
     }
 
+    /** The last crash of a replica whose task Swarm started again, with the end of its log; empty if none. */
+    @Override
+    public Optional<String> lastCrash(Replica replica) {
+        return replicas.lastCrash(replica);
+    }
+
     @Override
     public void useRestartPolicy(RestartPolicy policy) {
         restarts.use(policy);
@@ -252,6 +264,7 @@ public final class SwarmRuntime implements Runtime {
         closed = true;
         watcher.shutdownNow();
         restarts.close();
+        crashes.close();
         replicas.stopAll(replica -> stop(replica, settings.stopGrace()), work);
         probes.close();
         work.shutdownNow();
@@ -266,6 +279,7 @@ public final class SwarmRuntime implements Runtime {
         closed = true;
         watcher.shutdownNow();
         restarts.close();
+        crashes.close();
         probes.close();
         work.shutdownNow();
         for (SwarmReplica swarmReplica : replicas.all()) {
@@ -327,6 +341,16 @@ public final class SwarmRuntime implements Runtime {
             swarmReplica.note("lost: " + lost.why());
         } else if (observation instanceof TaskWatch.Observation.Exited exited) {
             long generation = swarmReplica.lifecycle().generation();
+            // After it was ready: a crash, reported; out of routing until the next task runs and is ready.
+            Optional<Duration> backoff = crashes.restartIfCrashed(swarmReplica, generation, exited.how(),
+                    swarmReplica.log().file(), this::releaseHeldTask);
+            if (backoff.isPresent()) {
+                if (backoff.get().compareTo(SwarmEngine.RESTART_DELAY) > 0) {
+                    holdBack(swarmReplica, backoff.get());
+                }
+                return;
+            }
+            // Before: a release that cannot start, which Swarm would start again forever.
             if (swarmReplica.lifecycle().exited(generation, exited.how()) || swarmReplica.lifecycle().giveUp(exited.how())) {
                 log.warn("{} {}", id, exited.how());
                 swarmReplica.note(exited.how() + "; its service is kept, without a task, until the replica is stopped");
@@ -348,6 +372,41 @@ public final class SwarmRuntime implements Runtime {
         }
     }
 
+    /**
+     * Swarm starts a crashed task's successor after its restart delay, which does not grow: for a longer backoff the
+     * service is scaled to 0 until {@link #releaseHeldTask} (a controller that crashes meanwhile leaves it at 0, and
+     * the next runtime removes it on adoption, as the docker runtime removes an exited container).
+     */
+    private void holdBack(SwarmReplica swarmReplica, Duration backoff) {
+        swarmReplica.hold();
+        swarmReplica.note("holding its next task back for " + backoff.toMillis() + " ms (Swarm's own restart delay is "
+                + SwarmEngine.RESTART_DELAY.toMillis() + " ms): its service is scaled to 0 meanwhile");
+        later(() -> swarmReplica.serviceId().ifPresent(serviceId -> {
+            engine.scale(serviceId, 0);
+            if (!swarmReplica.held()) {
+                releaseHeldTask(swarmReplica, serviceId); // the backoff passed before this scale-down was through
+            }
+        }));
+    }
+
+    /** The backoff of a crash has passed: a held-back service gets its task again (else Swarm started one already). */
+    private void releaseHeldTask(SwarmReplica swarmReplica, long generation) {
+        if (swarmReplica.release()) {
+            swarmReplica.serviceId().ifPresent(serviceId -> releaseHeldTask(swarmReplica, serviceId));
+        }
+    }
+
+    private void releaseHeldTask(SwarmReplica swarmReplica, String serviceId) {
+        if (closed || !swarmReplica.lifecycle().isProbed()) {
+            return; // stopped meanwhile: its service is being removed
+        }
+        try {
+            engine.scale(serviceId, 1);
+        } catch (DockerEngineException e) {
+            fail(swarmReplica, "cannot start its task again after a crash: " + e.getMessage());
+        }
+    }
+
     private void runsAt(SwarmReplica swarmReplica, TaskView task, NodeView node) {
         swarmReplica.placedAt(node.address());
         long generation = swarmReplica.lifecycle().generation();
@@ -366,8 +425,8 @@ public final class SwarmRuntime implements Runtime {
 
     /**
      * Replaces the task of a replica that failed liveness; the watch follows the replacement. A replica that stopped
-     * answering because its container exited is not restarted but FAILED: the probes may notice before the poll does,
-     * and an exit must not pass for a liveness failure.
+     * answering because its container exited is not restarted for liveness but handled as the exit it is (a crash, or
+     * FAILED): the probes may notice before the poll does, and an exit must not pass for a liveness failure.
      */
     private boolean restart(SwarmReplica swarmReplica, long failedGeneration, ProbeSpec liveness) {
         // on a restart thread of LivenessRestarts, which may block: it holds the revision's restart budget

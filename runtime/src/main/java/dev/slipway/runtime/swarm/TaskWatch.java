@@ -18,8 +18,9 @@ import java.util.Set;
  *       at its node's address.</li>
  *   <li>Its node goes down, or Swarm shuts the task down to replace it (a forced update, an unhealthy container):
  *       the replica is lost from that address, and Swarm starts another task, maybe on another node.</li>
- *   <li>Its container exits on a node that is up: the replica FAILED, as a process that exits does on the other
- *       runtimes. Swarm would restart it; the runtime scales the service to 0 instead.</li>
+ *   <li>Its container exits on a node that is up: the replica crashed (after it was ready: Swarm starts another task
+ *       after its restart delay, and the runtime reports the crash) or cannot start (before: the runtime fails it and
+ *       scales the service to 0), as a process that exits on the other runtimes.</li>
  *   <li>Before it ever ran: no node can take it (constraints, host port, resources), a node rejects it (typically
  *       its image cannot be pulled), or its HEALTHCHECK never passes. Swarm would keep trying forever; the replica
  *       cannot run, and nothing of it should be left.</li>
@@ -46,7 +47,7 @@ final class TaskWatch {
         record Lost(String why) implements Observation {
         }
 
-        /** Its process ended on a node that is up. Final. */
+        /** Its process ended on a node that is up; Swarm starts another task after its restart delay. */
         record Exited(String how) implements Observation {
         }
 
@@ -109,7 +110,7 @@ final class TaskWatch {
             return lost("its container HEALTHCHECK failed on node " + where + "; Swarm replaces the task");
         }
         if (task.exited()) {
-            ended = true;
+            runningTask = null;
             return new Observation.Exited(exitedHow(task, where));
         }
         if (!task.wanted() || !task.running()) {
@@ -137,7 +138,6 @@ final class TaskWatch {
                 }
             } else if (task.exited() && nodeUp) {
                 judged.add(task.id());
-                ended = true;
                 return new Observation.Exited(exitedHow(task, where));
             } else if (task.rejected()) {
                 judged.add(task.id());

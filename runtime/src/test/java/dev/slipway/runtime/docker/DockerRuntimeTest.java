@@ -3,6 +3,7 @@ package dev.slipway.runtime.docker;
 import dev.slipway.model.HealthSpec;
 import dev.slipway.model.ProbeSpec;
 import dev.slipway.model.RunSpec;
+import dev.slipway.runtime.RecordingPolicy;
 import dev.slipway.runtime.Replica;
 import dev.slipway.runtime.ReplicaRequest;
 import dev.slipway.runtime.ReplicaState;
@@ -23,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -93,22 +95,47 @@ class DockerRuntimeTest {
     }
 
     @Test
-    void aContainerThatExitsFailsAndIsKeptUntilItIsStopped() throws Exception {
+    void aContainerThatExitsBeforeItIsReadyFailsAndIsKeptUntilItIsStopped() throws Exception {
         DockerRuntime runtime = newRuntime();
-        Replica replica = runtime.start(backend("2.0.0", Map.of("EXIT_AFTER_MS", "1500")));
-        assertThat(runtime.awaitReady(replica, PATIENCE)).isEqualTo(ReplicaState.READY);
+        Replica replica = runtime.start(backend("2.0.0", Map.of("NEVER_READY", "1", "EXIT_AFTER_MS", "1500")));
 
-        awaitTrue(() -> runtime.state(replica) == ReplicaState.FAILED);
+        assertThat(runtime.awaitReady(replica, PATIENCE)).isEqualTo(ReplicaState.FAILED);
         assertThat(runtime.failureReason(replica)).hasValue("exited with code 3");
+        assertThat(runtime.lastCrash(replica)).as("a release that cannot start is not started again").isEmpty();
         assertThat(runtime.restarts(replica)).as("an exit is no liveness failure to restart").isZero();
         assertThat(runtime.list("orders")).containsExactly(replica);
         String container = runtime.containerId(replica).orElseThrow();
         assertThat(TestEngine.inspect(container, "{{.State.Status}}")).isEqualTo("exited");
-        assertThat(Files.readString(runtime.logFile(replica))).contains("exiting with code 3 as told", "exited with code 3");
+        awaitTrue(() -> readQuietly(runtime.logFile(replica)).contains("exited with code 3"));
+        assertThat(Files.readString(runtime.logFile(replica))).contains("exiting with code 3 as told");
 
         runtime.stop(replica, Duration.ofSeconds(5));
         assertThat(TestEngine.containerExists(container)).isFalse();
         assertThat(runtime.list("orders")).isEmpty();
+    }
+
+    @Test
+    void aContainerThatCrashesAfterItWasReadyIsStartedAgainWithADoublingBackoffAndReported() {
+        DockerRuntime runtime = newRuntime();
+        List<String> problems = new CopyOnWriteArrayList<>();
+        runtime.useRestartPolicy(new RecordingPolicy(problems, replica -> { }));
+        // 3 s from its first answered readiness probe: time for the runtime to see one pass on a loaded machine
+        Replica replica = runtime.start(backend("2.0.0", Map.of("EXIT_AFTER_MS", "3000")));
+        assertThat(runtime.awaitReady(replica, PATIENCE)).isEqualTo(ReplicaState.READY);
+        String container = runtime.containerId(replica).orElseThrow();
+        String firstStart = TestEngine.inspect(container, "{{.State.StartedAt}}");
+
+        awaitTrue(() -> problems.size() >= 1);
+        assertThat(problems.get(0)).contains("exited with code 3 after it was ready (crash 1 in a row); starting it"
+                + " again in 1000 ms", "its log ends with:", "exiting with code 3 as told");
+        awaitTrue(() -> runtime.state(replica) == ReplicaState.READY
+                && !TestEngine.inspect(container, "{{.State.StartedAt}}").equals(firstStart));
+        assertThat(runtime.containerId(replica)).as("the same container, on the same port").hasValue(container);
+        awaitTrue(() -> problems.size() >= 2);
+        assertThat(problems.get(1)).contains("(crash 2 in a row); starting it again in 2000 ms");
+        assertThat(runtime.lastCrash(replica)).hasValue(problems.get(1));
+        assertThat(runtime.state(replica)).as("never given up on").isNotEqualTo(ReplicaState.FAILED);
+        assertThat(runtime.list("orders")).containsExactly(replica);
     }
 
     @Test
@@ -171,7 +198,7 @@ class DockerRuntimeTest {
     void aNewRuntimeAdoptsTheRunningContainersOfACrashedOneAndRemovesTheExitedOnes() throws Exception {
         DockerRuntime crashed = newRuntime();
         Replica running = crashed.start(backend("1.0.0", 0, Map.of()));
-        Replica exiting = crashed.start(backend("1.0.0", 1, Map.of("EXIT_AFTER_MS", "1000")));
+        Replica exiting = crashed.start(backend("1.0.0", 1, Map.of("NEVER_READY", "1", "EXIT_AFTER_MS", "1000")));
         assertThat(crashed.awaitReady(running, PATIENCE)).isEqualTo(ReplicaState.READY);
         awaitTrue(() -> crashed.state(exiting) == ReplicaState.FAILED);
         String runningContainer = crashed.containerId(running).orElseThrow();

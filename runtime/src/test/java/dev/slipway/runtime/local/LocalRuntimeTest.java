@@ -6,7 +6,7 @@ import dev.slipway.model.RunSpec;
 import dev.slipway.runtime.Replica;
 import dev.slipway.runtime.ReplicaRequest;
 import dev.slipway.runtime.ReplicaState;
-import dev.slipway.runtime.RestartPolicy;
+import dev.slipway.runtime.RecordingPolicy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,7 +28,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
-import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -386,24 +385,6 @@ class LocalRuntimeTest {
         List<String> command = Stream.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx32m",
                 "-cp", classes, TestBackend.class.getName()).toList();
         return new RunSpec(command, Map.of("FROM_RUN_SPEC", "run"));
-    }
-
-    /** One restart at a time; drains through {@code drain} and keeps what is reported. */
-    private record RecordingPolicy(List<String> problems, Consumer<Replica> drain) implements RestartPolicy {
-        @Override
-        public int maxRestarting(Replica replica) {
-            return 1;
-        }
-
-        @Override
-        public void drain(Replica replica) {
-            drain.accept(replica);
-        }
-
-        @Override
-        public void report(Replica replica, String problem) {
-            problems.add(problem);
-        }
     }
 
     private static boolean answers(Replica replica) {

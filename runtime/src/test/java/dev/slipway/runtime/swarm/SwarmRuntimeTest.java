@@ -3,6 +3,7 @@ package dev.slipway.runtime.swarm;
 import dev.slipway.model.HealthSpec;
 import dev.slipway.model.ProbeSpec;
 import dev.slipway.model.RunSpec;
+import dev.slipway.runtime.RecordingPolicy;
 import dev.slipway.runtime.Replica;
 import dev.slipway.runtime.ReplicaRequest;
 import dev.slipway.runtime.ReplicaState;
@@ -24,6 +25,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -102,14 +104,14 @@ class SwarmRuntimeTest {
     }
 
     @Test
-    void aContainerThatExitsFailsAndItsServiceIsKeptWithoutATaskUntilTheReplicaIsStopped() throws Exception {
+    void aContainerThatExitsBeforeItIsReadyFailsAndItsServiceIsKeptWithoutATaskUntilTheReplicaIsStopped() {
         SwarmRuntime runtime = newRuntime(settings());
-        Replica replica = runtime.start(backend("2.0.0", 0, Map.of("EXIT_AFTER_MS", "2000")));
-        assertThat(runtime.awaitReady(replica, PATIENCE)).isEqualTo(ReplicaState.READY);
+        Replica replica = runtime.start(backend("2.0.0", 0, Map.of("NEVER_READY", "1", "EXIT_AFTER_MS", "2000")));
 
-        awaitTrue(() -> runtime.state(replica) == ReplicaState.FAILED);
+        assertThat(runtime.awaitReady(replica, PATIENCE)).isEqualTo(ReplicaState.FAILED);
         assertThat(runtime.failureReason(replica)).hasValueSatisfying(reason ->
                 assertThat(reason).startsWith("exited with code 3 on node "));
+        assertThat(runtime.lastCrash(replica)).as("a release that cannot start is not started again").isEmpty();
         assertThat(runtime.restarts(replica)).as("an exit is not a move").isZero();
         String service = runtime.serviceId(replica).orElseThrow();
         awaitTrue(() -> TestManager.inspect(service, "{{.Spec.Mode.Replicated.Replicas}}").equals("0"));
@@ -117,6 +119,29 @@ class SwarmRuntimeTest {
 
         runtime.stop(replica, Duration.ofSeconds(5));
         assertThat(TestManager.servicesOf(stateDirectory)).isEmpty();
+    }
+
+    @Test
+    void aContainerThatCrashesAfterItWasReadyIsStartedAgainWithADoublingBackoffAndEachCrashIsReported() {
+        SwarmRuntime runtime = newRuntime(settings());
+        List<String> problems = new CopyOnWriteArrayList<>();
+        runtime.useRestartPolicy(new RecordingPolicy(problems, replica -> { }));
+        // 3 s from its first answered readiness probe: time for the runtime to see one pass on a loaded machine
+        Replica replica = runtime.start(backend("2.0.0", 0, Map.of("EXIT_AFTER_MS", "3000")));
+        assertThat(runtime.awaitReady(replica, PATIENCE)).isEqualTo(ReplicaState.READY);
+
+        awaitTrue(() -> problems.size() >= 1);
+        assertThat(problems.get(0)).startsWith("exited with code 3 on node ").contains(
+                "after it was ready (crash 1 in a row); starting it again in 1000 ms");
+        awaitTrue(() -> runtime.state(replica) == ReplicaState.READY && runtime.restarts(replica) >= 1);
+        awaitTrue(() -> problems.size() >= 2);
+        assertThat(problems.get(1)).contains("(crash 2 in a row); starting it again in 2000 ms");
+        assertThat(runtime.lastCrash(replica)).hasValue(problems.get(1));
+        awaitTrue(() -> runtime.state(replica) == ReplicaState.READY && runtime.restarts(replica) >= 2);
+        assertThat(TestReplicas.readQuietly(runtime.logFile(replica))).as("Swarm's own delay does not grow")
+                .contains("holding its next task back for 2000 ms");
+        assertThat(runtime.state(replica)).as("never given up on").isNotEqualTo(ReplicaState.FAILED);
+        assertThat(runtime.list("orders")).extracting(Replica::id).containsExactly(replica.id());
     }
 
     @Test
@@ -193,7 +218,7 @@ class SwarmRuntimeTest {
     void aNewRuntimeAdoptsTheServicesOfACrashedOneAndRemovesTheOnesKeptForAFailure() throws Exception {
         SwarmRuntime crashed = newRuntime(settings());
         Replica running = crashed.start(backend("1.0.0", 0, Map.of()));
-        Replica exiting = crashed.start(backend("1.0.0", 1, Map.of("EXIT_AFTER_MS", "1500")));
+        Replica exiting = crashed.start(backend("1.0.0", 1, Map.of("NEVER_READY", "1", "EXIT_AFTER_MS", "1500")));
         assertThat(crashed.awaitReady(running, PATIENCE)).isEqualTo(ReplicaState.READY);
         awaitTrue(() -> crashed.state(exiting) == ReplicaState.FAILED);
         String runningService = crashed.serviceId(running).orElseThrow();

@@ -62,7 +62,7 @@ class TaskWatchTest {
     }
 
     @Test
-    void anExitOnANodeThatIsUpFailsTheReplicaEvenWhenSwarmAlreadyMadeAReplacement() {
+    void anExitOnANodeThatIsUpIsReportedOnceAndSwarmsNextTaskIsFollowed() {
         TaskWatch watch = running("t1", BETA);
 
         Observation exited = watch.observe(List.of(exited("t1", "n-beta", 3, 1),
@@ -70,12 +70,21 @@ class TaskWatchTest {
 
         assertThat(exited).isEqualTo(new Observation.Exited(
                 "exited with code 3 on node beta (10.77.0.3) (task: non-zero exit (3))"));
+        assertThat(watch.runningTask()).isEmpty();
         assertThat(watch.observe(List.of(exited("t1", "n-beta", 3, 1), task("t2", "n-alpha", "running", "running", 2)),
-                nodes(ALPHA, BETA))).as("final").isInstanceOf(Observation.Unchanged.class);
+                nodes(ALPHA, BETA))).as("the restarted task, reported once")
+                .isInstanceOfSatisfying(Observation.Running.class, placed -> {
+                    assertThat(placed.task().id()).isEqualTo("t2");
+                    assertThat(placed.node()).isEqualTo(ALPHA);
+                });
+        assertThat(watch.observe(List.of(exited("t1", "n-beta", 3, 1), exited("t2", "n-alpha", 3, 2),
+                task("t3", "", "pending", "ready", 3)), nodes(ALPHA, BETA)))
+                .as("and its crash too").isInstanceOfSatisfying(Observation.Exited.class,
+                        how -> assertThat(how.how()).startsWith("exited with code 3 on node alpha"));
     }
 
     @Test
-    void aReplacementThatExitsBeforeItWasSeenRunningFailsTheReplicaToo() {
+    void aReplacementThatExitsBeforeItWasSeenRunningIsReportedToo() {
         TaskWatch watch = running("t1", BETA);
         watch.observe(List.of(task("t1", "n-beta", "running", "shutdown", 1)), nodes(ALPHA, BETA_DOWN));
 
