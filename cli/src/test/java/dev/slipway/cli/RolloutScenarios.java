@@ -350,11 +350,11 @@ abstract class RolloutScenarios {
     void aStableReplicaKilledUnderLoadIsStartedAgainWhileTheOtherServes() {
         deployAndLoad(v1("1.0.0", 2, "canary: {steps: [{setWeight: 100}]}"));
         Replica victim = runtime.list(service).get(0);
-        long killedAt = (long) (load.elapsedSeconds() * 1000);
         kill(victim);
 
         // reported on the timeline, then as the replica's last crash (which a canary's rollout stops on)
         await(() -> runtime.lastCrash(victim).isPresent(), Duration.ofSeconds(30));
+        long crashKnownAt = (long) (load.elapsedSeconds() * 1000);
         assertThat(runtime.lastCrash(victim).orElseThrow()).contains("after it was ready (crash 1 in a row)");
         assertThat(controller.timeline()).anySatisfy(entry -> assertThat(entry.event())
                 .contains("replica " + victim.id() + ": ", "after it was ready (crash 1 in a row)"));
@@ -363,11 +363,13 @@ abstract class RolloutScenarios {
         sleep(1500); // both replicas serve again
         load.stop();
         printLoad();
-        // A write sent after the kill reaches no dead process: a refused connection is retried on the other replica.
+        // Reads are sent again and a refused connection is retried on the other replica, so only writes that were on
+        // their way to the killed process may fail: those sent before Slipway knew of the crash, or while the new
+        // route table was reaching the router (2 s of slack, against a loaded machine; the kill itself is a moment).
         assertThat(load.failures()).as("requests the client saw fail: only writes already sent to the killed process")
                 .allSatisfy(failure -> {
                     assertThat(failure.method()).isEqualTo("POST");
-                    assertThat(failure.atMillis()).isLessThanOrEqualTo(killedAt + 1000);
+                    assertThat(failure.atMillis()).isLessThanOrEqualTo(crashKnownAt + 2000);
                 });
         assertThat(load.sent()).as("the load really ran").isGreaterThan(1000);
         assertThat(runtime.list(service)).as("started again in place, not replaced").hasSize(2)
