@@ -94,6 +94,6 @@ class TlsListenerTest {
         HttpClient client = HttpClient.newBuilder().sslContext(trust).version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).build();
         return client.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + router.address().getPort() + path))
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                .timeout(Http.HUNG).build(), HttpResponse.BodyHandlers.ofString());
     }
 }
