@@ -121,7 +121,8 @@ final class SupervisedEmbeddedServer implements AutoCloseable {
             return;
         }
         if (!down) {
-            Optional<ProcessHandle> postmaster = ProcessHandle.of(postmasterPid).filter(ProcessHandle::isAlive);
+            Optional<ProcessHandle> postmaster = ProcessHandle.of(postmasterPid).filter(ProcessHandle::isAlive)
+                    .filter(process -> !isZombie(process.pid()));
             if (postmaster.isPresent()) {
                 children = childrenOf(postmaster.get());
                 return;
@@ -204,6 +205,20 @@ final class SupervisedEmbeddedServer implements AutoCloseable {
             } catch (java.util.concurrent.ExecutionException e) {
                 // onExit does not fail
             }
+        }
+    }
+
+    /**
+     * A dead postmaster nobody has reaped yet still looks alive to {@link ProcessHandle#isAlive}: in a container whose
+     * init does not reap orphans (or where {@code up} itself is pid 1) it would stay so forever.
+     */
+    private static boolean isZombie(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            int afterName = stat.lastIndexOf(')'); // the name, in parentheses, may contain anything
+            return afterName > 0 && stat.length() > afterName + 2 && stat.charAt(afterName + 2) == 'Z';
+        } catch (IOException | RuntimeException gone) {
+            return false; // no /proc (not Linux) or gone already: isAlive decides
         }
     }
 
