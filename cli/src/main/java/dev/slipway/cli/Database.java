@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * The PostgreSQL server Slipway works with: the embedded one (data kept under {@code .slipway/postgres} and
@@ -33,8 +34,8 @@ public final class Database implements AutoCloseable {
     private final String password;
     private final String databaseName;
 
-    private Database(SupervisedEmbeddedServer embedded, boolean embeddedServer, String serverUrl, String user, String password,
-                     String databaseName) {
+    private Database(SupervisedEmbeddedServer embedded, boolean embeddedServer, String serverUrl, String user,
+                     String password, String databaseName) {
         this.embedded = embedded;
         this.embeddedServer = embeddedServer;
         this.serverUrl = serverUrl;
@@ -80,7 +81,7 @@ public final class Database implements AutoCloseable {
     }
 
     /** As {@link #embedded(Path)}; a note on a changed port goes to {@code notes}. */
-    static Database embedded(Path stateDirectory, java.util.function.Consumer<String> notes) {
+    static Database embedded(Path stateDirectory, Consumer<String> notes) {
         return embedded(SupervisedEmbeddedServer.start(stateDirectory, notes));
     }
 
@@ -98,7 +99,7 @@ public final class Database implements AutoCloseable {
      * When this process started the embedded server: from now on it is started again whenever it dies, and
      * {@code events} hears of each death and start. Does nothing for a server someone else runs.
      */
-    public void superviseEmbeddedServer(java.util.function.Consumer<String> events) {
+    public void superviseEmbeddedServer(Consumer<String> events) {
         if (embedded != null) {
             embedded.watch(events);
         }

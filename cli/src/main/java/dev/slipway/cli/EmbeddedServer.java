@@ -18,6 +18,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.function.Consumer;
 
 /**
  * The embedded PostgreSQL as a real server, for a service that runs for months on it: its data under
@@ -60,7 +61,7 @@ final class EmbeddedServer {
      * right. When another process holds that port, the server moves to a free one, says so on {@code notes}, and
      * remembers the new one.
      */
-    static Started start(Path stateDirectory, java.util.function.Consumer<String> notes) {
+    static Started start(Path stateDirectory, Consumer<String> notes) {
         Path portFile = stateDirectory.resolve(PORT_FILE);
         int remembered = rememberedPort(portFile);
         int port = remembered;
@@ -80,7 +81,7 @@ final class EmbeddedServer {
         return started;
     }
 
-    /** As {@link #start(Path, java.util.function.Consumer)}, listening on {@code port}, which is not remembered. */
+    /** As {@link #start(Path, Consumer)}, listening on {@code port}, which is not remembered. */
     static Started start(Path stateDirectory, int port) {
         OwnerOnly.directory(stateDirectory);
         Path dataDirectory = stateDirectory.resolve("postgres");
