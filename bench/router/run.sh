@@ -4,7 +4,7 @@
 #
 #   bench/router/run.sh [--duration 10s] [--warmup 30s] [--connections 32] [--threads 2] [--rounds 3]
 #                       [--latency-connections 4] [--latency-duration 5s] [--backend-threads 2] [--nginx-workers CPUs] [--router-jvm-opts "..."]
-#                       [--rebuild-router] [--keep]
+#                       [--rebuild-router] [--keep] [--jfr] [--floor]
 #
 # Everything listens on and talks to 127.0.0.1 only. Every process started here is stopped on exit,
 # error or Ctrl-C.
@@ -29,6 +29,8 @@ ROUTER_JVM_OPTS="-Xms256m -Xmx256m"
 BACKEND_JVM_OPTS="-Xms256m -Xmx256m"
 REBUILD_ROUTER=0
 KEEP=0
+JFR=0
+FLOOR=0
 
 usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 while [[ $# -gt 0 ]]; do
@@ -45,6 +47,8 @@ while [[ $# -gt 0 ]]; do
     --router-jvm-opts) ROUTER_JVM_OPTS="$2"; shift 2 ;;
     --rebuild-router) REBUILD_ROUTER=1; shift ;;
     --keep) KEEP=1; shift ;;   # keep the temp nginx dir for inspection
+    --jfr) JFR=1; shift ;;     # one more router load pass under JFR: allocation per request, CPU by part
+    --floor) FLOOR=1; shift ;; # a fourth target: a Netty proxy that only forwards bytes (RawProxy)
     -h|--help) usage 0 ;;
     *) echo "unknown option: $1" >&2; usage 2 ;;
   esac
@@ -105,10 +109,10 @@ fi
 CP="$ROUTER_CLASSES:$(cat "$TARGET/router.classpath")"
 ROUTER_JAR="$ROUTER_CLASSES/dev/slipway/router/BuiltInRouter.class"   # freshness check for the launcher
 SRC="$HERE/src/dev/slipway/bench/RouterBench.java"
-if [[ ! -f "$TARGET/classes/dev/slipway/bench/RouterBench.class" || "$SRC" -nt "$TARGET/classes/dev/slipway/bench/RouterBench.class" \
-      || "$ROUTER_JAR" -nt "$TARGET/classes/dev/slipway/bench/RouterBench.class" ]]; then
+if [[ ! -f "$TARGET/classes/dev/slipway/bench/RouterBench.class" || "$ROUTER_JAR" -nt "$TARGET/classes/dev/slipway/bench/RouterBench.class" \
+      || -n "$(find "$HERE/src" -name '*.java' -newer "$TARGET/classes/dev/slipway/bench/RouterBench.class" -print -quit)" ]]; then
   log "compiling the launcher"
-  javac --release 17 -nowarn -cp "$CP" -d "$TARGET/classes" "$SRC"
+  javac --release 17 -nowarn -cp "$CP" -sourcepath "$HERE/src" -d "$TARGET/classes" "$SRC"
 fi
 cp "$HERE/src/resources/logback.xml" "$TARGET/classes/logback.xml"
 RUN_CP="$TARGET/classes:$CP"
@@ -196,6 +200,14 @@ for _ in $(seq 1 50); do
 done
 log "nginx $("$NGINX" -v 2>&1 | sed 's/.*\///') on 127.0.0.1:$NPORT ($NGINX_WORKERS workers)"
 
+# --floor: the same JVM options as the router, a proxy that does nothing but forward bytes.
+if [[ "$FLOOR" == 1 ]]; then
+  start_java raw raw "$ROUTER_JVM_OPTS $ROUTER_PROCESS_OPTS" raw "$B1" "$B2"
+  read -r _ RAWPORT <<<"$STARTED_LINE"
+  RAW_PID="${PIDS[-1]}"
+  log "raw Netty proxy (the floor) on 127.0.0.1:$RAWPORT"
+fi
+
 # ---- 4. wrk -----------------------------------------------------------------------------------------
 TARGETS=(direct router nginx)
 declare -A URL=(
@@ -203,6 +215,15 @@ declare -A URL=(
   [router]="http://127.0.0.1:$RPORT/"
   [nginx]="http://127.0.0.1:$NPORT/"
 )
+# The process whose CPU time a pass charges to its target: the backend for direct, the proxy otherwise
+# (nginx: master and workers). CPU time per request barely moves when other work shares the machine,
+# unlike req/s, so it is the steadier measure of what a request costs the proxy.
+declare -A CPU_PID=([direct]="$BACKEND_PID" [router]="$ROUTER_PID" [nginx]="$NGINX_PID")
+if [[ "$FLOOR" == 1 ]]; then
+  TARGETS+=(raw)
+  URL[raw]="http://127.0.0.1:$RAWPORT/"
+  CPU_PID[raw]="$RAW_PID"
+fi
 
 # Sanity check: each path answers 200 with the backend's body.
 for t in "${TARGETS[@]}"; do
@@ -210,10 +231,6 @@ for t in "${TARGETS[@]}"; do
   if grep -q 'Non-2xx' <<<"$body"; then echo "$t (${URL[$t]}) does not answer 2xx" >&2; exit 1; fi
 done
 
-# The process whose CPU time a pass charges to its target: the backend for direct, the proxy otherwise
-# (nginx: master and workers). CPU time per request barely moves when other work shares the machine,
-# unlike req/s, so it is the steadier measure of what a request costs the proxy.
-declare -A CPU_PID=([direct]="$BACKEND_PID" [router]="$ROUTER_PID" [nginx]="$NGINX_PID")
 CLK_TCK="$(getconf CLK_TCK)"
 # cpu_ticks PID -> user + system clock ticks of PID and its direct children
 cpu_ticks() {
@@ -279,6 +296,22 @@ for r in $(seq 1 "$ROUNDS"); do
   done
 done
 
+# ---- 4b. router profile (--jfr) ---------------------------------------------------------------------
+# One more load pass against the router, outside the medians, under Java Flight Recorder: the JDK's "profile"
+# settings with CPU sampling every 1 ms (10 ms gives too few samples of a router that gets one core).
+JFR_SUMMARY=""
+if [[ "$JFR" == 1 ]]; then
+  JAVA_HOME_DIR="$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")"
+  sed 's|<setting name="period" control="method-sampling-java-interval">[^<]*<|<setting name="period" control="method-sampling-java-interval">1 ms<|' \
+    "$JAVA_HOME_DIR/lib/jfr/profile.jfc" >"$TMP/profile.jfc"
+  jcmd "$ROUTER_PID" JFR.start name=bench settings="$TMP/profile.jfc" filename="$RUN_DIR/router.jfr" >/dev/null
+  run_wrk router "$THREADS" "$CONNECTIONS" "$DURATION" "$RUN_DIR/jfr-load-router.txt"
+  jcmd "$ROUTER_PID" JFR.stop name=bench >/dev/null
+  log "JFR pass router: $W_RPS req/s, cpu $W_CPU µs/req (with the recorder on)"
+  JFR_SUMMARY="$(java "$HERE/src/dev/slipway/bench/JfrSummary.java" "$RUN_DIR/router.jfr" \
+    "$(awk '/ requests in / {print $1; exit}' "$RUN_DIR/jfr-load-router.txt")")"
+fi
+
 # ---- 5. report ---------------------------------------------------------------------------------------
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR] = $1} END {
   if (NR % 2) printf "%.3f", a[(NR + 1) / 2]; else printf "%.3f", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
@@ -314,6 +347,7 @@ REPORT="$RUN_DIR/report.md"
   [[ "$LAT_CONNECTIONS" -gt 0 ]] && echo "light = \`wrk -t1 -c$LAT_CONNECTIONS -d$LAT_DURATION --latency\`."
   echo "Backend: 2 Netty HTTP/1.1 instances in one JVM ($BACKEND_THREADS event-loop threads, fixed 33-byte body)." \
        "Router: BuiltInRouter on Netty $ROUTER_TRANSPORT, revisions a/b 50/50 ($ROUTER_JVM_OPTS $ROUTER_PROCESS_OPTS). nginx: $NGINX_WORKERS workers, weighted upstream 1/1, keepalive 64, keepalive_requests 1000000 (client and upstream), Host/X-Forwarded-For/X-Forwarded-Proto set as the router does."
+  [[ "$FLOOR" == 1 ]] && echo "raw (--floor): RawProxy, a Netty proxy that only forwards bytes (no HTTP work), same transport and JVM options as the router."
   echo
   if [[ "$LAT_CONNECTIONS" -gt 0 ]]; then
     echo "| target | req/s (load) | p50 ms (load) | p99 ms (load) | CPU µs/req (load) | req/s (light) | p50 ms (light) | p99 ms (light) |"
@@ -338,6 +372,10 @@ REPORT="$RUN_DIR/report.md"
   echo "|---|---:|---:|---|"
   echo "| router / nginx throughput (load) | $(calc '%.2f' "${MRPS[load,router]} / ${MRPS[load,nginx]}")× | ≥ 1.0× | $(verdict "${MRPS[load,router]} >= ${MRPS[load,nginx]}") |"
   echo "| router / nginx CPU per request (load) | $(calc '%.2f' "${MCPU[load,router]} / ${MCPU[load,nginx]}")× | ≤ 1.0× | $(verdict "${MCPU[load,router]} <= ${MCPU[load,nginx]}") |"
+  if [[ "$FLOOR" == 1 ]]; then
+    echo "| router / raw (the floor) CPU per request (load) | $(calc '%.2f' "${MCPU[load,router]} / ${MCPU[load,raw]}")× | | |"
+    echo "| raw (the floor) / nginx CPU per request (load) | $(calc '%.2f' "${MCPU[load,raw]} / ${MCPU[load,nginx]}")× | | |"
+  fi
   echo "| router / direct throughput (load) | $(calc '%.2f' "${MRPS[load,router]} / ${MRPS[load,direct]}")× | | |"
   echo "| nginx / direct throughput (load) | $(calc '%.2f' "${MRPS[load,nginx]} / ${MRPS[load,direct]}")× | | |"
   for pass in "${PASSES[@]}"; do
@@ -365,6 +403,14 @@ REPORT="$RUN_DIR/report.md"
       done
     done
   done
+  if [[ -n "$JFR_SUMMARY" ]]; then
+    echo
+    echo "Router profile (--jfr: one more load pass under JFR, not in the medians; recording ${RUN_DIR#"$REPO"/}/router.jfr):"
+    echo
+    echo '```'
+    echo "$JFR_SUMMARY"
+    echo '```'
+  fi
   echo
   echo "wrk outputs and process logs: ${RUN_DIR#"$REPO"/}/"
 } >"$REPORT"

@@ -42,6 +42,8 @@ import java.util.concurrent.CountDownLatch;
  *   RouterBench backend [threads]          two tiny Netty HTTP backends; prints "backend PORT1 PORT2"
  *   RouterBench router PORT1 PORT2         Slipway's BuiltInRouter, revisions a and b at 50/50;
  *                                          prints "router PORT ADMINPORT"
+ *   RouterBench raw PORT1 PORT2            a byte-forwarding Netty proxy without HTTP work (the floor, see
+ *                                          RawProxy); prints "raw PORT"
  *   RouterBench all [threads]              both in one JVM; prints both lines
  *   RouterBench freeport                   prints a port that was free a moment ago
  *   RouterBench jvm-options                prints the JVM options RouterProcess gives the router process
@@ -78,6 +80,14 @@ public final class RouterBench {
                 }
                 running.add(startRouter(Integer.parseInt(args[1]), Integer.parseInt(args[2])));
             }
+            case "raw" -> {
+                if (args.length < 3) {
+                    usage();
+                }
+                RawProxy raw = RawProxy.start(Integer.parseInt(args[1]), Integer.parseInt(args[2]));
+                System.out.println("raw " + raw.port());
+                running.add(raw);
+            }
             case "all" -> {
                 Backends backends = startBackends(threads(args, 1));
                 running.add(backends);
@@ -105,7 +115,8 @@ public final class RouterBench {
     }
 
     private static void usage() {
-        System.err.println("usage: RouterBench backend [threads] | router PORT1 PORT2 | all [threads] | freeport"
+        System.err.println("usage: RouterBench backend [threads] | router PORT1 PORT2 | raw PORT1 PORT2 | all [threads]"
+                + " | freeport"
                 + " | jvm-options");
         System.exit(2);
     }

@@ -15,8 +15,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * The service inside the test image: {@link TestImage} copies this class (and nothing else from the tests) into a
  * rootfs with a jlinked JRE. It listens on {@code HOST:PORT} and answers {@code /ready}, {@code /live} and
  * {@code /env?name=X}. Misbehaviour is switched on by environment, as in the local runtime's test backend:
- * {@code NEVER_READY=1}, {@code EXIT_AFTER_MS=n} (exits with code 3), {@code IGNORE_SIGTERM=1} (only SIGKILL ends
- * it), {@code LIVE_FAIL_AFTER_MS=n} (liveness fails from then on; with {@code LIVE_FAIL_ONCE_FILE=path} only in the
+ * {@code NEVER_READY=1}, {@code EXIT_AFTER_MS=n} (exits with code 3 n ms after it first answered a readiness
+ * probe, or after its start if it never gets ready), {@code IGNORE_SIGTERM=1} (only SIGKILL ends it),
+ * {@code LIVE_FAIL_AFTER_MS=n} (liveness fails from then on; with {@code LIVE_FAIL_ONCE_FILE=path} only in the
  * first run, which creates that file in the container's own filesystem, kept across a restart),
  * {@code HEALTHY_AFTER_MS=n} (creates {@code /tmp/healthy} after n ms, for an image HEALTHCHECK that runs this class
  * with {@code check-file /tmp/healthy}: exit 0 when the file exists, 1 otherwise).
@@ -36,8 +37,31 @@ public final class ContainerBackend {
         long liveFailAfter = number("LIVE_FAIL_AFTER_MS", -1);
         boolean livenessMayFail = liveFailAfter >= 0 && mayFailLiveness();
 
+        // the exit is timed from the first answered readiness probe, so that "crashes after it was ready" holds
+        // however slowly a loaded machine starts it (from the start when it never gets ready)
+        long exitAfter = number("EXIT_AFTER_MS", -1);
+        AtomicBoolean exitArmed = new AtomicBoolean(exitAfter < 0);
+        AtomicBoolean exitingOnItsOwn = new AtomicBoolean();
+        Runnable armExit = () -> {
+            if (exitArmed.compareAndSet(false, true)) {
+                Thread exiter = new Thread(() -> {
+                    sleep(exitAfter);
+                    System.out.println("exiting with code 3 as told");
+                    exitingOnItsOwn.set(true);
+                    System.exit(3);
+                });
+                exiter.setDaemon(true);
+                exiter.start();
+            }
+        };
+
         HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 50);
-        server.createContext("/ready", exchange -> answer(exchange, neverReady ? 503 : 200, neverReady ? "not ready" : "ready"));
+        server.createContext("/ready", exchange -> {
+            if (!neverReady) {
+                armExit.run();
+            }
+            answer(exchange, neverReady ? 503 : 200, neverReady ? "not ready" : "ready");
+        });
         server.createContext("/live", exchange -> {
             boolean live = !livenessMayFail || System.currentTimeMillis() - startedAt < liveFailAfter;
             answer(exchange, live ? 200 : 500, live ? "live" : "stuck");
@@ -51,7 +75,6 @@ public final class ContainerBackend {
         System.out.println("listening on " + host + ":" + port);
 
         boolean ignoreSigterm = "1".equals(System.getenv("IGNORE_SIGTERM"));
-        AtomicBoolean exitingOnItsOwn = new AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (exitingOnItsOwn.get()) {
                 return;
@@ -80,16 +103,8 @@ public final class ContainerBackend {
             healer.start();
         }
 
-        long exitAfter = number("EXIT_AFTER_MS", -1);
-        if (exitAfter >= 0) {
-            Thread exiter = new Thread(() -> {
-                sleep(exitAfter);
-                System.out.println("exiting with code 3 as told");
-                exitingOnItsOwn.set(true);
-                System.exit(3);
-            });
-            exiter.setDaemon(true);
-            exiter.start();
+        if (neverReady) {
+            armExit.run();
         }
     }
 

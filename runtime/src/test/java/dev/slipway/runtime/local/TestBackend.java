@@ -14,8 +14,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * A tiny service launched as a real child process by the tests. It listens on {@code HOST:PORT} and answers
  * {@code /ready}, {@code /live}, {@code /env?name=X} and {@code /pid}. Misbehaviour is switched on by environment:
- * {@code NEVER_READY=1}, {@code READY_DELAY_MS=n}, {@code EXIT_AFTER_MS=n} (exits with code 3),
- * {@code IGNORE_SIGTERM=1} (only SIGKILL ends it), {@code LIVE_FAIL_AFTER_MS=n} (liveness fails from then on; with
+ * {@code NEVER_READY=1}, {@code READY_DELAY_MS=n}, {@code EXIT_AFTER_MS=n} (exits with code 3 n ms after it first
+ * answered a readiness probe, or after its start if it never gets ready), {@code IGNORE_SIGTERM=1} (only SIGKILL
+ * ends it), {@code LIVE_FAIL_AFTER_MS=n} (liveness fails from then on; with
  * {@code LIVE_FAIL_ONCE_FILE=path} only in the first process, which creates that file).
  */
 public final class TestBackend {
@@ -31,9 +32,30 @@ public final class TestBackend {
         long liveFailAfter = number("LIVE_FAIL_AFTER_MS", -1);
         boolean livenessMayFail = liveFailAfter >= 0 && mayFailLiveness();
 
+        // the exit is timed from the first answered readiness probe, so that "crashes after it was ready" holds
+        // however slowly a loaded machine starts it (from the start when it never gets ready)
+        long exitAfter = number("EXIT_AFTER_MS", -1);
+        AtomicBoolean exitArmed = new AtomicBoolean(exitAfter < 0);
+        AtomicBoolean exitingOnItsOwn = new AtomicBoolean();
+        Runnable armExit = () -> {
+            if (exitArmed.compareAndSet(false, true)) {
+                Thread exiter = new Thread(() -> {
+                    sleep(exitAfter);
+                    System.out.println("exiting with code 3 as told");
+                    exitingOnItsOwn.set(true);
+                    System.exit(3);
+                });
+                exiter.setDaemon(true);
+                exiter.start();
+            }
+        };
+
         HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 50);
         server.createContext("/ready", exchange -> {
             boolean ready = !neverReady && System.currentTimeMillis() - startedAt >= readyDelay;
+            if (ready) {
+                armExit.run();
+            }
             answer(exchange, ready ? 200 : 503, ready ? "ready" : "not ready");
         });
         server.createContext("/live", exchange -> {
@@ -50,7 +72,6 @@ public final class TestBackend {
         System.out.println("listening on " + host + ":" + port);
 
         boolean ignoreSigterm = "1".equals(System.getenv("IGNORE_SIGTERM"));
-        AtomicBoolean exitingOnItsOwn = new AtomicBoolean();
         java.lang.Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (exitingOnItsOwn.get()) {
                 return;
@@ -63,16 +84,8 @@ public final class TestBackend {
             server.stop(0);
         }));
 
-        long exitAfter = number("EXIT_AFTER_MS", -1);
-        if (exitAfter >= 0) {
-            Thread exiter = new Thread(() -> {
-                sleep(exitAfter);
-                System.out.println("exiting with code 3 as told");
-                exitingOnItsOwn.set(true);
-                System.exit(3);
-            });
-            exiter.setDaemon(true);
-            exiter.start();
+        if (neverReady) {
+            armExit.run();
         }
     }
 
