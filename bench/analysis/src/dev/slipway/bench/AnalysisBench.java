@@ -68,6 +68,9 @@ public final class AnalysisBench {
     private final Map<String, String> options;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .executor(Executors.newFixedThreadPool(32)).connectTimeout(Duration.ofSeconds(2)).build();
+    /** Readiness probes on a client of their own: behind the load's thousands of requests they would wait for minutes. */
+    private final HttpClient probes = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2)).build();
     private final Map<String, Release> backends = new ConcurrentHashMap<>();
     private final Map<String, Recorder> recorders = new ConcurrentHashMap<>();
     /** The real router between load and releases ({@code --via=router}); null when the harness routes ({@code direct}). */
@@ -225,7 +228,15 @@ public final class AnalysisBench {
                 status = run.status();
             }
             double seconds = Duration.between(started, status.finishedAt().orElseThrow()).toMillis() / 1000.0;
-            keepSamples(scenario, i + 1, started, status);
+            // The whole planned window is kept even when the analysis failed early, so a recorded run can be
+            // replayed through another judge (AnalysisReplay) look by look.
+            Duration planned = spec.templates().get(0).metrics().get(0).interval().orElseThrow()
+                    .multipliedBy(spec.templates().get(0).metrics().get(0).effectiveCount());
+            long left = Duration.between(Instant.now(), started.plus(planned)).toMillis();
+            if (left > 0) {
+                Thread.sleep(left);
+            }
+            keepSamples(scenario, i + 1, started, started.plus(planned));
             String line = String.format(Locale.ROOT, "%s run %d: %s in %.1f s: %s",
                     scenario.name(), i + 1, status.phase(), seconds, status.message());
             System.out.println(line);
@@ -238,8 +249,7 @@ public final class AnalysisBench {
      * Appends what the judge saw in this run (the router's samples of canary and baseline since the run began) to
      * samples.txt: one line per revision, {@code scenario run revision requests errors latency...}.
      */
-    private void keepSamples(Scenario scenario, int run, Instant started, AnalysisStatus status) throws IOException {
-        Instant end = status.finishedAt().orElseThrow();
+    private void keepSamples(Scenario scenario, int run, Instant started, Instant end) throws IOException {
         Map<String, RequestSamples.Window> windows = samples.since(started, List.of(CANARY, BASELINE));
         StringBuilder lines = new StringBuilder();
         for (Map.Entry<String, RequestSamples.Window> entry : windows.entrySet()) {
@@ -304,7 +314,19 @@ public final class AnalysisBench {
             reroute(); // off the router before it stops, so its last requests do not fail
             old.stop();
         }
-        startBackend(revision, jar, env);
+        // On a machine at load 40 a fresh JVM sometimes never answers its first probe: try again rather than end
+        // the whole batch (each attempt stops its process when it gives up).
+        for (int attempt = 1; ; attempt++) {
+            try {
+                startBackend(revision, jar, env);
+                return;
+            } catch (IllegalStateException e) {
+                if (attempt == 3) {
+                    throw e;
+                }
+                System.out.println(e.getMessage() + "; starting it again");
+            }
+        }
     }
 
     private void startBackend(String revision, String jar, Map<String, String> env) throws Exception {
@@ -319,10 +341,10 @@ public final class AnalysisBench {
                 "DATABASE_SCHEMA", "public_v2", "PGAPPNAME", "orders/" + revision));
         builder.environment().putAll(env);
         Release backend = new Release(revision, builder.start(), URI.create("http://127.0.0.1:" + port));
-        long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos(); // a JVM start on a loaded machine takes minutes
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos(); // a JVM start on a loaded machine takes a minute
         while (true) {
             try {
-                if (http.send(HttpRequest.newBuilder(backend.uri().resolve("/ready")).GET().build(),
+                if (probes.send(HttpRequest.newBuilder(backend.uri().resolve("/ready")).timeout(Duration.ofSeconds(5)).GET().build(),
                         HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
                     break;
                 }
@@ -330,6 +352,7 @@ public final class AnalysisBench {
                 // not listening yet
             }
             if (System.nanoTime() > deadline || !backend.process().isAlive()) {
+                backend.stop();
                 throw new IllegalStateException(revision + " did not become ready; see " + out.resolve(revision + ".log"));
             }
             Thread.sleep(200);

@@ -39,11 +39,11 @@ public final class AnalysisSimulation {
     private static final String BASELINE = "2.0.0-baseline";
 
     /** One revision in one real run: its requests, failures, and the router's latency samples. */
-    private record Recorded(long requests, long errors, double[] latencies) {
+    record Recorded(long requests, long errors, double[] latencies) {
     }
 
     /** One real run: canary and baseline as the judge saw them. */
-    private record RealRun(Recorded canary, Recorded baseline) {
+    record RealRun(Recorded canary, Recorded baseline) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -171,7 +171,7 @@ public final class AnalysisSimulation {
     }
 
     /** samples.txt: {@code scenario run revision requests errors millis latency...}, one line per revision per run. */
-    private static Map<String, List<RealRun>> read(Path file) throws Exception {
+    static Map<String, List<RealRun>> read(Path file) throws Exception {
         Map<String, Map<String, Map<String, Recorded>>> byScenario = new LinkedHashMap<>();
         for (String line : Files.readAllLines(file)) {
             String[] fields = line.strip().split(" ");

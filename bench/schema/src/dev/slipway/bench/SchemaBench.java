@@ -41,7 +41,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *     engine's own (its last {@link BackfillProgress#rowsPerSecond()});</li>
  * <li><b>write amplification</b>: UPDATE throughput through binary 1's view with the sync trigger enabled vs
  *     disabled on the same table (bulk: one statement over up to 200 000 rows; point: single-row autocommit
- *     updates for 3 s);</li>
+ *     updates for 3 s), and the backend's CPU per updated row (a note below the table: the wall rates of a single
+ *     connection swing with the machine's other load, the CPU a backend spends per row much less);</li>
  * <li><b>complete</b>, probed like start.</li>
  * </ol>
  * Lock holds: a sampler thread reads pg_locks every ~2 ms for granted locks on customers in a mode that blocks
@@ -176,9 +177,11 @@ public final class SchemaBench {
             progress.add(item);
             batchEnds.add(System.nanoTime());
             if (progress.size() == 1) {
-                // The engine's backend: the one in this database whose last statement was the batch's COMMIT.
+                // The engine's backend: the one in this database whose last statement was a batch (or, where a batch
+                // commits on its own, its COMMIT).
                 engineBackend[0] = Long.parseLong(unchecked(lookup, "SELECT coalesce(min(pid), 0) FROM pg_stat_activity"
-                        + " WHERE datname = current_database() AND pid <> pg_backend_pid() AND query = 'COMMIT'"));
+                        + " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                        + " AND (query = 'COMMIT' OR query LIKE '%slipway_written%')"));
                 engineBackend[1] = BackfillProfile.cpuTicks((int) engineBackend[0]);
             } else if (engineBackend[0] > 0) {
                 engineBackend[2] = BackfillProfile.cpuTicks((int) engineBackend[0]);
@@ -201,17 +204,25 @@ public final class SchemaBench {
         long bulkRows = Math.min(rows, 200_000);
         double[] bulk = new double[2];
         double[] point = new double[2];
+        // Backend CPU per row (µs), best round: immune to the other load on the machine, unlike the wall rates.
+        double[] bulkCpu = {Double.MAX_VALUE, Double.MAX_VALUE};
+        double[] pointCpu = {Double.MAX_VALUE, Double.MAX_VALUE};
         for (int round = 0; round < 2; round++) {
             for (int withTrigger = 1; withTrigger >= 0; withTrigger--) {
                 execute(base, "ALTER TABLE customers " + (withTrigger == 1 ? "ENABLE" : "DISABLE") + " TRIGGER slipway_sync_v2",
                         "VACUUM customers", "CHECKPOINT");
-                t = System.nanoTime();
-                execute(v1, "UPDATE customers SET full_name = full_name WHERE id <= " + bulkRows);
-                bulk[withTrigger] = Math.max(bulk[withTrigger], bulkRows / seconds(t));
+                double[] rate = timed(v1, "UPDATE customers SET full_name = full_name WHERE id <= " + bulkRows, bulkRows);
+                bulk[withTrigger] = Math.max(bulk[withTrigger], rate[0]);
+                bulkCpu[withTrigger] = Math.min(bulkCpu[withTrigger], rate[1]);
                 execute(base, "VACUUM customers");
-                point[withTrigger] = Math.max(point[withTrigger], pointUpdates(v1, rows, 3_000));
+                rate = pointUpdates(v1, rows, 3_000);
+                point[withTrigger] = Math.max(point[withTrigger], rate[0]);
+                pointCpu[withTrigger] = Math.min(pointCpu[withTrigger], rate[1]);
             }
         }
+        notes.add(String.format(Locale.ROOT, "- %,d rows: backend CPU per updated row no trigger / trigger: bulk %.1f / %.1f µs (%.2f×),"
+                        + " point %.1f / %.1f µs (%.2f×)", rows, bulkCpu[0], bulkCpu[1], bulkCpu[1] / bulkCpu[0],
+                pointCpu[0], pointCpu[1], pointCpu[1] / pointCpu[0]));
         execute(base, "ALTER TABLE customers ENABLE TRIGGER slipway_sync_v2", "VACUUM customers");
         System.err.printf("bulk %,.0f / %,.0f, point %,.0f / %,.0f%n", bulk[0], bulk[1], point[0], point[1]);
 
@@ -262,10 +273,31 @@ public final class SchemaBench {
         return String.format(Locale.ROOT, "%,.0f rows/s over its first tenth of batches, %,.0f over its last", first, end);
     }
 
-    /** Single-row autocommit updates of random rows through binary 1's view for {@code millis}; returns updates/s. */
-    private static double pointUpdates(DataSource v1, long rows, long millis) throws SQLException {
+    /** One statement over {@code rows} rows: {rows/s, backend CPU µs per row}. */
+    private static double[] timed(DataSource source, String sql, long rows) throws SQLException {
+        try (Connection connection = source.getConnection(); Statement statement = connection.createStatement()) {
+            int pid = backendPid(connection);
+            long ticks = BackfillProfile.cpuTicks(pid);
+            long began = System.nanoTime();
+            statement.execute(sql);
+            double rate = rows / seconds(began);
+            return new double[] {rate, (BackfillProfile.cpuTicks(pid) - ticks) * 10_000.0 / rows};
+        }
+    }
+
+    private static int backendPid(Connection connection) throws SQLException {
+        return Integer.parseInt(unchecked(connection, "SELECT pg_backend_pid()"));
+    }
+
+    /**
+     * Single-row autocommit updates of random rows through binary 1's view for {@code millis}: {updates/s, backend
+     * CPU µs per update}.
+     */
+    private static double[] pointUpdates(DataSource v1, long rows, long millis) throws SQLException {
         try (Connection connection = v1.getConnection();
              PreparedStatement update = connection.prepareStatement("UPDATE customers SET full_name = ? WHERE id = ?")) {
+            int pid = backendPid(connection);
+            long ticks = BackfillProfile.cpuTicks(pid);
             long count = 0;
             long began = System.nanoTime();
             long end = began + millis * 1_000_000;
@@ -277,7 +309,7 @@ public final class SchemaBench {
                 update.executeUpdate();
                 count++;
             }
-            return count / seconds(began);
+            return new double[] {count / seconds(began), (BackfillProfile.cpuTicks(pid) - ticks) * 10_000.0 / count};
         }
     }
 

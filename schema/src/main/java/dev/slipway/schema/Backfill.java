@@ -42,8 +42,10 @@ import java.util.stream.Collectors;
  * <b>One statement per batch.</b> A CTE takes the next {@code batchSize} keys after the saved position (keyset,
  * from the primary key index alone),
  * the UPDATE covers the key range up to the last of them, and the statement returns only that last key and the
- * count: no keys travel to the client. The batch's last key is saved in {@code slipway.backfills} in the same
- * transaction, so after a crash the backfill resumes exactly after the last committed batch.
+ * count: no keys travel to the client. The same statement saves the batch's last key in {@code slipway.backfills},
+ * so after a crash the backfill resumes exactly after the last committed batch. The batch's settings and that
+ * statement reach the server in one round trip and commit at its end (see {@link #runBatch}): on a busy machine a
+ * round trip costs milliseconds, and a batch used to make four (settings, batch, position, commit).
  * <p>
  * <b>Which rows.</b> Rows written since the triggers were installed already went through the trigger and must not
  * be rewritten (a new-version write would be replaced by {@code up(down(...))}). The trigger-installing
@@ -134,29 +136,12 @@ final class Backfill {
         List<String> endKey = lastKeyNow(tableName, keyColumns);
         String firstBatch = batchStatement(tableName, keyColumns, keyTypes, true, computeInUpdate ? computed : touched);
         String laterBatch = batchStatement(tableName, keyColumns, keyTypes, false, computeInUpdate ? computed : touched);
+        String settings = settings(computeInUpdate);
         while (true) {
-            List<String> from = lastKey;
-            long doneBefore = done;
-            long totalBefore = total;
-            Batch batch = Transactions.run(connection, c -> {
-                try (PreparedStatement settings = c.prepareStatement(
-                        "SELECT set_config('lock_timeout', ?, true), set_config('slipway.backfill', ?, true)")) {
-                    settings.setString(1, options.lockTimeout().toMillis() + "ms");
-                    // 'off' lets the trigger compute the rows the batch touches.
-                    settings.setString(2, computeInUpdate ? "on" : "off");
-                    settings.execute();
-                }
-                Batch next = endKey == null ? new Batch(0, null)
-                        : runBatch(from == null ? firstBatch : laterBatch, from, endKey, position.startXid(), keyColumns.size());
-                if (next.end() == null) {
-                    savePosition(position, null, doneBefore, totalBefore, true);
-                } else {
-                    savePosition(position, next.end(), doneBefore + next.filled(),
-                            Math.max(totalBefore, doneBefore + next.filled()), false);
-                }
-                return next;
-            });
+            Batch batch = endKey == null ? new Batch(0, null)
+                    : runBatch(settings + (lastKey == null ? firstBatch : laterBatch), lastKey, endKey, position, keyColumns.size());
             if (batch.end() == null) {
+                savePosition(position, total);
                 return filledThisRun;
             }
             done += batch.filled();
@@ -175,15 +160,34 @@ final class Backfill {
     private record Batch(long filled, List<String> end) {
     }
 
-    private Batch runBatch(String sql, List<String> lastKey, List<String> endKey, long startXid, int keyColumns)
+    /**
+     * The first statement of every batch: the transaction's lock_timeout, and whether the sync trigger stays out of
+     * the way ('on': the batch computes up itself; 'off' lets the trigger compute the rows the batch touches).
+     */
+    private String settings(boolean computeInUpdate) {
+        return "SELECT set_config('lock_timeout', " + Sql.literal(options.lockTimeout().toMillis() + "ms")
+                + ", true), set_config('slipway.backfill', " + Sql.literal(computeInUpdate ? "on" : "off") + ", true)\n;\n";
+    }
+
+    /**
+     * One batch, one round trip: the settings and the batch statement go as one query string in auto-commit mode,
+     * which the server runs as one implicit transaction and commits at its end. The batch statement saves its own
+     * position, so the commit that makes its rows durable makes its position durable too.
+     */
+    private Batch runBatch(String sql, List<String> lastKey, List<String> endKey, Position position, int keyColumns)
             throws SQLException {
+        connection.setAutoCommit(true);
         try (PreparedStatement batch = connection.prepareStatement(sql)) {
             int index = bindKey(batch, 1, lastKey);
             index = bindKey(batch, index, endKey);
             batch.setInt(index++, options.backfillBatchSize());
             index = bindKey(batch, index, lastKey);
-            batch.setLong(index, startXid);
-            try (ResultSet rows = batch.executeQuery()) {
+            batch.setLong(index++, position.startXid());
+            batch.setLong(index++, position.migrationId());
+            batch.setString(index, position.table());
+            batch.execute();         // the settings' row
+            batch.getMoreResults();  // the batch's
+            try (ResultSet rows = batch.getResultSet()) {
                 if (!rows.next()) return new Batch(0, null);
                 List<String> end = new ArrayList<>();
                 for (int i = 0; i < keyColumns; i++) end.add(rows.getString(i + 2));
@@ -192,30 +196,24 @@ final class Backfill {
         }
     }
 
-    /** In the batch's transaction: after a crash the backfill resumes exactly after the last committed batch. */
-    private void savePosition(Position position, List<String> lastKey, long done, long total, boolean finished)
-            throws SQLException {
-        try (PreparedStatement save = connection.prepareStatement(finished
-                ? "UPDATE slipway.backfills SET finished = true, total = ?, updated_at = now()"
-                        + " WHERE migration_id = ? AND table_name = ?"
-                : "UPDATE slipway.backfills SET last_key = ?, done = ?, total = ?, updated_at = now()"
+    /** The walk found nothing left: the backfill is finished. Idempotent, so a crash before it costs one empty batch. */
+    private void savePosition(Position position, long total) throws SQLException {
+        try (PreparedStatement save = connection.prepareStatement(
+                "UPDATE slipway.backfills SET finished = true, total = ?, updated_at = now()"
                         + " WHERE migration_id = ? AND table_name = ?")) {
-            int index = 1;
-            if (!finished) {
-                save.setArray(index++, connection.createArrayOf("text", lastKey.toArray()));
-                save.setLong(index++, done);
-            }
-            save.setLong(index++, total);
-            save.setLong(index++, position.migrationId());
-            save.setString(index, position.table());
+            save.setLong(1, total);
+            save.setLong(2, position.migrationId());
+            save.setString(3, position.table());
             save.executeUpdate();
         }
     }
 
     /**
      * One batch as one statement. Parameters: the lower bound (later batches), the walk's end key, the batch size,
-     * the lower bound again, the start xid. Returns no row when nothing is left, else the rows the UPDATE filled
-     * (RETURNING: progress counts rows written, not keys passed) and the batch's last key as text.
+     * the lower bound again, the start xid, the migration id and table name of the position row. Returns no row when
+     * nothing is left, else the rows the UPDATE filled (RETURNING: progress counts rows written, not keys passed) and
+     * the batch's last key as text; the same statement saves that key and count as the position (no row left: no
+     * save). The start xid's age is an InitPlan, computed once per batch rather than per row.
      * <p>
      * The key CTE reads only the primary key index (an index-only scan on all-visible pages, which the pages ahead
      * of the walk are): it takes the next {@code batchSize} keys whatever their rows' age, and only the UPDATE tests
@@ -225,7 +223,7 @@ final class Backfill {
                                          boolean first, String assignments) {
         String keyTuple = "(" + Sql.identList(keyColumns) + ")";
         String lowerBound = first ? "true" : keyTuple + " > " + keyParameters(keyTypes);
-        String olderThanStart = "age(xmin) >= age((?::bigint % 4294967296)::text::xid)";
+        String olderThanStart = "age(xmin) >= (SELECT age((?::bigint % 4294967296)::text::xid))";
         List<String> batchKeys = new ArrayList<>();
         for (int i = 1; i <= keyColumns.size(); i++) batchKeys.add("slipway_key_" + i);
         String keyAliases = java.util.stream.IntStream.range(0, keyColumns.size())
@@ -241,8 +239,13 @@ final class Backfill {
                 + " LIMIT 1),"
                 + " slipway_written AS (UPDATE " + tableName + " SET " + assignments
                 + " WHERE " + lowerBound + " AND " + keyTuple + " <= " + upperBound + " AND " + olderThanStart
-                + " RETURNING 1)"
-                + " SELECT (SELECT count(*) FROM slipway_written), " + batchKeys.stream().map(key -> key + "::text").collect(Collectors.joining(", "))
+                + " RETURNING 1),"
+                + " slipway_count AS (SELECT count(*) AS filled FROM slipway_written),"
+                + " slipway_saved AS (UPDATE slipway.backfills SET last_key = ARRAY["
+                + batchKeys.stream().map(key -> "slipway_last." + key + "::text").collect(Collectors.joining(", "))
+                + "], done = done + filled, total = greatest(total, done + filled), updated_at = now()"
+                + " FROM slipway_last, slipway_count WHERE migration_id = ? AND table_name = ?)"
+                + " SELECT (SELECT filled FROM slipway_count), " + batchKeys.stream().map(key -> key + "::text").collect(Collectors.joining(", "))
                 + " FROM slipway_last";
     }
 

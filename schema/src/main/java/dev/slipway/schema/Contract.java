@@ -9,12 +9,15 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The contract command ({@code complete}): the retired versions' views, the sync triggers and the old
  * representation go in ONE transaction. Dropped triggers with the old NOT NULL columns still there would fail the
  * new binary's inserts, and old columns dropped under live triggers would fail them too: writers see the switch
- * atomically. Index drops run {@code CONCURRENTLY} afterwards. Safe to run again after a failure.
+ * atomically. That transaction is sent in one round trip under lock_timeout (retried whole), its table locks taken
+ * last, so a table is ACCESS EXCLUSIVE only while the server drops the trigger and old columns and commits.
+ * Index drops run {@code CONCURRENTLY} afterwards. Safe to run again after a failure.
  */
 final class Contract {
     private static final Logger log = LoggerFactory.getLogger(Contract.class);
@@ -47,8 +50,11 @@ final class Contract {
             contract.add(VersionViews.drop(Expand.versionSchema(schema, version)));
             contract.addAll(roles.drop(version));
         }
-        SyncRules.byTable(migration).keySet().forEach(table ->
-                contract.add(SyncTriggers.drop(schema, migration.version(), table)));
+        // Views and roles first: they lock no table. From the first DROP TRIGGER on, the table is ACCESS EXCLUSIVE
+        // until the commit, so everything after it is catalog work only, sent in the same round trip (see
+        // JdbcDdlExecutor.inTransaction).
+        Set<String> syncedTables = SyncRules.byTable(migration).keySet();
+        syncedTables.forEach(table -> contract.add(SyncTriggers.dropTrigger(schema, migration.version(), table)));
         List<String[]> concurrentSteps = new ArrayList<>();
         MigrationContext collecting = new MigrationContext(schema, migration.version(),
                 new MigrationContext.StatementRunner() {
@@ -65,6 +71,7 @@ final class Contract {
         for (Operation operation : migration.operations()) {
             operation.complete(collecting);
         }
+        syncedTables.forEach(table -> contract.add(SyncTriggers.dropFunction(schema, migration.version(), table)));
         if (!contract.isEmpty()) {
             executor.inTransaction(contract);
         }

@@ -161,8 +161,7 @@ final class Expand {
      *     {@link Backfill} for why the lock must come before the id;</li>
      * <li>the phase BACKFILLING.</li>
      * </ol>
-     * A crash between them leaves the phase EXPANDING, which resume undoes (dropping the functions drops their
-     * triggers).
+     * A crash between them leaves the phase EXPANDING, which resume undoes (the triggers, then the functions).
      */
     private void installTriggersAndViews(long id, Migration migration, SyncRules rules, SchemaSnapshot after,
                                          OptionalInt previous) throws SQLException {

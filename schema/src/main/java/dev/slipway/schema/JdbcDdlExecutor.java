@@ -13,9 +13,9 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
 /**
- * Runs an engine command's changes on one connection. Every DDL transaction starts with
- * {@code SET LOCAL lock_timeout} so a statement never queues behind a long reader (and never makes the readers
- * behind it queue); a transaction that hits the timeout, or a deadlock, is rolled back and retried as a whole with
+ * Runs an engine command's changes on one connection. Every DDL transaction runs under {@code lock_timeout} so a
+ * statement never queues behind a long reader (and never makes the readers behind it queue); plain statement
+ * lists go to the server in one round trip ({@link #inTransaction}); a transaction that hits the timeout, or a deadlock, is rolled back and retried as a whole with
  * exponential backoff and full jitter, within {@code lockRetryBudget} in total. {@code CONCURRENTLY} statements run
  * outside any transaction. Every statement it runs is reported to {@code statementLog} (what {@code plan} must
  * match; tests listen to it).
@@ -71,15 +71,41 @@ final class JdbcDdlExecutor implements DdlExecutor {
     /** CONCURRENTLY cannot run in a transaction; a failed build leaves an INVALID index that cleanup drops. */
     @Override
     public void concurrently(String sql, String cleanupOnFailure) {
+        autocommit(sql, List.of(sql), List.of(sql), cleanupOnFailure);
+    }
+
+    /**
+     * All the statements in one round trip, as one transaction: {@code BEGIN}, the statements and {@code COMMIT} in
+     * one query string (an explicit block, as LOCK TABLE needs). So the locks they take are held only while the
+     * server works, never while this process — which a busy machine may not schedule for milliseconds — sends the
+     * next statement or the commit. On an error the server skips the rest, COMMIT included, and the block is
+     * rolled back here. Retried whole on lock timeouts.
+     */
+    @Override
+    public void inTransaction(List<String> statements) {
+        List<String> block = new java.util.ArrayList<>();
+        block.add("BEGIN");
+        block.addAll(statements);
+        block.add("COMMIT");
+        autocommit(statements.get(0), block, statements, "ROLLBACK");
+    }
+
+    /**
+     * {@code sent} as one query string in auto-commit mode, under lock_timeout, retried; {@code logged} are the
+     * statements of the migration among them. Each separator starts on a line of its own: a statement may end in a
+     * {@code --} comment.
+     */
+    private void autocommit(String what, List<String> sent, List<String> logged, String cleanupOnFailure) {
+        String sql = sent.size() == 1 ? sent.get(0) : String.join("\n;\n", sent);
         try {
-            withLockRetry(sql, () -> {
+            withLockRetry(what, () -> {
                 connection.setAutoCommit(true);
                 try (Statement statement = connection.createStatement()) {
                     statement.execute("SET lock_timeout = '" + options.lockTimeout().toMillis() + "ms'");
                     try {
                         log.debug("{}", sql);
                         statement.execute(sql);
-                        statementLog.accept(sql);
+                        logged.forEach(statementLog);
                     } catch (SQLException e) {
                         if (cleanupOnFailure != null) {
                             statement.execute(cleanupOnFailure);

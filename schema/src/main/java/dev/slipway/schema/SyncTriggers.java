@@ -14,7 +14,7 @@ import java.util.List;
  * connects with {@code currentSchema=<schema>_vN} (or pgroll's {@code version_schema}, {@link Migration#mirrorSchema}). A writer on the new version schema gets the old columns
  * computed from {@code down}; anyone else (the old binary, the backfill, an unversioned client) gets the new
  * columns computed from {@code up}. Expressions see the row's columns by name because the function declares one
- * variable per column, assigned from NEW ({@code #variable_conflict use_variable} makes the variables win over
+ * variable per column they may name ({@link #mayBeReferenced}), assigned from NEW ({@code #variable_conflict use_variable} makes the variables win over
  * any same-named column of a table an expression may query). The backfill bypasses it through its WHEN clause when
  * it can compute the same values itself ({@link #BACKFILL_OFF}).
  */
@@ -56,6 +56,7 @@ final class SyncTriggers {
         body.append("#variable_conflict use_variable\n")
                 .append("DECLARE\n");
         for (ColumnSnapshot column : physicalColumns) {
+            if (!mayBeReferenced(column.physicalName(), rules)) continue;
             body.append("  ").append(Sql.ident(column.physicalName())).append(' ').append(variableType(column.type()))
                     .append(" := NEW.").append(Sql.ident(column.physicalName())).append(";\n");
         }
@@ -98,6 +99,26 @@ final class SyncTriggers {
         body.append("    END;\n");
     }
 
+    /**
+     * Whether any rule's expression may name the column: its name appears in the text, ignoring case character by
+     * character (an unquoted name is case-folded, a quoted one is written as is), or the name or an expression is
+     * spelled in a way the text does not show ({@code ""} inside a quoted name, {@code U&"…"} escapes). Every
+     * variable costs each write an assignment, and in a transaction of its own (an autocommit write) an expression
+     * set-up too, so a variable no expression can read is left out; a name in a string literal merely keeps one.
+     */
+    static boolean mayBeReferenced(String name, List<SyncRule> rules) {
+        if (name.indexOf('"') >= 0) return true;
+        return rules.stream().map(SyncRule::expression)
+                .anyMatch(expression -> containsIgnoringCase(expression, name) || containsIgnoringCase(expression, "U&"));
+    }
+
+    private static boolean containsIgnoringCase(String text, String part) {
+        for (int i = 0; i + part.length() <= text.length(); i++) {
+            if (text.regionMatches(true, i, part, 0, part.length())) return true;
+        }
+        return false;
+    }
+
     /** serial types are column shorthands, not types a variable can have. */
     static String variableType(String type) {
         return switch (type.trim().toLowerCase(java.util.Locale.ROOT)) {
@@ -121,8 +142,19 @@ final class SyncTriggers {
         }
     }
 
-    /** Dropping the function drops its trigger with it. */
-    static String drop(String schema, int version, String table) {
-        return "DROP FUNCTION IF EXISTS " + functionName(schema, version, table) + "() CASCADE";
+    /**
+     * The trigger alone: the only drop that locks the table (ACCESS EXCLUSIVE), so callers keep it in a short
+     * transaction with nothing slow after it. A missing table is only a notice, which keeps undo and complete re-runnable.
+     */
+    static String dropTrigger(String schema, int version, String table) {
+        return "DROP TRIGGER IF EXISTS " + triggerName(version) + " ON " + Sql.qualified(schema, table);
+    }
+
+    /**
+     * The function, once its trigger is gone. No CASCADE: should a trigger still use it, this fails instead of
+     * taking that table's lock unseen.
+     */
+    static String dropFunction(String schema, int version, String table) {
+        return "DROP FUNCTION IF EXISTS " + functionName(schema, version, table) + "()";
     }
 }

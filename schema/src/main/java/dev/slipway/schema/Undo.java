@@ -55,10 +55,14 @@ final class Undo {
             roles.forget(c, version);
             return null;
         }, null);
-        List<String> dropTriggers = SyncRules.byTable(migration).keySet().stream()
-                .map(table -> SyncTriggers.drop(schema, version, table)).toList();
-        if (!dropTriggers.isEmpty()) {
-            executor.inTransaction(dropTriggers);
+        // Each trigger in a statement of its own, as start added it: one table's ACCESS EXCLUSIVE lock at a time,
+        // held only while the server drops it and commits. Then the functions, which lock no table.
+        List<String> synced = List.copyOf(SyncRules.byTable(migration).keySet());
+        for (String table : synced) {
+            executor.alone(SyncTriggers.dropTrigger(schema, version, table));
+        }
+        if (!synced.isEmpty()) {
+            executor.inTransaction(synced.stream().map(table -> SyncTriggers.dropFunction(schema, version, table)).toList());
         }
         MigrationContext context = new MigrationContext(schema, version, executor);
         List<Operation> operations = new ArrayList<>(migration.operations());

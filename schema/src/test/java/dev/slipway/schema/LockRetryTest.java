@@ -81,15 +81,7 @@ class LockRetryTest extends PostgresTestBase {
             writer.setAutoCommit(false);
             statement.execute("UPDATE customers SET email = 'held@example.com'");   // ROW EXCLUSIVE until commit
             started = CompletableFuture.supplyAsync(() -> patient.start(dropEmail, BackfillListener.NONE));
-            // Each attempt is a new transaction waiting for the lock: two distinct ones mean a timed-out attempt was retried.
-            Set<String> waitingAttempts = new HashSet<>();
-            long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-            while (waitingAttempts.size() < 2 && !started.isDone() && System.nanoTime() < deadline) {
-                waitingAttempts.addAll(query(dataSource, "SELECT a.pid || ' ' || a.xact_start FROM pg_locks l"
-                        + " JOIN pg_stat_activity a ON a.pid = l.pid WHERE NOT l.granted AND l.locktype = 'relation'"
-                        + " AND l.relation = 'public.customers'::regclass").stream().map(row -> row.get(0)).toList());
-                Thread.sleep(5);   // a polling interval, not a synchronisation: the loop waits for the condition
-            }
+            Set<String> waitingAttempts = attemptsWaitingForTheTable(started);
             assertThat(started).as("start must wait for the writer, not run past it").isNotDone();
             assertThat(waitingAttempts).as("attempts seen waiting for the table lock").hasSizeGreaterThanOrEqualTo(2);
             writer.commit();
@@ -98,5 +90,60 @@ class LockRetryTest extends PostgresTestBase {
         assertThat(single(version(1), "SELECT email FROM customers")).isEqualTo("held@example.com");
         execute(version(2), "INSERT INTO customers (full_name) VALUES ('Grace Hopper')");
         assertThat(single(version(1), "SELECT email FROM customers WHERE full_name = 'Grace Hopper'")).isEqualTo("unknown");
+    }
+
+    /**
+     * complete drops the sync trigger (ACCESS EXCLUSIVE on the table) and the old column in one transaction. While
+     * a writer keeps the table busy, each attempt gives the lock request up after lock_timeout, so readers queued
+     * behind it get through while the writer is still open; once the writer commits, complete succeeds, keeps the
+     * writer's row and leaves no sync function behind.
+     */
+    @Test
+    void completeRetriesTheTableLockWhileAWriterHoldsTheTableAndReadersGetThrough() throws Exception {
+        givenVersion1();
+        execute(version(1), "INSERT INTO customers (full_name, email) VALUES ('Ada Lovelace', 'ada@example.com')");
+        SchemaEngine patient = new SchemaEngine(dataSource, "public",
+                options().withLockTimeout(Duration.ofMillis(50)).withLockRetryBudget(Duration.ofMinutes(2)));
+        patient.start(migration("002_drop_email.yaml",
+                "operations: [{drop_column: {table: customers, column: email, down: \"'unknown'\"}}]"), BackfillListener.NONE);
+        CompletableFuture<Void> completed;
+        try (Connection writer = version(2).getConnection(); Statement statement = writer.createStatement()) {
+            writer.setAutoCommit(false);
+            // Through version 2's view, which complete keeps: the table's lock, not a view's, is what it waits for.
+            statement.execute("UPDATE customers SET full_name = 'Ada King'");   // ROW EXCLUSIVE until commit
+            completed = CompletableFuture.runAsync(patient::complete);
+            Set<String> waitingAttempts = attemptsWaitingForTheTable(completed);
+            assertThat(completed).as("complete must wait for the writer, not run past it").isNotDone();
+            assertThat(waitingAttempts).as("attempts seen waiting for the table lock").hasSizeGreaterThanOrEqualTo(2);
+            // A reader arriving now queues behind complete's lock request for at most one lock_timeout.
+            CompletableFuture<String> reader = CompletableFuture.supplyAsync(() ->
+                    single(dataSource, "SELECT count(*) FROM public.customers"));
+            assertThat(reader.get(1, java.util.concurrent.TimeUnit.MINUTES)).isEqualTo("1");
+            assertThat(completed).as("the writer is still open").isNotDone();
+            writer.commit();
+        }
+        completed.get(1, java.util.concurrent.TimeUnit.MINUTES);
+        assertThat(engine.status().state()).containsExactly(2);
+        assertThat(columns("public", "customers")).doesNotContain("email");
+        assertThat(single(version(2), "SELECT full_name FROM customers")).isEqualTo("Ada King");
+        assertThat(single(dataSource, "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+                + " WHERE n.nspname = 'slipway' AND p.proname LIKE 'sync%'")).isEqualTo("0");
+        execute(version(2), "INSERT INTO customers (full_name) VALUES ('Grace Hopper')");
+    }
+
+    /**
+     * The transactions seen waiting for a lock on customers until two are seen or {@code command} ends. Each
+     * attempt is a new transaction: two distinct ones mean a timed-out attempt was retried.
+     */
+    private Set<String> attemptsWaitingForTheTable(CompletableFuture<?> command) throws InterruptedException {
+        Set<String> waitingAttempts = new HashSet<>();
+        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        while (waitingAttempts.size() < 2 && !command.isDone() && System.nanoTime() < deadline) {
+            waitingAttempts.addAll(query(dataSource, "SELECT a.pid || ' ' || a.xact_start FROM pg_locks l"
+                    + " JOIN pg_stat_activity a ON a.pid = l.pid WHERE NOT l.granted AND l.locktype = 'relation'"
+                    + " AND l.relation = 'public.customers'::regclass").stream().map(row -> row.get(0)).toList());
+            Thread.sleep(5);   // a polling interval, not a synchronisation: the loop waits for the condition
+        }
+        return waitingAttempts;
     }
 }

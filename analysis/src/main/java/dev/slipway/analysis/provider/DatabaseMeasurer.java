@@ -108,7 +108,8 @@ public final class DatabaseMeasurer implements Measurer {
             sessions.setString(1, applicationName);
             waiting.setString(1, applicationName);
             while (true) {
-                Instant next = clock.instant().plus(spec.sampleEvery());
+                Instant sampledAt = clock.instant();
+                Instant next = sampledAt.plus(spec.sampleEvery());
                 samples++;
                 try (ResultSet row = sessions.executeQuery()) {
                     row.next();
@@ -125,11 +126,12 @@ public final class DatabaseMeasurer implements Measurer {
                     }
                     mostBlocked = Math.max(mostBlocked, blocked);
                 }
-                // The last sample is taken at the end of the window, so a wait that lasts all of it is seen whole.
-                Instant now = clock.instant();
-                if (!now.isBefore(end)) {
+                // The last sample is one that began at or after the end of the window, so a wait that lasts all of
+                // it is seen whole (a sample that began just before the end, however long it took, is not the last).
+                if (!sampledAt.isBefore(end)) {
                     break;
                 }
+                Instant now = clock.instant();
                 Thread.sleep(Math.max(1, Duration.between(now, next.isBefore(end) ? next : end).toMillis()));
             }
         }

@@ -125,11 +125,11 @@ class StatisticalJudgeTest {
     }
 
     @Test
-    void aThirtyPercentSlowerMedianInThreeHundredRequestsIsCaughtInNineteenOfTwentyJudgements() {
+    void aThirtyPercentSlowerMedianInFiveHundredRequestsIsCaughtInNineteenOfTwentyJudgements() {
         Random random = new Random(43);
         int caught = 0;
         for (int i = 0; i < 200; i++) {
-            if (judge.judge(DEFAULT, traffic(random, 300, 13, 0.005, 0.005)).outcome() == Verdict.Outcome.FAIL) {
+            if (judge.judge(DEFAULT, traffic(random, 500, 13, 0.005, 0.005)).outcome() == Verdict.Outcome.FAIL) {
                 caught++;
             }
         }
