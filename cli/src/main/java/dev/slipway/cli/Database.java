@@ -1,7 +1,6 @@
 package dev.slipway.cli;
 
 import dev.slipway.model.support.AtomicFiles;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.postgresql.ds.PGSimpleDataSource;
 
 import javax.sql.DataSource;
@@ -17,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * The PostgreSQL server Slipway works with: the embedded one (data kept under {@code .slipway/postgres} and
@@ -27,15 +27,15 @@ public final class Database implements AutoCloseable {
     /** In the state directory: the database of the embedded server that {@code up} uses for its service. */
     static final String EMBEDDED_DATABASE_FILE = "postgres.database";
     /** The embedded server this process started and stops; null for a server someone else runs. */
-    private final EmbeddedPostgres embedded;
+    private final SupervisedEmbeddedServer embedded;
     private final boolean embeddedServer;
     private final String serverUrl;
     private final String user;
     private final String password;
     private final String databaseName;
 
-    private Database(EmbeddedPostgres embedded, boolean embeddedServer, String serverUrl, String user, String password,
-                     String databaseName) {
+    private Database(SupervisedEmbeddedServer embedded, boolean embeddedServer, String serverUrl, String user,
+                     String password, String databaseName) {
         this.embedded = embedded;
         this.embeddedServer = embeddedServer;
         this.serverUrl = serverUrl;
@@ -75,15 +75,34 @@ public final class Database implements AutoCloseable {
         return new Database(null, false, server, user, password, path);
     }
 
+    /** The embedded server of {@code stateDirectory} on the port it had before (see {@link EmbeddedServer#PORT_FILE}). */
     private static Database embedded(Path stateDirectory) {
-        return embedded(stateDirectory, 0);
+        return embedded(stateDirectory, note -> System.err.println("note: " + note));
     }
 
-    /** The embedded server of {@code stateDirectory} on {@code port} (0: a free one): a restart keeps its clients' URLs. */
+    /** As {@link #embedded(Path)}; a note on a changed port goes to {@code notes}. */
+    static Database embedded(Path stateDirectory, Consumer<String> notes) {
+        return embedded(SupervisedEmbeddedServer.start(stateDirectory, notes));
+    }
+
+    /** The embedded server of {@code stateDirectory} on {@code port} exactly: a restart keeps its clients' URLs. */
     static Database embedded(Path stateDirectory, int port) {
-        EmbeddedServer.Started started = EmbeddedServer.start(stateDirectory, port);
-        return new Database(started.postgres(), true, "jdbc:postgresql://127.0.0.1:" + started.postgres().getPort(),
-                EmbeddedServer.SUPERUSER, started.password(), "postgres");
+        return embedded(SupervisedEmbeddedServer.startOn(stateDirectory, port));
+    }
+
+    private static Database embedded(SupervisedEmbeddedServer server) {
+        return new Database(server, true, "jdbc:postgresql://127.0.0.1:" + server.port(), EmbeddedServer.SUPERUSER,
+                server.password(), "postgres");
+    }
+
+    /**
+     * When this process started the embedded server: from now on it is started again whenever it dies, and
+     * {@code events} hears of each death and start. Does nothing for a server someone else runs.
+     */
+    public void superviseEmbeddedServer(Consumer<String> events) {
+        if (embedded != null) {
+            embedded.watch(events);
+        }
     }
 
     /**
@@ -123,7 +142,7 @@ public final class Database implements AutoCloseable {
     }
 
     /** The port of a live server on {@code dataDirectory}, from its postmaster.pid (pid on line 1, port on line 4). */
-    private static Optional<Integer> runningServerPort(Path dataDirectory) {
+    static Optional<Integer> runningServerPort(Path dataDirectory) {
         Path pidFile = dataDirectory.resolve("postmaster.pid");
         try {
             if (!Files.isRegularFile(pidFile)) {
@@ -187,11 +206,7 @@ public final class Database implements AutoCloseable {
     @Override
     public void close() {
         if (embedded != null) {
-            try {
-                embedded.close();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            embedded.close();
         }
     }
 }

@@ -8,6 +8,9 @@ import org.postgresql.ds.PGSimpleDataSource;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -15,6 +18,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.function.Consumer;
 
 /**
  * The embedded PostgreSQL as a real server, for a service that runs for months on it: its data under
@@ -34,6 +38,8 @@ import java.time.Duration;
 final class EmbeddedServer {
     /** In the state directory: the superuser's password, one line, mode 0600. */
     static final String PASSWORD_FILE = "postgres.password";
+    /** In the state directory: the server's port, chosen at its first start and kept, so that its URL never changes. */
+    static final String PORT_FILE = "postgres.port";
     static final String SUPERUSER = "postgres";
     private static final String HBA = """
             # Written by Slipway at every start of the embedded server: password (scram-sha-256) logins only.
@@ -49,12 +55,33 @@ final class EmbeddedServer {
     private EmbeddedServer() {
     }
 
-    /** Starts (initialising it at the first start) the embedded server of {@code stateDirectory}. */
-    static Started start(Path stateDirectory) {
-        return start(stateDirectory, 0);
+    /**
+     * Starts (initialising it at the first start) the embedded server of {@code stateDirectory} on the port it had
+     * before ({@value #PORT_FILE}), so that every URL handed out earlier (to replicas still running, to tools) stays
+     * right. When another process holds that port, the server moves to a free one, says so on {@code notes}, and
+     * remembers the new one.
+     */
+    static Started start(Path stateDirectory, Consumer<String> notes) {
+        Path portFile = stateDirectory.resolve(PORT_FILE);
+        int remembered = rememberedPort(portFile);
+        int port = remembered;
+        if (remembered > 0 && !ownServerListens(stateDirectory.resolve("postgres"), remembered)
+                && !isFree(remembered)) {
+            port = freePort();
+            notes.accept("the embedded PostgreSQL's port " + remembered + " (kept in " + portFile + ") is taken by"
+                    + " another process: it listens on " + port + " from now on; clients given the old URL must be"
+                    + " given the new one");
+        } else if (remembered == 0) {
+            port = freePort();
+        }
+        Started started = start(stateDirectory, port);
+        if (port != remembered) {
+            AtomicFiles.writePrivately(portFile, port + "\n");
+        }
+        return started;
     }
 
-    /** As {@link #start(Path)}, listening on {@code port} (0: a free one). */
+    /** As {@link #start(Path, Consumer)}, listening on {@code port}, which is not remembered. */
     static Started start(Path stateDirectory, int port) {
         OwnerOnly.directory(stateDirectory);
         Path dataDirectory = stateDirectory.resolve("postgres");
@@ -115,6 +142,37 @@ final class EmbeddedServer {
                     + " file " + file + ", which is missing", e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static int rememberedPort(Path portFile) {
+        try {
+            return Files.isRegularFile(portFile) ? Integer.parseInt(Files.readString(portFile).strip()) : 0;
+        } catch (IOException | NumberFormatException e) {
+            return 0; // unreadable: a new port, written over it
+        }
+    }
+
+    /** Whether a server of {@code dataDirectory} that outlived an earlier controller listens on {@code port}. */
+    private static boolean ownServerListens(Path dataDirectory, int port) {
+        return Database.runningServerPort(dataDirectory).filter(running -> running == port).isPresent();
+    }
+
+    private static boolean isFree(int port) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+            return true;
+        } catch (IOException taken) {
+            return false;
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot find a free port for the embedded PostgreSQL: " + e.getMessage(), e);
         }
     }
 

@@ -73,6 +73,9 @@ public final class ServiceStack implements AutoCloseable {
         // One controller per state directory and per database: a second one refuses here, before it touches either.
         own(ControllerLocks.stateDirectory(state));
         database = own(Database.open(spec.databaseUrl(), state, options.passwords()));
+        // The embedded server is this process's to keep: one that dies is started again (the store, the backfill
+        // and the replicas wait the outage out).
+        database.superviseEmbeddedServer(this::announce);
         String databaseName = databaseName(spec, options);
         dataSource = database.dataSource(databaseName);
         target = new DatabaseTarget(database.jdbcUrl(databaseName), database.user(), database.password());
@@ -85,7 +88,7 @@ public final class ServiceStack implements AutoCloseable {
         // restarted controller adopts it, and resume pushes the table the store describes. A router process that
         // dies is started again with the last table.
         SupervisedRouter supervised = SupervisedRouter.start(state, spec.router(),
-                state.resolve("logs").resolve("router.log"), this::routerRestarted);
+                state.resolve("logs").resolve("router.log"), this::announce);
         router = supervised;
         own(supervised::stop);
         Runtime runtime = own(switch (spec.runtime()) {
@@ -147,8 +150,8 @@ public final class ServiceStack implements AutoCloseable {
         return router.process();
     }
 
-    /** A router restart goes on the controller's timeline (before the controller exists: the log). */
-    private void routerRestarted(String what) {
+    /** A restart of the router or of the embedded database goes on the controller's timeline (before it exists: stderr). */
+    private void announce(String what) {
         RolloutController current = controller;
         if (current != null) {
             current.record(what);

@@ -138,6 +138,47 @@ class EmbeddedServerTest {
         }
     }
 
+    @Test
+    void theServerKeepsItsPortAcrossStartsAndMovesToAnAnnouncedOneOnlyWhenAnotherProcessHoldsIt() throws Exception {
+        int port;
+        try (Database database = Database.open("embedded", state)) {
+            port = Integer.parseInt(query(database, "SHOW port").get(0));
+            assertThat(Files.readString(state.resolve(EmbeddedServer.PORT_FILE)).strip()).isEqualTo(Integer.toString(port));
+        }
+        try (Database again = Database.open("embedded", state)) {
+            assertThat(query(again, "SHOW port")).as("the same port after a restart").containsExactly(Integer.toString(port));
+        }
+        List<String> notes = new ArrayList<>();
+        try (java.net.ServerSocket squatter = new java.net.ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress());
+             Database moved = Database.embedded(state, notes::add)) {
+            int newPort = Integer.parseInt(query(moved, "SHOW port").get(0));
+            assertThat(newPort).isNotEqualTo(port);
+            assertThat(notes).singleElement().asString().contains("port " + port, "taken by another process",
+                    "listens on " + newPort);
+            assertThat(Files.readString(state.resolve(EmbeddedServer.PORT_FILE)).strip()).isEqualTo(Integer.toString(newPort));
+        }
+    }
+
+    /**
+     * Once supervised (as up does), a server whose postmaster is killed with SIGKILL is started again by the owner on
+     * the same port with the same password, and says so; the rows committed before are there.
+     */
+    @Test
+    void aSupervisedServerWhosePostmasterIsKilledIsStartedAgainOnTheSamePort() throws Exception {
+        List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (Database database = Database.open("embedded", state)) {
+            database.superviseEmbeddedServer(events::add);
+            execute(database, "CREATE TABLE kept (id int); INSERT INTO kept VALUES (1), (2)");
+            long postmaster = Long.parseLong(Files.readAllLines(state.resolve("postgres/postmaster.pid")).get(0).strip());
+            ProcessHandle.of(postmaster).orElseThrow().destroyForcibly();
+
+            CliHarness.await(Duration.ofSeconds(90), () -> events.stream().anyMatch(e -> e.contains("running again")));
+            assertThat(events.get(0)).contains("postmaster pid " + postmaster, "died");
+            assertThat(query(database, "SELECT count(*) FROM kept")).as("same URL, same password").containsExactly("2");
+            assertThat(query(database, "SHOW fsync")).containsExactly("on");
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------------------------
 
     /** SIGKILL to the postmaster and all its processes at once, as a crash or the OOM killer would end them. */

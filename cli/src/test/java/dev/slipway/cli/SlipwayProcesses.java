@@ -57,12 +57,21 @@ final class SlipwayProcesses implements AutoCloseable {
      */
     Path ordersSpec(Database database, String databaseName, Path passwordFile, int routerPort, String version,
                     String health, String strategy) {
+        return ordersSpec("{url: \"%s?user=%s\", passwordFile: \"%s\"}".formatted(database.jdbcUrl(databaseName),
+                database.user(), passwordFile), routerPort, version, health, strategy);
+    }
+
+    /**
+     * As above, on the database that the {@code database:} block {@code database} (flow-style YAML) names: {@code
+     * {url: embedded}} is the embedded server that {@code up} starts in the state directory.
+     */
+    Path ordersSpec(String database, int routerPort, String version, String health, String strategy) {
         Path jar = home().resolve("examples/orders/target/orders-1.0.0.jar");
         Path file = directory.resolve("slipway-" + version + ".yaml");
         try {
             Files.writeString(file, """
                     service: orders
-                    database: {url: "%s?user=%s", passwordFile: "%s"}
+                    database: %s
                     runtime: local
                     router: {listen: 127.0.0.1:%d}
                     release:
@@ -75,7 +84,7 @@ final class SlipwayProcesses implements AutoCloseable {
                     %s
                       strategy:
                     %s
-                    """.formatted(database.jdbcUrl(databaseName), database.user(), passwordFile, routerPort, version,
+                    """.formatted(database, routerPort, version,
                     replicaMarker(version), jar, health.indent(4).stripTrailing(), strategy.indent(4).stripTrailing()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -1,6 +1,7 @@
 package dev.slipway.router;
 
 import dev.slipway.model.RouterSpec;
+import dev.slipway.model.support.AtomicFiles;
 import dev.slipway.model.support.OwnerOnly;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -200,7 +201,7 @@ public final class RouterProcess {
             throw new UncheckedIOException("cannot prepare router state directory " + stateDirectory + ": "
                     + e.getMessage(), e);
         }
-        RouterStateFile.writePrivately(tokenFile, newToken() + "\n");
+        AtomicFiles.writePrivately(tokenFile, newToken() + "\n");
 
         List<String> command = new ArrayList<>();
         if (new File("/usr/bin/setsid").canExecute()) {

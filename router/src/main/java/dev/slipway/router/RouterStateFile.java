@@ -1,14 +1,13 @@
 package dev.slipway.router;
 
+import dev.slipway.model.support.AtomicFiles;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * What a running router process tells its controllers, present or future: its pid, where clients connect,
@@ -57,8 +56,12 @@ record RouterStateFile(long pid, InetSocketAddress listen, InetSocketAddress adm
         }
     }
 
+    /**
+     * Replaces {@code file} whole (readers, and a restart after a power cut, see the old file or the new one, never a
+     * part of it), readable by the owner only.
+     */
     void write(Path file) {
-        writePrivately(file, render());
+        AtomicFiles.writePrivately(file, render());
     }
 
     /** The admin token from {@link #tokenFile}, or null when the router needs none. */
@@ -75,34 +78,6 @@ record RouterStateFile(long pid, InetSocketAddress listen, InetSocketAddress adm
             return token;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read admin token file " + tokenFile + ": " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * Writes {@code content} so that readers see either the old file or the whole new one, and nobody but the
-     * owner can read it (a temporary file created 0600, then renamed over the target).
-     */
-    static void writePrivately(Path file, String content) {
-        Path directory = file.toAbsolutePath().getParent();
-        Path temporary = null;
-        try {
-            temporary = Files.createTempFile(directory, "." + file.getFileName(), ".tmp",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(temporary, content, StandardCharsets.UTF_8);
-            try {
-                Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            if (temporary != null) {
-                try {
-                    Files.deleteIfExists(temporary);
-                } catch (IOException ignored) {
-                    // the original failure is the one worth reporting
-                }
-            }
-            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }
     }
 

@@ -38,6 +38,8 @@ public final class SupervisedRouter implements TrafficRouter {
     private volatile RouterProcess process;
     /** The last table sent, given to a restarted process before anything else; null until the first one. */
     private volatile RouteTable lastTable;
+    /** A restarted process that has not got {@link #lastTable} yet: the watch sends it again until it has. */
+    private volatile boolean tablePending;
     private volatile boolean closed;
     private int failedStarts;
     private long nextStartNanos;
@@ -74,13 +76,15 @@ public final class SupervisedRouter implements TrafficRouter {
         return process;
     }
 
+    /** Synchronized with {@link #sendPendingTable}, so that a pending older table never lands after this one. */
     @Override
-    public void route(RouteTable table) {
+    public synchronized void route(RouteTable table) {
         call(router -> {
             router.route(table);
             return null;
         });
         lastTable = table;
+        tablePending = false;
     }
 
     @Override
@@ -144,9 +148,23 @@ public final class SupervisedRouter implements TrafficRouter {
     private void restartIfDead() {
         try {
             restartIfDead(process);
+            if (tablePending) {
+                sendPendingTable();
+            }
         } catch (RuntimeException e) {
             LOG.warn("router not restarted yet: {}", e.getMessage());
         }
+    }
+
+    /** Gives the restarted process the last table; a failure (a new JVM slow to answer) is tried again next tick. */
+    private synchronized void sendPendingTable() {
+        RouteTable table = lastTable;
+        if (!tablePending || closed || table == null) {
+            return;
+        }
+        process.router().route(table);
+        tablePending = false;
+        restarts.accept("router process " + process.pid() + " has the last route table");
     }
 
     /**
@@ -174,14 +192,22 @@ public final class SupervisedRouter implements TrafficRouter {
             throw e;
         }
         failedStarts = 0;
-        RouteTable table = lastTable;
-        if (table != null) {
-            started.router().route(table);
-        }
+        // The new process is the router from now on, even before it has its table: were a failure to send the table
+        // to leave it unadopted, it would hold the ports and the state file, and every later start would be refused.
         process = started;
-        restarts.accept("router process " + seen.pid() + " died; started router process " + started.pid()
-                + (table == null ? "" : " with the last route table") + " in "
-                + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - diedAt) + " ms");
+        RouteTable table = lastTable;
+        String sent = "";
+        if (table != null) {
+            try {
+                started.router().route(table);
+                sent = " with the last route table";
+            } catch (RuntimeException e) {
+                tablePending = true;
+                sent = " (the last route table is not in yet, sent again until it is: " + e.getMessage() + ")";
+            }
+        }
+        restarts.accept("router process " + seen.pid() + " died; started router process " + started.pid() + sent
+                + " in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - diedAt) + " ms");
         return started;
     }
 }
