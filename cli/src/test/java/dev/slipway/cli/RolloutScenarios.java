@@ -193,11 +193,15 @@ abstract class RolloutScenarios {
     }
 
     void assertNoFailedRequests() {
+        long answeredBefore = load.succeeded();
         sleep(1000);
         load.stop();
         printLoad();
         assertThat(load.failures()).as("requests the client saw fail").isEmpty();
-        assertThat(load.sent()).as("the load really ran").isGreaterThan(RATE * 3L);
+        // The load ran through the scenario and on after it. (Not a count over the whole test, whose length is the
+        // machine's speed: a quick machine makes a short test.)
+        assertThat(answeredBefore).as("answers while the scenario ran").isGreaterThan(RATE);
+        assertThat(load.succeeded() - answeredBefore).as("answers in the second after it").isGreaterThan(RATE / 2);
         assertThat(load.succeeded()).isEqualTo(load.sent());
     }
 
@@ -360,6 +364,7 @@ abstract class RolloutScenarios {
                 .contains("replica " + victim.id() + ": ", "after it was ready (crash 1 in a row)"));
         await(() -> runtime.state(victim) == ReplicaState.READY
                 && controller.status().stable().orElseThrow().readyReplicas() == 2, Duration.ofSeconds(60));
+        long answeredWhenBothWereBack = load.succeeded();
         sleep(1500); // both replicas serve again
         load.stop();
         printLoad();
@@ -371,7 +376,11 @@ abstract class RolloutScenarios {
                     assertThat(failure.method()).isEqualTo("POST");
                     assertThat(failure.atMillis()).isLessThanOrEqualTo(crashKnownAt + 2000);
                 });
-        assertThat(load.sent()).as("the load really ran").isGreaterThan(1000);
+        // The load ran before the kill and on after the restart. (Not a count over the whole test: a quick restart on a
+        // quiet machine makes the test short, so such a count measures the machine's speed.)
+        assertThat(answeredWhenBothWereBack).as("answers before the victim was back").isGreaterThan(RATE);
+        assertThat(load.succeeded() - answeredWhenBothWereBack).as("answers in the 1.5 s after it was back")
+                .isGreaterThan(RATE / 2);
         assertThat(runtime.list(service)).as("started again in place, not replaced").hasSize(2)
                 .extracting(Replica::id).contains(victim.id());
     }
