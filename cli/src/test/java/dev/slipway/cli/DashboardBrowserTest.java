@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -43,7 +44,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The dashboard in a real headless Chromium (Debian's, driven by Selenium through Debian's chromedriver) over a
  * real {@code slipway up} with the orders service, embedded PostgreSQL and a client load: an operator logs in with
  * the link {@code slipway dashboard} prints, watches a canary advance without reloading, promotes it with a click,
- * and sees the guard refuse an undo, with its reason. Screenshots go to {@code cli/target/dashboard-screenshots/}.
+ * sees the background analysis's measurements in the Analyses card, and sees the guard refuse an undo, with its
+ * reason. Screenshots go to {@code cli/target/dashboard-screenshots/}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -81,7 +83,7 @@ class DashboardBrowserTest {
         }
         slipway = new SlipwayProcesses(directory);
         routerPort = CliHarness.freePort();
-        slipway.up(spec("1.0.0", "[1, 1]", "[{setWeight: 100}]"));
+        slipway.up(spec("1.0.0", "[1, 1]", "[{setWeight: 100}]", false));
         await(WAIT, () -> slipway.apiStatus().path("stable").path("readyReplicas").asInt() == 1);
         load = new LoadGenerator(URI.create("http://127.0.0.1:" + routerPort + "/"), 40, 500);
         load.start();
@@ -128,7 +130,7 @@ class DashboardBrowserTest {
         slipway.cli("apply", "-f", spec("2.0.0", "[2, 2]", """
                 [{setWeight: 20}, {pause: 3s}, {setWeight: 50},
                  {analysis: {errorRate: {max: 0.05}, latencyP99: {max: 500ms}, minRequests: 20, window: 30s}},
-                 {pause: {}}]""").toString());
+                 {pause: {}}]""", true).toString());
 
         wait.until(ExpectedConditions.textToBe(By.id("phase"), "PROGRESSING"));
         wait.until(driver -> currentStep().equals("pause 3s"));
@@ -136,15 +138,26 @@ class DashboardBrowserTest {
         wait.until(driver -> currentStep().equals("pause until promoted"));
         // the step can show before the rollout is saved as paused: the page then gets the phase in a later snapshot
         wait.until(ExpectedConditions.textToBe(By.id("phase"), "PAUSED"));
-        assertThat(browser.findElements(By.cssSelector("#steps li.done"))).extracting(WebElement::getText)
-                .containsExactly("setWeight 20%", "pause 3s", "setWeight 50%",
-                        "analysis: errors ≤ 5.0%, p99 ≤ 500ms, ≥ 20 requests");
+        assertThat(script("return Array.from(document.querySelectorAll('#steps li.done'), step => step.innerText.trim());"))
+                .isEqualTo(List.of("setWeight 20%", "pause 3s", "setWeight 50%",
+                        "analysis: errors ≤ 5.0%, p99 ≤ 500ms, ≥ 20 requests"));
         assertThat(text("canary")).contains("2.0.0").contains("1/1 ready").contains("50% of traffic");
         assertThat(text("pause")).isEqualTo("Paused until promoted.");
         assertThat(script("return window.slipwayNoReload === true;")).isEqualTo(true);
         // the error chart has measured both versions and draws the analysis limit
         wait.until(driver -> !browser.findElements(By.cssSelector("#error-chart path.canary")).isEmpty());
         assertThat(browser.findElements(By.cssSelector("#error-chart line.limit"))).hasSize(1);
+        // the background analysis's card: its outcome, each metric's tally, and one chart mark per measurement
+        // (the card is redrawn with every live update, hence the whole check in one wait that retries a stale read)
+        wait.ignoring(StaleElementReferenceException.class).withMessage(() -> "Analyses card: " + text("analyses"))
+                .until(driver -> {
+                    WebElement metric = browser.findElement(By.xpath("//div[@id='analyses']/div[@class='analysis']"
+                            + "[div/strong[text()='background']][div/span[text()='successful']]"
+                            + "//div[@class='analysis-metric'][div/strong[text()='error-share']]"));
+                    return metric.getText().contains("3 successful, 0 failed, 0 inconclusive, 0 errors")
+                            && metric.findElements(By.cssSelector("svg[aria-label='measurements of error-share']"
+                            + " circle.mark.successful")).size() == 3;
+                });
         screenshot("dashboard-canary.png");
     }
 
@@ -212,9 +225,10 @@ class DashboardBrowserTest {
         throw new IllegalStateException(command + " is not on PATH");
     }
 
+    /** Read in one script: the list is redrawn with every live update, so an element found first may be gone. */
     private String currentStep() {
-        List<WebElement> current = browser.findElements(By.cssSelector("#steps li.current"));
-        return current.isEmpty() ? "" : current.get(0).getText();
+        return (String) script("const step = document.querySelector('#steps li.current');"
+                + " return step ? step.innerText.trim() : '';");
     }
 
     private String text(String id) {
@@ -233,7 +247,8 @@ class DashboardBrowserTest {
         System.out.println("screenshot: " + target);
     }
 
-    private Path spec(String version, String schema, String steps) throws Exception {
+    /** @param background whether the router-checks template runs as background analysis for the whole rollout */
+    private Path spec(String version, String schema, String steps, boolean background) throws Exception {
         Path file = directory.resolve("slipway-" + version + ".yaml");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String jar = SlipwayProcesses.home().resolve("examples/orders/target/orders-" + version + ".jar").toString();
@@ -242,6 +257,9 @@ class DashboardBrowserTest {
                 "database: {url: \"" + database.jdbcUrl("dashboard") + "?user=" + database.user()
                         + "\", passwordFile: \"" + databaseDirectory.resolve(EmbeddedServer.PASSWORD_FILE) + "\"}",
                 "router: {listen: 127.0.0.1:" + routerPort + "}",
+                "analysisTemplates: [{name: router-checks, metrics: [{name: error-share, interval: 2s, count: 3,"
+                        + " inconclusiveLimit: 2, successCondition: 'result < 0.05',"
+                        + " provider: {router: {metric: errorRate, minRequests: 1}}}]}]",
                 "release:",
                 "  version: " + version,
                 "  run: {command: [" + java + ", -Xmx64m, -XX:TieredStopAtLevel=1, -XX:+UseSerialGC, \""
@@ -249,7 +267,8 @@ class DashboardBrowserTest {
                 "  schema: " + schema,
                 "  replicas: 1",
                 "  health: {readiness: {path: /ready, period: 250ms, timeout: 1s, failureThreshold: 2, startPeriod: 40s}}",
-                "  strategy: {canary: {steps: " + steps.strip().replace("\n", " ") + "}}"));
+                "  strategy: {canary: {" + (background ? "analysis: {templates: [router-checks]}, " : "") + "steps: "
+                        + steps.strip().replace("\n", " ") + "}}"));
         Files.write(file, lines);
         return file;
     }
