@@ -17,6 +17,12 @@ import java.util.List;
  * new writers alike, so it takes no {@code up}. PostgreSQL fills it for existing rows by rewriting the whole table
  * under an ACCESS EXCLUSIVE lock, so start adds one only to a table without rows (checked under that lock, in the
  * same transaction) and refuses otherwise: give a plain column an {@code up} instead.
+ * <p>
+ * A default PostgreSQL computes per row (a volatile one: {@code gen_random_uuid()}, {@code clock_timestamp()},
+ * {@code nextval(...)}) would also rewrite the table under ACCESS EXCLUSIVE if given with ADD COLUMN. So such a column is
+ * added without it, the default is set by a second, catalog-only ALTER (new rows from either version get it from
+ * there), and existing rows are filled by the backfill with {@code COALESCE(column, default)}: a row keeps a value
+ * it has, so an old-version update never gives a row a second one (pgroll does the same, its #643).
  */
 public record AddColumn(String table, ColumnSpec column, String up) implements Operation {
 
@@ -48,6 +54,36 @@ public record AddColumn(String table, ColumnSpec column, String up) implements O
         column.validateReference(schema);
     }
 
+    /**
+     * Whether the default must be computed per existing row, by the backfill: anything PostgreSQL may not store in the
+     * catalog when it adds the column (only a non-volatile default is). Only forms known to be non-volatile stay with
+     * ADD COLUMN; any other default takes the backfill's path, which is right for every default and merely slower for
+     * a non-volatile one not recognised here. An explicit {@code up} fills existing rows itself.
+     */
+    boolean defaultPerRow() {
+        return up == null && column.defaultValue() != null && !storedInCatalog(column.defaultValue());
+    }
+
+    private static final java.util.regex.Pattern CATALOG_DEFAULT = java.util.regex.Pattern.compile(
+            "(?is)\\s*(?:[-+]?\\s*(?:\\d+(?:\\.\\d*)?|\\.\\d+)(?:e[-+]?\\d+)?"   // a number
+                    + "|'(?:[^']|'')*'"                                                  // a string
+                    + "|true|false|null"
+                    + "|now\\s*\\(\\s*\\)|transaction_timestamp\\s*\\(\\s*\\)|statement_timestamp\\s*\\(\\s*\\)"
+                    + "|current_(?:timestamp|time|date|user|role|schema)(?:\\s*\\(\\s*\\d*\\s*\\))?"
+                    + "|localtime(?:stamp)?(?:\\s*\\(\\s*\\d*\\s*\\))?|session_user|user)"
+                    + "(?:\\s*::\\s*[a-z_][a-z0-9_ .\"]*(?:\\(\\s*\\d+(?:\\s*,\\s*\\d+)?\\s*\\))?(?:\\s*\\[\\s*\\])*)*\\s*");
+
+    /** A literal or a stable time/user function, with casts: non-volatile, so PostgreSQL 11+ stores it in the catalog. */
+    static boolean storedInCatalog(String expression) {
+        return CATALOG_DEFAULT.matcher(expression).matches();
+    }
+
+    /** What fills existing rows and the old version's writes: {@code up}, or a per-row default where a row has none. */
+    private String fill() {
+        if (up != null) return up;
+        return defaultPerRow() ? "COALESCE(" + Sql.ident(column.name()) + ", " + column.defaultValue() + ")" : null;
+    }
+
     /** serial columns fill themselves from their sequence (a default), so they need no {@code up}. */
     private boolean serial() {
         return List.of("smallserial", "serial", "bigserial", "serial2", "serial4", "serial8")
@@ -69,7 +105,7 @@ public record AddColumn(String table, ColumnSpec column, String up) implements O
 
     /** NOT NULL is enforced through a check first when rows must be backfilled before it can hold. */
     private boolean notNullByCheck() {
-        return !column.nullable() && up != null;
+        return !column.nullable() && fill() != null;
     }
 
     @Override
@@ -84,7 +120,11 @@ public record AddColumn(String table, ColumnSpec column, String up) implements O
                     + " every row under an ACCESS EXCLUSIVE lock, and " + table + " has rows; add a plain column with an"
                     + " 'up' expression instead (or generate it in create_table)") + "; END IF; END"));
         }
-        statements.add("ALTER TABLE " + tableName + " ADD COLUMN " + column.definition(!notNullByCheck()));
+        statements.add("ALTER TABLE " + tableName + " ADD COLUMN " + column.definition(!notNullByCheck(), !defaultPerRow()));
+        if (defaultPerRow()) {
+            statements.add("ALTER TABLE " + tableName + " ALTER COLUMN " + Sql.ident(column.name()) + " SET DEFAULT "
+                    + column.defaultValue());
+        }
         if (notNullByCheck()) {
             statements.add("ALTER TABLE " + tableName + " ADD CONSTRAINT " + Sql.ident(notNullConstraint())
                     + " CHECK (" + Sql.ident(column.name()) + " IS NOT NULL) NOT VALID");
@@ -139,7 +179,8 @@ public record AddColumn(String table, ColumnSpec column, String up) implements O
 
     @Override
     public List<SyncRule> syncRules() {
-        return up == null ? List.of() : List.of(new SyncRule(table, column.name(), up, SyncRule.Direction.UP));
+        String fill = fill();
+        return fill == null ? List.of() : List.of(new SyncRule(table, column.name(), fill, SyncRule.Direction.UP));
     }
 
     @Override

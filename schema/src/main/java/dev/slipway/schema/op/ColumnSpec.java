@@ -109,8 +109,13 @@ public record ColumnSpec(String name, String type, boolean primaryKey, boolean n
 
     /** {@code "email" text NOT NULL DEFAULT ...}: the parts of a column definition safe inside any ALTER/CREATE. */
     public String definition(boolean withNotNull) {
+        return definition(withNotNull, true);
+    }
+
+    /** As {@link #definition(boolean)}, without the default when {@code withDefault} is false (set by a later ALTER). */
+    public String definition(boolean withNotNull, boolean withDefault) {
         StringBuilder sql = new StringBuilder(Sql.ident(name)).append(' ').append(type);
-        if (defaultValue != null) {
+        if (defaultValue != null && withDefault) {
             sql.append(" DEFAULT ").append(defaultValue);
         }
         generated.ifPresent(value -> sql.append(' ').append(value.clause()));

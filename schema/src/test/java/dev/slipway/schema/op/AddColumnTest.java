@@ -42,6 +42,51 @@ class AddColumnTest extends OperationTestBase {
     }
 
     @Test
+    void aPerRowDefaultFillsEveryRowOnceWithoutRewritingTheTable() {
+        givenVersion1();
+        String fileBefore = single(dataSource, "SELECT pg_relation_filenode('customers')");
+        start("002_token.yaml", """
+                operations:
+                  - add_column:
+                      table: customers
+                      column: {name: token, type: uuid, nullable: false, unique: true, default: "gen_random_uuid()"}
+                """);
+
+        // ADD COLUMN with a volatile default would have rewritten every row under ACCESS EXCLUSIVE: a new file
+        assertThat(single(dataSource, "SELECT pg_relation_filenode('customers')")).isEqualTo(fileBefore);
+        assertThat(single(version(2), "SELECT count(DISTINCT token) || '/' || count(*) FROM customers")).isEqualTo("3/3");
+        String adasToken = single(version(2), "SELECT token FROM customers WHERE name = 'Ada'");
+        // The old version's writes: an update keeps the row's value, an insert gets its own.
+        execute(version(1), "UPDATE customers SET email = 'ada@example.org' WHERE name = 'Ada'");
+        execute(version(1), "INSERT INTO customers (name) VALUES ('Old')");
+        assertThat(single(version(2), "SELECT token FROM customers WHERE name = 'Ada'")).isEqualTo(adasToken);
+        // The new version's: the default when it gives none, its own value when it does.
+        execute(version(2), "INSERT INTO customers (name) VALUES ('New')");
+        execute(version(2), "INSERT INTO customers (name, token) VALUES ('Own', '00000000-0000-0000-0000-00000000000a')");
+        assertThat(single(version(2), "SELECT token FROM customers WHERE name = 'Own'")).isEqualTo("00000000-0000-0000-0000-00000000000a");
+        assertThat(single(version(2), "SELECT count(DISTINCT token) || '/' || count(*) FROM customers")).isEqualTo("6/6");
+
+        engine.complete();
+        assertThat(single(dataSource, "SELECT attnotnull FROM pg_attribute WHERE attrelid = 'customers'::regclass AND attname = 'token'"))
+                .isEqualTo("t");
+        assertThat(single(dataSource, "SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef WHERE adrelid = 'customers'::regclass"
+                + " AND adnum = (SELECT attnum FROM pg_attribute WHERE attrelid = 'customers'::regclass AND attname = 'token')"))
+                .isEqualTo("gen_random_uuid()");
+        assertThat(single(dataSource, "SELECT pg_relation_filenode('customers')")).isEqualTo(fileBefore);
+    }
+
+    @Test
+    void onlyDefaultsKnownToBeStoredInTheCatalogSkipTheBackfill() {
+        assertThat(List.of("1", "-2.5e3", "'gold'", "'it''s'::text", "'{}'::jsonb", "true", "NULL", "now()",
+                "CURRENT_TIMESTAMP", "current_timestamp(3)", "'0'::numeric(10, 2)", "'{}'::text[]", "'x'::character varying"))
+                .allSatisfy(constant -> assertThat(AddColumn.storedInCatalog(constant)).as(constant).isTrue());
+        assertThat(List.of("gen_random_uuid()", "clock_timestamp()", "nextval('orders_seq')", "random()",
+                "'a' || random()::text", "now() + random() * interval '1 day'", "'1'::int + (random() * 10)::int",
+                "interval '1 day'", "upper('x')"))
+                .allSatisfy(perRow -> assertThat(AddColumn.storedInCatalog(perRow)).as(perRow).isFalse());
+    }
+
+    @Test
     void rollbackRemovesTheColumns() {
         givenVersion1();
         start("002_contact.yaml", ADD_CONTACT);
