@@ -95,10 +95,20 @@ public record AlterColumn(String table, String column, Boolean nullable, String 
                 && check == null && references == null && down == null;
     }
 
-    /** Only the comment changes: nothing physical until complete. */
+    /**
+     * Only the comment changes: nothing physical until complete. pgroll's files may still give {@code up}/{@code down}
+     * as the column itself (its example 36_set_comment_to_null does), which carries the value over unchanged.
+     */
     boolean commentOnly() {
         return comment != null && nullable == null && type == null && defaultValue == null && uniqueName == null
-                && check == null && references == null && up == null && down == null;
+                && check == null && references == null && keepsValue(up) && keepsValue(down);
+    }
+
+    /** Absent, or the column itself ({@code email}, {@code "email"}): an unquoted name folds to lower case. */
+    private boolean keepsValue(String expression) {
+        if (expression == null) return true;
+        String text = expression.strip();
+        return text.equals(Sql.ident(column)) || (text.equalsIgnoreCase(column) && column.matches("[a-z_][a-z0-9_$]*"));
     }
 
     private ColumnDuplicate duplicate() {

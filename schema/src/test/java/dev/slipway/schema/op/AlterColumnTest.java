@@ -214,6 +214,37 @@ class AlterColumnTest extends OperationTestBase {
     }
 
     @Test
+    void aCommentChangeWhoseUpAndDownKeepTheValueIsOnlyACommentChange() {
+        // pgroll's own example (36_set_comment_to_null) writes up/down as the column itself next to a comment.
+        givenVersion1();
+        start("002_comment.yaml", """
+                operations:
+                  - alter_column: {table: customers, column: email, comment: where we write to, up: email, down: email}
+                """);
+        assertThat(single(dataSource, "SELECT count(*) FROM pg_attribute WHERE attrelid = 'customers'::regclass"
+                + " AND attname LIKE '_slipway_new_%' AND NOT attisdropped")).as("no duplicate column").isEqualTo("0");
+        engine.complete();
+        String comment = "SELECT col_description('customers'::regclass, attnum) FROM pg_attribute"
+                + " WHERE attrelid = 'customers'::regclass AND attname = 'email'";
+        assertThat(single(dataSource, comment)).isEqualTo("where we write to");
+
+        engine.start(migration("003_no_comment.yaml", """
+                operations:
+                  - alter_column: {table: customers, column: email, comment: null, up: '"email"', down: email}
+                """), dev.slipway.schema.BackfillListener.NONE);
+        engine.complete();
+        assertThat(single(dataSource, comment)).isNull();
+        assertThat(single(version(3), "SELECT count(*) FROM customers WHERE email IS NOT NULL")).isEqualTo("2");
+
+        // An up that changes the value still needs a change of the column to carry it.
+        assertThatThrownBy(() -> engine.start(migration("004_lower.yaml", """
+                operations:
+                  - alter_column: {table: customers, column: email, comment: lower case, up: lower(email), down: email}
+                """), dev.slipway.schema.BackfillListener.NONE))
+                .hasMessageContaining("'up'/'down' without a change");
+    }
+
+    @Test
     void pgrollsRenameThroughAlterColumnIsARename() {
         givenVersion1();
         start("002_rename.yaml", "name: 02_rename\noperations: [{alter_column: {table: customers, column: email, name: mail}}]");
