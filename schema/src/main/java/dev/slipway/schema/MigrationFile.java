@@ -26,6 +26,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -129,8 +130,16 @@ public final class MigrationFile {
         String description = root.optional("description").map(SpecNode::string).orElse("");
         SpecNode operationList = root.require("operations");
         List<Operation> operations = new ArrayList<>();
+        Set<String> createdTables = new HashSet<>();
         for (SpecNode item : operationList.items()) {
-            operations.add(parseOperation(item, dialect));
+            Operation operation = parseOperation(item, dialect);
+            if (operation instanceof CreateTable created) createdTables.add(created.name());
+            // pgroll's up/down duplicate columns for the old version's writers; a table made here has none.
+            if (operation instanceof CreateConstraint constraint && constraint.up() != null
+                    && createdTables.contains(constraint.table())) {
+                operation = constraint.withoutDuplication();
+            }
+            operations.add(operation);
         }
         if (operations.isEmpty()) {
             throw operationList.error("a migration needs at least one operation");

@@ -76,6 +76,14 @@ public record CreateConstraint(String table, String name, String type, List<Stri
         return expressions;
     }
 
+    /**
+     * The same constraint without pgroll's {@code up}/{@code down}, for a table created earlier in the same
+     * migration: no old version writes it, so there is nothing to duplicate.
+     */
+    public CreateConstraint withoutDuplication() {
+        return new CreateConstraint(table, name, type, columns, check, noInherit, references, indexParameters, null, null);
+    }
+
     @Override public String kind() { return "create_constraint"; }
 
     @Override public String describe() { return "create_constraint " + table + "." + name; }

@@ -80,4 +80,27 @@ class CreateConstraintTest extends OperationTestBase {
         engine.complete();
         assertThat(single(dataSource, "SELECT contype FROM pg_constraint WHERE conname = 'events_pk'")).isEqualTo("p");
     }
+
+    @Test
+    void upAndDownOnATableCreatedInTheSameMigrationNeedNoDuplicate() {
+        // As pgroll's example 55_add_primary_key_constraint_to_table: no old version writes a table this migration
+        // creates, so the constraint goes on the table's own columns.
+        givenVersion1();
+        start("002_tasks.yaml", """
+                name: 02_tasks
+                operations:
+                  - create_table:
+                      name: tasks
+                      columns:
+                        - {name: id, type: serial}
+                        - {name: title, type: text}
+                  - create_constraint: {table: tasks, name: tasks_pkey, type: primary_key, columns: [id], up: {id: id}, down: {id: id}}
+                """);
+        execute(version(2), "INSERT INTO tasks (title) VALUES ('write the report')");
+        engine.complete();
+        assertThat(single(dataSource, "SELECT contype FROM pg_constraint WHERE conname = 'tasks_pkey'")).isEqualTo("p");
+        assertThat(single(dataSource, "SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute"
+                + " WHERE attrelid = 'tasks'::regclass AND attnum > 0 AND NOT attisdropped")).isEqualTo("id,title");
+        assertThat(single(version(2), "SELECT title FROM tasks WHERE id = 1")).isEqualTo("write the report");
+    }
 }
