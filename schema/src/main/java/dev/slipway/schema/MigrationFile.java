@@ -49,7 +49,7 @@ import java.util.regex.Pattern;
  * with Slipway's top-level {@code version} or {@code description} is Slipway's; one with pgroll's top-level
  * {@code name} or {@code version_schema}, or an operation only pgroll has ({@code sql},
  * {@code rename_constraint}, {@code set_replica_identity}, {@code drop_multicolumn_constraint}), is pgroll's;
- * anything else is Slipway's. Every error names {@code file:line:column: path}; a field neither format knows is one.
+ * any other JSON file is pgroll's, any other YAML file Slipway's. Every error names {@code file:line:column: path}; a field neither format knows is one.
  */
 public final class MigrationFile {
     private static final Pattern LEADING_VERSION = Pattern.compile("^(\\d+)[_.-].*");
@@ -110,7 +110,7 @@ public final class MigrationFile {
     private static Migration parse(String fileName, String text, String checksum) {
         SpecNode root = SpecNode.parse(fileName, text);
         root.allowOnly("version", "name", "description", "operations", "version_schema");
-        Dialect dialect = dialect(root);
+        Dialect dialect = dialect(root, fileName);
         String versionSchema = root.optional("version_schema").map(MigrationFile::versionSchema).orElse(null);
         Matcher leading = LEADING_VERSION.matcher(fileName);
         Integer fileVersion = leading.matches() ? Integer.valueOf(leading.group(1)) : null;
@@ -170,8 +170,22 @@ public final class MigrationFile {
         return name;
     }
 
-    /** Whose spelling a file follows, from its top-level fields and the operations it names. */
-    static Dialect dialect(SpecNode root) {
+    /**
+     * Whose spelling a file follows, from its top-level fields and the operations it names; a file they leave open is
+     * pgroll's when it is JSON (pgroll's own format, whose newest files have no {@code name}; Slipway's are YAML) and
+     * Slipway's otherwise. Only the file's name and content decide, never its directory: complete and rollback read
+     * the file again from the history, which keeps just those.
+     */
+    static Dialect dialect(SpecNode root, String fileName) {
+        Dialect byContent = dialect(root);
+        if (byContent == null) {
+            return fileName.toLowerCase(java.util.Locale.ROOT).endsWith(".json") ? Dialect.PGROLL : Dialect.SLIPWAY;
+        }
+        return byContent;
+    }
+
+    /** The dialect a file's top-level fields and operations name, or null when they name none. */
+    private static Dialect dialect(SpecNode root) {
         Map<String, SpecNode> fields = root.fields();
         if (fields.containsKey("version") || fields.containsKey("description")) return Dialect.SLIPWAY;
         if (fields.containsKey("name") || fields.containsKey("version_schema")) return Dialect.PGROLL;
@@ -183,7 +197,7 @@ public final class MigrationFile {
                 }
             }
         }
-        return Dialect.SLIPWAY;
+        return null;
     }
 
     private static Operation parseOperation(SpecNode item, Dialect dialect) {

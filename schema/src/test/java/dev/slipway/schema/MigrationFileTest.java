@@ -94,6 +94,14 @@ class MigrationFileTest {
         assertThat(migration("001_t.yaml", "version: 1\nname: t\n" + columns).dialect()).isEqualTo(dev.slipway.schema.op.Dialect.SLIPWAY);
         assertThat(migration("002_t.yaml", "operations: [{sql: {up: \"SELECT 1\"}}]").dialect())
                 .isEqualTo(dev.slipway.schema.op.Dialect.PGROLL);
+        // pgroll's newest files have no name; a JSON file that says nothing of whose it is, is pgroll's
+        String jsonOperations = "\"operations\": [{\"create_table\": {\"name\": \"t\", \"columns\": [{\"name\": \"id\","
+                + " \"type\": \"int\", \"pk\": true}, {\"name\": \"note\", \"type\": \"text\"}]}}]";
+        CreateTable json = (CreateTable) migration("001_t.json", "{" + jsonOperations + "}").operations().get(0);
+        assertThat(json.columns().get(1).nullable()).as("JSON without name: pgroll's NOT NULL").isFalse();
+        CreateTable jsonOfSlipway = (CreateTable) migration("001_t.json", "{\"version\": 1, " + jsonOperations + "}")
+                .operations().get(0);
+        assertThat(jsonOfSlipway.columns().get(1).nullable()).as("JSON with Slipway's version: nullable").isTrue();
     }
 
     @Test
