@@ -39,6 +39,7 @@ final class OrdersApi implements HttpHandler {
 
     private final OrdersVersion version;
     private final DataSource database;
+    private final DataSource readinessDatabase;
     private final CustomerStore customers;
     private final OrderStore orders = new OrderStore();
     private final FaultInjector faults;
@@ -48,9 +49,11 @@ final class OrdersApi implements HttpHandler {
     private final ObjectMapper json = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
-    OrdersApi(OrdersVersion version, DataSource database, FaultInjector faults, BooleanSupplier shuttingDown) {
+    OrdersApi(OrdersVersion version, DataSource database, DataSource readinessDatabase, FaultInjector faults,
+            BooleanSupplier shuttingDown) {
         this.version = version;
         this.database = database;
+        this.readinessDatabase = readinessDatabase;
         this.customers = version.customerStore();
         this.faults = faults;
         this.shuttingDown = shuttingDown;
@@ -147,7 +150,7 @@ final class OrdersApi implements HttpHandler {
         if (shuttingDown.getAsBoolean()) {
             return new Reply(503, readinessBody("shutting down", null));
         }
-        try (Connection connection = database.getConnection()) {
+        try (Connection connection = readinessDatabase.getConnection()) {
             customers.checkReadable(connection);
             orders.checkReadable(connection);
             if (!Boolean.TRUE.equals(lastReady.getAndSet(true))) {

@@ -32,8 +32,17 @@ public final class OrdersService implements AutoCloseable {
     private static final int POOL_SIZE = 4;
     private static final int REQUEST_THREADS = 16;
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(5);
-    /** How long a request waits for a pooled connection; also bounds /ready while the database is down. */
-    private static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(2);
+    /**
+     * How long a request waits for a pooled connection. A starved machine (a JVM starting next door) can make the
+     * database slow for seconds; giving up after 2 s turned such a stall into HTTP 503s from a healthy release. Still
+     * well inside a client's usual 10 s, so that a database that is down gets a 503, not a client timeout.
+     */
+    private static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(5);
+    /**
+     * {@code /ready} has a pool of its own that answers within this bound while the database is down, and is never
+     * kept waiting behind the requests' queue: ready means "the schema is readable", not "no request is waiting".
+     */
+    private static final Duration READINESS_CONNECTION_TIMEOUT = Duration.ofSeconds(1);
 
     static {
         // The JDK server writes headers and body in separate packets; without TCP_NODELAY,
@@ -48,16 +57,18 @@ public final class OrdersService implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService requestThreads;
     private final HikariDataSource database;
+    private final HikariDataSource readinessDatabase;
     private final AtomicBoolean shuttingDown = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicInteger inFlight = new AtomicInteger();
 
     private OrdersService(OrdersVersion version, HttpServer server, ExecutorService requestThreads,
-            HikariDataSource database) {
+            HikariDataSource database, HikariDataSource readinessDatabase) {
         this.version = version;
         this.server = server;
         this.requestThreads = requestThreads;
         this.database = database;
+        this.readinessDatabase = readinessDatabase;
     }
 
     /**
@@ -67,7 +78,10 @@ public final class OrdersService implements AutoCloseable {
      * @throws IOException when the port cannot be bound
      */
     public static OrdersService start(OrdersVersion version, OrdersConfig config) throws IOException {
-        HikariDataSource database = new HikariDataSource(poolConfig(version, config));
+        HikariDataSource database = new HikariDataSource(
+                poolConfig(version, config, "orders-" + version.version(), POOL_SIZE, CONNECTION_TIMEOUT));
+        HikariDataSource readinessDatabase = new HikariDataSource(
+                poolConfig(version, config, "orders-" + version.version() + "-ready", 1, READINESS_CONNECTION_TIMEOUT));
         ExecutorService requestThreads = Executors.newFixedThreadPool(REQUEST_THREADS, new RequestThreadFactory());
         HttpServer server;
         try {
@@ -75,11 +89,12 @@ public final class OrdersService implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             requestThreads.shutdownNow();
             database.close();
+            readinessDatabase.close();
             throw e;
         }
-        OrdersService service = new OrdersService(version, server, requestThreads, database);
+        OrdersService service = new OrdersService(version, server, requestThreads, database, readinessDatabase);
         FaultInjector faults = new FaultInjector(version.faultRate(config), version.faults(config));
-        OrdersApi api = new OrdersApi(version, database, faults, service::isShuttingDown);
+        OrdersApi api = new OrdersApi(version, database, readinessDatabase, faults, service::isShuttingDown);
         server.createContext("/", exchange -> {
             service.inFlight.incrementAndGet();
             try {
@@ -96,9 +111,10 @@ public final class OrdersService implements AutoCloseable {
         return service;
     }
 
-    private static HikariConfig poolConfig(OrdersVersion version, OrdersConfig config) {
+    private static HikariConfig poolConfig(OrdersVersion version, OrdersConfig config, String name, int size,
+            Duration connectionTimeout) {
         HikariConfig pool = new HikariConfig();
-        pool.setPoolName("orders-" + version.version());
+        pool.setPoolName(name);
         pool.setJdbcUrl(config.databaseUrl());
         if (config.databaseUser() != null) {
             pool.setUsername(config.databaseUser());
@@ -112,9 +128,9 @@ public final class OrdersService implements AutoCloseable {
         // Slipway sets PGAPPNAME to service/version so that it can tell each release's sessions apart.
         pool.addDataSourceProperty("ApplicationName",
                 config.applicationName() != null ? config.applicationName() : "orders-" + version.version());
-        pool.setMaximumPoolSize(POOL_SIZE);
-        pool.setMinimumIdle(POOL_SIZE);
-        pool.setConnectionTimeout(CONNECTION_TIMEOUT.toMillis());
+        pool.setMaximumPoolSize(size);
+        pool.setMinimumIdle(size);
+        pool.setConnectionTimeout(connectionTimeout.toMillis());
         // Negative: do not fail (or wait) at start when the database is down; connect lazily
         // and keep retrying in the background instead.
         pool.setInitializationFailTimeout(-1);
@@ -171,6 +187,7 @@ public final class OrdersService implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         database.close();
+        readinessDatabase.close();
         log.info("stopped after {} ms", Duration.ofNanos(System.nanoTime() - started).toMillis());
     }
 

@@ -48,7 +48,10 @@ class ReadinessTest {
             assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(1));
             ApiClient api = new ApiClient(service.baseUri());
             assertThat(api.get("/live").status()).isEqualTo(200);
+            long probed = System.nanoTime();
             assertThat(api.get("/ready").status()).isEqualTo(503);
+            // readiness has a pool of its own with a 1 s bound; on the requests' pool it would wait their full 5 s
+            assertThat(Duration.ofNanos(System.nanoTime() - probed)).isLessThan(Duration.ofSeconds(5));
             assertThat(api.get("/customers/1").status()).isEqualTo(503);
 
             try (EmbeddedPostgres late = EmbeddedPostgres.builder().setPort(databasePort).start()) {
