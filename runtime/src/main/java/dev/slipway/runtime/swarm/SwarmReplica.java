@@ -7,7 +7,9 @@ import dev.slipway.runtime.replica.ReplicaLifecycle;
 import dev.slipway.runtime.replica.ReplicaLog;
 import dev.slipway.runtime.replica.ReplicaProbes;
 
+import java.time.Instant;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * One replica of the swarm runtime: its Swarm service (one task), its labels, its log file, its lifecycle (what runs
@@ -25,12 +27,20 @@ final class SwarmReplica implements ReplicaProbes.Probed {
     private volatile String serviceId;
     private volatile Replica current;
     private EngineConnection.LogStream logStream;
+    /**
+     * From when the service's output is asked for when a log stream (re)opens: what came before is in the log file
+     * already. Moved only by what the stream delivers, never by the runtime's own notes, which are written after the
+     * output they follow (a note at the first run once cut the replica's "listening on" line).
+     */
+    private Instant streamedUntil;
     private boolean probing;
     /** Its service is scaled to 0 until a crash backoff has passed. */
     private boolean held;
 
-    SwarmReplica(ReplicaLabels labels, ReplicaLog log, TaskWatch watch) {
+    /** {@code streamedUntil}: {@link Instant#EPOCH} for a new service, all of whose output is still to be read. */
+    SwarmReplica(ReplicaLabels labels, ReplicaLog log, TaskWatch watch, Instant streamedUntil) {
         this.labels = labels;
+        this.streamedUntil = streamedUntil;
         this.log = log;
         this.watch = watch;
         this.lifecycle = new ReplicaLifecycle<>(labels.replica().id(), labels.health());
@@ -113,6 +123,25 @@ final class SwarmReplica implements ReplicaProbes.Probed {
     /** The log stream, unless one is open already. */
     synchronized boolean needsLogStream() {
         return logStream == null || logStream.ended().isDone();
+    }
+
+    /**
+     * Where a new log stream starts. Swarm counts in whole seconds and this rounds down: a reopened stream may repeat
+     * the lines of one second, never skip any.
+     */
+    synchronized Instant logsSince() {
+        return streamedUntil;
+    }
+
+    /** Writes what the log stream delivers to the log file and remembers when it did. */
+    Consumer<byte[]> logSink() {
+        return bytes -> {
+            Instant received = Instant.now();
+            log.write(bytes);
+            synchronized (this) {
+                streamedUntil = received;
+            }
+        };
     }
 
     synchronized void following(EngineConnection.LogStream stream) {

@@ -159,7 +159,8 @@ public final class SwarmRuntime implements Runtime {
         Replica unplaced = new Replica(placed.replica().id(), request.service(), request.revision(),
                 SwarmReplica.UNPLACED, port);
         ReplicaLabels labels = new ReplicaLabels(unplaced, request.ordinal(), placed.health(), owner);
-        SwarmReplica swarmReplica = new SwarmReplica(labels, new ReplicaLog(logFileOf(labels)), TaskWatch.forNewService());
+        SwarmReplica swarmReplica = new SwarmReplica(labels, new ReplicaLog(logFileOf(labels)), TaskWatch.forNewService(),
+                Instant.EPOCH);
         replicas.add(swarmReplica);
         String name = serviceName(unplaced.id());
         swarmReplica.note("starting " + unplaced.id() + " as Swarm service " + name + ": image " + imageCommand.image()
@@ -469,7 +470,7 @@ public final class SwarmRuntime implements Runtime {
         }
         try {
             swarmReplica.following(engine.followLogs(swarmReplica.serviceId().orElseThrow(),
-                    lastWritten(swarmReplica.log().file()), swarmReplica.log()::write));
+                    swarmReplica.logsSince(), swarmReplica.logSink()));
         } catch (RuntimeException e) {
             log.warn("{}: cannot follow the service's logs: {}", swarmReplica.replica().id(), e.getMessage());
         }
@@ -565,6 +566,9 @@ public final class SwarmRuntime implements Runtime {
                 log.warn("leaving service {} alone: {}", service.name(), e.getMessage());
                 continue;
             }
+            // An earlier runtime streamed the output until it last wrote the file: read on from there (before the
+            // notes below move the file's time).
+            Instant streamedUntil = lastWritten(logFileOf(labels));
             ReplicaLog replicaLog = new ReplicaLog(logFileOf(labels));
             if (service.replicas() == 0) {
                 replicaLog.note("removing service " + service.name() + ": an earlier runtime kept it, without a task,"
@@ -575,7 +579,8 @@ public final class SwarmRuntime implements Runtime {
                 log.info("removed service {} of {}, left by an earlier runtime", service.name(), labels.replica().id());
                 continue;
             }
-            SwarmReplica swarmReplica = new SwarmReplica(labels, replicaLog, TaskWatch.forAdoptedService());
+            SwarmReplica swarmReplica = new SwarmReplica(labels, replicaLog, TaskWatch.forAdoptedService(),
+                    streamedUntil);
             swarmReplica.created(service.id());
             synchronized (reservedPorts) {
                 reservedPorts.add(labels.replica().port());
