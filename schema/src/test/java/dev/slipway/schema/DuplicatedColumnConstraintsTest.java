@@ -168,6 +168,14 @@ class DuplicatedColumnConstraintsTest extends PostgresTestBase {
                 .hasMessageContaining("column customers.email is covered by customers_email_lower")
                 .hasMessageContaining("an index on an expression");
         execute(dataSource, "DROP INDEX customers_email_lower");
+        // An index this migration creates has no definition to copy yet: refused, not silently dropped on complete.
+        assertThatThrownBy(() -> engine.start(migration("002_x.yaml", """
+                operations:
+                  - create_index: {name: customers_email_new, table: customers, columns: [email]}
+                  - alter_column: {table: customers, column: email, default: "'x@y'"}
+                """), BackfillListener.NONE))
+                .hasMessageContaining("column customers.email is covered by customers_email_new")
+                .hasMessageContaining("one this migration creates");
         assertThat(engine.status().state()).containsExactly(1);
 
         // Without the check a type change carries the indexes and unique constraints over.

@@ -145,6 +145,7 @@ public record CreateConstraint(String table, String name, String type, List<Stri
         }
         target.addConstraint(name);
         if (indexBacked()) schema.addIndex(name);
+        if (!duplicates()) columns.forEach(column -> target.addDependent(column, name));
     }
 
     @Override

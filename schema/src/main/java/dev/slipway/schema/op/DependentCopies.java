@@ -46,7 +46,7 @@ record DependentCopies(String table, List<ColumnDuplicate> duplicates, List<Stri
             if (dependent == null || dependent.unsupported() != null) {
                 throw new InvalidOperationException(where + ", which complete would drop with the old column and which"
                         + " cannot be copied to the new one (" + (dependent == null ? "a primary key, an exclusion"
-                        + " constraint or a foreign key of another table" : dependent.unsupported()) + "); drop it first"
+                        + " constraint, another table's foreign key, or one this migration creates" : dependent.unsupported()) + "); drop it first"
                         + " (drop_index/drop_constraint) and recreate it on the new column in a later migration");
             }
             for (String other : dependent.referencedColumns()) {

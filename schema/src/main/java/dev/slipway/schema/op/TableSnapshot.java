@@ -122,6 +122,11 @@ public final class TableSnapshot {
         constraints.add(constraintName);
     }
 
+    /** Records that a constraint or index this migration creates covers the column. */
+    public void addDependent(String columnName, String dependentName) {
+        dependents.computeIfAbsent(columnName, key -> new ArrayList<>()).add(dependentName);
+    }
+
     public void removeConstraint(String constraintName) {
         constraints.remove(constraintName);
         constraintTypes.remove(constraintName);
