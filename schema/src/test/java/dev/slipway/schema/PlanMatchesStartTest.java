@@ -77,6 +77,10 @@ class PlanMatchesStartTest extends PostgresTestBase {
                       check: "quantity >= 0"
                       up: "greatest(quantity, 0)::bigint"
                       down: "quantity::integer"
+                """, """
+                name: 02_covered_column
+                operations:
+                  - alter_column: {table: orders, column: customer_id, default: "1"}
                 """));
         CASES.put("create_index", List.of("""
                 operations:

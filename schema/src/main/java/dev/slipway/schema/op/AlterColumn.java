@@ -23,7 +23,10 @@ import java.util.Optional;
  * <b>Anything else</b> duplicates the column ({@link ColumnDuplicate}, after pgroll): the duplicate carries the new
  * type, default and constraints (checks and foreign keys NOT VALID, a unique index built CONCURRENTLY), validated
  * after the backfill; complete, in the engine's one contract transaction, drops the old column, renames the
- * duplicate, sets NOT NULL and attaches the unique index. Rollback drops the duplicate.
+ * duplicate, sets NOT NULL and attaches the unique index. The unique constraints, indexes, checks and foreign keys
+ * already on the column are copied to the duplicate ({@link DependentCopies}) and take their names back on complete;
+ * a check on a column whose type changes is refused (its expression was written for the old type). Rollback drops
+ * the duplicate, copies included.
  * <p>
  * The new constraints hold for the duplicate, which the old version also fills (through {@code up}). So a write
  * by the old version whose {@code up} value violates them is <em>rejected</em> with the constraint's error, in
@@ -115,6 +118,10 @@ public record AlterColumn(String table, String column, Boolean nullable, String 
         return new ColumnDuplicate(table, column, up, down);
     }
 
+    private DependentCopies copies() {
+        return new DependentCopies(table, List.of(duplicate()), List.of());
+    }
+
     String notNullConstraint() {
         return Sql.generatedName(table, column, "not_null");
     }
@@ -140,7 +147,16 @@ public record AlterColumn(String table, String column, Boolean nullable, String 
             }
             return;
         }
-        duplicate().validate(target, List.of());
+        duplicate().validate(target);
+        List<Dependent> copies = copies().plan(schema);
+        if (type != null && !type.equalsIgnoreCase(existing.type())) {
+            // A check written for the old type may mean something else, or nothing, for the new one: no guessing.
+            copies.stream().filter(copy -> copy.kind() == Dependent.Kind.CHECK).findFirst().ifPresent(copy -> {
+                throw new InvalidOperationException("column " + table + "." + column + " changes type and is covered by"
+                        + " check " + copy.name() + ", written for " + existing.type() + ": drop it first (drop_constraint)"
+                        + " and give the new rule here with 'check'");
+            });
+        }
         if (type == null && (up != null || down != null) && check == null && uniqueName == null && references == null
                 && nullable == null && defaultValue == null) {
             throw new InvalidOperationException("'up'/'down' without a change");
@@ -219,7 +235,10 @@ public record AlterColumn(String table, String column, Boolean nullable, String 
             statements.add("ALTER TABLE " + tableName + " ADD CONSTRAINT " + Sql.ident(foreignKeyConstraint())
                     + " FOREIGN KEY (" + temporary + ") " + references.clause(context.schema()) + " NOT VALID");
         }
+        List<Dependent> copies = copies().plan(context.layout());
+        statements.addAll(copies().constraintStatements(tableName, copies));
         context.execute(statements.toArray(String[]::new));
+        copies().buildIndexes(context, copies);
         if (uniqueName != null) {
             // The duplicate is all NULL now, so the build is quick; duplicates 'up' produces later fail their write.
             context.executeConcurrently("CREATE UNIQUE INDEX CONCURRENTLY " + Sql.ident(uniqueName) + " ON "
@@ -239,6 +258,7 @@ public record AlterColumn(String table, String column, Boolean nullable, String 
         for (String name : names) {
             context.execute(ColumnDuplicate.validateIfPresent(tableName, name));
         }
+        if (!inPlace()) context.execute(ColumnDuplicate.validateCopies(tableName));
     }
 
     @Override

@@ -14,7 +14,8 @@ import java.util.Map;
  * covered columns are duplicated ({@link ColumnDuplicate}) and the constraint goes on the duplicates: the new version
  * is held to it, the old version keeps writing what it always wrote and {@code up} maps its values into the new rule
  * (a column without an {@code up} is copied as it is), {@code down} maps the new version's values back. Complete
- * replaces the columns by their duplicates, constraint included.
+ * replaces the columns by their duplicates, constraint included; the constraints and indexes already on them are
+ * copied to the duplicates and keep their names ({@link DependentCopies}).
  * <p>
  * <b>Without</b> (Slipway's spelling) the constraint holds for both versions from start: checks and foreign keys are
  * added NOT VALID (enforced for new writes at once) and VALIDATEd after the backfill while writes go on; a unique or
@@ -96,6 +97,10 @@ public record CreateConstraint(String table, String name, String type, List<Stri
         return columns.stream().map(column -> new ColumnDuplicate(table, column, up.get(column), down.get(column))).toList();
     }
 
+    private DependentCopies copies() {
+        return new DependentCopies(table, duplicated(), List.of());
+    }
+
     private boolean indexBacked() {
         return type.equals("unique") || type.equals("primary_key");
     }
@@ -123,7 +128,8 @@ public record CreateConstraint(String table, String name, String type, List<Stri
             ForeignKeys.requireTarget(schema, "constraint " + name, references.table(), references.columns());
         }
         if (duplicates()) {
-            duplicated().forEach(duplicate -> duplicate.validate(target, List.of()));
+            duplicated().forEach(duplicate -> duplicate.validate(target));
+            copies().plan(schema);
         }
     }
 
@@ -139,6 +145,7 @@ public record CreateConstraint(String table, String name, String type, List<Stri
         }
         target.addConstraint(name);
         if (indexBacked()) schema.addIndex(name);
+        if (!duplicates()) columns.forEach(column -> target.addDependent(column, name));
     }
 
     @Override
@@ -156,6 +163,8 @@ public record CreateConstraint(String table, String name, String type, List<Stri
                 constrained.add(duplicate.temporary());
             }
         }
+        List<Dependent> copies = duplicates() ? copies().plan(context.layout()) : List.of();
+        if (duplicates()) statements.addAll(copies().constraintStatements(tableName, copies));
         switch (type) {
             case "check" -> statements.add("ALTER TABLE " + tableName + " ADD CONSTRAINT " + Sql.ident(name)
                     + " CHECK (" + onDuplicates(check) + ")" + (noInherit ? " NO INHERIT" : "") + " NOT VALID");
@@ -167,6 +176,7 @@ public record CreateConstraint(String table, String name, String type, List<Stri
         if (!statements.isEmpty()) {
             context.execute(statements.toArray(String[]::new));
         }
+        if (duplicates()) copies().buildIndexes(context, copies);
         if (indexBacked()) {
             // The index is built without blocking writes; complete attaches it as the constraint (catalog only).
             context.executeConcurrently("CREATE UNIQUE INDEX CONCURRENTLY " + Sql.ident(name) + " ON " + tableName
@@ -199,6 +209,7 @@ public record CreateConstraint(String table, String name, String type, List<Stri
             for (ColumnDuplicate duplicate : duplicated()) {
                 context.execute(ColumnDuplicate.validateIfPresent(tableName, duplicate.notNullConstraint()));
             }
+            context.execute(ColumnDuplicate.validateCopies(tableName));
         }
     }
 

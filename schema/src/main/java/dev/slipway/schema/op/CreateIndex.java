@@ -95,6 +95,8 @@ public record CreateIndex(String name, String table, List<IndexColumn> columns, 
     @Override
     public void reshape(SchemaSnapshot schema) {
         schema.addIndex(name);
+        // A later operation of this migration duplicating one of these columns must not lose the index on complete.
+        schema.table(table).ifPresent(target -> columns.forEach(column -> target.addDependent(column.name(), name)));
     }
 
     @Override

@@ -86,6 +86,11 @@ public record DropConstraint(String kind, String table, String name, List<String
         return columns.stream().map(column -> new ColumnDuplicate(table, column, up.get(column), down.get(column))).toList();
     }
 
+    /** Everything else on the columns is copied to the duplicates; the constraint being dropped is not. */
+    private DependentCopies copies() {
+        return new DependentCopies(table, duplicated(), List.of(name));
+    }
+
     @Override
     public void validate(SchemaSnapshot schema) {
         TableSnapshot target = schema.requireTable(table);
@@ -115,7 +120,8 @@ public record DropConstraint(String kind, String table, String name, List<String
                 }
             }
         }
-        duplicated().forEach(duplicate -> duplicate.validate(target, List.of(name)));
+        duplicated().forEach(duplicate -> duplicate.validate(target));
+        copies().plan(schema);
     }
 
     @Override
@@ -144,7 +150,10 @@ public record DropConstraint(String kind, String table, String name, List<String
             statements.addAll(duplicate.addStatements(context.table(table), existing.type(), existing.defaultValue(),
                     !existing.nullable()));
         }
+        List<Dependent> copies = copies().plan(context.layout());
+        statements.addAll(copies().constraintStatements(context.table(table), copies));
         context.execute(statements.toArray(String[]::new));
+        copies().buildIndexes(context, copies);
     }
 
     @Override
@@ -153,6 +162,7 @@ public record DropConstraint(String kind, String table, String name, List<String
         for (ColumnDuplicate duplicate : duplicated()) {
             context.execute(ColumnDuplicate.validateIfPresent(context.table(table), duplicate.notNullConstraint()));
         }
+        context.execute(ColumnDuplicate.validateCopies(context.table(table)));
     }
 
     @Override

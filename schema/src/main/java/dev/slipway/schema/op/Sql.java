@@ -101,8 +101,10 @@ public final class Sql {
                     end++;
                 }
                 String word = expression.substring(i, end);
+                // A name after '.' is a field of something else, before '(' a function, after '::' a type.
                 boolean qualifiedOrCall = (i > 0 && expression.charAt(i - 1) == '.')
-                        || (end < expression.length() && expression.charAt(end) == '(');
+                        || (end < expression.length() && expression.charAt(end) == '(')
+                        || expression.substring(0, i).stripTrailing().endsWith("::");
                 result.append(!qualifiedOrCall && word.toLowerCase(java.util.Locale.ROOT).equals(from) ? ident(to) : word);
                 i = end;
             } else {

@@ -22,20 +22,23 @@ public final class TableSnapshot {
     /** Constraint and index names by the column they cover (NOT NULL aside): what dropping the column would take. */
     private final Map<String, List<String>> dependents;
     private final Map<String, Character> constraintTypes;
+    /** How each copyable constraint and index is defined, by name (see {@link Dependent}). */
+    private final Map<String, Dependent> definitions;
 
     public TableSnapshot(String name, String physicalName, List<ColumnSnapshot> columns, List<String> primaryKey,
                          Set<String> constraints) {
-        this(name, physicalName, columns, primaryKey, constraints, Map.of(), Map.of());
+        this(name, physicalName, columns, primaryKey, constraints, Map.of(), Map.of(), Map.of());
     }
 
     /**
      * {@code dependents}: for each column, the constraints and indexes that cover it; {@code constraintTypes}:
      * PostgreSQL's {@code contype} of each constraint ({@code p}rimary key, {@code u}nique, {@code c}heck,
-     * {@code f}oreign key, e{@code x}clusion).
+     * {@code f}oreign key, e{@code x}clusion); {@code definitions}: how the unique constraints, indexes, checks and
+     * foreign keys among them are defined, by name.
      */
     public TableSnapshot(String name, String physicalName, List<ColumnSnapshot> columns, List<String> primaryKey,
                          Set<String> constraints, Map<String, List<String>> dependents,
-                         Map<String, Character> constraintTypes) {
+                         Map<String, Character> constraintTypes, Map<String, Dependent> definitions) {
         this.name = name;
         this.physicalName = physicalName;
         this.columns = new ArrayList<>(columns);
@@ -44,6 +47,7 @@ public final class TableSnapshot {
         this.dependents = new LinkedHashMap<>();
         dependents.forEach((column, names) -> this.dependents.put(column, new ArrayList<>(names)));
         this.constraintTypes = new LinkedHashMap<>(constraintTypes);
+        this.definitions = new LinkedHashMap<>(definitions);
     }
 
     public String name() { return name; }
@@ -60,6 +64,11 @@ public final class TableSnapshot {
     /** The constraint's {@code contype} if the catalog knows it (constraints added by this migration have none). */
     public Optional<Character> constraintType(String constraintName) {
         return Optional.ofNullable(constraintTypes.get(constraintName));
+    }
+
+    /** How the constraint or index is defined, if the catalog knows it and it is of a kind a duplicate can copy. */
+    public Optional<Dependent> definition(String dependentName) {
+        return Optional.ofNullable(definitions.get(dependentName));
     }
 
     public Optional<ColumnSnapshot> column(String columnName) {
@@ -113,9 +122,15 @@ public final class TableSnapshot {
         constraints.add(constraintName);
     }
 
+    /** Records that a constraint or index this migration creates covers the column. */
+    public void addDependent(String columnName, String dependentName) {
+        dependents.computeIfAbsent(columnName, key -> new ArrayList<>()).add(dependentName);
+    }
+
     public void removeConstraint(String constraintName) {
         constraints.remove(constraintName);
         constraintTypes.remove(constraintName);
+        definitions.remove(constraintName);
         dependents.values().forEach(names -> names.remove(constraintName));
     }
 
@@ -133,14 +148,16 @@ public final class TableSnapshot {
         constraints.add(to);
         Character type = constraintTypes.remove(from);
         if (type != null) constraintTypes.put(to, type);
+        Dependent definition = definitions.remove(from);
+        if (definition != null) definitions.put(to, definition.renamed(to));
         dependents.values().forEach(names -> names.replaceAll(name -> name.equals(from) ? to : name));
     }
 
     public TableSnapshot renamed(String newName) {
-        return new TableSnapshot(newName, newName, columns, primaryKey, constraints, dependents, constraintTypes);
+        return new TableSnapshot(newName, newName, columns, primaryKey, constraints, dependents, constraintTypes, definitions);
     }
 
     public TableSnapshot copy() {
-        return new TableSnapshot(name, physicalName, columns, primaryKey, constraints, dependents, constraintTypes);
+        return new TableSnapshot(name, physicalName, columns, primaryKey, constraints, dependents, constraintTypes, definitions);
     }
 }

@@ -167,7 +167,7 @@ class AlterColumnTest extends OperationTestBase {
                 operations:
                   - alter_column: {table: customers, column: name, type: varchar(10)}
                 """)).hasMessageContaining("a type change needs 'up'");
-        execute(dataSource, "CREATE INDEX customers_email_idx ON customers (email)");
+        execute(dataSource, "CREATE INDEX customers_email_idx ON customers (lower(email))");
         assertThatThrownBy(() -> start("002_x.yaml", """
                 operations:
                   - alter_column: {table: customers, column: email, type: varchar(50), up: "email", down: "email"}
