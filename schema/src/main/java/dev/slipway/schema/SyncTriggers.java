@@ -33,6 +33,9 @@ final class SyncTriggers {
         return Sql.qualified("slipway", Sql.generatedName("sync", schema, "v" + version, table));
     }
 
+    /** The writer's search_path, kept while the rules run with the base schema's; no column is named so. */
+    private static final String WRITER_PATH = "_slipway_writer_search_path";
+
     static String triggerName(int version) {
         return Sql.ident("slipway_sync_v" + version);  // Expand.installTriggersAndViews looks it up unquoted
     }
@@ -52,22 +55,32 @@ final class SyncTriggers {
     static List<String> create(String schema, List<String> versionSchemas, int version, String table,
                                List<ColumnSnapshot> physicalColumns, List<SyncRule> rules,
                                List<ColumnSnapshot> oldNames, List<ColumnSnapshot> newNames) {
+        String qualifiedTable = Sql.qualified(schema, table);
         StringBuilder body = new StringBuilder("\n");
         body.append("#variable_conflict use_variable\n")
-                .append("DECLARE\n");
+                .append("DECLARE\n")
+                .append("  ").append(WRITER_PATH).append(" text := current_setting('search_path');\n");
         for (ColumnSnapshot column : physicalColumns) {
             if (!mayBeReferenced(column.physicalName(), rules)) continue;
-            body.append("  ").append(Sql.ident(column.physicalName())).append(' ').append(variableType(column.type()))
+            body.append("  ").append(Sql.ident(column.physicalName())).append(' ')
+                    .append(columnType(qualifiedTable, column.physicalName()))
                     .append(" := NEW.").append(Sql.ident(column.physicalName())).append(";\n");
         }
+        // The writer's search_path names its version schema, where the base schema's sequences, functions and types
+        // are not visible: the expressions are evaluated with the base schema's path, as start checked them, and
+        // the writer's path is put back before its statement goes on. SET LOCAL is undone by an error anyway.
         body.append("BEGIN\n")
-                .append("  IF btrim(split_part(current_setting('search_path'), ',', 1), ' \"') IN (")
+                .append("  PERFORM set_config('search_path', ").append(Sql.literal(Sql.ident(schema)))
+                .append(", true);\n")
+                .append("  IF btrim(split_part(").append(WRITER_PATH).append(", ',', 1), ' \"') IN (")
                 .append(versionSchemas.stream().map(Sql::literal).collect(java.util.stream.Collectors.joining(", ")))
                 .append(") THEN\n");
-        appendBranch(body, rules, SyncRule.Direction.DOWN, newNames);
+        appendBranch(body, qualifiedTable, rules, SyncRule.Direction.DOWN, newNames);
         body.append("  ELSE\n");
-        appendBranch(body, rules, SyncRule.Direction.UP, oldNames);
-        body.append("  END IF;\n  RETURN NEW;\nEND\n");
+        appendBranch(body, qualifiedTable, rules, SyncRule.Direction.UP, oldNames);
+        body.append("  END IF;\n")
+                .append("  PERFORM set_config('search_path', ").append(WRITER_PATH).append(", true);\n")
+                .append("  RETURN NEW;\nEND\n");
         String function = "CREATE FUNCTION " + functionName(schema, version, table) + "() RETURNS trigger LANGUAGE plpgsql AS "
                 + Sql.dollarQuoted(body.toString());
         return List.of(function, trigger(schema, version, table));
@@ -83,15 +96,16 @@ final class SyncTriggers {
                 + " EXECUTE FUNCTION " + functionName(schema, version, table) + "()";
     }
 
-    private static void appendBranch(StringBuilder body, List<SyncRule> rules, SyncRule.Direction direction,
-                                     List<ColumnSnapshot> names) {
+    private static void appendBranch(StringBuilder body, String qualifiedTable, List<SyncRule> rules,
+                                     SyncRule.Direction direction, List<ColumnSnapshot> names) {
         if (names.isEmpty()) {
             appendAssignments(body, rules, direction);
             return;
         }
         body.append("    DECLARE\n");
         for (ColumnSnapshot name : names) {
-            body.append("      ").append(Sql.ident(name.name())).append(' ').append(variableType(name.type()))
+            body.append("      ").append(Sql.ident(name.name())).append(' ')
+                    .append(columnType(qualifiedTable, name.physicalName()))
                     .append(" := NEW.").append(Sql.ident(name.physicalName())).append(";\n");
         }
         body.append("    BEGIN\n");
@@ -117,6 +131,14 @@ final class SyncTriggers {
             if (text.regionMatches(true, i, part, 0, part.length())) return true;
         }
         return false;
+    }
+
+    /**
+     * A variable's type as the column's own ({@code %TYPE}), not as a name: the function is compiled on a writer's
+     * first write, under its search_path, where a type of the base schema (an enum, a domain) is not visible.
+     */
+    private static String columnType(String qualifiedTable, String physicalColumn) {
+        return qualifiedTable + "." + Sql.ident(physicalColumn) + "%TYPE";
     }
 
     /** serial types are column shorthands, not types a variable can have. */

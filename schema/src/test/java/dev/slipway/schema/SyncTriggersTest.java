@@ -41,7 +41,7 @@ class SyncTriggersTest {
                 new ColumnSnapshot("full_name", "full_name", "text", false, null),
                 new ColumnSnapshot("email", "email", "text", true, null)),
                 up("split_part(full_name, ' ', 1)")).get(0);
-        assertThat(function).contains("\"full_name\" text := NEW.\"full_name\"").doesNotContain(":= NEW.\"email\"")
+        assertThat(function).contains("\"full_name\" \"public\".\"customers\".\"full_name\"%TYPE := NEW.\"full_name\"").doesNotContain(":= NEW.\"email\"")
                 .doesNotContain(":= NEW.\"id\"");
     }
 }

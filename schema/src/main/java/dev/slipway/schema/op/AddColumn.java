@@ -22,7 +22,8 @@ import java.util.List;
  * {@code nextval(...)}) would also rewrite the table under ACCESS EXCLUSIVE if given with ADD COLUMN. So such a column is
  * added without it, the default is set by a second, catalog-only ALTER (new rows from either version get it from
  * there), and existing rows are filled by the backfill with {@code COALESCE(column, default)}: a row keeps a value
- * it has, so an old-version update never gives a row a second one (pgroll does the same, its #643).
+ * it has, so an old-version update never gives a row a second one (pgroll does the same, its #643). A serial column
+ * is the same case: its sequence is created first and its {@code nextval} becomes that default.
  */
 public record AddColumn(String table, ColumnSpec column, String up) implements Operation {
 
@@ -78,16 +79,38 @@ public record AddColumn(String table, ColumnSpec column, String up) implements O
         return CATALOG_DEFAULT.matcher(expression).matches();
     }
 
-    /** What fills existing rows and the old version's writes: {@code up}, or a per-row default where a row has none. */
+    /**
+     * What fills existing rows and the old version's writes: {@code up}, or a per-row default (a serial column's
+     * {@code nextval}) where a row has none.
+     */
     private String fill() {
         if (up != null) return up;
+        if (serial() && column.defaultValue() == null) {
+            // A text argument: the sequence is looked up when a row needs a number, not when start checks the
+            // expression, before the sequence exists. Sync triggers and the backfill run with the base schema's path.
+            return "COALESCE(" + Sql.ident(column.name()) + ", nextval(" + Sql.literal(Sql.ident(sequence())) + "::text))";
+        }
         return defaultPerRow() ? "COALESCE(" + Sql.ident(column.name()) + ", " + column.defaultValue() + ")" : null;
     }
 
     /** serial columns fill themselves from their sequence (a default), so they need no {@code up}. */
     private boolean serial() {
-        return List.of("smallserial", "serial", "bigserial", "serial2", "serial4", "serial8")
-                .contains(column.type().trim().toLowerCase(java.util.Locale.ROOT));
+        return serialBase().isPresent();
+    }
+
+    /** The integer type a serial type stands for. */
+    private java.util.Optional<String> serialBase() {
+        return switch (column.type().trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "serial", "serial4" -> java.util.Optional.of("integer");
+            case "bigserial", "serial8" -> java.util.Optional.of("bigint");
+            case "smallserial", "serial2" -> java.util.Optional.of("smallint");
+            default -> java.util.Optional.empty();
+        };
+    }
+
+    /** A serial column's sequence, named as PostgreSQL names it ({@code <table>_<column>_seq}). */
+    String sequence() {
+        return Sql.generatedName(table, column.name(), "seq");
     }
 
     @Override
@@ -105,7 +128,7 @@ public record AddColumn(String table, ColumnSpec column, String up) implements O
 
     /** NOT NULL is enforced through a check first when rows must be backfilled before it can hold. */
     private boolean notNullByCheck() {
-        return !column.nullable() && fill() != null;
+        return (!column.nullable() || serial()) && fill() != null;
     }
 
     @Override
@@ -120,7 +143,19 @@ public record AddColumn(String table, ColumnSpec column, String up) implements O
                     + " every row under an ACCESS EXCLUSIVE lock, and " + table + " has rows; add a plain column with an"
                     + " 'up' expression instead (or generate it in create_table)") + "; END IF; END"));
         }
-        statements.add("ALTER TABLE " + tableName + " ADD COLUMN " + column.definition(!notNullByCheck(), !defaultPerRow()));
+        if (serial() && column.defaultValue() == null) {
+            // What ADD COLUMN ... serial does, without the rewrite its volatile default would cause: a sequence the
+            // column owns (dropped with it), its nextval as the default for new rows, the backfill for existing ones.
+            String sequence = Sql.qualified(context.schema(), sequence());
+            String integer = serialBase().orElseThrow();
+            statements.add("CREATE SEQUENCE " + sequence + " AS " + integer);
+            statements.add("ALTER TABLE " + tableName + " ADD COLUMN " + Sql.ident(column.name()) + " " + integer);
+            statements.add("ALTER SEQUENCE " + sequence + " OWNED BY " + tableName + "." + Sql.ident(column.name()));
+            statements.add("ALTER TABLE " + tableName + " ALTER COLUMN " + Sql.ident(column.name())
+                    + " SET DEFAULT nextval(" + Sql.literal(sequence) + "::regclass)");
+        } else {
+            statements.add("ALTER TABLE " + tableName + " ADD COLUMN " + column.definition(!notNullByCheck(), !defaultPerRow()));
+        }
         if (defaultPerRow()) {
             statements.add("ALTER TABLE " + tableName + " ALTER COLUMN " + Sql.ident(column.name()) + " SET DEFAULT "
                     + column.defaultValue());

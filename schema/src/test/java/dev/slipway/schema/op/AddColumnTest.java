@@ -76,6 +76,91 @@ class AddColumnTest extends OperationTestBase {
     }
 
     @Test
+    void expressionsNamingTheBaseSchemasSequencesFunctionsAndTypesServeTheOldVersionsWrites() {
+        givenVersion1();
+        // Each version's binary sees only its own schema (search_path public_v1): none of these is visible to it.
+        execute(dataSource, "CREATE SEQUENCE public.tickets",
+                "CREATE TYPE public.tier AS ENUM ('bronze', 'gold')",
+                "CREATE FUNCTION public.initial(text) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELECT upper(left($1, 1))'",
+                "ALTER TABLE public.customers ADD COLUMN level public.tier NOT NULL DEFAULT 'bronze'");
+        start("002_ticket.yaml", """
+                operations:
+                  - add_column:
+                      table: customers
+                      column: {name: ticket, type: bigint, nullable: false, default: "nextval('tickets')"}
+                  - add_column:
+                      table: customers
+                      column: {name: badge, type: text}
+                      up: "initial(name) || '-' || level::text"
+                """);
+
+        execute(version(1), "UPDATE customers SET email = 'ada@example.org' WHERE name = 'Ada'");
+        execute(version(1), "INSERT INTO customers (name) VALUES ('Old')");
+        execute(version(2), "INSERT INTO customers (name, badge) VALUES ('New', 'N-gold')");
+        assertThat(single(version(2), "SELECT count(DISTINCT ticket) || '/' || count(*) FROM customers")).isEqualTo("5/5");
+        assertThat(query(version(2), "SELECT name, badge FROM customers WHERE name IN ('Ada', 'Old', 'New') ORDER BY id"))
+                .containsExactly(List.of("Ada", "A-bronze"), List.of("Old", "O-bronze"), List.of("New", "N-gold"));
+        // The writer's own search_path is back once the trigger has run.
+        try (java.sql.Connection connection = version(1).getConnection();
+             java.sql.Statement statement = connection.createStatement()) {
+            connection.setAutoCommit(false);
+            String before = searchPath(statement);
+            statement.executeUpdate("UPDATE customers SET email = 'x@example.org' WHERE name = 'Old'");
+            assertThat(searchPath(statement)).isEqualTo(before).contains("public_v1");
+            connection.commit();
+        } catch (java.sql.SQLException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static String searchPath(java.sql.Statement statement) throws java.sql.SQLException {
+        try (java.sql.ResultSet row = statement.executeQuery("SELECT current_setting('search_path')")) {
+            row.next();
+            return row.getString(1);
+        }
+    }
+
+    @Test
+    void aSerialColumnNumbersEveryRowWithoutRewritingTheTableAndOwnsItsSequence() {
+        givenVersion1();
+        String fileBefore = single(dataSource, "SELECT pg_relation_filenode('customers')");
+        start("002_number.yaml", """
+                operations:
+                  - add_column: {table: customers, column: {name: number, type: bigserial, unique: true}}
+                """);
+
+        assertThat(single(dataSource, "SELECT pg_relation_filenode('customers')")).isEqualTo(fileBefore);
+        execute(version(1), "UPDATE customers SET email = 'ada@example.org' WHERE name = 'Ada'");
+        execute(version(1), "INSERT INTO customers (name) VALUES ('Old')");
+        execute(version(2), "INSERT INTO customers (name) VALUES ('New')");
+        assertThat(single(version(2), "SELECT count(DISTINCT number) || '/' || count(*) FROM customers")).isEqualTo("5/5");
+        assertThatThrownBy(() -> execute(version(2), "INSERT INTO customers (name, number) VALUES ('Twin',"
+                + " (SELECT min(number) FROM customers))")).hasMessageContaining("duplicate key");
+
+        engine.complete();
+        assertThat(single(dataSource, "SELECT attnotnull FROM pg_attribute WHERE attrelid = 'customers'::regclass"
+                + " AND attname = 'number'")).isEqualTo("t");
+        assertThat(single(dataSource, "SELECT pg_get_serial_sequence('customers', 'number')"))
+                .isEqualTo("public.customers_number_seq");
+        assertThat(single(dataSource, "SELECT format_type(atttypid, atttypmod) FROM pg_attribute"
+                + " WHERE attrelid = 'customers'::regclass AND attname = 'number'")).isEqualTo("bigint");
+        execute(version(2), "INSERT INTO customers (name) VALUES ('Later')");
+        assertThat(single(version(2), "SELECT count(DISTINCT number) || '/' || count(*) FROM customers")).isEqualTo("6/6");
+    }
+
+    @Test
+    void rollingBackASerialColumnDropsItsSequence() {
+        givenVersion1();
+        start("002_number.yaml", """
+                operations:
+                  - add_column: {table: customers, column: {name: number, type: serial}}
+                """);
+        engine.rollback();
+        assertThat(columns("public", "customers")).containsExactly("id", "name", "email");
+        assertThat(single(dataSource, "SELECT count(*) FROM pg_class WHERE relname = 'customers_number_seq'")).isEqualTo("0");
+    }
+
+    @Test
     void onlyDefaultsKnownToBeStoredInTheCatalogSkipTheBackfill() {
         assertThat(List.of("1", "-2.5e3", "'gold'", "'it''s'::text", "'{}'::jsonb", "true", "NULL", "now()",
                 "CURRENT_TIMESTAMP", "current_timestamp(3)", "'0'::numeric(10, 2)", "'{}'::text[]", "'x'::character varying"))
