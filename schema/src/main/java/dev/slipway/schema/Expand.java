@@ -173,11 +173,16 @@ final class Expand {
         VersionRoles roles = VersionRoles.of(connection, schema);
         List<String> newVersionSchemas = new ArrayList<>(List.of(versionSchema));
         migration.mirrorSchema(schema).ifPresent(newVersionSchemas::add);
+        Map<String, Boolean> basePath = new java.util.HashMap<>();
+        for (Map.Entry<String, List<SyncRule>> entry : rulesByTable.entrySet()) {
+            basePath.put(entry.getKey(), ExpressionCheck.needsBaseSchema(connection, rules, entry.getValue()));
+        }
         executor.transaction("creating the sync functions and " + versionSchema, transaction -> {
             for (Map.Entry<String, List<SyncRule>> entry : rulesByTable.entrySet()) {
                 transaction.execute(SyncTriggers.create(schema, newVersionSchemas, version, entry.getKey(),
                         rules.physicalColumnsAfterStart(entry.getKey()), entry.getValue(),
-                        oldNames.getOrDefault(entry.getKey(), List.of()), rules.newNames(entry.getKey())).get(0));
+                        oldNames.getOrDefault(entry.getKey(), List.of()), rules.newNames(entry.getKey()),
+                        basePath.get(entry.getKey())).get(0));
             }
             if (migration.opaque()) {
                 if (previous.isPresent()) {

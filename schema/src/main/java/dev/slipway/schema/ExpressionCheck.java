@@ -62,6 +62,27 @@ final class ExpressionCheck {
         }
     }
 
+    /** Names that look a relation up only when the expression runs (a regclass argument): no compile sees them. */
+    private static final java.util.regex.Pattern RUNTIME_LOOKUP =
+            java.util.regex.Pattern.compile("(?i)regclass|nextval|currval|setval");
+
+    /**
+     * Whether the sync triggers of {@code table} must run its rules with the base schema's search path: a writer's
+     * own path is its version schema, where the base schema's sequences, functions, types and operators are not
+     * visible. Not needed when every rule compiles with pg_catalog alone on the path (it names only the row's
+     * columns and what every path sees) and looks nothing up at run time; switching the path costs each written row
+     * a few microseconds. Anything that does not compile so counts as needing it.
+     */
+    static boolean needsBaseSchema(Connection connection, SyncRules rules, List<SyncRule> tableRules) throws SQLException {
+        for (SyncRule rule : tableRules) {
+            if (RUNTIME_LOOKUP.matcher(rule.expression()).find()
+                    || compile(connection, "SELECT (" + rule.expression() + ") FROM " + row(rules.scope(rule)), "pg_catalog") != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static MigrationException located(Migration migration, Operation operation, String what, String problem) {
         return new MigrationException("migration " + migration.file() + ": " + operation.describe() + ": " + what + ": " + problem);
     }
@@ -130,11 +151,17 @@ final class ExpressionCheck {
      * compile, null when it does.
      */
     static String compile(Connection connection, String sql) throws SQLException {
+        return compile(connection, sql, null);
+    }
+
+    /** As {@link #compile(Connection, String)}, with {@code searchPath} (SQL) as the search path when not null. */
+    private static String compile(Connection connection, String sql, String searchPath) throws SQLException {
         boolean autoCommit = connection.getAutoCommit();
         connection.setAutoCommit(false);
         try {
             try (Statement readOnly = connection.createStatement()) {
                 readOnly.execute("SET TRANSACTION READ ONLY");
+                if (searchPath != null) readOnly.execute("SET LOCAL search_path TO " + searchPath);
             }
             try (PreparedStatement statement = connection.prepareStatement(sql)) {
                 statement.getParameterMetaData();

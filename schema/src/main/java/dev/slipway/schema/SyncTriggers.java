@@ -42,7 +42,7 @@ final class SyncTriggers {
 
     static List<String> create(String schema, String versionSchema, int version, String table,
                                List<ColumnSnapshot> physicalColumns, List<SyncRule> rules) {
-        return create(schema, List.of(versionSchema), version, table, physicalColumns, rules, List.of(), List.of());
+        return create(schema, List.of(versionSchema), version, table, physicalColumns, rules, List.of(), List.of(), true);
     }
 
     /**
@@ -50,11 +50,12 @@ final class SyncTriggers {
      * column, so {@code up} expressions read the row as the old version does. {@code newNames}: the new version's
      * names of columns backed by another physical column ({@code alter_column}'s duplicate), so {@code down}
      * expressions read the row as the new version does. Each set lives in a nested block of its branch, where it
-     * shadows the physical column variables of the same name.
+     * shadows the physical column variables of the same name. {@code basePath}: whether the rules run with the base
+     * schema's search path ({@link ExpressionCheck#needsBaseSchema}).
      */
     static List<String> create(String schema, List<String> versionSchemas, int version, String table,
                                List<ColumnSnapshot> physicalColumns, List<SyncRule> rules,
-                               List<ColumnSnapshot> oldNames, List<ColumnSnapshot> newNames) {
+                               List<ColumnSnapshot> oldNames, List<ColumnSnapshot> newNames, boolean basePath) {
         String qualifiedTable = Sql.qualified(schema, table);
         StringBuilder body = new StringBuilder("\n");
         body.append("#variable_conflict use_variable\n")
@@ -67,20 +68,23 @@ final class SyncTriggers {
                     .append(" := NEW.").append(Sql.ident(column.physicalName())).append(";\n");
         }
         // The writer's search_path names its version schema, where the base schema's sequences, functions and types
-        // are not visible: the expressions are evaluated with the base schema's path, as start checked them, and
-        // the writer's path is put back before its statement goes on. SET LOCAL is undone by an error anyway.
-        body.append("BEGIN\n")
-                .append("  PERFORM set_config('search_path', ").append(Sql.literal(Sql.ident(schema)))
-                .append(", true);\n")
-                .append("  IF btrim(split_part(").append(WRITER_PATH).append(", ',', 1), ' \"') IN (")
+        // are not visible: rules that name one run with the base schema's path, as start checked them, and the
+        // writer's path is put back before its statement goes on (SET LOCAL is undone by an error anyway).
+        body.append("BEGIN\n");
+        if (basePath) {
+            body.append("  PERFORM set_config('search_path', ").append(Sql.literal(Sql.ident(schema))).append(", true);\n");
+        }
+        body.append("  IF btrim(split_part(").append(WRITER_PATH).append(", ',', 1), ' \"') IN (")
                 .append(versionSchemas.stream().map(Sql::literal).collect(java.util.stream.Collectors.joining(", ")))
                 .append(") THEN\n");
         appendBranch(body, qualifiedTable, rules, SyncRule.Direction.DOWN, newNames);
         body.append("  ELSE\n");
         appendBranch(body, qualifiedTable, rules, SyncRule.Direction.UP, oldNames);
-        body.append("  END IF;\n")
-                .append("  PERFORM set_config('search_path', ").append(WRITER_PATH).append(", true);\n")
-                .append("  RETURN NEW;\nEND\n");
+        body.append("  END IF;\n");
+        if (basePath) {
+            body.append("  PERFORM set_config('search_path', ").append(WRITER_PATH).append(", true);\n");
+        }
+        body.append("  RETURN NEW;\nEND\n");
         String function = "CREATE FUNCTION " + functionName(schema, version, table) + "() RETURNS trigger LANGUAGE plpgsql AS "
                 + Sql.dollarQuoted(body.toString());
         return List.of(function, trigger(schema, version, table));

@@ -65,6 +65,8 @@ class AddColumnTest extends OperationTestBase {
         execute(version(2), "INSERT INTO customers (name, token) VALUES ('Own', '00000000-0000-0000-0000-00000000000a')");
         assertThat(single(version(2), "SELECT token FROM customers WHERE name = 'Own'")).isEqualTo("00000000-0000-0000-0000-00000000000a");
         assertThat(single(version(2), "SELECT count(DISTINCT token) || '/' || count(*) FROM customers")).isEqualTo("6/6");
+        assertThat(syncFunctionSource()).as("gen_random_uuid() is pg_catalog's: every path sees it")
+                .doesNotContain("set_config('search_path'");
 
         engine.complete();
         assertThat(single(dataSource, "SELECT attnotnull FROM pg_attribute WHERE attrelid = 'customers'::regclass AND attname = 'token'"))
@@ -98,6 +100,7 @@ class AddColumnTest extends OperationTestBase {
         execute(version(1), "INSERT INTO customers (name) VALUES ('Old')");
         execute(version(2), "INSERT INTO customers (name, badge) VALUES ('New', 'N-gold')");
         assertThat(single(version(2), "SELECT count(DISTINCT ticket) || '/' || count(*) FROM customers")).isEqualTo("5/5");
+        assertThat(syncFunctionSource()).as("these rules need the base schema's path").contains("set_config('search_path'");
         assertThat(query(version(2), "SELECT name, badge FROM customers WHERE name IN ('Ada', 'Old', 'New') ORDER BY id"))
                 .containsExactly(List.of("Ada", "A-bronze"), List.of("Old", "O-bronze"), List.of("New", "N-gold"));
         // The writer's own search_path is back once the trigger has run.
@@ -111,6 +114,12 @@ class AddColumnTest extends OperationTestBase {
         } catch (java.sql.SQLException e) {
             throw new AssertionError(e);
         }
+    }
+
+    /** The sync function of version 2 on customers, as the server keeps it. */
+    private String syncFunctionSource() {
+        return single(dataSource, "SELECT prosrc FROM pg_proc WHERE pronamespace = 'slipway'::regnamespace"
+                + " AND proname LIKE '%v2%customers%'");
     }
 
     private static String searchPath(java.sql.Statement statement) throws java.sql.SQLException {
