@@ -1,6 +1,5 @@
 package dev.slipway.router;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
@@ -52,6 +51,8 @@ final class KnownHeaders {
             AsciiString.cached("x-forwarded-host"), AsciiString.cached("x-forwarded-port"),
             AsciiString.cached("x-real-ip"), AsciiString.cached(BackendSelector.STICKY_HEADER), HttpHeaderNames.COOKIE,
             ProxyHeaders.REVISION_HEADER};
+    private static final byte[][] LOWER_CASE_NAMES = java.util.Arrays.stream(NAMES)
+            .map(name -> name.toLowerCase().toByteArray()).toArray(byte[][]::new);
     private static final int MAX_LENGTH = java.util.Arrays.stream(NAMES).mapToInt(AsciiString::length).max().orElse(0);
     /** Open addressing by the case-insensitive hash Netty's headers use: slot -> index into NAMES, or -1. */
     private static final int[] TABLE = new int[128];
@@ -94,24 +95,24 @@ final class KnownHeaders {
         return 0;
     }
 
-    /** The bit of the header named by the bytes of {@code in} from {@code start} to {@code end}, or 0. */
-    static int bitOf(ByteBuf in, int start, int end) {
+    /** The bit of the header named by {@code in} from {@code start} to {@code end}, in any case, or 0. */
+    static int bitOf(byte[] in, int start, int end) {
         int length = end - start;
         if (length > MAX_LENGTH) {
             return 0;
         }
-        for (int index = 0; index < NAMES.length; index++) {
-            AsciiString name = NAMES[index];
-            if (name.length() == length && regionMatches(in, start, name)) {
+        for (int index = 0; index < LOWER_CASE_NAMES.length; index++) {
+            byte[] name = LOWER_CASE_NAMES[index];
+            if (name.length == length && regionMatches(in, start, name)) {
                 return 1 << index;
             }
         }
         return 0;
     }
 
-    private static boolean regionMatches(ByteBuf in, int start, AsciiString name) {
-        for (int i = 0; i < name.length(); i++) {
-            if (UpstreamResponseHead.toLower(in.getByte(start + i)) != UpstreamResponseHead.toLower(name.byteAt(i))) {
+    private static boolean regionMatches(byte[] in, int start, byte[] lowerCaseName) {
+        for (int i = 0; i < lowerCaseName.length; i++) {
+            if (UpstreamResponseHead.toLower(in[start + i]) != lowerCaseName[i]) {
                 return false;
             }
         }

@@ -23,7 +23,8 @@ final class UpstreamResponseHead {
     private static final byte[] KEEP_ALIVE = "Connection: keep-alive\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final short CRLF = ('\r' << 8) | '\n';
 
-    private ByteBuf buffer;
+    /** The head's bytes, copied in one go: reading a plain array costs a fraction of per-byte buffer access. */
+    private byte[] bytes = new byte[512];
     /** Where "code reason" starts and the status line ends (CR excluded). */
     private int statusStart;
     private int statusEnd;
@@ -66,12 +67,19 @@ final class UpstreamResponseHead {
     // ---- parsing ------------------------------------------------------------------------------------
 
     /**
-     * Parses the head in {@code buffer} between {@code start} and {@code end} (just after the empty line ending it).
+     * Parses the head in {@code source} between {@code from} and {@code to} (just after the empty line ending it).
      * {@code headRequest}: the request was HEAD, so the response has no body whatever it says. Returns null when the
      * head is sound, or what is wrong with it.
      */
-    String parse(ByteBuf in, int start, int end, boolean headRequest) {
-        buffer = in;
+    String parse(ByteBuf source, int from, int to, boolean headRequest) {
+        int length = to - from;
+        if (bytes.length < length) {
+            bytes = new byte[Math.max(length, bytes.length * 2)];
+        }
+        source.getBytes(from, bytes, 0, length);
+        byte[] in = bytes;
+        int start = 0;
+        int end = length;
         fieldCount = 0;
         known = 0;
         connectionTokenCount = 0;
@@ -80,8 +88,8 @@ final class UpstreamResponseHead {
         if (problem != null) {
             return problem;
         }
-        boolean http10 = in.getByte(start + 7) == '0';
-        int next = in.indexOf(lineEnd, end, (byte) '\n') + 1;
+        boolean http10 = in[start + 7] == '0';
+        int next = indexOf(in, lineEnd, end, (byte) '\n') + 1;
         boolean closeToken = false;
         boolean keepAliveToken = false;
         int lengthFields = 0;
@@ -107,7 +115,7 @@ final class UpstreamResponseHead {
             } else if (bit == KnownHeaders.TRANSFER_ENCODING) {
                 transferEncodingChunked = endsWithChunked(in, fields[field + 2], fields[field + 3]);
             }
-            next = in.indexOf(lineEnd, end, (byte) '\n') + 1;
+            next = indexOf(in, lineEnd, end, (byte) '\n') + 1;
         }
         boolean hasTransferEncoding = (known & KnownHeaders.TRANSFER_ENCODING) != 0;
         if (!hasTransferEncoding) {
@@ -131,32 +139,32 @@ final class UpstreamResponseHead {
     }
 
     /** The index of the LF ending the line at {@code from}, minus one if a CR precedes it. */
-    private static int lineEnd(ByteBuf in, int from, int end) {
-        int lf = in.indexOf(from, end, (byte) '\n');
-        return lf > from && in.getByte(lf - 1) == '\r' ? lf - 1 : lf;
+    private static int lineEnd(byte[] in, int from, int end) {
+        int lf = indexOf(in, from, end, (byte) '\n');
+        return lf > from && in[lf - 1] == '\r' ? lf - 1 : lf;
     }
 
-    private String parseStatusLine(ByteBuf in, int start, int end) {
+    private String parseStatusLine(byte[] in, int start, int end) {
         // "HTTP/1.x SSS reason"; the reason may be empty, and even its space missing (RFC 9112 4 asks clients to accept).
-        if (end - start < 12 || in.getByte(start) != 'H' || in.getByte(start + 1) != 'T' || in.getByte(start + 2) != 'T'
-                || in.getByte(start + 3) != 'P' || in.getByte(start + 4) != '/' || in.getByte(start + 5) != '1'
-                || in.getByte(start + 6) != '.' || (in.getByte(start + 7) != '0' && in.getByte(start + 7) != '1')
-                || in.getByte(start + 8) != ' ') {
+        if (end - start < 12 || in[start] != 'H' || in[start + 1] != 'T' || in[start + 2] != 'T'
+                || in[start + 3] != 'P' || in[start + 4] != '/' || in[start + 5] != '1'
+                || in[start + 6] != '.' || (in[start + 7] != '0' && in[start + 7] != '1')
+                || in[start + 8] != ' ') {
             return "not an HTTP/1.x status line";
         }
         int value = 0;
         for (int i = start + 9; i < start + 12; i++) {
-            byte digit = in.getByte(i);
+            byte digit = in[i];
             if (digit < '0' || digit > '9') {
                 return "status code is not three digits";
             }
             value = value * 10 + digit - '0';
         }
-        if (value < 100 || (end > start + 12 && in.getByte(start + 12) != ' ')) {
+        if (value < 100 || (end > start + 12 && in[start + 12] != ' ')) {
             return "status code is not three digits";
         }
         for (int i = start + 12; i < end; i++) {
-            if (isForbidden(in.getByte(i))) {
+            if (isForbidden(in[i])) {
                 return "control character in the status line";
             }
         }
@@ -166,34 +174,34 @@ final class UpstreamResponseHead {
         return null;
     }
 
-    private String parseField(ByteBuf in, int start, int end) {
-        byte first = in.getByte(start);
+    private String parseField(byte[] in, int start, int end) {
+        byte first = in[start];
         if (first == ' ' || first == '\t') {
             // RFC 9112 5.2: a proxy must reject or unfold obs-fold; the upstream gets a 502 instead of a guess.
             return "obsolete line folding";
         }
         int colon = start;
-        while (colon < end && isTokenChar(in.getByte(colon))) {
+        while (colon < end && isTokenChar(in[colon])) {
             colon++;
         }
         int nameEnd = colon;
-        while (colon < end && isWhitespace(in.getByte(colon))) {
+        while (colon < end && isWhitespace(in[colon])) {
             colon++; // RFC 9112 5.1: whitespace before the colon; a response's recipient removes it
         }
-        if (nameEnd == start || colon == end || in.getByte(colon) != ':') {
+        if (nameEnd == start || colon == end || in[colon] != ':') {
             return "malformed header field";
         }
         int valueStart = colon + 1;
         int valueEnd = end;
         for (int i = valueStart; i < end; i++) {
-            if (isForbidden(in.getByte(i))) {
+            if (isForbidden(in[i])) {
                 return "control character in a header field";
             }
         }
-        while (valueStart < valueEnd && isWhitespace(in.getByte(valueStart))) {
+        while (valueStart < valueEnd && isWhitespace(in[valueStart])) {
             valueStart++;
         }
-        while (valueEnd > valueStart && isWhitespace(in.getByte(valueEnd - 1))) {
+        while (valueEnd > valueStart && isWhitespace(in[valueEnd - 1])) {
             valueEnd--;
         }
         int slot = fieldCount * 4;
@@ -212,20 +220,20 @@ final class UpstreamResponseHead {
      * Reads a Connection field's comma-separated tokens: bit 1 for "close", bit 2 for "keep-alive"; every other token
      * names a header that is hop-by-hop too, kept in {@link #connectionTokens}.
      */
-    private int readConnectionTokens(ByteBuf in, int start, int end) {
+    private int readConnectionTokens(byte[] in, int start, int end) {
         int found = 0;
         int tokenStart = start;
         for (int i = start; i <= end; i++) {
-            if (i < end && in.getByte(i) != ',') {
+            if (i < end && in[i] != ',') {
                 continue;
             }
             int s = tokenStart;
             int e = i;
             tokenStart = i + 1;
-            while (s < e && isWhitespace(in.getByte(s))) {
+            while (s < e && isWhitespace(in[s])) {
                 s++;
             }
-            while (e > s && isWhitespace(in.getByte(e - 1))) {
+            while (e > s && isWhitespace(in[e - 1])) {
                 e--;
             }
             if (s == e) {
@@ -248,26 +256,26 @@ final class UpstreamResponseHead {
     }
 
     /** Whether the last coding of a Transfer-Encoding value is chunked. */
-    private static boolean endsWithChunked(ByteBuf in, int start, int end) {
+    private static boolean endsWithChunked(byte[] in, int start, int end) {
         int comma = end;
-        while (comma > start && in.getByte(comma - 1) != ',') {
+        while (comma > start && in[comma - 1] != ',') {
             comma--;
         }
         int s = comma;
-        while (s < end && isWhitespace(in.getByte(s))) {
+        while (s < end && isWhitespace(in[s])) {
             s++;
         }
         return equalsIgnoreCase(in, s, end, "chunked");
     }
 
     /** The value as a decimal number of at most 18 digits, or -1. */
-    private static long decimal(ByteBuf in, int start, int end) {
+    private static long decimal(byte[] in, int start, int end) {
         if (start == end || end - start > 18) {
             return -1;
         }
         long value = 0;
         for (int i = start; i < end; i++) {
-            byte digit = in.getByte(i);
+            byte digit = in[i];
             if (digit < '0' || digit > '9') {
                 return -1;
             }
@@ -288,7 +296,7 @@ final class UpstreamResponseHead {
     void writeForClient(ByteBuf out, boolean dropTransferEncoding, boolean chunkBody, boolean closeAfter,
                         boolean http10Client, CharSequence revision) {
         out.writeBytes(HTTP_1_1);
-        out.writeBytes(buffer, statusStart, statusEnd - statusStart);
+        out.writeBytes(bytes, statusStart, statusEnd - statusStart);
         if (statusEnd == statusStart + 3) {
             out.writeByte(' ');
         }
@@ -303,14 +311,14 @@ final class UpstreamResponseHead {
         for (int i = 0; i < fieldCount * 4; i += 4) {
             int nameStart = fields[i];
             int nameEnd = fields[i + 1];
-            if ((known & dropped) != 0 && (KnownHeaders.bitOf(buffer, nameStart, nameEnd) & dropped) != 0
+            if ((known & dropped) != 0 && (KnownHeaders.bitOf(bytes, nameStart, nameEnd) & dropped) != 0
                     || connectionTokenCount > 0 && namedInConnection(nameStart, nameEnd)) {
                 continue;
             }
-            out.writeBytes(buffer, nameStart, nameEnd - nameStart);
+            out.writeBytes(bytes, nameStart, nameEnd - nameStart);
             out.writeByte(':');
             out.writeByte(' ');
-            out.writeBytes(buffer, fields[i + 2], fields[i + 3] - fields[i + 2]);
+            out.writeBytes(bytes, fields[i + 2], fields[i + 3] - fields[i + 2]);
             out.writeShort(CRLF);
         }
         out.writeBytes(REVISION);
@@ -329,13 +337,13 @@ final class UpstreamResponseHead {
 
     /** "Connection: Content-Length" must not drop the framing: those names, and Host, stay whatever it says. */
     private boolean namedInConnection(int nameStart, int nameEnd) {
-        int bit = KnownHeaders.bitOf(buffer, nameStart, nameEnd);
+        int bit = KnownHeaders.bitOf(bytes, nameStart, nameEnd);
         if (bit == KnownHeaders.CONTENT_LENGTH || bit == KnownHeaders.TRANSFER_ENCODING
-                || equalsIgnoreCase(buffer, nameStart, nameEnd, "host")) {
+                || equalsIgnoreCase(bytes, nameStart, nameEnd, "host")) {
             return false;
         }
         for (int t = 0; t < connectionTokenCount * 2; t += 2) {
-            if (regionEqualsIgnoreCase(buffer, nameStart, nameEnd, connectionTokens[t], connectionTokens[t + 1])) {
+            if (regionEqualsIgnoreCase(bytes, nameStart, nameEnd, connectionTokens[t], connectionTokens[t + 1])) {
                 return true;
             }
         }
@@ -364,28 +372,37 @@ final class UpstreamResponseHead {
         return b == '\r' || b == '\n' || b == 0;
     }
 
-    static boolean equalsIgnoreCase(ByteBuf in, int start, int end, String lowerCase) {
+    static boolean equalsIgnoreCase(byte[] in, int start, int end, String lowerCase) {
         if (end - start != lowerCase.length()) {
             return false;
         }
         for (int i = 0; i < lowerCase.length(); i++) {
-            if (toLower(in.getByte(start + i)) != lowerCase.charAt(i)) {
+            if (toLower(in[start + i]) != lowerCase.charAt(i)) {
                 return false;
             }
         }
         return true;
     }
 
-    private static boolean regionEqualsIgnoreCase(ByteBuf in, int start, int end, int otherStart, int otherEnd) {
+    private static boolean regionEqualsIgnoreCase(byte[] in, int start, int end, int otherStart, int otherEnd) {
         if (end - start != otherEnd - otherStart) {
             return false;
         }
         for (int i = 0; i < end - start; i++) {
-            if (toLower(in.getByte(start + i)) != toLower(in.getByte(otherStart + i))) {
+            if (toLower(in[start + i]) != toLower(in[otherStart + i])) {
                 return false;
             }
         }
         return true;
+    }
+
+    private static int indexOf(byte[] in, int from, int to, byte value) {
+        for (int i = from; i < to; i++) {
+            if (in[i] == value) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     static int toLower(byte b) {

@@ -3,6 +3,7 @@ package dev.slipway.router;
 import dev.slipway.router.UpstreamResponseHead.Framing;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
 
 /**
  * Reads an upstream connection's responses straight from the bytes it sends, instead of decoding them into Netty's
@@ -263,7 +264,8 @@ final class UpstreamResponseReader {
         while (nameEnd > start && UpstreamResponseHead.isWhitespace(in.getByte(nameEnd - 1))) {
             nameEnd--;
         }
-        if ((KnownHeaders.bitOf(in, start, nameEnd) & FORBIDDEN_TRAILERS) != 0) {
+        if ((KnownHeaders.bitOf(ByteBufUtil.getBytes(in, start, nameEnd - start), 0, nameEnd - start)
+                & FORBIDDEN_TRAILERS) != 0) {
             return; // framing fields have no say after the body (RFC 9110 6.5.1); Netty's decoder drops them too
         }
         if (trailers == null) {
