@@ -92,7 +92,8 @@ public record AddColumn(String table, ColumnSpec column, String up) implements O
         if (up != null) return up;
         if (ownSequence()) {
             // A text argument: the sequence is looked up when a row needs a number, not when start checks the
-            // expression, before the sequence exists. Sync triggers and the backfill run with the base schema's path.
+            // expression, before the sequence exists; unqualified, so found on the base schema's search path, which
+            // the backfill has and the sync trigger sets for this rule (see syncRules).
             return "COALESCE(" + Sql.ident(column.name()) + ", nextval(" + Sql.literal(Sql.ident(sequence())) + "::text))";
         }
         return defaultPerRow() ? "COALESCE(" + Sql.ident(column.name()) + ", " + column.defaultValue() + ")" : null;
@@ -100,17 +101,7 @@ public record AddColumn(String table, ColumnSpec column, String up) implements O
 
     /** serial columns fill themselves from their sequence (a default), so they need no {@code up}. */
     private boolean serial() {
-        return serialBase().isPresent();
-    }
-
-    /** The integer type a serial type stands for. */
-    private java.util.Optional<String> serialBase() {
-        return switch (column.type().trim().toLowerCase(java.util.Locale.ROOT)) {
-            case "serial", "serial4" -> java.util.Optional.of("integer");
-            case "bigserial", "serial8" -> java.util.Optional.of("bigint");
-            case "smallserial", "serial2" -> java.util.Optional.of("smallint");
-            default -> java.util.Optional.empty();
-        };
+        return SerialTypes.base(column.type()).isPresent();
     }
 
     /** An identity column's settings; empty for any other column. */
@@ -133,7 +124,7 @@ public record AddColumn(String table, ColumnSpec column, String up) implements O
 
     /** The integer type of a column numbered from its own sequence: a serial's base type, an identity's own. */
     private String sequenceColumnType() {
-        return serialBase().orElse(column.type());
+        return SerialTypes.asType(column.type());
     }
 
     /**
@@ -289,7 +280,8 @@ public record AddColumn(String table, ColumnSpec column, String up) implements O
     @Override
     public List<SyncRule> syncRules() {
         String fill = fill();
-        return fill == null ? List.of() : List.of(new SyncRule(table, column.name(), fill, SyncRule.Direction.UP));
+        return fill == null ? List.of() : List.of(new SyncRule(table, column.name(), fill, SyncRule.Direction.UP,
+                up == null && ownSequence()));
     }
 
     @Override

@@ -143,6 +143,7 @@ class AddColumnTest extends OperationTestBase {
         execute(version(1), "INSERT INTO customers (name) VALUES ('Old')");
         execute(version(2), "INSERT INTO customers (name) VALUES ('New')");
         assertThat(single(version(2), "SELECT count(DISTINCT number) || '/' || count(*) FROM customers")).isEqualTo("5/5");
+        assertThat(syncFunctionSource()).as("the fill names the base schema's sequence").contains("set_config('search_path'");
         assertThatThrownBy(() -> execute(version(2), "INSERT INTO customers (name, number) VALUES ('Twin',"
                 + " (SELECT min(number) FROM customers))")).hasMessageContaining("duplicate key");
 
@@ -277,6 +278,7 @@ class AddColumnTest extends OperationTestBase {
         execute(version(2), "INSERT INTO customers (name) VALUES ('New')");
         assertThat(single(version(2), "SELECT count(DISTINCT number) || '/' || count(*) || '/' || max(number) FROM customers"))
                 .isEqualTo("5/5/140");
+        assertThat(syncFunctionSource()).as("the fill names the base schema's sequence").contains("set_config('search_path'");
 
         List<String> completeStatements = completeRecordingStatements();
         assertThat(filenode()).as("no rewrite").isEqualTo(fileBefore);
