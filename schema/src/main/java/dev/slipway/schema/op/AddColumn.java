@@ -38,9 +38,18 @@ public record AddColumn(String table, ColumnSpec column, String up) implements O
         if (column.generated().isPresent() && node.optional("up").isPresent()) {
             throw node.require("up").error("a generated column computes its own values; leave out 'up'");
         }
+        if (column.generated().filter(generated -> generated.identity() != null).isPresent()
+                && !IDENTITY_TYPES.contains(column.type().trim().toLowerCase(java.util.Locale.ROOT))) {
+            throw node.require("column").require("type").error("an identity column is smallint, integer or bigint, not "
+                    + column.type());
+        }
         return new AddColumn(SqlText.name(node.require("table")), column,
                 node.optional("up").map(SqlText::expression).orElse(null));
     }
+
+    /** The types an identity column may have, spelled as PostgreSQL reads them (start numbers it from a sequence AS it). */
+    private static final java.util.Set<String> IDENTITY_TYPES = java.util.Set.of("smallint", "int2", "integer", "int", "int4",
+            "bigint", "int8");
 
     @Override public String kind() { return "add_column"; }
 

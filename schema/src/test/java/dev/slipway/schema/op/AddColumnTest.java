@@ -361,6 +361,19 @@ class AddColumnTest extends OperationTestBase {
     }
 
     @Test
+    void anIdentityOfANonIntegerTypeOrWithATypeAmongItsOptionsIsALocatedError() {
+        assertThatThrownBy(() -> migration("002_number.yaml", """
+                operations:
+                  - add_column: {table: customers, column: {name: number, type: text, generated: {identity: {}}}}
+                """)).hasMessage("002_number.yaml:2:65: operations[0].add_column.column.type: an identity column is"
+                + " smallint, integer or bigint, not text");
+        assertThatThrownBy(() -> migration("002_number.yaml", """
+                operations:
+                  - add_column: {table: customers, column: {name: number, type: int, generated: {identity: {sequence_options: "START 5 AS bigint"}}}}
+                """)).hasMessageContaining("operations[0].add_column.column.generated.identity.sequence_options: leave out AS");
+    }
+
+    @Test
     void aGeneratedColumnWithAnUpExpressionIsALocatedError() {
         assertThatThrownBy(() -> migration("002_code.yaml", """
                 operations:
