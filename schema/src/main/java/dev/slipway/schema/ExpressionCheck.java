@@ -2,6 +2,7 @@ package dev.slipway.schema;
 
 import dev.slipway.schema.op.Operation;
 import dev.slipway.schema.op.SchemaSnapshot;
+import dev.slipway.schema.op.SerialTypes;
 import dev.slipway.schema.op.SqlFragment;
 import dev.slipway.schema.op.Sql;
 import dev.slipway.schema.op.SyncRule;
@@ -37,7 +38,7 @@ final class ExpressionCheck {
             for (SqlFragment fragment : fragments.stream().filter(f -> f.kind() != SqlFragment.Kind.TYPE).toList()) {
                 String source = fragment.table() == null ? "" : " FROM " + row(rowOf(rules.after(), fragment.table()));
                 String problem = compile(connection, "SELECT CAST((" + fragment.text() + ") AS "
-                        + SyncTriggers.variableType(fragment.type()) + ")" + source);
+                        + SerialTypes.asType(fragment.type()) + ")" + source);
                 if (problem != null) {
                     throw located(migration, operation, fragment.what() + " \"" + fragment.text() + "\"", problem);
                 }
@@ -52,7 +53,7 @@ final class ExpressionCheck {
                         .map(column -> column.type()).findFirst().orElse(null);
                 if (target == null) continue;
                 String problem = compile(connection, "SELECT CAST((" + rule.expression() + ") AS "
-                        + SyncTriggers.variableType(target) + ") FROM " + row(scope));
+                        + SerialTypes.asType(target) + ") FROM " + row(scope));
                 if (problem != null) {
                     throw new MigrationException("migration " + migration.file() + ": " + operation.describe() + ": "
                             + (rule.direction() == SyncRule.Direction.UP ? "up" : "down") + " expression \""
@@ -62,7 +63,10 @@ final class ExpressionCheck {
         }
     }
 
-    /** Names that look a relation up only when the expression runs (a regclass argument): no compile sees them. */
+    /**
+     * Names that look a relation up only when a migration's own expression runs (a regclass argument): no compile
+     * sees them.
+     */
     private static final java.util.regex.Pattern RUNTIME_LOOKUP =
             java.util.regex.Pattern.compile("(?i)regclass|nextval|currval|setval");
 
@@ -71,11 +75,12 @@ final class ExpressionCheck {
      * own path is its version schema, where the base schema's sequences, functions, types and operators are not
      * visible. Not needed when every rule compiles with pg_catalog alone on the path (it names only the row's
      * columns and what every path sees) and looks nothing up at run time; switching the path costs each written row
-     * a few microseconds. Anything that does not compile so counts as needing it.
+     * a few microseconds. Anything that does not compile so counts as needing it, and so does a rule Slipway wrote
+     * that says it does ({@link SyncRule#needsBaseSchema}).
      */
     static boolean needsBaseSchema(Connection connection, SyncRules rules, List<SyncRule> tableRules) throws SQLException {
         for (SyncRule rule : tableRules) {
-            if (RUNTIME_LOOKUP.matcher(rule.expression()).find()
+            if (rule.needsBaseSchema() || RUNTIME_LOOKUP.matcher(rule.expression()).find()
                     || compile(connection, "SELECT (" + rule.expression() + ") FROM " + row(rules.scope(rule)), "pg_catalog") != null) {
                 return true;
             }
@@ -102,12 +107,9 @@ final class ExpressionCheck {
         }
     }
 
-    /** serial types are column shorthands, not types: what they stand for is known. */
-    private static final List<String> SERIAL = List.of("smallserial", "serial", "bigserial", "serial2", "serial4", "serial8");
-
     /** Whether the server knows the type: {@code to_regtype} parses it with the type-name grammar, bound as a value. */
     static String typeProblem(Connection connection, String type) throws SQLException {
-        if (SERIAL.contains(type.trim().toLowerCase(java.util.Locale.ROOT))) return null;
+        if (SerialTypes.base(type).isPresent()) return null;  // a shorthand, not a type: what it stands for is known
         boolean autoCommit = connection.getAutoCommit();
         connection.setAutoCommit(false);
         try (PreparedStatement statement = connection.prepareStatement("SELECT to_regtype(?) IS NOT NULL")) {
@@ -141,7 +143,7 @@ final class ExpressionCheck {
     /** {@code (SELECT NULL::text AS "name", ...) AS slipway_row}: a row with the given columns. */
     static String row(Map<String, String> columns) {
         String items = columns.entrySet().stream()
-                .map(entry -> "NULL::" + SyncTriggers.variableType(entry.getValue()) + " AS " + Sql.ident(entry.getKey()))
+                .map(entry -> "NULL::" + SerialTypes.asType(entry.getValue()) + " AS " + Sql.ident(entry.getKey()))
                 .collect(Collectors.joining(", "));
         return "(SELECT " + items + ") AS slipway_row";
     }

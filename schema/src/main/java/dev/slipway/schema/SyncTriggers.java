@@ -145,16 +145,6 @@ final class SyncTriggers {
         return qualifiedTable + "." + Sql.ident(physicalColumn) + "%TYPE";
     }
 
-    /** serial types are column shorthands, not types a variable can have. */
-    static String variableType(String type) {
-        return switch (type.trim().toLowerCase(java.util.Locale.ROOT)) {
-            case "serial", "serial4" -> "integer";
-            case "bigserial", "serial8" -> "bigint";
-            case "smallserial", "serial2" -> "smallint";
-            default -> type;
-        };
-    }
-
     private static void appendAssignments(StringBuilder body, List<SyncRule> rules, SyncRule.Direction direction) {
         boolean any = false;
         for (SyncRule rule : rules) {

@@ -52,6 +52,11 @@ class PlanMatchesStartTest extends PostgresTestBase {
                       table: customers
                       column: {name: contact, type: text, nullable: false, unique: true}
                       up: "coalesce(email, name || '@unknown')"
+                """, """
+                operations:
+                  - add_column:
+                      table: customers
+                      column: {name: number, type: integer, generated: {identity: {user_specified_values: BY DEFAULT, sequence_options: "START WITH 10"}}}
                 """));
         CASES.put("drop_column", List.of("""
                 operations:

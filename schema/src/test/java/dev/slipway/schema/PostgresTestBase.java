@@ -105,6 +105,18 @@ public abstract class PostgresTestBase {
         return rows.isEmpty() ? null : rows.get(0).get(0);
     }
 
+    /** Completes the migration in flight; the statements complete ran, to run them again as after a crash. */
+    protected List<String> completeRecordingStatements() {
+        List<String> statements = new ArrayList<>();
+        engine.onStatement(statements::add);
+        try {
+            engine.complete();
+        } finally {
+            engine.onStatement(statement -> { });
+        }
+        return statements;
+    }
+
     /** The columns of a view or table, in order. */
     protected List<String> columns(String schema, String relation) {
         return query(dataSource, "SELECT attname FROM pg_attribute WHERE attrelid = '\"" + schema + "\".\"" + relation

@@ -65,6 +65,9 @@ public record ColumnSpec(String name, String type, boolean primaryKey, boolean n
      * sequence options.
      */
     public record Generated(String expression, String identity, String sequenceOptions) {
+        /** {@code AS type} among sequence options, outside quoted names: PostgreSQL refuses it for an identity. */
+        private static final java.util.regex.Pattern TYPE_OPTION = java.util.regex.Pattern.compile("(?i)(?<![a-z0-9_$.])as(?![a-z0-9_$])");
+
         static Generated parse(SpecNode node) {
             node.allowOnly("expression", "identity");
             Optional<SpecNode> expression = node.optional("expression");
@@ -76,6 +79,10 @@ public record ColumnSpec(String name, String type, boolean primaryKey, boolean n
             SpecNode settings = identity.get();
             if (!settings.isMapping()) return new Generated(null, "ALWAYS", null);
             settings.allowOnly("user_specified_values", "sequence_options");
+            settings.optional("sequence_options").filter(options -> TYPE_OPTION.matcher(
+                    options.nonBlankString().replaceAll("\"(?:[^\"]|\"\")*\"", "\"\"")).find()).ifPresent(options -> {
+                throw options.error("leave out AS: an identity's sequence has its column's type");
+            });
             return new Generated(null,
                     settings.optional("user_specified_values").map(value -> SqlText.choice(value, List.of("ALWAYS", "BY DEFAULT")))
                             .orElse("ALWAYS"),

@@ -143,6 +143,7 @@ class AddColumnTest extends OperationTestBase {
         execute(version(1), "INSERT INTO customers (name) VALUES ('Old')");
         execute(version(2), "INSERT INTO customers (name) VALUES ('New')");
         assertThat(single(version(2), "SELECT count(DISTINCT number) || '/' || count(*) FROM customers")).isEqualTo("5/5");
+        assertThat(syncFunctionSource()).as("the fill names the base schema's sequence").contains("set_config('search_path'");
         assertThatThrownBy(() -> execute(version(2), "INSERT INTO customers (name, number) VALUES ('Twin',"
                 + " (SELECT min(number) FROM customers))")).hasMessageContaining("duplicate key");
 
@@ -248,11 +249,102 @@ class AddColumnTest extends OperationTestBase {
         assertThat(query(version(2), "SELECT nights, number, total FROM bookings ORDER BY id"))
                 .containsExactly(List.of("2", "100", "200"), List.of("3", "101", "300"));
         assertThat(columns("public_v1", "bookings")).containsExactly("id", "nights");
-        assertThatThrownBy(() -> execute(version(2), "INSERT INTO bookings (nights, number) VALUES (1, 7)"))
-                .hasMessageContaining("number");
         engine.complete();
         execute(version(2), "INSERT INTO bookings (nights) VALUES (4)");
         assertThat(single(version(2), "SELECT number || ':' || total FROM bookings WHERE nights = 4")).isEqualTo("102:400");
+        assertThatThrownBy(() -> execute(version(2), "INSERT INTO bookings (nights, number) VALUES (1, 7)"))
+                .hasMessageContaining("number");
+    }
+
+    @Test
+    void anIdentityColumnNumbersEveryRowInFlightAndBecomesAnIdentityOnCompleteWithoutRewritingTheTable() {
+        givenVersion1();
+        String fileBefore = filenode();
+        start("002_number.yaml", """
+                operations:
+                  - add_column:
+                      table: customers
+                      column:
+                        name: number
+                        type: integer
+                        generated: {identity: {user_specified_values: ALWAYS, sequence_options: "START WITH 100 INCREMENT BY 10"}}
+                """);
+
+        assertThat(filenode()).as("no rewrite").isEqualTo(fileBefore);
+        assertThat(query(version(2), "SELECT number FROM customers ORDER BY number"))
+                .as("existing rows numbered as the identity's sequence would").containsExactly(List.of("100"), List.of("110"), List.of("120"));
+        execute(version(1), "UPDATE customers SET email = 'ada@example.org' WHERE name = 'Ada'");
+        execute(version(1), "INSERT INTO customers (name) VALUES ('Old')");
+        execute(version(2), "INSERT INTO customers (name) VALUES ('New')");
+        assertThat(single(version(2), "SELECT count(DISTINCT number) || '/' || count(*) || '/' || max(number) FROM customers"))
+                .isEqualTo("5/5/140");
+        assertThat(syncFunctionSource()).as("the fill names the base schema's sequence").contains("set_config('search_path'");
+
+        List<String> completeStatements = completeRecordingStatements();
+        assertThat(filenode()).as("no rewrite").isEqualTo(fileBefore);
+        List<String> identity = identityOf("number");
+        assertThat(identity).containsExactly("a", "t", "public.customers_number_seq", "100", "10", "140", "0");
+        execute(version(2), "INSERT INTO customers (name) VALUES ('Later')");
+        assertThat(single(version(2), "SELECT number FROM customers WHERE name = 'Later'")).isEqualTo("150");
+        assertThatThrownBy(() -> execute(version(2), "INSERT INTO customers (name, number) VALUES ('Own', 7)"))
+                .hasMessageContaining("cannot insert a non-DEFAULT value into column \"number\"");
+
+        // Complete run again (a crash after it committed) changes nothing.
+        assertThat(completeStatements).isNotEmpty();
+        completeStatements.forEach(statement -> execute(dataSource, statement));
+        assertThat(identityOf("number")).containsExactly("a", "t", "public.customers_number_seq", "100", "10", "150", "0");
+        execute(version(2), "INSERT INTO customers (name) VALUES ('Last')");
+        assertThat(single(version(2), "SELECT count(DISTINCT number) || '/' || count(*) || '/' || max(number) FROM customers"))
+                .isEqualTo("7/7/160");
+    }
+
+    @Test
+    void anIdentityByDefaultTakesTheNameItsOptionsGiveAndNumbersOnFromTheLastNumberGivenOut() {
+        givenVersion1();
+        start("002_number.yaml", """
+                operations:
+                  - add_column:
+                      table: customers
+                      column: {name: number, type: bigint, generated: {identity: {user_specified_values: BY DEFAULT, sequence_options: "SEQUENCE NAME public.customer_numbers NO CYCLE"}}}
+                """);
+        execute(version(2), "INSERT INTO customers (name) VALUES ('New')");
+        engine.complete();
+
+        assertThat(identityOf("number")).containsExactly("d", "t", "public.customer_numbers", "1", "1", "4", "0");
+        execute(version(2), "INSERT INTO customers (name, number) VALUES ('Own', 1000)");
+        execute(version(2), "INSERT INTO customers (name) VALUES ('Later')");
+        assertThat(single(version(2), "SELECT number FROM customers WHERE name = 'Later'")).isEqualTo("5");
+    }
+
+    /**
+     * attidentity, attnotnull, the identity's sequence, its start, increment and last number, and how many defaults
+     * the column has in pg_attrdef (an identity has none).
+     */
+    private List<String> identityOf(String column) {
+        return query(dataSource, "SELECT a.attidentity::text, a.attnotnull, s.schemaname || '.' || s.sequencename,"
+                + " s.start_value::text, s.increment_by::text, s.last_value::text,"
+                + " (SELECT count(*) FROM pg_attrdef d WHERE d.adrelid = a.attrelid AND d.adnum = a.attnum)::text"
+                + " FROM pg_attribute a, pg_sequences s"
+                + " WHERE a.attrelid = 'customers'::regclass AND a.attname = '" + column + "'"
+                + " AND (s.schemaname || '.' || s.sequencename) = pg_get_serial_sequence('customers', a.attname)").get(0);
+    }
+
+    private String filenode() {
+        return single(dataSource, "SELECT pg_relation_filenode('customers')");
+    }
+
+    @Test
+    void rollingBackAnIdentityColumnLeavesTheCatalogAsBefore() {
+        givenVersion1();
+        List<List<String>> before = catalogFingerprint();
+        start("002_number.yaml", """
+                operations:
+                  - add_column: {table: customers, column: {name: number, type: bigint, unique: true, generated: {identity: {}}}}
+                """);
+        execute(version(1), "INSERT INTO customers (name) VALUES ('Old')");
+        engine.rollback();
+        assertThat(catalogFingerprint()).isEqualTo(before);
+        assertThat(single(dataSource, "SELECT count(*) FROM pg_class WHERE relname LIKE 'customers_number%'")).isEqualTo("0");
     }
 
     @Test
@@ -261,10 +353,24 @@ class AddColumnTest extends OperationTestBase {
         assertThatThrownBy(() -> start("002_code.yaml", """
                 operations:
                   - add_column: {table: customers, column: {name: code, type: text, generated: {expression: "upper(name)"}}}
-                """)).hasMessageContaining("add_column customers.code: adding a generated column rewrites every row"
-                + " under an ACCESS EXCLUSIVE lock, and customers has rows");
+                """)).hasMessageContaining("add_column customers.code: adding a column generated from an expression makes"
+                + " PostgreSQL compute it for every row, rewriting the table under an ACCESS EXCLUSIVE lock, and customers"
+                + " has rows; add code as a plain column with up: \"upper(name)\" instead");
         assertThat(columns("public", "customers")).containsExactly("id", "name", "email");
         assertThat(engine.status().state()).containsExactly(1);
+    }
+
+    @Test
+    void anIdentityOfANonIntegerTypeOrWithATypeAmongItsOptionsIsALocatedError() {
+        assertThatThrownBy(() -> migration("002_number.yaml", """
+                operations:
+                  - add_column: {table: customers, column: {name: number, type: text, generated: {identity: {}}}}
+                """)).hasMessage("002_number.yaml:2:65: operations[0].add_column.column.type: an identity column is"
+                + " smallint, integer or bigint, not text");
+        assertThatThrownBy(() -> migration("002_number.yaml", """
+                operations:
+                  - add_column: {table: customers, column: {name: number, type: int, generated: {identity: {sequence_options: "START 5 AS bigint"}}}}
+                """)).hasMessageContaining("operations[0].add_column.column.generated.identity.sequence_options: leave out AS");
     }
 
     @Test
