@@ -7,6 +7,7 @@ import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.HttpResponse;
@@ -63,7 +64,21 @@ final class ClientHttpCodec extends CombinedChannelDuplexHandler<ClientHttpCodec
         }
     }
 
+    /**
+     * A response the proxy forwards as bytes of its own (not through the encoder) answers the oldest request: its
+     * method is forgotten here as the encoder would have.
+     */
+    void responseForwarded() {
+        methods.poll();
+    }
+
     final class ResponseEncoder extends HttpResponseEncoder {
+
+        /** Buffers written by the proxy (forwarded response heads and bodies) go out as they are. */
+        @Override
+        public boolean acceptOutboundMessage(Object message) {
+            return message instanceof HttpObject;
+        }
 
         @Override
         protected boolean isContentAlwaysEmpty(HttpResponse response) {

@@ -34,6 +34,8 @@ final class KnownHeaders {
     static final int REAL_IP = 1 << 16;
     static final int STICKY = 1 << 17;
     static final int COOKIE = 1 << 18;
+    /** The router's own response header: an upstream's is replaced. */
+    static final int REVISION = 1 << 19;
 
     /** Hop-by-hop headers (RFC 9110 section 7.6.1) besides those a {@code Connection} header names. */
     static final int HOP_BY_HOP = CONNECTION | KEEP_ALIVE | PROXY_CONNECTION | PROXY_AUTHENTICATE
@@ -47,7 +49,11 @@ final class KnownHeaders {
             HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.CONTENT_LENGTH, HttpHeaderNames.EXPECT,
             ProxyHeaders.FORWARDED_FOR, ProxyHeaders.FORWARDED_PROTO, AsciiString.cached("forwarded"),
             AsciiString.cached("x-forwarded-host"), AsciiString.cached("x-forwarded-port"),
-            AsciiString.cached("x-real-ip"), AsciiString.cached(BackendSelector.STICKY_HEADER), HttpHeaderNames.COOKIE};
+            AsciiString.cached("x-real-ip"), AsciiString.cached(BackendSelector.STICKY_HEADER), HttpHeaderNames.COOKIE,
+            ProxyHeaders.REVISION_HEADER};
+    private static final byte[][] LOWER_CASE_NAMES = java.util.Arrays.stream(NAMES)
+            .map(name -> name.toLowerCase().toByteArray()).toArray(byte[][]::new);
+    private static final int MAX_LENGTH = java.util.Arrays.stream(NAMES).mapToInt(AsciiString::length).max().orElse(0);
     /** Open addressing by the case-insensitive hash Netty's headers use: slot -> index into NAMES, or -1. */
     private static final int[] TABLE = new int[128];
 
@@ -87,6 +93,30 @@ final class KnownHeaders {
             }
         }
         return 0;
+    }
+
+    /** The bit of the header named by {@code in} from {@code start} to {@code end}, in any case, or 0. */
+    static int bitOf(byte[] in, int start, int end) {
+        int length = end - start;
+        if (length > MAX_LENGTH) {
+            return 0;
+        }
+        for (int index = 0; index < LOWER_CASE_NAMES.length; index++) {
+            byte[] name = LOWER_CASE_NAMES[index];
+            if (name.length == length && regionMatches(in, start, name)) {
+                return 1 << index;
+            }
+        }
+        return 0;
+    }
+
+    private static boolean regionMatches(byte[] in, int start, byte[] lowerCaseName) {
+        for (int i = 0; i < lowerCaseName.length; i++) {
+            if (UpstreamResponseHead.toLower(in[start + i]) != lowerCaseName[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Removes the headers whose bits are in {@code which}. */

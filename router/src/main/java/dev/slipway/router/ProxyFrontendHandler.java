@@ -2,6 +2,8 @@ package dev.slipway.router;
 
 import dev.slipway.router.BackendSelector.Choice;
 import dev.slipway.router.BackendSelector.RoutableBackend;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -16,7 +18,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
@@ -49,6 +50,12 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
 
     /** Bodies of idempotent requests up to this size are kept so the request can be sent again. */
     static final int MAX_REPLAY_BYTES = 64 * 1024;
+    /** Response body parts up to this size are copied into the buffer of the head or chunk framing around them. */
+    private static final int COPY_BYTES = 2048;
+    private static final int CLIENT_HEAD_CAPACITY = 512;
+    private static final short CRLF = ('\r' << 8) | '\n';
+    private static final ByteBuf CHUNK_END = Unpooled.unreleasableBuffer(
+            Unpooled.wrappedBuffer(new byte[] {'\r', '\n'}).asReadOnly());
 
     private final BuiltInRouter router;
     /** A connection to the preview listener: every request goes to the table's preview revision, and only there. */
@@ -66,6 +73,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     /** One task per connection checks response deadlines, instead of a timer scheduled and cancelled per request. */
     private final Runnable checkResponseDeadline = this::checkResponseDeadline;
     private ChannelHandlerContext ctx;
+    /** The client connection's codec, told about each response forwarded around its encoder. */
+    private ClientHttpCodec codec;
     private String clientAddress = "unknown";
     private Exchange exchange;
     private ScheduledFuture<?> deadlineCheck;
@@ -91,6 +100,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext context) {
         this.ctx = context;
+        this.codec = context.pipeline().get(ClientHttpCodec.class);
         this.eventLoop = router.eventLoopIndex(context.channel().eventLoop());
     }
 
@@ -426,7 +436,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
 
     private void attachUpstream(Exchange current, Channel upstream, boolean reused) {
         ProxyBackendHandler handler = upstream.pipeline().get(ProxyBackendHandler.class);
-        handler.attach(this);
+        handler.attach(this, current.method == HttpMethod.HEAD);
         current.upstream = upstream;
         current.upstreamHandler = handler;
         current.reusedConnection = reused;
@@ -584,78 +594,124 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
 
     // ---- upstream side ------------------------------------------------------------------------------
 
-    void onUpstreamMessage(ProxyBackendHandler handler, Object message) {
+    /** A final response head from the upstream of {@code handler}. */
+    void onUpstreamHead(ProxyBackendHandler handler, UpstreamResponseHead head) {
         Exchange current = exchange;
         if (current == null || current.upstreamHandler != handler) {
-            ReferenceCountUtil.release(message);
-            return;
-        }
-        if (message instanceof HttpResponse response) {
-            if (response.decoderResult().isFailure()) {
-                ReferenceCountUtil.release(message);
-                current.upstream.close(); // reported through onUpstreamClosed like any broken connection
-                return;
-            }
-            onUpstreamResponse(current, response);
-        }
-        if (message instanceof HttpContent content) {
-            onUpstreamContent(current, content);
-        }
-    }
-
-    private void onUpstreamResponse(Exchange current, HttpResponse response) {
-        int code = response.status().code();
-        if (code < 200) {
-            // Interim responses (100, 103) are dropped: the router already answered Expect itself.
-            current.skipInterimContent = true;
             return;
         }
         cancelResponseTimeout(current);
         current.responseStarted = true;
-        current.status = code;
-        int known = KnownHeaders.of(response.headers());
-        current.upstreamKeepAlive = ProxyHeaders.isKeepAlive(response, known);
-        ProxyHeaders.ClientResponse answer = ProxyHeaders.clientResponse(response, known, current.method,
-                current.clientVersion, current.clientKeepAlive, current.backend.revision());
-        current.closeClientAfter = answer.closeAfter();
+        current.status = head.code();
+        current.upstreamKeepAlive = head.keepAlive();
+        boolean http10Client = current.clientVersion.equals(HttpVersion.HTTP_1_0);
+        UpstreamResponseHead.Framing framing = head.framing();
+        boolean closeAfter = !current.clientKeepAlive;
+        boolean chunkBody = false;
+        boolean dropTransferEncoding = false;
+        if (framing == UpstreamResponseHead.Framing.UNTIL_CLOSE) {
+            // The upstream delimits the body by closing; re-frame it so the client connection can stay open.
+            if (http10Client) {
+                closeAfter = true;
+                dropTransferEncoding = true;
+            } else {
+                chunkBody = true;
+            }
+        } else if (head.transferEncodingChunked() && http10Client) {
+            // HTTP/1.0 knows no chunking: send the raw body and mark its end by closing.
+            dropTransferEncoding = true;
+            closeAfter = true;
+        }
+        current.closeClientAfter = closeAfter;
+        // An HTTP/1.1 client gets a chunked body chunked again (the reader took the upstream's framing off).
+        current.chunkClientBody = chunkBody || framing == UpstreamResponseHead.Framing.CHUNKED && !http10Client;
+        current.forwardTrailers = framing == UpstreamResponseHead.Framing.CHUNKED && !http10Client;
+        ByteBuf out = ctx.alloc().buffer(CLIENT_HEAD_CAPACITY);
+        head.writeForClient(out, dropTransferEncoding, chunkBody, closeAfter, http10Client, current.backend.revision());
+        codec.responseForwarded();
         // Held until the first body part: a response whose body ends in the same upstream read as its head (most do)
-        // then leaves as one message, encoded into one buffer and written with one call.
-        current.clientHead = answer.response();
+        // then leaves as one buffer, written with one call.
+        current.clientHead = out;
     }
 
     /** Writes the client response head if it still waits for a body part; the caller flushes. */
     private void writeClientHead(Exchange current) {
-        HttpResponse head = current.clientHead;
+        ByteBuf head = current.clientHead;
         if (head != null) {
             current.clientHead = null;
             ctx.write(head, ctx.voidPromise());
         }
     }
 
-    private void onUpstreamContent(Exchange current, HttpContent content) {
-        if (current.skipInterimContent || !current.responseStarted) {
-            if (content instanceof LastHttpContent) {
-                current.skipInterimContent = false;
+    /** Part of the response body, framing already taken off. */
+    void onUpstreamBody(ProxyBackendHandler handler, ByteBuf data) {
+        Exchange current = exchange;
+        if (current == null || current.upstreamHandler != handler || !current.responseStarted) {
+            data.release();
+            return;
+        }
+        int size = data.readableBytes();
+        boolean chunk = current.chunkClientBody;
+        if (size <= COPY_BYTES) {
+            // Small: copied behind the head (or into one buffer with its chunk framing) and written once.
+            ByteBuf out = current.clientHead != null ? current.clientHead : ctx.alloc().buffer(size + 16);
+            current.clientHead = null;
+            if (chunk) {
+                writeChunkSize(out, size);
             }
-            content.release();
-            return;
+            out.writeBytes(data);
+            data.release();
+            if (chunk) {
+                out.writeShort(CRLF);
+            }
+            ctx.write(out, ctx.voidPromise());
+        } else {
+            writeClientHead(current);
+            if (chunk) {
+                ByteBuf prefix = ctx.alloc().buffer(18);
+                writeChunkSize(prefix, size);
+                ctx.write(prefix, ctx.voidPromise());
+            }
+            ctx.write(data, ctx.voidPromise());
+            if (chunk) {
+                ctx.write(CHUNK_END.duplicate(), ctx.voidPromise());
+            }
         }
-        if (content instanceof LastHttpContent last) {
-            completeResponse(current, last);
-            return;
-        }
-        writeClientHead(current);
-        ctx.write(content, ctx.voidPromise());
         if (!ctx.channel().isWritable()) {
             current.upstream.config().setAutoRead(false);
         }
     }
 
-    private void completeResponse(Exchange current, LastHttpContent last) {
+    private static void writeChunkSize(ByteBuf out, int size) {
+        ByteBufUtil.writeAscii(out, Integer.toHexString(size));
+        out.writeShort(CRLF);
+    }
+
+    /** The response is complete; {@code trailers}: the trailer fields of a chunked body, or null. */
+    void onUpstreamEnd(ProxyBackendHandler handler, ByteBuf trailers) {
+        Exchange current = exchange;
+        if (current == null || current.upstreamHandler != handler || !current.responseStarted) {
+            if (trailers != null) {
+                trailers.release();
+            }
+            return;
+        }
         current.responseComplete = true;
-        HttpResponse head = current.clientHead;
+        ByteBuf tail = current.clientHead;
         current.clientHead = null;
-        Object message = head == null ? last : ProxyHeaders.withBody(head, last);
+        if (current.chunkClientBody) {
+            if (tail == null) {
+                tail = ctx.alloc().buffer(5 + (trailers == null ? 0 : trailers.readableBytes()));
+            }
+            tail.writeByte('0').writeShort(CRLF);
+            if (trailers != null && current.forwardTrailers) {
+                tail.writeBytes(trailers);
+            }
+            tail.writeShort(CRLF);
+        }
+        if (trailers != null) {
+            trailers.release();
+        }
         Channel upstream = current.upstream;
         detachUpstream(current);
         endAttempt(current);
@@ -668,6 +724,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         // analysis reading the counters right after its own request). A client that goes away meanwhile shows
         // up as a closed connection anyway.
         recordOutcome(current);
+        Object message = tail == null ? Unpooled.EMPTY_BUFFER : tail;
         if (current.closeClientAfter) {
             ctx.writeAndFlush(message).addListener(ChannelFutureListener.CLOSE);
         } else {
@@ -835,6 +892,10 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     private static void releaseBuffers(Exchange current) {
+        if (current.clientHead != null) {
+            current.clientHead.release();
+            current.clientHead = null;
+        }
         releaseAll(current.unsent);
         releaseAll(current.replay);
     }
@@ -862,8 +923,12 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         HttpRequest upstreamRequest;
         /** The upstream connection is attached but {@link #upstreamRequest} not written to it yet. */
         boolean upstreamHeadPending;
-        /** The client response head, held until the first body part so that both leave as one message. */
-        HttpResponse clientHead;
+        /** The client response head, held until the first body part so that both leave as one buffer. */
+        ByteBuf clientHead;
+        /** The response body goes to the client in chunks (an HTTP/1.1 client of a chunked or close-delimited body). */
+        boolean chunkClientBody;
+        /** The trailer fields of a chunked body reach the client (only when it gets the body chunked as sent). */
+        boolean forwardTrailers;
         BackendSelector selector;
         RoutableBackend backend;
         RevisionCounters counters;
@@ -883,7 +948,6 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         boolean replayEndsEmpty;
         boolean responseStarted;
         boolean responseComplete;
-        boolean skipInterimContent;
         boolean upstreamKeepAlive;
         boolean closeClientAfter;
         boolean upstreamError;

@@ -1,16 +1,13 @@
 package dev.slipway.router;
 
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -19,7 +16,7 @@ import io.netty.util.AsciiString;
 import java.util.List;
 
 /**
- * Rewrites headers between the two hops. Hop-by-hop headers (RFC 9110 section 7.6.1) belong to one
+ * Rewrites request headers between the two hops (responses: {@link UpstreamResponseHead#writeForClient}). Hop-by-hop headers (RFC 9110 section 7.6.1) belong to one
  * connection and are dropped; a {@code Connection} header never removes the framing headers
  * ({@code Content-Length}, {@code Transfer-Encoding}) or {@code Host}, because the body the router forwards is
  * framed by what it decoded, and a client must not make the next hop read it differently (smuggling).
@@ -85,46 +82,6 @@ final class ProxyHeaders {
                 : HttpUtil.isKeepAlive(message);
     }
 
-    /** The response to send the client, and whether the client connection must close after it. */
-    record ClientResponse(HttpResponse response, boolean closeAfter) {
-    }
-
-    /** The upstream's response made the client's (changed in place); {@code known} are its {@link KnownHeaders}. */
-    static ClientResponse clientResponse(HttpResponse upstream, int known, HttpMethod method, HttpVersion clientVersion,
-                                         boolean clientKeepAlive, String revision) {
-        HttpHeaders headers = upstream.headers();
-        if ((known & KnownHeaders.CONNECTION) != 0) {
-            removeNamedInConnection(headers);
-        }
-        KnownHeaders.remove(headers, known & KnownHeaders.HOP_BY_HOP);
-        upstream.setProtocolVersion(HttpVersion.HTTP_1_1);
-        HttpResponse response = upstream;
-        boolean closeAfter = !clientKeepAlive;
-        boolean http10Client = clientVersion.equals(HttpVersion.HTTP_1_0);
-        int code = upstream.status().code();
-        boolean bodyExpected = method != HttpMethod.HEAD && code >= 200 && code != 204 && code != 304;
-        boolean chunked = (known & KnownHeaders.TRANSFER_ENCODING) != 0 && HttpUtil.isTransferEncodingChunked(response);
-        if (bodyExpected && !chunked && (known & KnownHeaders.CONTENT_LENGTH) == 0) {
-            // The upstream delimits the body by closing; re-frame it so the client connection can stay open.
-            if (http10Client) {
-                closeAfter = true;
-            } else {
-                HttpUtil.setTransferEncodingChunked(response, true);
-            }
-        } else if (chunked && http10Client) {
-            // HTTP/1.0 knows no chunking: send the raw body and mark its end by closing.
-            headers.remove(HttpHeaderNames.TRANSFER_ENCODING);
-            closeAfter = true;
-        }
-        headers.set(REVISION_HEADER, revision);
-        if (closeAfter) {
-            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        } else if (http10Client) {
-            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-        }
-        return new ClientResponse(response, closeAfter);
-    }
-
     /**
      * {@code head} and its whole body as one message, sharing {@code head}'s headers and taking over {@code last}'s
      * content: Netty's encoder writes a message that small into a single buffer (head and body), where a head and a
@@ -133,12 +90,6 @@ final class ProxyHeaders {
     static FullHttpRequest withBody(HttpRequest head, LastHttpContent last) {
         return new DefaultFullHttpRequest(head.protocolVersion(), head.method(), head.uri(), last.content(),
                 head.headers(), last.trailingHeaders());
-    }
-
-    /** The response counterpart of {@link #withBody(HttpRequest, LastHttpContent)}. */
-    static FullHttpResponse withBody(HttpResponse head, LastHttpContent last) {
-        return new DefaultFullHttpResponse(head.protocolVersion(), head.status(), last.content(), head.headers(),
-                last.trailingHeaders());
     }
 
     /**

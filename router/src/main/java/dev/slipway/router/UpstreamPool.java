@@ -8,7 +8,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpRequestEncoder;
 
 import java.util.ArrayDeque;
 import java.util.Set;
@@ -82,7 +82,8 @@ final class UpstreamPool {
                     @Override
                     protected void initChannel(SocketChannel channel) {
                         allConnections.add(channel);
-                        channel.pipeline().addLast("http", new HttpClientCodec(4096, 16384, 16384));
+                        // Requests are encoded by Netty; responses are read as bytes (UpstreamResponseReader).
+                        channel.pipeline().addLast("http", new HttpRequestEncoder());
                         channel.pipeline().addLast("proxy", new ProxyBackendHandler(UpstreamPool.this, upstream));
                     }
                 })

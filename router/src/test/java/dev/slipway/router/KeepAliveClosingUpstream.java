@@ -27,9 +27,10 @@ final class KeepAliveClosingUpstream implements AutoCloseable {
     KeepAliveClosingUpstream(Behaviour behaviour) throws IOException {
         this.behaviour = behaviour;
         this.serverSocket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread acceptor = new Thread(this::acceptLoop, "closing-upstream");
-        acceptor.setDaemon(true);
-        acceptor.start();
+        ScriptedUpstream.serveEach(serverSocket, "closing-upstream", socket -> {
+            connections.incrementAndGet();
+            serve(socket);
+        });
     }
 
     Endpoint endpoint() {
@@ -47,20 +48,6 @@ final class KeepAliveClosingUpstream implements AutoCloseable {
     /** Requests read and then left unanswered by closing the connection. */
     int droppedCount() {
         return dropped.get();
-    }
-
-    private void acceptLoop() {
-        while (!serverSocket.isClosed()) {
-            try {
-                Socket socket = serverSocket.accept();
-                connections.incrementAndGet();
-                Thread worker = new Thread(() -> serve(socket), "closing-upstream-connection");
-                worker.setDaemon(true);
-                worker.start();
-            } catch (IOException e) {
-                return;
-            }
-        }
     }
 
     private void serve(Socket socket) {

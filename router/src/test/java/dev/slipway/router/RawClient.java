@@ -111,22 +111,27 @@ final class RawClient implements AutoCloseable {
         return line.toString();
     }
 
-    /** Reads a status line and headers only (e.g. the answer to a HEAD request), leaving the connection open. */
-    String readHead() {
+    /** Reads until what was read ends with {@code suffix}, leaving the connection open. */
+    String readUntil(String suffix) {
         try {
             InputStream in = socket.getInputStream();
-            StringBuilder head = new StringBuilder();
-            while (!head.toString().endsWith("\r\n\r\n")) {
+            StringBuilder read = new StringBuilder();
+            while (read.length() < suffix.length() || read.lastIndexOf(suffix) != read.length() - suffix.length()) {
                 int b = in.read();
                 if (b < 0) {
-                    throw new AssertionError("closed after " + head);
+                    throw new AssertionError("closed after " + read);
                 }
-                head.append((char) b);
+                read.append((char) b);
             }
-            return head.toString();
+            return read.toString();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Reads a status line and headers only (e.g. the answer to a HEAD request), leaving the connection open. */
+    String readHead() {
+        return readUntil("\r\n\r\n");
     }
 
     /** The status codes of the responses in {@code received}, in order. */
