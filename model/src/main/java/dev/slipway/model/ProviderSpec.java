@@ -241,7 +241,7 @@ public sealed interface ProviderSpec {
 
     /** Per-request failures (5xx, upstream errors) of each revision as the router counted them (Fisher's exact test). */
     record RouterErrors() implements Source {
-        public static final double DEFAULT_EFFECT_SIZE = 0.01;
+        public static final double DEFAULT_EFFECT_SIZE = 0.005;
 
         @Override
         public String describe() {

@@ -17,7 +17,7 @@ public final class ProportionComparison {
     }
 
     /**
-     * @param effectSize the smallest difference of failure shares that counts (0.01: one percentage point)
+     * @param effectSize the smallest difference of failure shares that counts (0.005: half a percentage point)
      */
     public static MetricComparison compare(String name, String group, Samples.Counts canary, Samples.Counts baseline,
                                            Direction direction, double confidence, double effectSize, int minSamples,

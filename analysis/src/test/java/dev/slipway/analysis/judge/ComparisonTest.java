@@ -1,5 +1,6 @@
 package dev.slipway.analysis.judge;
 
+import dev.slipway.model.ProviderSpec;
 import dev.slipway.model.ProviderSpec.Direction;
 import org.junit.jupiter.api.Test;
 
@@ -105,5 +106,22 @@ class ComparisonTest {
                 new Samples.Counts(200_000, 1000), Direction.INCREASE, 0.99, 0.01, 50, true);
         assertThat(small.pValue()).isLessThan(0.001);
         assertThat(small.classification()).as("0.1 points is significant but below one point").isEqualTo(Classification.PASS);
+    }
+
+    /**
+     * bench/analysis run 5 of 2026-12-07: a release failing 2 % of requests showed 9 failures in 963 at the last
+     * look (0.93 points, its share scatters), against none on the baseline. Fisher calls that significant at the
+     * last look's level; the default floor must not pass it, while 0.1 points on a huge count stays a pass.
+     */
+    @Test
+    void aTwoPercentReleaseThatShowedUnderOnePointIsStillHighAtTheDefaultFloor() {
+        double floor = ProviderSpec.RouterErrors.DEFAULT_EFFECT_SIZE;
+        MetricComparison scattered = ProportionComparison.compare("errors", "g", new Samples.Counts(963, 9),
+                new Samples.Counts(963, 0), Direction.INCREASE, 1 - 0.0028, floor, 50, true);
+        assertThat(scattered.pValue()).isLessThan(0.0028);
+        assertThat(scattered.classification()).isEqualTo(Classification.HIGH);
+        MetricComparison trivial = ProportionComparison.compare("errors", "g", new Samples.Counts(200_000, 1200),
+                new Samples.Counts(200_000, 1000), Direction.INCREASE, 1 - 0.0028, floor, 50, true);
+        assertThat(trivial.classification()).as("0.1 points more, significant").isEqualTo(Classification.PASS);
     }
 }

@@ -19,9 +19,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class StatisticalJudgeTest {
     private static final ComparedMetric LATENCY = new ComparedMetric("latency", new ProviderSpec.RouterLatency(),
-            Direction.INCREASE, 1.1, true, NoData.INCONCLUSIVE, 50);
+            Direction.INCREASE, ProviderSpec.RouterLatency.DEFAULT_EFFECT_SIZE, true, NoData.INCONCLUSIVE, 50);
     private static final ComparedMetric ERRORS = new ComparedMetric("errors", new ProviderSpec.RouterErrors(),
-            Direction.INCREASE, 0.01, true, NoData.INCONCLUSIVE, 50);
+            Direction.INCREASE, ProviderSpec.RouterErrors.DEFAULT_EFFECT_SIZE, true, NoData.INCONCLUSIVE, 50);
     /** The judge the README recommends: latency and errors, both critical. */
     private static final ProviderSpec.Statistical DEFAULT = new ProviderSpec.Statistical("{{args.baseline}}",
             "{{args.canary}}", ProviderSpec.Statistical.DEFAULT_CONFIDENCE, 75, 95, List.of(new ProviderSpec.MetricGroup("latency", 1, List.of(LATENCY)),

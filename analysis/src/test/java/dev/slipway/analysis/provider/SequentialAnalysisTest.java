@@ -89,7 +89,8 @@ class SequentialAnalysisTest {
 
     /** Of 200 analyses of four looks at the default judge, how many failed a canary this much worse. */
     private static int caught(Random random, int perLook, double slower, double canaryErrors) throws Exception {
-        ProviderSpec.Statistical judge = judge(ProviderSpec.Statistical.DEFAULT_CONFIDENCE, 1.1, 0.01);
+        ProviderSpec.Statistical judge = judge(ProviderSpec.Statistical.DEFAULT_CONFIDENCE,
+                ProviderSpec.RouterLatency.DEFAULT_EFFECT_SIZE, ProviderSpec.RouterErrors.DEFAULT_EFFECT_SIZE);
         int caught = 0;
         for (int i = 0; i < 200; i++) {
             caught += analyse(judge, random, 4, perLook, slower, canaryErrors, 0.005) > 0 ? 1 : 0;
