@@ -72,6 +72,11 @@ final class ClientHttpCodec extends CombinedChannelDuplexHandler<ClientHttpCodec
         methods.poll();
     }
 
+    /** A forwarded head was dropped before it reached the client (the request goes to another upstream). */
+    void responseNotForwarded(HttpMethod method) {
+        methods.addFirst(method);
+    }
+
     final class ResponseEncoder extends HttpResponseEncoder {
 
         /** Buffers written by the proxy (forwarded response heads and bodies) go out as they are. */

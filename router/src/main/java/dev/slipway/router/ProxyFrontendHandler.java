@@ -630,8 +630,11 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         head.writeForClient(out, dropTransferEncoding, chunkBody, closeAfter, http10Client, current.backend.revision());
         codec.responseForwarded();
         // Held until the first body part: a response whose body ends in the same upstream read as its head (most do)
-        // then leaves as one buffer, written with one call.
+        // then leaves as one buffer, written with one call. A body of known length is waited for even across reads:
+        // servers that write head and body separately (the JDK's HttpServer) can die between the two, and a head
+        // not yet sent lets an idempotent request be sent again (onUpstreamClosed) instead of cutting the client off.
         current.clientHead = out;
+        current.holdHeadForBody = framing == UpstreamResponseHead.Framing.LENGTH && head.contentLength() > 0;
     }
 
     /** Writes the client response head if it still waits for a body part; the caller flushes. */
@@ -736,7 +739,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
 
     void onUpstreamReadComplete() {
         Exchange current = exchange;
-        if (current != null) {
+        if (current != null && !current.holdHeadForBody) {
             writeClientHead(current); // the body goes on in a later read: the client gets the head now
         }
         ctx.flush();
@@ -770,6 +773,20 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
                 current.tried().add(current.endpoint);
             }
             retryOrFail(current, true, sameEndpoint);
+            return;
+        }
+        if (current.clientHead != null && current.replayable) {
+            // Closed after its head and before any body byte: the head is still held here, so the client has seen
+            // nothing of this answer and a request that may be sent twice goes to another endpoint.
+            LOG.debug("upstream {} closed after the head of its answer to {} {}, before its body", current.endpoint,
+                    current.method, current.upstreamRequest.uri());
+            current.clientHead.release();
+            current.clientHead = null;
+            current.holdHeadForBody = false;
+            current.responseStarted = false;
+            codec.responseNotForwarded(current.method); // the next head, or the router's own 502, answers it
+            current.tried().add(current.endpoint);
+            retryOrFail(current, true, false);
             return;
         }
         // Cut off mid-response: the status line is gone, so the client can only learn it from the close.
@@ -925,6 +942,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         boolean upstreamHeadPending;
         /** The client response head, held until the first body part so that both leave as one buffer. */
         ByteBuf clientHead;
+        /** {@link #clientHead} waits for the first body part even when an upstream read ends before it. */
+        boolean holdHeadForBody;
         /** The response body goes to the client in chunks (an HTTP/1.1 client of a chunked or close-delimited body). */
         boolean chunkClientBody;
         /** The trailer fields of a chunked body reach the client (only when it gets the body chunked as sent). */

@@ -127,4 +127,35 @@ class ResponseFramingTest {
             }
         }
     }
+
+    /**
+     * A server that writes its head and its body in two writes (the JDK's HttpServer does) and dies between them:
+     * the head is held until the body starts, so a read is sent to another endpoint and the client sees one whole
+     * answer, never a cut-off one.
+     */
+    @Test
+    void aReadWhoseUpstreamDiesAfterTheHeadIsAnsweredWholeByAnotherEndpoint() throws Exception {
+        try (ScriptedUpstream dying = new ScriptedUpstream(path -> Answer.thenClose("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"));
+             ScriptedUpstream healthy = new ScriptedUpstream(path -> Answer.keepOpen("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nwhole"))) {
+            router.route(RouteTable.single(new Backend("1.0.0", 1, List.of(dying.endpoint(), healthy.endpoint()))));
+            try (RawClient client = new RawClient(router.address())) {
+                for (int i = 0; i < 6; i++) {
+                    client.send("GET /customers/" + i + " HTTP/1.1\r\nHost: x\r\n\r\n");
+                    assertThat(client.readResponse()).as("answer " + i).startsWith("HTTP/1.1 200 ").endsWith("\r\n\r\nwhole");
+                }
+            }
+            assertThat(dying.requestHeads()).as("reads the dying upstream got, then answered elsewhere").isNotEmpty();
+        }
+    }
+
+    /** A write cut off after its head may have been applied: never sent twice, the client learns it from the close. */
+    @Test
+    void aWriteWhoseUpstreamDiesAfterTheHeadIsNotSentAgain() throws Exception {
+        upstreamAnswers(path -> Answer.thenClose("HTTP/1.1 201 Created\r\nContent-Length: 5\r\n\r\n"));
+        try (RawClient client = new RawClient(router.address())) {
+            String answer = client.send("POST /orders HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n").readUntilClosed();
+            assertThat(answer).startsWith("HTTP/1.1 201 Created\r\n").endsWith("\r\n\r\n");
+        }
+        assertThat(upstream.requestHeads()).hasSize(1);
+    }
 }
