@@ -454,24 +454,42 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Writes a request part upstream. The first part after the head goes out with it: a request whose body (often
-     * none) ends in the same read as its head is encoded as one message into one buffer, one write.
+     * Writes a request part upstream, framed as the request says (chunks, or the bytes as they are). The first part
+     * after the head goes out with it: a request whose body (often none) ends in the same read as its head leaves
+     * in one buffer, one write.
      */
     private void writeUpstream(Exchange current, HttpContent content) {
         boolean last = content instanceof LastHttpContent;
         Channel upstream = current.upstream;
-        Object message = content;
+        UpstreamRequestHead request = current.upstreamRequest;
+        ByteBuf body = content.content();
+        int size = body.readableBytes();
         if (current.upstreamHeadPending) {
             current.upstreamHeadPending = false;
-            if (last) {
-                message = ProxyHeaders.withBody(current.upstreamRequest, (LastHttpContent) content);
+            if (last && !request.chunked() && size <= COPY_BYTES) {
+                upstream.write(request.write(upstream.alloc(), body), upstream.voidPromise());
+                size = 0; // copied
             } else {
-                upstream.write(current.upstreamRequest, upstream.voidPromise());
+                upstream.write(request.write(upstream.alloc(), null), upstream.voidPromise());
             }
         }
         // Write failures surface as exceptionCaught, then channelInactive, on the upstream connection.
-        upstream.write(message, upstream.voidPromise());
+        if (size == 0) {
+            content.release();
+        } else if (request.chunked()) {
+            ByteBuf prefix = upstream.alloc().ioBuffer(10);
+            UpstreamRequestHead.writeChunkSize(prefix, size);
+            upstream.write(prefix, upstream.voidPromise());
+            upstream.write(body, upstream.voidPromise()); // takes over the content's reference
+            upstream.write(CHUNK_END.duplicate(), upstream.voidPromise());
+        } else {
+            upstream.write(body, upstream.voidPromise());
+        }
         if (last) {
+            if (request.chunked()) {
+                upstream.write(UpstreamRequestHead.lastChunk(upstream.alloc(), ((LastHttpContent) content).trailingHeaders()),
+                        upstream.voidPromise());
+            }
             current.requestFullyWritten = true;
             flushUpstream(current);
             startResponseDeadline(current);
@@ -482,7 +500,8 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
     private static void writeUpstreamHead(Exchange current) {
         if (current.upstreamHeadPending) {
             current.upstreamHeadPending = false;
-            current.upstream.write(current.upstreamRequest, current.upstream.voidPromise());
+            Channel upstream = current.upstream;
+            upstream.write(current.upstreamRequest.write(upstream.alloc(), null), upstream.voidPromise());
         }
     }
 
@@ -937,7 +956,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         // Created on first use: most requests have no body waiting for a connection and nothing worth replaying.
         private ArrayDeque<HttpContent> unsent;
         private List<HttpContent> replay;
-        HttpRequest upstreamRequest;
+        UpstreamRequestHead upstreamRequest;
         /** The upstream connection is attached but {@link #upstreamRequest} not written to it yet. */
         boolean upstreamHeadPending;
         /** The client response head, held until the first body part so that both leave as one buffer. */

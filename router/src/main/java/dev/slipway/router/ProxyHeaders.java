@@ -1,16 +1,11 @@
 package dev.slipway.router;
 
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
 
 import java.util.List;
@@ -33,35 +28,35 @@ final class ProxyHeaders {
     }
 
     /**
-     * The request to send upstream: the client's own request object and headers, changed in place (no copy).
+     * The request to send upstream, written from the client's own request object and headers (no copy).
      * {@code known} are its {@link KnownHeaders}. Its framing passed {@link RequestFraming}: one
      * {@code Transfer-Encoding: chunked} or one decimal {@code Content-Length}, both kept as they are.
      * {@code X-Forwarded-For} and {@code X-Forwarded-Proto} are the peer's address and {@code scheme}, unless the
-     * peer is a {@code trustedPeer} proxy: then its {@code X-Forwarded-For} gets the peer appended, and its
+     * peer is a {@code trustedPeer} proxy: then its {@code X-Forwarded-For} fields get the peer appended, and its
      * {@code X-Forwarded-Proto} stays.
      */
-    static HttpRequest upstreamRequest(HttpRequest client, int known, String clientAddress, boolean trustedPeer,
-                                       String scheme) {
+    static UpstreamRequestHead upstreamRequest(HttpRequest client, int known, String clientAddress,
+                                               boolean trustedPeer, String scheme) {
         HttpHeaders headers = client.headers();
         if ((known & KnownHeaders.CONNECTION) != 0) {
-            removeNamedInConnection(headers);
+            removeNamedInConnection(headers); // rare: changes the headers, the rest only leaves fields out
         }
         // Expect: the router answers "100 Continue" itself, so upstream must not.
-        int remove = known & (KnownHeaders.HOP_BY_HOP | KnownHeaders.EXPECT);
+        int dropped = known & (KnownHeaders.HOP_BY_HOP | KnownHeaders.EXPECT | KnownHeaders.FORWARDED_FOR);
+        String forwardedFor = clientAddress;
+        String forwardedProto = scheme;
         if (trustedPeer) {
-            String forwardedFor = (known & KnownHeaders.FORWARDED_FOR) != 0 ? headers.get(FORWARDED_FOR) : null;
-            headers.set(FORWARDED_FOR, forwardedFor == null ? clientAddress : forwardedFor + ", " + clientAddress);
-            if ((known & KnownHeaders.FORWARDED_PROTO) == 0 || !headers.contains(FORWARDED_PROTO)) {
-                headers.set(FORWARDED_PROTO, scheme);
+            if ((known & KnownHeaders.FORWARDED_FOR) != 0 && headers.contains(FORWARDED_FOR)) {
+                forwardedFor = String.join(", ", headers.getAll(FORWARDED_FOR)) + ", " + clientAddress;
+            }
+            if ((known & KnownHeaders.FORWARDED_PROTO) != 0 && headers.contains(FORWARDED_PROTO)) {
+                forwardedProto = null; // the proxy's own stays where it is
             }
         } else {
-            headers.set(FORWARDED_FOR, clientAddress);
-            headers.set(FORWARDED_PROTO, scheme);
-            remove |= known & KnownHeaders.CLIENT_ORIGIN;
+            dropped |= known & (KnownHeaders.FORWARDED_PROTO | KnownHeaders.CLIENT_ORIGIN);
         }
-        KnownHeaders.remove(headers, remove);
-        client.setProtocolVersion(HttpVersion.HTTP_1_1);
-        return client;
+        return new UpstreamRequestHead(client, dropped, forwardedFor, forwardedProto,
+                (known & KnownHeaders.TRANSFER_ENCODING) != 0);
     }
 
     /** Whether the client may send the request again on another connection without side effects. */
@@ -80,16 +75,6 @@ final class ProxyHeaders {
     static boolean isKeepAlive(HttpMessage message, int known) {
         return (known & KnownHeaders.CONNECTION) == 0 ? message.protocolVersion().isKeepAliveDefault()
                 : HttpUtil.isKeepAlive(message);
-    }
-
-    /**
-     * {@code head} and its whole body as one message, sharing {@code head}'s headers and taking over {@code last}'s
-     * content: Netty's encoder writes a message that small into a single buffer (head and body), where a head and a
-     * separate last part cost two buffers, two encoder passes and a gathering write.
-     */
-    static FullHttpRequest withBody(HttpRequest head, LastHttpContent last) {
-        return new DefaultFullHttpRequest(head.protocolVersion(), head.method(), head.uri(), last.content(),
-                head.headers(), last.trailingHeaders());
     }
 
     /**

@@ -8,7 +8,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpRequestEncoder;
 
 import java.util.ArrayDeque;
 import java.util.Set;
@@ -82,8 +81,8 @@ final class UpstreamPool {
                     @Override
                     protected void initChannel(SocketChannel channel) {
                         allConnections.add(channel);
-                        // Requests are encoded by Netty; responses are read as bytes (UpstreamResponseReader).
-                        channel.pipeline().addLast("http", new HttpRequestEncoder());
+                        // No HTTP codec: requests are written as bytes (UpstreamRequestHead), responses read as bytes
+                        // (UpstreamResponseReader).
                         channel.pipeline().addLast("proxy", new ProxyBackendHandler(UpstreamPool.this, upstream));
                     }
                 })

@@ -54,6 +54,10 @@ class ForwardedHeadersTest {
         assertThat(seen(http, "X-Forwarded-Proto")).isEqualTo("https");
         assertThat(seen(http, "X-Forwarded-Host")).isEqualTo("evil.example");
         assertThat(http.get("/headers?name=X-Forwarded-For").body()).as("a proxy that sent none").isEqualTo("127.0.0.1");
+        assertThat(http.get("/headers?name=X-Forwarded-For", "X-Forwarded-For", "203.0.113.9",
+                "X-Forwarded-For", "198.51.100.7, 192.0.2.1").body())
+                .as("a chain in several fields: one field, every hop in order").isEqualTo(
+                        "203.0.113.9, 198.51.100.7, 192.0.2.1, 127.0.0.1");
     }
 
     @Test
