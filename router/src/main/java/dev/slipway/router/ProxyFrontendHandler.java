@@ -746,11 +746,14 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         // analysis reading the counters right after its own request). A client that goes away meanwhile shows
         // up as a closed connection anyway.
         recordOutcome(current);
-        Object message = tail == null ? Unpooled.EMPTY_BUFFER : tail;
         if (current.closeClientAfter) {
-            ctx.writeAndFlush(message).addListener(ChannelFutureListener.CLOSE);
+            ctx.writeAndFlush(tail == null ? Unpooled.EMPTY_BUFFER : tail).addListener(ChannelFutureListener.CLOSE);
+        } else if (tail != null) {
+            ctx.writeAndFlush(tail, ctx.voidPromise());
         } else {
-            ctx.writeAndFlush(message, ctx.voidPromise());
+            // Most responses: the body (and the head with it) is written already. An empty buffer written here would
+            // make the response two entries of the outbound buffer, sent with writev instead of one send.
+            ctx.flush();
         }
         finishIfDone(current);
         updateClientReading();
