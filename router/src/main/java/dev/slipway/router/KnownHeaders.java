@@ -119,15 +119,6 @@ final class KnownHeaders {
         return true;
     }
 
-    /** Removes the headers whose bits are in {@code which}. */
-    static void remove(HttpHeaders headers, int which) {
-        for (int index = 0; which != 0; index++, which >>>= 1) {
-            if ((which & 1) != 0) {
-                headers.remove(NAMES[index]);
-            }
-        }
-    }
-
     /** The known headers, in bit order: for tests. */
     static List<AsciiString> names() {
         return List.of(NAMES);

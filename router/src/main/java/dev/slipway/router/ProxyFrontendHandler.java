@@ -3,7 +3,6 @@ package dev.slipway.router;
 import dev.slipway.router.BackendSelector.Choice;
 import dev.slipway.router.BackendSelector.RoutableBackend;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -679,7 +678,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
             ByteBuf out = current.clientHead != null ? current.clientHead : ctx.alloc().buffer(size + 16);
             current.clientHead = null;
             if (chunk) {
-                writeChunkSize(out, size);
+                UpstreamRequestHead.writeChunkSize(out, size);
             }
             out.writeBytes(data);
             data.release();
@@ -691,7 +690,7 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
             writeClientHead(current);
             if (chunk) {
                 ByteBuf prefix = ctx.alloc().buffer(18);
-                writeChunkSize(prefix, size);
+                UpstreamRequestHead.writeChunkSize(prefix, size);
                 ctx.write(prefix, ctx.voidPromise());
             }
             ctx.write(data, ctx.voidPromise());
@@ -702,11 +701,6 @@ final class ProxyFrontendHandler extends ChannelInboundHandlerAdapter {
         if (!ctx.channel().isWritable()) {
             current.upstream.config().setAutoRead(false);
         }
-    }
-
-    private static void writeChunkSize(ByteBuf out, int size) {
-        ByteBufUtil.writeAscii(out, Integer.toHexString(size));
-        out.writeShort(CRLF);
     }
 
     /** The response is complete; {@code trailers}: the trailer fields of a chunked body, or null. */

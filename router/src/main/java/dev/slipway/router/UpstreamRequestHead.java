@@ -3,7 +3,6 @@ package dev.slipway.router;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.AsciiString;
 import io.netty.util.concurrent.FastThreadLocal;
@@ -50,10 +49,6 @@ final class UpstreamRequestHead {
         this.forwardedFor = forwardedFor;
         this.forwardedProto = forwardedProto;
         this.chunked = chunked;
-    }
-
-    HttpMethod method() {
-        return request.method();
     }
 
     String uri() {

@@ -24,7 +24,7 @@ class KnownHeadersTest {
     }
 
     @Test
-    void aHeaderBlockIsReadInOnePassAndTheNamedOnesRemoved() {
+    void aHeaderBlockIsReadInOnePass() {
         HttpHeaders headers = new DefaultHttpHeaders().add("Host", "x").add("connection", "close")
                 .add("Content-Length", "5").add("X-Real-IP", "1.2.3.4").add("TE", "trailers");
 
@@ -32,7 +32,5 @@ class KnownHeadersTest {
 
         assertThat(known).isEqualTo(KnownHeaders.CONNECTION | KnownHeaders.CONTENT_LENGTH | KnownHeaders.REAL_IP
                 | KnownHeaders.TE);
-        KnownHeaders.remove(headers, known & (KnownHeaders.HOP_BY_HOP | KnownHeaders.CLIENT_ORIGIN));
-        assertThat(headers.names()).containsExactlyInAnyOrder("Host", "Content-Length");
     }
 }
