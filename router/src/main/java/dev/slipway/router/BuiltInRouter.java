@@ -50,6 +50,7 @@ public final class BuiltInRouter implements TrafficRouter {
     private final Transport transport;
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup workerGroup;
+    private final ConnectionPlacement placement = new ConnectionPlacement();
     private final EventLoopGroup adminGroup;
     private final ChannelGroup allConnections = new DefaultChannelGroup("slipway-router", GlobalEventExecutor.INSTANCE);
     private final CountersByRevision counters;
@@ -72,7 +73,8 @@ public final class BuiltInRouter implements TrafficRouter {
         this.transport = Transport.best();
         this.bossGroup = transport.newGroup(1, "slipway-router-accept");
         // One per core: more threads than cores only adds context switches to a proxy that never blocks.
-        this.workerGroup = transport.newGroup(Runtime.getRuntime().availableProcessors(), "slipway-router-io");
+        this.workerGroup = transport.newGroup(Runtime.getRuntime().availableProcessors(), "slipway-router-io",
+                placement);
         workerGroup.forEach(workerLoops::add);
         this.counters = new CountersByRevision(SampleClock.start(), workerLoops.size());
         // A few requests a second: plain NIO is plenty, and keeps the admin port up whatever the native library does.
@@ -137,6 +139,7 @@ public final class BuiltInRouter implements TrafficRouter {
                     @Override
                     protected void initChannel(SocketChannel channel) {
                         allConnections.add(channel);
+                        channel.closeFuture().addListener(closed -> placement.closed(channel.eventLoop()));
                         ChannelPipeline pipeline = channel.pipeline();
                         if (tls != null) {
                             pipeline.addLast("tls", tls.newHandler(channel.alloc()));
@@ -282,6 +285,11 @@ public final class BuiltInRouter implements TrafficRouter {
             throw new IllegalStateException(loop + " is not one of the router's worker event loops");
         }
         return index;
+    }
+
+    /** Client connections open now on each worker event loop, in loop order: for tests. */
+    int[] connectionsPerLoop() {
+        return placement.open();
     }
 
     /** Client connections open now (both listeners). */

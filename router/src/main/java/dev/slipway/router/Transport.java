@@ -1,5 +1,6 @@
 package dev.slipway.router;
 
+import io.netty.channel.DefaultSelectStrategyFactory;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollEventLoopGroup;
@@ -11,6 +12,10 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutorChooserFactory;
+import io.netty.util.concurrent.ThreadPerTaskExecutor;
+
+import java.nio.channels.spi.SelectorProvider;
 
 /**
  * The Netty transport the router runs on: native epoll on Linux (fewer syscalls and copies per request than
@@ -44,6 +49,15 @@ record Transport(String name, Class<? extends ServerSocketChannel> serverChannel
     EventLoopGroup newGroup(int threads, String threadName) {
         DefaultThreadFactory factory = new DefaultThreadFactory(threadName);
         return this == EPOLL ? new EpollEventLoopGroup(threads, factory) : new NioEventLoopGroup(threads, factory);
+    }
+
+    /** A group whose {@code next()} is {@code placement}'s choice: for the loops that serve client connections. */
+    EventLoopGroup newGroup(int threads, String threadName, EventExecutorChooserFactory placement) {
+        ThreadPerTaskExecutor executor = new ThreadPerTaskExecutor(new DefaultThreadFactory(threadName));
+        return this == EPOLL
+                ? new EpollEventLoopGroup(threads, executor, placement, DefaultSelectStrategyFactory.INSTANCE)
+                : new NioEventLoopGroup(threads, executor, placement, SelectorProvider.provider(),
+                        DefaultSelectStrategyFactory.INSTANCE);
     }
 
     private static boolean epollAvailable() {
