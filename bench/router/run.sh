@@ -3,7 +3,8 @@
 # nginx (weighted upstream, keep-alive), interleaved per round, in one run. See README.md.
 #
 #   bench/router/run.sh [--duration 10s] [--warmup 30s] [--connections 32] [--threads 2] [--rounds 3]
-#                       [--latency-connections 4] [--latency-duration 5s] [--backend-threads 2] [--nginx-workers CPUs] [--router-jvm-opts "..."]
+#                       [--latency-connections 4] [--latency-duration 5s] [--light-windows 3] [--backend-threads 2]
+#                       [--nginx-workers CPUs] [--router-jvm-opts "..."] [--router-b-opts "..."]
 #                       [--rebuild-router] [--keep] [--jfr] [--floor]
 #
 # Everything listens on and talks to 127.0.0.1 only. Every process started here is stopped on exit,
@@ -23,16 +24,23 @@ THREADS=2
 ROUNDS=3
 LAT_CONNECTIONS=4
 LAT_DURATION=5s
+# Light windows per target and round. One stall of the whole machine (seen here: ~100 ms, hitting every process,
+# in 2-40 % of the 5 s windows of a run) turns a window's p99 into tens of ms through wrk's coordinated-omission
+# correction, so the light p99 is a median over rounds x windows, not over 3-5 rounds.
+LIGHT_WINDOWS=3
+# A window whose slowest request took this long (ms) had such a stall; the report counts them per target.
+STALL_MS=50
 BACKEND_THREADS=2
 NGINX_WORKERS="$(nproc)"   # the router runs one event loop per core: nginx gets one worker per core too
 ROUTER_JVM_OPTS="-Xms256m -Xmx256m"
 BACKEND_JVM_OPTS="-Xms256m -Xmx256m"
+ROUTER_B_OPTS=""
 REBUILD_ROUTER=0
 KEEP=0
 JFR=0
 FLOOR=0
 
-usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --duration) DURATION="$2"; shift 2 ;;
@@ -42,9 +50,11 @@ while [[ $# -gt 0 ]]; do
     --rounds) ROUNDS="$2"; shift 2 ;;
     --latency-connections) LAT_CONNECTIONS="$2"; shift 2 ;;   # 0 = no light-load pass
     --latency-duration) LAT_DURATION="$2"; shift 2 ;;
+    --light-windows) LIGHT_WINDOWS="$2"; shift 2 ;;
     --backend-threads) BACKEND_THREADS="$2"; shift 2 ;;
     --nginx-workers) NGINX_WORKERS="$2"; shift 2 ;;
     --router-jvm-opts) ROUTER_JVM_OPTS="$2"; shift 2 ;;
+    --router-b-opts) ROUTER_B_OPTS="$2"; shift 2 ;;   # a second router (router-b) with these JVM options added
     --rebuild-router) REBUILD_ROUTER=1; shift ;;
     --keep) KEEP=1; shift ;;   # keep the temp nginx dir for inspection
     --jfr) JFR=1; shift ;;     # one more router load pass under JFR: allocation per request, CPU by part
@@ -54,6 +64,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || { echo "--rounds must be a positive integer" >&2; exit 2; }
+[[ "$LIGHT_WINDOWS" =~ ^[1-9][0-9]*$ ]] || { echo "--light-windows must be a positive integer" >&2; exit 2; }
 
 log() { printf '[bench] %s\n' "$*" >&2; }
 
@@ -200,6 +211,14 @@ for _ in $(seq 1 50); do
 done
 log "nginx $("$NGINX" -v 2>&1 | sed 's/.*\///') on 127.0.0.1:$NPORT ($NGINX_WORKERS workers)"
 
+# --router-b-opts: the same router with more JVM options, an A/B in one run (e.g. a -D switch of the router).
+if [[ -n "$ROUTER_B_OPTS" ]]; then
+  start_java router router-b "$ROUTER_JVM_OPTS $ROUTER_PROCESS_OPTS $ROUTER_B_OPTS" router "$B1" "$B2"
+  read -r _ RBPORT _ <<<"$STARTED_LINE"
+  ROUTER_B_PID="${PIDS[-1]}"
+  log "router-b ($ROUTER_B_OPTS) on 127.0.0.1:$RBPORT"
+fi
+
 # --floor: the same JVM options as the router, a proxy that does nothing but forward bytes.
 if [[ "$FLOOR" == 1 ]]; then
   start_java raw raw "$ROUTER_JVM_OPTS $ROUTER_PROCESS_OPTS" raw "$B1" "$B2"
@@ -219,6 +238,11 @@ declare -A URL=(
 # (nginx: master and workers). CPU time per request barely moves when other work shares the machine,
 # unlike req/s, so it is the steadier measure of what a request costs the proxy.
 declare -A CPU_PID=([direct]="$BACKEND_PID" [router]="$ROUTER_PID" [nginx]="$NGINX_PID")
+if [[ -n "$ROUTER_B_OPTS" ]]; then
+  TARGETS+=(router-b)
+  URL[router-b]="http://127.0.0.1:$RBPORT/"
+  CPU_PID[router-b]="$ROUTER_B_PID"
+fi
 if [[ "$FLOOR" == 1 ]]; then
   TARGETS+=(raw)
   URL[raw]="http://127.0.0.1:$RAWPORT/"
@@ -251,7 +275,7 @@ to_ms() {
     printf "%.3f", n }'
 }
 
-# run_wrk TARGET THREADS CONNECTIONS DURATION OUTFILE -> sets W_RPS W_P50 W_P99 (ms) W_ERRS W_CPU (µs/request)
+# run_wrk TARGET THREADS CONNECTIONS DURATION OUTFILE -> sets W_RPS W_P50 W_P99 W_MAX (ms) W_ERRS W_CPU (µs/request)
 run_wrk() {
   local t="$1" th="$2" c="$3" d="$4" out="$5" before after requests
   before="$(cpu_ticks "${CPU_PID[$t]}")"
@@ -262,9 +286,10 @@ run_wrk() {
   W_RPS="$(awk '/^Requests\/sec:/ {print $2}' "$out")"
   W_P50="$(awk '$1 == "50%" {print $2; exit}' "$out")"
   W_P99="$(awk '$1 == "99%" {print $2; exit}' "$out")"
+  W_MAX="$(awk '$1 == "Latency" {print $4; exit}' "$out")"
   W_ERRS="$(awk '/Non-2xx/ {n += $NF} /Socket errors/ {gsub(/,/, ""); n += $4 + $6 + $8 + $10} END {print n + 0}' "$out")"
-  [[ -n "$W_RPS" && -n "$W_P50" && -n "$W_P99" ]] || { echo "could not parse wrk output $out:" >&2; cat "$out" >&2; exit 1; }
-  W_P50="$(to_ms "$W_P50")"; W_P99="$(to_ms "$W_P99")"
+  [[ -n "$W_RPS" && -n "$W_P50" && -n "$W_P99" && -n "$W_MAX" ]] || { echo "could not parse wrk output $out:" >&2; cat "$out" >&2; exit 1; }
+  W_P50="$(to_ms "$W_P50")"; W_P99="$(to_ms "$W_P99")"; W_MAX="$(to_ms "$W_MAX")"
 }
 
 # Which Netty transport the router runs on: the native epoll library is mapped into its process when used.
@@ -280,18 +305,26 @@ done
 #   light : -t1 -c$LAT_CONNECTIONS for $LAT_DURATION -> latency when nothing queues (the added cost per hop)
 PASSES=(load)
 [[ "$LAT_CONNECTIONS" -gt 0 ]] && PASSES+=(light)
-declare -A RPS P50 P99 ERRS CPU
+# Samples are named ROUND (load) or ROUND.WINDOW (light, --light-windows per target and round, interleaved too).
+declare -A RPS P50 P99 MAX ERRS CPU SAMPLES
 for r in $(seq 1 "$ROUNDS"); do
   for pass in "${PASSES[@]}"; do
-    for t in "${TARGETS[@]}"; do
-      if [[ $pass == load ]]; then
-        run_wrk "$t" "$THREADS" "$CONNECTIONS" "$DURATION" "$RUN_DIR/round$r-$pass-$t.txt"
-      else
-        run_wrk "$t" 1 "$LAT_CONNECTIONS" "$LAT_DURATION" "$RUN_DIR/round$r-$pass-$t.txt"
-      fi
-      RPS[$pass,$t,$r]=$W_RPS; P50[$pass,$t,$r]=$W_P50; P99[$pass,$t,$r]=$W_P99; ERRS[$pass,$t,$r]=$W_ERRS
-      CPU[$pass,$t,$r]=$W_CPU
-      log "round $r/$ROUNDS $pass $t: $W_RPS req/s, p50 $W_P50 ms, p99 $W_P99 ms, cpu $W_CPU µs/req$([[ "$W_ERRS" != 0 ]] && echo ", errors $W_ERRS")"
+    windows=1
+    [[ $pass == light ]] && windows="$LIGHT_WINDOWS"
+    for w in $(seq 1 "$windows"); do
+      id="$r"
+      [[ $pass == light ]] && id="$r.$w"
+      SAMPLES[$pass]+=" $id"
+      for t in "${TARGETS[@]}"; do
+        if [[ $pass == load ]]; then
+          run_wrk "$t" "$THREADS" "$CONNECTIONS" "$DURATION" "$RUN_DIR/round$id-$pass-$t.txt"
+        else
+          run_wrk "$t" 1 "$LAT_CONNECTIONS" "$LAT_DURATION" "$RUN_DIR/round$id-$pass-$t.txt"
+        fi
+        RPS[$pass,$t,$id]=$W_RPS; P50[$pass,$t,$id]=$W_P50; P99[$pass,$t,$id]=$W_P99; MAX[$pass,$t,$id]=$W_MAX
+        ERRS[$pass,$t,$id]=$W_ERRS; CPU[$pass,$t,$id]=$W_CPU
+        log "round $id/$ROUNDS $pass $t: $W_RPS req/s, p50 $W_P50 ms, p99 $W_P99 ms, max $W_MAX ms, cpu $W_CPU µs/req$([[ "$W_ERRS" != 0 ]] && echo ", errors $W_ERRS")"
+      done
     done
   done
 done
@@ -315,15 +348,16 @@ fi
 # ---- 5. report ---------------------------------------------------------------------------------------
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR] = $1} END {
   if (NR % 2) printf "%.3f", a[(NR + 1) / 2]; else printf "%.3f", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-declare -A MRPS MP50 MP99 MCPU
+declare -A MRPS MP50 MP99 MCPU STALLS
 for pass in "${PASSES[@]}"; do
   for t in "${TARGETS[@]}"; do
-    rs=""; p5=""; p9=""; cs=""
-    for r in $(seq 1 "$ROUNDS"); do
-      rs+=" ${RPS[$pass,$t,$r]}"; p5+=" ${P50[$pass,$t,$r]}"; p9+=" ${P99[$pass,$t,$r]}"; cs+=" ${CPU[$pass,$t,$r]}"
+    rs=""; p5=""; p9=""; cs=""; stalls=0
+    for id in ${SAMPLES[$pass]}; do
+      rs+=" ${RPS[$pass,$t,$id]}"; p5+=" ${P50[$pass,$t,$id]}"; p9+=" ${P99[$pass,$t,$id]}"; cs+=" ${CPU[$pass,$t,$id]}"
+      awk -v m="${MAX[$pass,$t,$id]}" -v s="$STALL_MS" 'BEGIN { exit !(m >= s) }' && stalls=$((stalls + 1))
     done
     MRPS[$pass,$t]="$(median <<<"$rs")"; MP50[$pass,$t]="$(median <<<"$p5")"; MP99[$pass,$t]="$(median <<<"$p9")"
-    MCPU[$pass,$t]="$(median <<<"$cs")"
+    MCPU[$pass,$t]="$(median <<<"$cs")"; STALLS[$pass,$t]="$stalls"
   done
 done
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
@@ -344,9 +378,10 @@ REPORT="$RUN_DIR/report.md"
   fi
   echo
   echo "Setup: $ROUNDS interleaved rounds after a $WARMUP warm-up per target. load = \`wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency\`;"
-  [[ "$LAT_CONNECTIONS" -gt 0 ]] && echo "light = \`wrk -t1 -c$LAT_CONNECTIONS -d$LAT_DURATION --latency\`."
+  [[ "$LAT_CONNECTIONS" -gt 0 ]] && echo "light = \`wrk -t1 -c$LAT_CONNECTIONS -d$LAT_DURATION --latency\`, $LIGHT_WINDOWS windows per target and round."
   echo "Backend: 2 Netty HTTP/1.1 instances in one JVM ($BACKEND_THREADS event-loop threads, fixed 33-byte body)." \
        "Router: BuiltInRouter on Netty $ROUTER_TRANSPORT, revisions a/b 50/50 ($ROUTER_JVM_OPTS $ROUTER_PROCESS_OPTS). nginx: $NGINX_WORKERS workers, weighted upstream 1/1, keepalive 64, keepalive_requests 1000000 (client and upstream), Host/X-Forwarded-For/X-Forwarded-Proto set as the router does."
+  [[ -n "$ROUTER_B_OPTS" ]] && echo "router-b (--router-b-opts): the same router with \`$ROUTER_B_OPTS\` added to its JVM options."
   [[ "$FLOOR" == 1 ]] && echo "raw (--floor): RawProxy, a Netty proxy that only forwards bytes (no HTTP work), same transport and JVM options as the router."
   echo
   if [[ "$LAT_CONNECTIONS" -gt 0 ]]; then
@@ -366,12 +401,18 @@ REPORT="$RUN_DIR/report.md"
   echo
   echo "CPU µs/req: user + system CPU time of the backend (direct) or of the proxy process(es) alone, per request."
   echo
-  echo "All values are medians over the rounds; \"added\" = median(proxy) − median(direct)."
+  echo "All values are medians over the rounds (light: over rounds × windows); \"added\" = median(proxy) − median(direct)."
   echo
   echo "| ratio | value | target | verdict |"
   echo "|---|---:|---:|---|"
   echo "| router / nginx throughput (load) | $(calc '%.2f' "${MRPS[load,router]} / ${MRPS[load,nginx]}")× | ≥ 1.0× | $(verdict "${MRPS[load,router]} >= ${MRPS[load,nginx]}") |"
   echo "| router / nginx CPU per request (load) | $(calc '%.2f' "${MCPU[load,router]} / ${MCPU[load,nginx]}")× | ≤ 1.0× | $(verdict "${MCPU[load,router]} <= ${MCPU[load,nginx]}") |"
+  if [[ -n "$ROUTER_B_OPTS" ]]; then
+    echo "| router-b / nginx throughput (load) | $(calc '%.2f' "${MRPS[load,router-b]} / ${MRPS[load,nginx]}")× | | |"
+    echo "| router-b / nginx CPU per request (load) | $(calc '%.2f' "${MCPU[load,router-b]} / ${MCPU[load,nginx]}")× | | |"
+    echo "| router-b / router CPU per request (load) | $(calc '%.2f' "${MCPU[load,router-b]} / ${MCPU[load,router]}")× | | |"
+    [[ "$LAT_CONNECTIONS" -gt 0 ]] && echo "| router-b / router CPU per request (light) | $(calc '%.2f' "${MCPU[light,router-b]} / ${MCPU[light,router]}")× | | |"
+  fi
   if [[ "$FLOOR" == 1 ]]; then
     echo "| router / raw (the floor) CPU per request (load) | $(calc '%.2f' "${MCPU[load,router]} / ${MCPU[load,raw]}")× | | |"
     echo "| raw (the floor) / nginx CPU per request (load) | $(calc '%.2f' "${MCPU[load,raw]} / ${MCPU[load,nginx]}")× | | |"
@@ -391,15 +432,25 @@ REPORT="$RUN_DIR/report.md"
     echo "| nginx p50 − direct p50 ($pass) | $(calc '%.3f' "${MP50[$pass,nginx]} - ${MP50[$pass,direct]}") ms | | |"
   done
   echo
+  for pass in "${PASSES[@]}"; do
+    n="$(wc -w <<<"${SAMPLES[$pass]}")"
+    line=""
+    for t in "${TARGETS[@]}"; do line+="${line:+, }$t ${STALLS[$pass,$t]}/$n"; done
+    echo "Windows with a stall (slowest request ≥ $STALL_MS ms), $pass: $line."
+  done
+  echo
   echo "Raw rounds (errors = non-2xx responses + socket errors):"
   echo
-  echo "| round | pass | target | req/s | p50 ms | p99 ms | CPU µs/req | errors |"
-  echo "|---:|---|---|---:|---:|---:|---:|---:|"
+  echo "| round | pass | target | req/s | p50 ms | p99 ms | max ms | CPU µs/req | errors |"
+  echo "|---:|---|---|---:|---:|---:|---:|---:|---:|"
   for r in $(seq 1 "$ROUNDS"); do
     for pass in "${PASSES[@]}"; do
-      for t in "${TARGETS[@]}"; do
-        printf '| %d | %s | %s | %.0f | %.3f | %.3f | %.1f | %s |\n' "$r" "$pass" "$t" "${RPS[$pass,$t,$r]}" \
-          "${P50[$pass,$t,$r]}" "${P99[$pass,$t,$r]}" "${CPU[$pass,$t,$r]}" "${ERRS[$pass,$t,$r]}"
+      for id in ${SAMPLES[$pass]}; do
+        [[ "$id" == "$r" || "$id" == "$r".* ]] || continue
+        for t in "${TARGETS[@]}"; do
+          printf '| %s | %s | %s | %.0f | %.3f | %.3f | %.3f | %.1f | %s |\n' "$id" "$pass" "$t" "${RPS[$pass,$t,$id]}" \
+            "${P50[$pass,$t,$id]}" "${P99[$pass,$t,$id]}" "${MAX[$pass,$t,$id]}" "${CPU[$pass,$t,$id]}" "${ERRS[$pass,$t,$id]}"
+        done
       done
     done
   done
