@@ -11,8 +11,8 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * {@link #PACKED} connections, else the loop that serves the fewest.
  *
  * <p>Why not Netty's round robin: a few connections spread over all loops make every request wake a thread that
- * was asleep, and on a busy machine the wake-up costs more than the request (bench/router, light pass: 45 µs
- * of CPU per request on two loops against 30 µs on one, and a longer tail). nginx gets the same effect from
+ * was asleep, and on a busy machine the wake-up costs more than the request (bench/router, light pass with 4
+ * connections: 18 % more CPU per request spread over two loops than on one). nginx gets the same effect from
  * its accept wake-ups: under light load one worker takes all the connections. A few connections have only a
  * few requests in flight, which one loop keeps up with; past {@code PACKED} the connections are balanced by
  * count, which also keeps loops even when connections of very different lifetimes come and go (round robin
