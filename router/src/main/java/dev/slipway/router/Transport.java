@@ -11,6 +11,7 @@ import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.DefaultEventExecutorChooserFactory;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutorChooserFactory;
 import io.netty.util.concurrent.ThreadPerTaskExecutor;
@@ -47,8 +48,7 @@ record Transport(String name, Class<? extends ServerSocketChannel> serverChannel
     }
 
     EventLoopGroup newGroup(int threads, String threadName) {
-        DefaultThreadFactory factory = new DefaultThreadFactory(threadName);
-        return this == EPOLL ? new EpollEventLoopGroup(threads, factory) : new NioEventLoopGroup(threads, factory);
+        return newGroup(threads, threadName, DefaultEventExecutorChooserFactory.INSTANCE);
     }
 
     /** A group whose {@code next()} is {@code placement}'s choice: for the loops that serve client connections. */
